@@ -46,10 +46,9 @@ function countUvu(name: string, code: number, output: string): Outcome {
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
   const total = /Total:\s+(\d+)/.exec(plain);
   const passed = /Passed:\s+(\d+)/.exec(plain);
-  const skipped = /Skipped:\s+(\d+)/.exec(plain);
   if (!total || !passed) return { name, passed: 0, failed: 1, output: output + '\n[run] no uvu summary: counted as 1 failure\n' };
-  const t = Number(total[1]), p = Number(passed[1]), s = skipped ? Number(skipped[1]) : 0;
-  const failed = t - p - s + (code !== 0 && t - p - s === 0 ? 1 : 0);
+  const t = Number(total[1]), p = Number(passed[1]);
+  const failed = t - p + (code !== 0 && t - p === 0 ? 1 : 0);
   return { name, passed: p, failed, output };
 }
 

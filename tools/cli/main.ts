@@ -4,6 +4,9 @@ import { CliError } from './cli-error.ts';
 type CommandModule = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  keygen: { summary: 'new Ed25519 key pair in a 0600 key file', load: () => import('./keygen.ts') },
+  contract: { summary: 'offline contracts: sign, inspect, verify COSE_Sign1 messages', load: () => import('./contract.ts') },
+  ledger: { summary: 'credit ledger: deploy, balance, issue, redeem, transfer, history, audit', load: () => import('./ledger.ts') },
 };
 
 function usage(): string {

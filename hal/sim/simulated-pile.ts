@@ -1,0 +1,58 @@
+// SIMULATION of a whole pile board: every hal/sim part wired as on the board (grid → meter →
+// contactor → connector, control pilot to the vehicle, NFC field to phones), as a `PileHal` for
+// the firmware plus the handles a test or the terminal simulator drives (clock, connector, faults).
+import type { PileHal } from '../types.ts';
+import { ChargingCircuitSim } from './charging-circuit.ts';
+import { ContactorSim } from './contactor.ts';
+import { DisplaySim } from './display.ts';
+import { KeyStoreSim } from './key-store.ts';
+import { NfcFieldSim } from './nfc-field.ts';
+import { NorFlashSim } from './nor-flash.ts';
+import { PilotSim } from './pilot.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { VirtualClock } from './virtual-clock.ts';
+
+export type SimulatedPileOptions = {
+  /** The pile's 32-byte Ed25519 secret key (RFC 8032 seed), as put in at provisioning. */
+  secretKey: Uint8Array;
+  /** Seed of the RNG and of the flash's torn-write pattern. Default 1. */
+  seed?: number;
+  /** Epoch ms the virtual clock starts at. */
+  startMs?: number;
+  /** Journal partition size (a board setting). Default 64 KiB. */
+  flashByteLength?: number;
+  /** Meter register at start, Wh. */
+  meterEnergyWh?: number;
+  /** Contactor actuation delay, ms. Default 0. */
+  contactorActuationMs?: number;
+  displayRows?: number;
+  displayColumns?: number;
+};
+
+export type SimulatedPile = {
+  hal: PileHal;
+  clock: VirtualClock;
+  flash: NorFlashSim;
+  contactor: ContactorSim;
+  pilot: PilotSim;
+  /** The connector: `plug(ev)` / `unplug()`, and the meter. */
+  circuit: ChargingCircuitSim;
+  display: DisplaySim;
+  nfc: NfcFieldSim;
+  keyStore: KeyStoreSim;
+};
+
+export function createSimulatedPile(options: SimulatedPileOptions): SimulatedPile {
+  const seed = options.seed ?? 1;
+  const clock = new VirtualClock(options.startMs === undefined ? {} : { startMs: options.startMs });
+  const flash = new NorFlashSim({ byteLength: options.flashByteLength ?? 64 * 1024, seed });
+  const contactor = new ContactorSim({ clock, actuationMs: options.contactorActuationMs ?? 0 });
+  const pilot = new PilotSim();
+  const circuit = new ChargingCircuitSim({ clock, contactor, pilot, meterEnergyWh: options.meterEnergyWh ?? 0 });
+  const display = new DisplaySim({ rows: options.displayRows ?? 6, columns: options.displayColumns ?? 24 });
+  const nfc = new NfcFieldSim();
+  const keyStore = new KeyStoreSim(options.secretKey);
+  const random = new SeededRandom(seed);
+  const hal: PileHal = { clock, flash, contactor, pilot, meter: circuit.meter, display, nfc, keyStore, random };
+  return { hal, clock, flash, contactor, pilot, circuit, display, nfc, keyStore };
+}

@@ -1,0 +1,162 @@
+// hal/types — the hardware the pile firmware sees, and nothing else.
+//
+// Each interface is small enough that an ECMA-419 driver (embedded:io/*, embedded:storage/flash)
+// or a host simulation (hal/sim/*) can implement it. All calls are synchronous, as ECMA-419 I/O is
+// by default. Quantities are integers with their unit in the name (DESIGN §4).
+//
+// Error policy: a call given bad arguments throws RangeError/TypeError; a device fault (bus error,
+// power failure) throws an Error from the driver. The firmware treats any throw from a device as a
+// fault of that device (abnormal end), never as a reason to format or guess.
+
+/** Opaque handle returned by `Clock.setTimer`. */
+export type TimerId = number;
+
+/**
+ * Time source and timers (Moddable `Timer` shaped). Nothing in the firmware reads the wall clock
+ * directly; the host simulation is a virtual clock that tests advance by hand.
+ */
+export interface Clock {
+  /** Current time, integer milliseconds since 1970-01-01T00:00:00Z (UTC). */
+  nowMs(): number;
+  /**
+   * Call `callback` once after `delayMs` (≥ 0), then every `repeatMs` if `repeatMs` > 0.
+   * Callbacks never run re-entrantly inside the caller; they run from the event loop (or from
+   * the virtual clock's `advance`).
+   */
+  setTimer(callback: () => void, delayMs: number, repeatMs?: number): TimerId;
+  /** Cancel a timer; cancelling an unknown or already-fired one-shot timer does nothing. */
+  clearTimer(id: TimerId): void;
+}
+
+/**
+ * NOR flash partition, shaped like ECMA-419 `embedded:storage/flash`.
+ *
+ * NOR physics the caller must respect: an erased byte reads 0xFF; `write` programs bits, which can
+ * only go from 1 to 0 (the stored value becomes `old AND new`); only `eraseBlock` sets bits back
+ * to 1, a whole block at a time. A power loss during `write` or `eraseBlock` may leave any subset
+ * of that operation's bits changed ("torn"). Ranges outside the partition throw RangeError.
+ */
+export interface Flash {
+  /** Partition size in bytes (a whole number of blocks). */
+  readonly byteLength: number;
+  /** Erase block size in bytes (4096 on ESP32 SPI NOR). */
+  readonly blockLength: number;
+  /** Read `byteLength` bytes starting at `byteOffset` into a new ArrayBuffer. */
+  read(byteLength: number, byteOffset: number): ArrayBuffer;
+  /** Program `buffer` at `byteOffset` (AND into the stored bytes). */
+  write(buffer: ArrayBuffer | ArrayBufferView, byteOffset: number): void;
+  /** Erase block number `block` (0 ≤ block < byteLength / blockLength) to all 0xFF. */
+  eraseBlock(block: number): void;
+}
+
+/**
+ * Main contactor: a relay coil output plus the contactor's auxiliary (mirror) contact as an input.
+ * A welded contactor keeps conducting after `setClosed(false)`; a broken auxiliary contact reads a
+ * state that does not follow the command. The firmware compares command and feedback.
+ */
+export interface Contactor {
+  /** Energise (true) or release (false) the coil. */
+  setClosed(closed: boolean): void;
+  /** The auxiliary contact: true when it reports the main contacts closed. */
+  readFeedbackClosed(): boolean;
+}
+
+/** `Pilot.setDutyPerMille` value for a constant +12 V (no PWM: IEC 61851-1 "X1", state A/B). */
+export const PILOT_CONSTANT_PLUS_12V = 1000;
+/** `Pilot.setDutyPerMille` value for a constant −12 V (IEC 61851-1 state F, EVSE not available). */
+export const PILOT_CONSTANT_MINUS_12V = 0;
+
+/**
+ * IEC 61851-1 control pilot: a ±12 V, 1 kHz PWM generator behind a 1 kΩ source resistor, and an
+ * ADC sampling the CP line during the high part of the waveform.
+ * CP high level by vehicle state (IEC 61851-1 Table A.4): A 12 V (no vehicle), B 9 V (connected),
+ * C 6 V (charging), D 3 V (charging, ventilation), E 0 V (short), F −12 V (EVSE fault output).
+ */
+export interface Pilot {
+  /**
+   * Duty cycle of the +12 V part in per-mille (integer 0..1000). 1..999 is 1 kHz PWM advertising
+   * the allowed current (IEC 61851-1 Table A.8); `PILOT_CONSTANT_PLUS_12V` (1000) is a constant
+   * +12 V; `PILOT_CONSTANT_MINUS_12V` (0) is a constant −12 V.
+   */
+  setDutyPerMille(dutyPerMille: number): void;
+  /** CP voltage sampled during the high part, integer mV (about −12000 when the output is −12 V). */
+  readHighMv(): number;
+}
+
+/** One reading of the energy meter. */
+export interface MeterSample {
+  /** Cumulative imported energy register, whole Wh. Monotonic; kept by the meter across pile reboots. */
+  energyWh: number;
+  /** Active power now, integer W (≥ 0). */
+  powerW: number;
+  /** RMS current now, integer mA (≥ 0). */
+  currentMa: number;
+  /** RMS voltage now, integer mV. */
+  voltageMv: number;
+}
+
+/** Energy metering chip (ECMA-419 sensor shaped: `sample()` returns a fresh object). */
+export interface Meter {
+  sample(): MeterSample;
+}
+
+/** Status indicator next to the text (LED colour or icon). */
+export type DisplayStatus = 'idle' | 'busy' | 'charging' | 'attention' | 'fault';
+
+/** Character display: `rows` lines of `columns` characters, plus a status indicator. */
+export interface Display {
+  readonly rows: number;
+  readonly columns: number;
+  /**
+   * Replace the whole screen. `lines` has at most `rows` entries (missing rows are blank);
+   * printable ASCII only; the display clips each line to `columns`.
+   */
+  show(lines: readonly string[], status: DisplayStatus): void;
+}
+
+/** What the firmware registers with the NFC card emulation. */
+export interface NfcCardHandler {
+  /** A reader activated ISO-DEP (ISO 14443-4) on our emulated card: a tap begins. */
+  onFieldOn(): void;
+  /** The field was lost or the reader deselected us: the tap ends (possibly mid-exchange). */
+  onFieldOff(): void;
+  /**
+   * One command APDU in, one response APDU out (ISO 7816-4: data then SW1 SW2, ≥ 2 bytes,
+   * ≤ 258 bytes). Called only between `onFieldOn` and `onFieldOff`. Must not throw: untrusted
+   * input answers a status word.
+   */
+  onApdu(command: Uint8Array): Uint8Array;
+}
+
+/** ISO-DEP card emulation on the NFC controller (bridged to the MCU over I2C or SPI). */
+export interface NfcCard {
+  /** Register the handler (replacing any previous one); `undefined` stops answering. */
+  setHandler(handler: NfcCardHandler | undefined): void;
+}
+
+/** The pile's signing key (Ed25519). The private key never leaves the key store. */
+export interface KeyStore {
+  /** 32-byte Ed25519 public key (RFC 8032). */
+  readonly publicKey: Uint8Array;
+  /** 64-byte Ed25519 signature (RFC 8032, pure EdDSA) over `message`. */
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** Cryptographically secure random source (hardware RNG on the device). */
+export interface Random {
+  /** Overwrite every byte of `bytes` with random bytes. */
+  fill(bytes: Uint8Array): void;
+}
+
+/** Everything a pile board provides to the firmware. */
+export interface PileHal {
+  clock: Clock;
+  flash: Flash;
+  contactor: Contactor;
+  pilot: Pilot;
+  meter: Meter;
+  display: Display;
+  nfc: NfcCard;
+  keyStore: KeyStore;
+  random: Random;
+}

@@ -1,0 +1,34 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KeyStoreSim } from '../../../hal/sim/key-store.ts';
+import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
+import { nobleEd25519 } from '../../../contracts-offline/crypto.ts';
+
+// RFC 8032 §7.1, TEST 2 (one-byte message 0x72).
+const secret = '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb';
+const publicKey = '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c';
+const signature = '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00';
+
+test('signs with the RFC 8032 test key: published public key and signature', () => {
+  const store = new KeyStoreSim(hexToBytes(secret));
+  assert.is(bytesToHex(store.publicKey), publicKey);
+  assert.is(bytesToHex(store.sign(Uint8Array.of(0x72))), signature);
+  assert.is(store.signatures, 1);
+});
+
+test('the secret is copied in and never exposed; the public key handed out is a copy', () => {
+  const input = hexToBytes(secret);
+  const store = new KeyStoreSim(input);
+  input.fill(0);
+  const sig = store.sign(Uint8Array.of(1, 2, 3));
+  assert.ok(nobleEd25519.verify(sig, Uint8Array.of(1, 2, 3), store.publicKey));
+  store.publicKey.fill(0);
+  assert.is(bytesToHex(store.publicKey), publicKey);
+  assert.not.ok(Object.values(store).some((v) => v instanceof Uint8Array));
+});
+
+test('a key of the wrong length is refused', () => {
+  assert.throws(() => new KeyStoreSim(new Uint8Array(31)), /expected 32 bytes, got 31/);
+});
+
+test.run();

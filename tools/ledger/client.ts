@@ -1,0 +1,162 @@
+// The Ledger implementation shared by both adapters: encodes calls to TapchargeLedger, sends them
+// through a TxSender (which waits for each receipt) and reads state and events back.
+import { encodeDeployData, encodeFunctionData, type Address, type Hex, type PrivateKeyAccount, type PublicClient } from 'viem';
+import { loadLedgerArtifact } from './artifact.ts';
+import { openWords, settleWords } from './batch-words.ts';
+import { decodeLedgerLogs, outcomesOf } from './events.ts';
+import type { BatchResult, ChargeCapEntry, ContractState, Ledger, LedgerEvent, LedgerTotals, OpenEntry, RefWriteResult, SettleEntry, WriteResult } from './ledger.ts';
+import { LedgerError, TxSender, type Deliver, type SenderOptions } from './tx-sender.ts';
+
+const states: readonly ContractState[] = ['none', 'open-capped', 'open-full', 'charged-at-cap', 'settled', 'corrected'];
+
+export type ClientParts = {
+  client: PublicClient;
+  account: PrivateKeyAccount;
+  deliver: Deliver;
+  sender: SenderOptions;
+  onClose?: () => Promise<void>;
+};
+
+/** Deploys TapchargeLedger with `account` as admin and operator; revenue goes to `revenue` (default: the operator). */
+export async function deployLedgerContract(parts: ClientParts, revenue?: Address): Promise<Address> {
+  const { abi, bytecode } = loadLedgerArtifact();
+  const sender = new TxSender(parts.client, parts.account, abi, parts.deliver, parts.sender);
+  const data = encodeDeployData({ abi, bytecode, args: [parts.account.address, revenue ?? parts.account.address] });
+  const receipt = await sender.send(undefined, data);
+  if (!receipt.contractAddress) throw new LedgerError(`deployment ${receipt.transactionHash} created no contract`);
+  return receipt.contractAddress;
+}
+
+export class LedgerClient implements Ledger {
+  readonly address: Address;
+  readonly operator: Address;
+  readonly revenueAccount: Address;
+  readonly #client: PublicClient;
+  readonly #sender: TxSender;
+  readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #abi = loadLedgerArtifact().abi;
+
+  private constructor(parts: ClientParts, address: Address, revenueAccount: Address) {
+    this.address = address;
+    this.operator = parts.account.address;
+    this.revenueAccount = revenueAccount;
+    this.#client = parts.client;
+    this.#onClose = parts.onClose;
+    this.#sender = new TxSender(parts.client, parts.account, this.#abi, parts.deliver, parts.sender);
+  }
+
+  /** Attaches to a deployed TapchargeLedger; fails with one line if there is none at `address`. */
+  static async attach(parts: ClientParts, address: Address): Promise<LedgerClient> {
+    const code = await parts.client.getCode({ address });
+    if (!code || code === '0x') throw new LedgerError(`no ledger contract at ${address}`);
+    const { abi } = loadLedgerArtifact();
+    const revenue = (await parts.client.readContract({ abi, address, functionName: 'revenueAccount' })) as Address;
+    return new LedgerClient(parts, address, revenue);
+  }
+
+  async #write(functionName: string, args: readonly unknown[]): Promise<{ result: WriteResult; events: LedgerEvent[] }> {
+    const data = encodeFunctionData({ abi: this.#abi, functionName, args });
+    const receipt = await this.#sender.send(this.address, data);
+    const logs = receipt.logs.filter((l) => l.address.toLowerCase() === this.address.toLowerCase());
+    return {
+      result: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed },
+      events: decodeLedgerLogs(this.#abi, logs),
+    };
+  }
+
+  async #refWrite(functionName: string, args: readonly unknown[]): Promise<RefWriteResult> {
+    const { result, events } = await this.#write(functionName, args);
+    return { ...result, status: events.some((e) => e.kind === 'ref-duplicate') ? 'duplicate' : 'applied' };
+  }
+
+  async #entries(functionName: string, args: readonly unknown[], applied: LedgerEvent['kind'], ids: Hex[]): Promise<BatchResult> {
+    const { result, events } = await this.#write(functionName, args);
+    return { ...result, outcomes: outcomesOf(events, applied, ids) };
+  }
+
+  issue(to: Address, amountMinor: bigint, ref: Hex): Promise<RefWriteResult> {
+    return this.#refWrite('issue', [to, amountMinor, ref]);
+  }
+
+  redeem(from: Address, amountMinor: bigint, ref: Hex): Promise<RefWriteResult> {
+    return this.#refWrite('redeem', [from, amountMinor, ref]);
+  }
+
+  transfer(from: Address, to: Address, amountMinor: bigint, ref: Hex): Promise<RefWriteResult> {
+    return this.#refWrite('operatorTransfer', [from, to, amountMinor, ref]);
+  }
+
+  open(e: OpenEntry): Promise<BatchResult> {
+    return this.#entries('open', [e.contractId, e.user, e.capMinor, e.capped, e.contractHash], 'opened', [e.contractId]);
+  }
+
+  settle(e: SettleEntry): Promise<BatchResult> {
+    return this.#entries('settle', [e.contractId, e.user, e.capMinor, e.amountMinor, e.receiptHash], 'settled', [e.contractId]);
+  }
+
+  chargeCap(e: ChargeCapEntry): Promise<BatchResult> {
+    return this.#entries('chargeCap', [e.contractId, e.user, e.capMinor], 'charged-at-cap', [e.contractId]);
+  }
+
+  correct(e: SettleEntry): Promise<BatchResult> {
+    return this.#entries('correct', [e.contractId, e.user, e.capMinor, e.amountMinor, e.receiptHash], 'corrected', [e.contractId]);
+  }
+
+  openBatch(entries: OpenEntry[]): Promise<BatchResult> {
+    return this.#entries('openBatch', [openWords(entries)], 'opened', entries.map((e) => e.contractId));
+  }
+
+  settleBatch(entries: SettleEntry[]): Promise<BatchResult> {
+    return this.#entries('settleBatch', [settleWords(entries)], 'settled', entries.map((e) => e.contractId));
+  }
+
+  async setPaused(paused: boolean): Promise<WriteResult> {
+    return (await this.#write('setPaused', [paused])).result;
+  }
+
+  async setOperator(account: Address, enabled: boolean): Promise<WriteResult> {
+    return (await this.#write('setOperator', [account, enabled])).result;
+  }
+
+  #read(functionName: string, args: readonly unknown[] = []): Promise<unknown> {
+    return this.#client.readContract({ abi: this.#abi, address: this.address, functionName, args });
+  }
+
+  async balanceOf(account: Address): Promise<bigint> {
+    return (await this.#read('balanceOf', [account])) as bigint;
+  }
+
+  async escrowOf(account: Address): Promise<bigint> {
+    return (await this.#read('escrowOf', [account])) as bigint;
+  }
+
+  async totals(): Promise<LedgerTotals> {
+    const [issuedMinor, redeemedMinor, escrowMinor, supplyMinor] = (await Promise.all([
+      this.#read('issuedMinor'), this.#read('redeemedMinor'), this.#read('totalEscrowMinor'), this.#read('totalSupply'),
+    ])) as bigint[];
+    return { issuedMinor: issuedMinor!, redeemedMinor: redeemedMinor!, escrowMinor: escrowMinor!, supplyMinor: supplyMinor! };
+  }
+
+  async isPaused(): Promise<boolean> {
+    return (await this.#read('paused')) as boolean;
+  }
+
+  async record(contractId: Hex): Promise<ContractState> {
+    const state = Number(await this.#read('stateOf', [contractId]));
+    return states[state] ?? 'none';
+  }
+
+  async history(): Promise<LedgerEvent[]> {
+    const logs = await this.#client.getLogs({ address: this.address, fromBlock: 0n, toBlock: 'latest' });
+    return decodeLedgerLogs(this.#abi, logs);
+  }
+
+  async stateRoot(): Promise<Hex | undefined> {
+    const block = await this.#client.getBlock({ blockTag: 'latest' });
+    return block.stateRoot ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.#onClose?.();
+  }
+}

@@ -1,0 +1,74 @@
+// An in-process EVM (@nomicfoundation/edr 0.13, L1 chain, Prague rules) behind an EIP-1193
+// `request` function. One EdrContext per process (EDR allows only one); providers are cheap.
+import { createRequire } from 'node:module';
+import { hexToBytes, type Address } from 'viem';
+import type * as Edr from '@nomicfoundation/edr';
+
+export type Eip1193 = { request(args: { method: string; params?: unknown }): Promise<unknown> };
+export type EdrChainConfig = { chainId: number; genesisTimeS: bigint; funded: Address[] };
+
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+  constructor(code: number, message: string, data: unknown) {
+    super(message);
+    this.code = code;
+    this.data = data;
+  }
+}
+
+const edr = createRequire(import.meta.url)('@nomicfoundation/edr') as typeof Edr;
+let context: Promise<Edr.EdrContext> | undefined;
+
+function edrContext(): Promise<Edr.EdrContext> {
+  context ??= (async () => {
+    const ctx = new edr.EdrContext();
+    await ctx.registerProviderFactory(edr.L1_CHAIN_TYPE, edr.l1ProviderFactory());
+    return ctx;
+  })();
+  return context;
+}
+
+export async function createEdrProvider(config: EdrChainConfig): Promise<Eip1193> {
+  const hardfork = edr.PRAGUE;
+  const provider = await (await edrContext()).createProvider(
+    edr.L1_CHAIN_TYPE,
+    {
+      allowBlocksWithSameTimestamp: true,
+      allowUnlimitedContractSize: false,
+      bailOnCallFailure: false,
+      bailOnTransactionFailure: false,
+      chainId: BigInt(config.chainId),
+      coinbase: new Uint8Array(20),
+      defaultTransactionGasLimit: 30_000_000n,
+      genesisState: [
+        ...edr.l1GenesisState(edr.l1HardforkFromString(hardfork)),
+        ...config.funded.map((address) => ({ address: hexToBytes(address), balance: 10n ** 30n })),
+      ],
+      hardfork,
+      initialBaseFeePerGas: 1_000_000_000n,
+      minGasPrice: 0n,
+      mining: { autoMine: true, memPool: { order: edr.MineOrdering.Fifo } },
+      network: { genesisBlockGasLimit: 60_000_000n, genesisBlockTime: config.genesisTimeS },
+      networkId: BigInt(config.chainId),
+      observability: {},
+      ownedAccounts: [],
+      precompileOverrides: [],
+    },
+    { enable: false, decodeConsoleLogInputsCallback: () => [], printLineCallback: () => {} },
+    { subscriptionCallback: () => {} },
+    new edr.ContractDecoder(),
+  );
+  let id = 0;
+  return {
+    async request({ method, params }) {
+      const response = await provider.handleRequest(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params: params ?? [] }));
+      const body = (typeof response.data === 'string' ? JSON.parse(response.data) : response.data) as {
+        result?: unknown;
+        error?: { code: number; message: string; data?: unknown };
+      };
+      if (body.error) throw new RpcError(body.error.code, body.error.message, body.error.data);
+      return body.result;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Identifiers on the ledger: contract ids, user addresses, write references, amounts.
+// Parsers take untrusted text (CLI, relay requests) and throw LedgerInputError with one line.
+import { bytesToHex, getAddress, isAddress, keccak256, stringToBytes, concatBytes, type Address, type Hex } from 'viem';
+
+export class LedgerInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerInputError';
+  }
+}
+
+const maxUint64 = (1n << 64n) - 1n;
+
+/** bytes16 contract id: the pile id (8 bytes) ‖ the pile's journal sequence (uint64 big-endian). */
+export function contractIdOf(pileId: Uint8Array, seq: bigint): Hex {
+  if (pileId.length !== 8) throw new RangeError(`ledger: "pileId" expected 8 bytes, got ${pileId.length}`);
+  if (seq < 1n || seq > maxUint64) throw new RangeError(`ledger: "seq" expected 1..2^64-1, got ${seq}`);
+  return `${bytesToHex(pileId)}${seq.toString(16).padStart(16, '0')}` as Hex;
+}
+
+export function parseContractId(text: string): Hex {
+  const hex = text.startsWith('0x') ? text.slice(2) : text;
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new LedgerInputError(`bad contract id "${text}": expected 32 hex digits (pile id 8 bytes + sequence 8 bytes)`);
+  if (/^0{16}$/.test(hex.slice(16))) throw new LedgerInputError(`bad contract id "${text}": sequence 0 is not a contract`);
+  return `0x${hex.toLowerCase()}`;
+}
+
+/**
+ * The ledger address of a user: the last 20 bytes of keccak256("tapcharge/user/v1" ‖ key id),
+ * key id = first 8 bytes of SHA-256 of the user's Ed25519 public key (DESIGN.md §5). Nobody holds
+ * a secp256k1 key for it, so only the operator (after verifying the user's signature) moves it.
+ */
+export function userAddressOf(keyId: Uint8Array): Address {
+  if (keyId.length !== 8) throw new RangeError(`ledger: "keyId" expected 8 bytes, got ${keyId.length}`);
+  const digest = keccak256(concatBytes([stringToBytes('tapcharge/user/v1'), keyId]));
+  return getAddress(`0x${digest.slice(-40)}`);
+}
+
+export function parseAddress(text: string): Address {
+  if (!isAddress(text, { strict: false })) throw new LedgerInputError(`bad address "${text}": expected 0x followed by 40 hex digits`);
+  return getAddress(text);
+}
+
+/** A positive whole number of minor units (no sign, no decimal point, no exponent). */
+export function parseAmountMinor(text: string, max = maxUint64): bigint {
+  if (!/^[0-9]+$/.test(text)) throw new LedgerInputError(`bad amount "${text}": expected a whole number of minor units`);
+  const amount = BigInt(text);
+  if (amount === 0n) throw new LedgerInputError(`bad amount "${text}": must be greater than 0`);
+  if (amount > max) throw new LedgerInputError(`bad amount "${text}": above the maximum ${max}`);
+  return amount;
+}
+
+/** A write reference: a bytes32 given as 0x + 64 hex digits, or keccak256 of any other text. */
+export function refOf(text: string): Hex {
+  if (text.length === 0) throw new LedgerInputError('bad ref "": must not be empty');
+  if (/^0x[0-9a-fA-F]{64}$/.test(text)) return text.toLowerCase() as Hex;
+  return keccak256(stringToBytes(text));
+}
