@@ -1,4 +1,9 @@
 // RFC 8032 §7.1 Ed25519 test vectors (hex): secret key, public key, message, signature.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
+import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
+
 export const rfc8032Vectors: readonly { name: string; secretKey: string; publicKey: string; message: string; signature: string }[] = [
   {
     name: 'TEST 1',
@@ -68,3 +73,20 @@ export const rfc8032Vectors: readonly { name: string; secretKey: string; publicK
     signature: 'dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704',
   },
 ];
+
+// Registers one test per vector: public key, signature and verify through `provider`, and a
+// signature with one bit flipped at `flipIndex` rejected.
+export function testRfc8032Vectors(provider: Ed25519Provider, label: string, flipIndex: number): void {
+  for (const v of rfc8032Vectors) {
+    test(`RFC 8032 §7.1 ${v.name}: public key, signature, verify (${label})`, () => {
+      const secretKey = hexToBytes(v.secretKey);
+      const message = hexToBytes(v.message);
+      assert.is(bytesToHex(provider.publicKey(secretKey)), v.publicKey);
+      assert.is(bytesToHex(provider.sign(message, secretKey)), v.signature);
+      assert.ok(provider.verify(hexToBytes(v.signature), message, hexToBytes(v.publicKey)));
+      const flipped = hexToBytes(v.signature);
+      flipped[flipIndex]! ^= 1;
+      assert.not.ok(provider.verify(flipped, message, hexToBytes(v.publicKey)));
+    });
+  }
+}
