@@ -44,15 +44,23 @@ export function sigStructure(protectedBytes: Uint8Array, externalAad: Uint8Array
 }
 
 export function signSign1(payload: Uint8Array, secretKey: Uint8Array, options: SignOptions = {}): Uint8Array {
-  expectBytes('cose', 'payload', payload);
   expectBytes('cose', 'secretKey', secretKey, 32);
-  const externalAad = options.externalAad ?? EMPTY;
-  expectBytes('cose', 'externalAad', externalAad);
   const crypto = options.crypto ?? nobleEd25519;
   const kid = options.kid ?? keyId(crypto.publicKey(secretKey));
-  expectBytes('cose', 'kid', kid, KEY_ID_BYTES);
-  const protectedBytes = encodeCbor(new Map<number, number | Uint8Array>([[HEADER_ALG, COSE_ALG_EDDSA], [HEADER_KID, kid]]));
-  const signature = crypto.sign(sigStructure(protectedBytes, externalAad, payload), secretKey);
+  return signSign1With(payload, { kid, sign: (toBeSigned) => crypto.sign(toBeSigned, secretKey) }, options.externalAad);
+}
+
+/** A key that signs without showing its secret (a secure element, the pile's `KeyStore`). */
+export type Sign1Signer = { kid: Uint8Array; sign(toBeSigned: Uint8Array): Uint8Array };
+
+/** COSE_Sign1 signed by `signer` (its 64-byte Ed25519 signature over the Sig_structure). */
+export function signSign1With(payload: Uint8Array, signer: Sign1Signer, externalAad: Uint8Array = EMPTY): Uint8Array {
+  expectBytes('cose', 'payload', payload);
+  expectBytes('cose', 'externalAad', externalAad);
+  expectBytes('cose', 'kid', signer.kid, KEY_ID_BYTES);
+  const protectedBytes = encodeCbor(new Map<number, number | Uint8Array>([[HEADER_ALG, COSE_ALG_EDDSA], [HEADER_KID, signer.kid]]));
+  const signature = signer.sign(sigStructure(protectedBytes, externalAad, payload));
+  expectBytes('cose', 'signature', signature, 64);
   return encodeCbor(new CborTag(COSE_SIGN1_TAG, [protectedBytes, new Map(), payload, signature]));
 }
 

@@ -1,6 +1,6 @@
 // Signed messages: a message payload inside a COSE_Sign1 (see cose-sign1.ts).
 import { type Result, ok, fail } from './result.ts';
-import { type SignOptions, type VerifyOptions, signSign1, verifySign1 } from './cose-sign1.ts';
+import { type Sign1Signer, type SignOptions, type VerifyOptions, signSign1, signSign1With, verifySign1 } from './cose-sign1.ts';
 import { type AnyMessage, type MessageMap, type MessageName, decodeAnyMessage } from './messages/registry.ts';
 
 export type OpenOptions<N extends MessageName> = VerifyOptions & {
@@ -22,6 +22,13 @@ export function signMessage(messageBytes: Uint8Array, secretKey: Uint8Array, opt
   const decoded = decodeAnyMessage(messageBytes);
   if (!decoded.ok) throw new TypeError(`signed: "messageBytes" is not a valid message (${decoded.reason})`);
   return signSign1(messageBytes, secretKey, options);
+}
+
+/** Same as `signMessage`, with a signer that keeps its secret (e.g. the pile's key store). */
+export function signMessageWith(messageBytes: Uint8Array, signer: Sign1Signer, externalAad?: Uint8Array): Uint8Array {
+  const decoded = decodeAnyMessage(messageBytes);
+  if (!decoded.ok) throw new TypeError(`signed: "messageBytes" is not a valid message (${decoded.reason})`);
+  return signSign1With(messageBytes, signer, externalAad);
 }
 
 /** Verifies the signature, then decodes the payload strictly. Never throws on untrusted bytes. */

@@ -1,0 +1,51 @@
+// What the NFC application (firmware/nfc) asks of the rest of the pile (session engine, config,
+// outbox, display). The NFC layer decodes, checks signatures, pile ids, nonces and expiry; these
+// calls then apply the pile's own rules and journal before they answer (commit before act).
+import type { Authorization } from '../contracts-offline/messages/authorization.ts';
+import type { PileUpdate } from '../contracts-offline/messages/pile-update.ts';
+import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
+import type { SeqRange } from '../contracts-offline/messages/ack.ts';
+import type { PileState, Tariff } from '../contracts-offline/messages/fields.ts';
+
+/** Why the pile refused; the NFC layer maps each to its status word (README.md). */
+export type PileRefusalStatus =
+  | 'unusable' // 6984: authentic but not for now (older config, wrong tariff version)
+  | 'conditions' // 6985: the pile's state does not allow it
+  | 'full' // 6A84: no journal room for a new contract and its receipt
+  | 'device'; // 6F00: a device fault; nothing changed
+
+export type PileOutcome<T> = { ok: true; value: T } | { ok: false; status: PileRefusalStatus; reason: string };
+
+export type PileConfig = { configVersion: number; tariff: Tariff; label: string; maxPowerW: number };
+
+/** The signing key of the pile, as a COSE signer (`signMessageWith`). */
+export type PileSigner = { kid: Uint8Array; sign(toBeSigned: Uint8Array): Uint8Array };
+
+export interface PileServices {
+  readonly pileId: Uint8Array;
+  readonly firmwareVersion: string;
+  /** The relay's Ed25519 public key, from the provisioning record. */
+  readonly relayPublicKey: Uint8Array;
+  readonly signer: PileSigner;
+  nowS(): number;
+  state(): PileState;
+  config(): PileConfig;
+
+  /** Tap 1: show the welcome, the tariff and the mode prompt (or this user's running session). */
+  greet(user: UserHello): void;
+  /** A verified update for this pile: journal it if its version is newer, then apply it. */
+  applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void>;
+  /** A verified, fresh voucher for this pile: journal the signed Contract, then start charging. */
+  startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array>;
+  /**
+   * A verified stop for `contractSeq`: end the running session (reason user) and answer the signed
+   * Receipt; for an ended session whose receipt is still held, answer that receipt again.
+   */
+  stopSession(contractSeq: number, by: 'user' | 'relay'): PileOutcome<Uint8Array>;
+  /** The contract's user key id, when `contractSeq` is the running session or an ended one still held. */
+  contractUserKid(contractSeq: number): Uint8Array | undefined;
+  /** Signed contracts and receipts not yet acknowledged with seq > `afterSeq`, oldest first. */
+  outbox(afterSeq: number, maxRecords: number): { records: { seq: number; bytes: Uint8Array }[]; remaining: number };
+  /** A verified Ack for this pile: mark the covered records acknowledged; answers the count still unacknowledged. */
+  acknowledge(ranges: readonly SeqRange[]): PileOutcome<number>;
+}
