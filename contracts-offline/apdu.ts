@@ -130,3 +130,151 @@ export function chainCommand(cla: number, ins: number, p1: number, p2: number, d
 export function swHex(sw: number): string {
   return sw.toString(16).toUpperCase().padStart(4, '0');
 }
+
+// ── Command builders and the payloads that are not signed messages (firmware/nfc/README.md) ──
+
+/** The card joins a command chain of at most this many data bytes (else 6700). */
+export const CHAIN_MAX_BYTES = 1024;
+/** OUTBOX answers at most this many records per command. */
+export const OUTBOX_MAX_RECORDS = 4;
+
+/** `00 A4 04 00 08 <AID> 00`: SELECT the tapcharge application by name. */
+export function selectCommand(): Uint8Array {
+  return encodeCommandApdu({ cla: CLA_ISO, ins: INS.select, p1: 0x04, p2: 0x00, data: Uint8Array.from(TAPCHARGE_AID), le: SHORT_LE_MAX });
+}
+
+/** `00 C0 00 00 Le`: the next part of a long answer. */
+export function getResponseCommand(le: number): Uint8Array {
+  return encodeCommandApdu({ cla: CLA_ISO, ins: INS.getResponse, p1: 0, p2: 0, data: new Uint8Array(0), le });
+}
+
+function uintBigEndian(value: number, byteLength: number): Uint8Array {
+  const out = new Uint8Array(byteLength);
+  for (let i = byteLength - 1, v = value; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;
+  return out;
+}
+
+function readUintBigEndian(bytes: Uint8Array): number {
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) value = value * 256 + bytes[i]!;
+  return value;
+}
+
+/** OUTBOX data: the 4-byte big-endian sequence `after` (0 = from the oldest). */
+export function encodeOutboxRequest(afterSeq: number): Uint8Array {
+  if (!Number.isInteger(afterSeq) || afterSeq < 0 || afterSeq > 0xffff_ffff) throw new RangeError(`apdu: "afterSeq" expected 0..2^32-1, got ${afterSeq}`);
+  return uintBigEndian(afterSeq, 4);
+}
+
+export function parseOutboxRequest(data: Uint8Array): Result<number> {
+  if (data.length !== 4) return fail(`apdu: OUTBOX data expected 4 bytes, got ${data.length}`);
+  return ok(readUintBigEndian(data));
+}
+
+/** ACK answer: 2-byte big-endian count of records still unacknowledged (65535 means that many or more). */
+export function encodeAckAnswer(unacknowledged: number): Uint8Array {
+  if (!Number.isInteger(unacknowledged) || unacknowledged < 0) throw new RangeError(`apdu: "unacknowledged" expected an integer ≥ 0, got ${unacknowledged}`);
+  return uintBigEndian(Math.min(unacknowledged, 0xffff), 2);
+}
+
+export function parseAckAnswer(data: Uint8Array): Result<number> {
+  if (data.length !== 2) return fail(`apdu: ACK answer expected 2 bytes, got ${data.length}`);
+  return ok(readUintBigEndian(data));
+}
+
+// A deterministic CBOR head (RFC 8949 §3, §4.2.1: shortest argument), read by hand because the
+// OUTBOX answer may exceed the 512 bytes the message decoder accepts.
+function readHead(bytes: Uint8Array, at: number): { major: number; argument: number; next: number } | undefined {
+  if (at >= bytes.length) return undefined;
+  const major = bytes[at]! >> 5;
+  const info = bytes[at]! & 31;
+  if (info < 24) return { major, argument: info, next: at + 1 };
+  if (info > 26) return undefined; // 8-byte arguments, reserved values and indefinite lengths are never needed here
+  const size = 1 << (info - 24);
+  if (at + 1 + size > bytes.length) return undefined;
+  const argument = readUintBigEndian(bytes.subarray(at + 1, at + 1 + size));
+  const smallest = info === 24 ? 24 : info === 25 ? 0x100 : 0x10000;
+  return argument < smallest ? undefined : { major, argument, next: at + 1 + size };
+}
+
+function pushHead(out: number[], major: number, argument: number): void {
+  if (argument < 24) out.push((major << 5) | argument);
+  else if (argument < 0x100) out.push((major << 5) | 24, argument);
+  else if (argument < 0x10000) out.push((major << 5) | 25, argument >> 8, argument & 0xff);
+  else out.push((major << 5) | 26, ...uintBigEndian(argument, 4));
+}
+
+export type OutboxAnswer = { records: Uint8Array[]; remaining: number };
+
+/** OUTBOX answer: deterministic CBOR `[[record bstr…], remaining]`, records oldest first. */
+export function encodeOutboxAnswer(answer: OutboxAnswer): Uint8Array {
+  const { records, remaining } = answer;
+  if (records.length > OUTBOX_MAX_RECORDS) throw new RangeError(`apdu: "records" expected at most ${OUTBOX_MAX_RECORDS}, got ${records.length}`);
+  if (!Number.isInteger(remaining) || remaining < 0 || remaining > 0xffff_ffff) throw new RangeError(`apdu: "remaining" expected 0..2^32-1, got ${remaining}`);
+  const out: number[] = [];
+  pushHead(out, 4, 2);
+  pushHead(out, 4, records.length);
+  for (const record of records) {
+    if (!(record instanceof Uint8Array) || record.length > 0xffff) throw new RangeError('apdu: an outbox record expected a Uint8Array of at most 65535 bytes');
+    pushHead(out, 2, record.length);
+    for (let i = 0; i < record.length; i++) out.push(record[i]!);
+  }
+  pushHead(out, 0, remaining);
+  return Uint8Array.from(out);
+}
+
+/** Strict: exactly the shape `encodeOutboxAnswer` writes, canonical heads, no trailing bytes. Never throws. */
+export function parseOutboxAnswer(data: Uint8Array): Result<OutboxAnswer> {
+  const bad = fail<OutboxAnswer>('apdu: OUTBOX answer is not [[record…], remaining] in deterministic CBOR');
+  const outer = readHead(data, 0);
+  if (!outer || outer.major !== 4 || outer.argument !== 2) return bad;
+  const list = readHead(data, outer.next);
+  if (!list || list.major !== 4 || list.argument > OUTBOX_MAX_RECORDS) return bad;
+  const records: Uint8Array[] = [];
+  let at = list.next;
+  for (let i = 0; i < list.argument; i++) {
+    const record = readHead(data, at);
+    if (!record || record.major !== 2 || record.next + record.argument > data.length) return bad;
+    records.push(data.slice(record.next, record.next + record.argument));
+    at = record.next + record.argument;
+  }
+  const remaining = readHead(data, at);
+  if (!remaining || remaining.major !== 0 || remaining.next !== data.length) return bad;
+  return ok({ records, remaining: remaining.argument });
+}
+
+export type StopData = { signedStopRequest: Uint8Array; userPublicKey: Uint8Array | undefined };
+
+/** STOP data: CBOR `[StopRequest COSE, userPublicKey]` (user-signed) or `[StopRequest COSE]` (relay-signed). */
+export function encodeStopData(stop: StopData): Uint8Array {
+  const { signedStopRequest, userPublicKey } = stop;
+  if (!(signedStopRequest instanceof Uint8Array)) throw new TypeError('apdu: "signedStopRequest" expected a Uint8Array');
+  if (userPublicKey !== undefined && (!(userPublicKey instanceof Uint8Array) || userPublicKey.length !== 32)) {
+    throw new RangeError(`apdu: "userPublicKey" expected 32 bytes, got ${userPublicKey instanceof Uint8Array ? userPublicKey.length : typeof userPublicKey}`);
+  }
+  const out: number[] = [];
+  pushHead(out, 4, userPublicKey ? 2 : 1);
+  for (const part of userPublicKey ? [signedStopRequest, userPublicKey] : [signedStopRequest]) {
+    pushHead(out, 2, part.length);
+    for (let i = 0; i < part.length; i++) out.push(part[i]!);
+  }
+  return Uint8Array.from(out);
+}
+
+/** Strict: an array of 1 or 2 byte strings, the second exactly 32 bytes. Never throws. */
+export function parseStopData(data: Uint8Array): Result<StopData> {
+  const bad = fail<StopData>('apdu: STOP data is not [StopRequest COSE] or [StopRequest COSE, 32-byte key] in deterministic CBOR');
+  const outer = readHead(data, 0);
+  if (!outer || outer.major !== 4 || outer.argument < 1 || outer.argument > 2) return bad;
+  const parts: Uint8Array[] = [];
+  let at = outer.next;
+  for (let i = 0; i < outer.argument; i++) {
+    const part = readHead(data, at);
+    if (!part || part.major !== 2 || part.next + part.argument > data.length) return bad;
+    parts.push(data.slice(part.next, part.next + part.argument));
+    at = part.next + part.argument;
+  }
+  if (at !== data.length) return bad;
+  if (parts[1] !== undefined && parts[1].length !== 32) return bad;
+  return ok({ signedStopRequest: parts[0]!, userPublicKey: parts[1] });
+}

@@ -1,0 +1,36 @@
+// Text for the pile's character display: integers only (no floats anywhere near a bill), printable
+// ASCII only (what a character LCD can show).
+
+/** Currency minor units per major unit shown with two decimals (e.g. cents). */
+const minorDigits = 2;
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+/** 12345 → "123.45" */
+export function formatMoney(amountMinor: number): string {
+  const scale = 10 ** minorDigits;
+  return `${Math.floor(amountMinor / scale)}.${pad(amountMinor % scale, minorDigits)}`;
+}
+
+/** 12345 → "12.345 kWh" */
+export function formatEnergy(energyWh: number): string {
+  return `${Math.floor(energyWh / 1000)}.${pad(energyWh % 1000, 3)} kWh`;
+}
+
+/** 3723 → "1:02:03" */
+export function formatDuration(durationS: number): string {
+  const hours = Math.floor(durationS / 3600);
+  return `${hours}:${pad(Math.floor((durationS % 3600) / 60), 2)}:${pad(durationS % 60, 2)}`;
+}
+
+/** Any text as printable ASCII: other characters become '?'. */
+export function asciiText(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += char.length === 1 && code >= 0x20 && code <= 0x7e ? char : '?';
+  }
+  return out;
+}

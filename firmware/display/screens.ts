@@ -1,0 +1,117 @@
+// The pile's screens, as lines of text plus the status indicator. Written for the 6 × 24 area of
+// the reference board; `fitScreen` keeps the first rows and clips each line on smaller displays,
+// so each screen puts what matters most first.
+import type { DisplayStatus } from '../../hal/types.ts';
+import { bytesToHex } from '../../contracts-offline/bytes.ts';
+import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
+import { EndDetail, type Receipt } from '../../contracts-offline/messages/receipt.ts';
+import { asciiText, formatDuration, formatEnergy, formatMoney } from './format.ts';
+
+export type Screen = { lines: string[]; status: DisplayStatus };
+
+export function fitScreen(screen: Screen, rows: number, columns: number): Screen {
+  return { lines: screen.lines.slice(0, rows).map((line) => line.slice(0, columns)), status: screen.status };
+}
+
+const endDetailText: Record<number, string> = {
+  [EndDetail.none]: 'ended',
+  [EndDetail.limitReached]: 'limit reached',
+  [EndDetail.capReached]: 'price cap reached',
+  [EndDetail.vehicleDone]: 'vehicle done',
+  [EndDetail.userStop]: 'stopped by user',
+  [EndDetail.plugRemoved]: 'plug removed',
+  [EndDetail.powerLoss]: 'power loss',
+  [EndDetail.meterFault]: 'meter fault',
+  [EndDetail.contactorFault]: 'contactor fault',
+  [EndDetail.overcurrent]: 'overcurrent',
+  [EndDetail.groundFault]: 'ground fault',
+  [EndDetail.pilotFault]: 'pilot fault',
+  [EndDetail.emergencyStop]: 'emergency stop',
+};
+
+export function endDetailName(detail: number): string {
+  return endDetailText[detail] ?? `end code ${detail}`;
+}
+
+function tariffLines(tariff: Tariff): string[] {
+  return [`${formatMoney(tariff.energyMinorPerKwh)}/kWh ${formatMoney(tariff.timeMinorPerHour)}/h`, `Session fee ${formatMoney(tariff.sessionFeeMinor)}`];
+}
+
+export function limitText(limit: ChargeLimit): string {
+  switch (limit.mode) {
+    case 'amount':
+      return `Limit ${formatMoney(limit.amountMinor)}`;
+    case 'time':
+      return `Limit ${formatDuration(limit.durationS)}`;
+    case 'energy':
+      return `Limit ${formatEnergy(limit.energyWh)}`;
+    case 'full':
+      return 'Until full';
+  }
+}
+
+export function idleScreen(pileId: Uint8Array, label: string, tariff: Tariff): Screen {
+  return { lines: [`Pile ${bytesToHex(pileId)}`, asciiText(label), ...tariffLines(tariff), '', 'Tap your phone to start'], status: 'idle' };
+}
+
+export function welcomeScreen(displayName: string, tariff: Tariff): Screen {
+  return { lines: [`Welcome, ${asciiText(displayName)}`, 'Choose a mode on your', 'phone, then tap again', ...tariffLines(tariff)], status: 'busy' };
+}
+
+export function busyScreen(displayName: string): Screen {
+  return { lines: [`Hello, ${asciiText(displayName)}`, 'This pile is charging', 'another vehicle'], status: 'busy' };
+}
+
+export type Progress = { name: string; limit: ChargeLimit; energyWh: number; durationS: number; costMinor: number; capAmountMinor: number; delivering: boolean };
+
+export function chargingScreen(progress: Progress): Screen {
+  return {
+    lines: [
+      progress.delivering ? (progress.name === '' ? 'Charging' : `Charging: ${asciiText(progress.name)}`) : 'Waiting for vehicle',
+      formatEnergy(progress.energyWh),
+      `Time ${formatDuration(progress.durationS)}`,
+      `Cost ${formatMoney(progress.costMinor)}`,
+      limitText(progress.limit),
+      `Cap ${formatMoney(progress.capAmountMinor)}`,
+    ],
+    status: progress.delivering ? 'charging' : 'busy',
+  };
+}
+
+export function receiptScreen(receipt: Receipt): Screen {
+  return {
+    lines: [
+      `Receipt ${receipt.seq}`,
+      endDetailName(receipt.endDetail),
+      formatEnergy(receipt.energyWh),
+      `Time ${formatDuration(receipt.durationS)}`,
+      `Amount ${formatMoney(receipt.amountMinor)}`,
+      'Sent with the next tap',
+    ],
+    status: 'idle',
+  };
+}
+
+/** R6 (abnormal end) and R8 (open contract): a tap must carry the receipt to the relay. */
+export function tapPromptScreen(endDetail: number, amountMinor: number): Screen {
+  return {
+    lines: ['Session ended:', endDetailName(endDetail), 'Tap your phone to', 'collect the receipt', `Amount ${formatMoney(amountMinor)}`],
+    status: 'attention',
+  };
+}
+
+export function journalFullScreen(): Screen {
+  return { lines: ['Journal full', 'New sessions refused', 'Tap a phone online to', 'sync the receipts'], status: 'attention' };
+}
+
+/** Out of service, with the reason word-wrapped to `columns`. */
+export function faultScreen(detail: string, columns: number): Screen {
+  const lines = ['OUT OF SERVICE'];
+  let line = '';
+  for (const word of asciiText(detail).split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > columns) (lines.push(line), (line = ''));
+    line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return { lines, status: 'fault' };
+}

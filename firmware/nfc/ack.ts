@@ -1,0 +1,15 @@
+// ACK: a relay-signed Ack (1 verification) marks the covered records acknowledged so compaction may
+// prune them; answers how many records are still unacknowledged. Ranges over unknown sequences are ignored.
+import { SW, encodeAckAnswer } from '../../contracts-offline/apdu.ts';
+import { equalBytes } from '../../contracts-offline/bytes.ts';
+import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
+import { openSignedInput } from './signed-input.ts';
+
+export function ack(context: TapContext, data: Uint8Array): Answer {
+  const { services } = context;
+  const opened = openSignedInput(data, 'Ack', services.relayPublicKey);
+  if (!opened.ok) return refused(opened.sw);
+  if (!equalBytes(opened.value.pileId, services.pileId)) return refused(SW.referenceNotUsable);
+  const outcome = services.acknowledge(opened.value.ranges);
+  return outcome.ok ? done(encodeAckAnswer(outcome.value)) : refusalAnswer(outcome.status);
+}

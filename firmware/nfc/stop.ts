@@ -1,0 +1,39 @@
+// STOP: a StopRequest signed by the contract's user (with the user's public key alongside) or by
+// the relay → the Receipt signed by the pile. The COSE kid selects the key (README.md "STOP"):
+// the relay's kid → the relay key; otherwise the carried key, whose key id must be the
+// contract's userKid. One verification; the nonce is consumed only when the session answered.
+import { SW, parseStopData } from '../../contracts-offline/apdu.ts';
+import { equalBytes } from '../../contracts-offline/bytes.ts';
+import { keyId } from '../../contracts-offline/keys.ts';
+import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
+import { parseSignedInput, verifySignedInput } from './signed-input.ts';
+
+export function stop(context: TapContext, data: Uint8Array): Answer {
+  const { services, nonces } = context;
+  const stopData = parseStopData(data);
+  if (!stopData.ok) return refused(SW.wrongData);
+  const { signedStopRequest, userPublicKey } = stopData.value;
+  const parsed = parseSignedInput(signedStopRequest, 'StopRequest');
+  if (!parsed.ok) return refused(parsed.sw);
+
+  const contractUserKid = services.contractUserKid(parsed.value.message.contractSeq);
+  const byRelay = equalBytes(parsed.value.kid, keyId(services.relayPublicKey));
+  let signerKey: Uint8Array;
+  if (byRelay) signerKey = services.relayPublicKey;
+  else {
+    if (userPublicKey === undefined) return refused(SW.securityNotSatisfied);
+    if (contractUserKid !== undefined && !equalBytes(keyId(userPublicKey), contractUserKid)) return refused(SW.securityNotSatisfied);
+    signerKey = userPublicKey;
+  }
+  const verified = verifySignedInput(signedStopRequest, 'StopRequest', signerKey);
+  if (!verified.ok) return refused(verified.sw);
+  const request = verified.value;
+
+  if (!equalBytes(request.pileId, services.pileId)) return refused(SW.referenceNotUsable);
+  if (!nonces.isOutstanding(request.pileNonce)) return refused(SW.referenceNotUsable);
+  if (contractUserKid === undefined) return refused(SW.conditionsNotSatisfied);
+  const outcome = services.stopSession(request.contractSeq, byRelay ? 'relay' : 'user');
+  if (!outcome.ok) return refusalAnswer(outcome.status);
+  nonces.consume(request.pileNonce);
+  return done(outcome.value);
+}

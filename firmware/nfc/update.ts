@@ -1,0 +1,18 @@
+// UPDATE: a relay-signed PileUpdate (1 verification). Checks: malformed 6A80, signature 6982,
+// another pile or a config version not above the held one 6984; then the services journal and apply it.
+import { SW } from '../../contracts-offline/apdu.ts';
+import { equalBytes } from '../../contracts-offline/bytes.ts';
+import { isNewerConfig } from '../../contracts-offline/messages/pile-update.ts';
+import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
+import { openSignedInput } from './signed-input.ts';
+
+export function update(context: TapContext, data: Uint8Array): Answer {
+  const { services } = context;
+  const opened = openSignedInput(data, 'PileUpdate', services.relayPublicKey);
+  if (!opened.ok) return refused(opened.sw);
+  const pileUpdate = opened.value;
+  if (!equalBytes(pileUpdate.pileId, services.pileId)) return refused(SW.referenceNotUsable);
+  if (!isNewerConfig(services.config().configVersion, pileUpdate)) return refused(SW.referenceNotUsable);
+  const outcome = services.applyUpdate(pileUpdate, data);
+  return outcome.ok ? done() : refusalAnswer(outcome.status);
+}

@@ -1,0 +1,301 @@
+// The pile controller: the `PileServices` the NFC application calls, the supervision loop (one
+// timer, every metering period: control pilot, contactor feedback, the running session, the
+// display) and the pile's state. Built by `bootPile` once the journal is mounted, the pile is
+// provisioned and interrupted sessions are recovered.
+import type { PileHal, TimerId } from '../hal/types.ts';
+import { PILOT_CONSTANT_MINUS_12V, PILOT_CONSTANT_PLUS_12V } from '../hal/types.ts';
+import { equalBytes } from '../contracts-offline/bytes.ts';
+import type { SeqRange } from '../contracts-offline/messages/ack.ts';
+import type { Authorization } from '../contracts-offline/messages/authorization.ts';
+import type { PileState } from '../contracts-offline/messages/fields.ts';
+import { type PileUpdate, isNewerConfig } from '../contracts-offline/messages/pile-update.ts';
+import type { Receipt } from '../contracts-offline/messages/receipt.ts';
+import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
+import type { Journal } from './journal/journal.ts';
+import type { BillingBook } from './billing/billing-book.ts';
+import type { PileConfig, PileOutcome, PileServices, PileSigner } from './pile-services.ts';
+import { type CpState, readCpState, vehicleConnected } from './charging/control-pilot.ts';
+import { ContactorSupervisor } from './charging/contactor-supervisor.ts';
+import { type EndedSession, SessionEngine, type SessionSettings } from './session/session-engine.ts';
+import { RecordKind } from './records/record-kinds.ts';
+import { Presenter } from './display/presenter.ts';
+import {
+  type Screen, busyScreen, chargingScreen, faultScreen, idleScreen, journalFullScreen, receiptScreen, tapPromptScreen, welcomeScreen,
+} from './display/screens.ts';
+
+export type PileSettings = SessionSettings & {
+  firmwareVersion: string;
+  /** Metering and supervision period, ms. */
+  meteringPeriodMs: number;
+  /** Time the contactor is given to move before its feedback must match the command, ms. */
+  contactorSettleMs: number;
+  /** How long a welcome, receipt or journal-full screen stays up, ms. */
+  messageMs: number;
+};
+
+export type PileIdentity = { pileId: Uint8Array; relayPublicKey: Uint8Array; signer: PileSigner };
+
+export function configOf(update: PileUpdate): PileConfig {
+  return { configVersion: update.configVersion, tariff: update.tariff, label: update.label, maxPowerW: update.maxPowerW };
+}
+
+const refuse = <T>(status: 'unusable' | 'conditions' | 'full' | 'device', reason: string): PileOutcome<T> => ({ ok: false, status, reason });
+
+export class PileController implements PileServices {
+  readonly pileId: Uint8Array;
+  readonly firmwareVersion: string;
+  readonly relayPublicKey: Uint8Array;
+  readonly signer: PileSigner;
+  readonly #hal: PileHal;
+  readonly #journal: Journal;
+  readonly #book: BillingBook;
+  readonly #settings: PileSettings;
+  readonly #contactor: ContactorSupervisor;
+  readonly #engine: SessionEngine;
+  readonly #presenter: Presenter;
+  #config: PileConfig;
+  #timer: TimerId | undefined;
+  #cp: CpState;
+  #driverName = '';
+  /** A session ended and the plug has not been pulled since. */
+  #finishing = false;
+  /** The newest unacknowledged receipt that needs a tap to reach the relay (R6 abnormal, R8 open). */
+  #tapPrompt: Receipt | undefined;
+  #halted: string | undefined;
+
+  constructor(hal: PileHal, journal: Journal, book: BillingBook, identity: PileIdentity, config: PileConfig, settings: PileSettings) {
+    this.pileId = identity.pileId;
+    this.relayPublicKey = identity.relayPublicKey;
+    this.signer = identity.signer;
+    this.firmwareVersion = settings.firmwareVersion;
+    this.#hal = hal;
+    this.#journal = journal;
+    this.#book = book;
+    this.#config = config;
+    this.#settings = settings;
+    this.#contactor = new ContactorSupervisor(hal.contactor, hal.clock, settings.contactorSettleMs);
+    this.#presenter = new Presenter(hal.display, hal.clock);
+    this.#engine = new SessionEngine({
+      clock: hal.clock, meter: hal.meter, pilot: hal.pilot, contactor: this.#contactor, journal, book, signer: identity.signer, settings,
+      onDeviceFailure: (message) => this.#halt(message),
+    });
+    this.#cp = readCpState(hal.pilot);
+    this.#refreshTapPrompt();
+  }
+
+  /** Start supervising (the first tick runs now). */
+  start(): void {
+    this.#idlePilot();
+    this.#restartTimer();
+    this.#tick();
+  }
+
+  /** Stop the timer (the board is going down). */
+  stop(): void {
+    if (this.#timer !== undefined) this.#hal.clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Why the pile stopped working (journal or key store failure), if it did. */
+  get halted(): string | undefined {
+    return this.#halted;
+  }
+
+  /** The running session, for the simulator and tests. */
+  get session(): SessionEngine['running'] {
+    return this.#engine.running;
+  }
+
+  nowS(): number {
+    return Math.floor(this.#hal.clock.nowMs() / 1000);
+  }
+
+  config(): PileConfig {
+    return { ...this.#config, tariff: { ...this.#config.tariff } };
+  }
+
+  state(): PileState {
+    if (this.#halted || this.#contactor.fault) return 'faulted';
+    const running = this.#engine.running;
+    if (running) return running.delivering ? 'charging' : 'suspended';
+    if (this.#cp === 'E' || this.#cp === 'invalid') return 'faulted';
+    if (vehicleConnected(this.#cp)) return this.#finishing ? 'finishing' : 'preparing';
+    return 'available';
+  }
+
+  greet(user: UserHello): void {
+    if (this.#halted) return;
+    const running = this.#engine.running;
+    if (!running) this.#presenter.showFor(welcomeScreen(user.displayName, this.#config.tariff), this.#settings.messageMs);
+    else if (equalBytes(running.contract.userKid, user.userKid)) this.#presenter.clearOverlay();
+    else this.#presenter.showFor(busyScreen(user.displayName), this.#settings.messageMs);
+    this.#render();
+  }
+
+  applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void> {
+    if (this.#halted) return refuse('device', this.#halted);
+    if (!equalBytes(update.pileId, this.pileId)) return refuse('unusable', 'update for another pile');
+    if (!isNewerConfig(this.#config.configVersion, update)) {
+      return refuse('unusable', `configVersion ${update.configVersion} is not newer than ${this.#config.configVersion}`);
+    }
+    const appended = this.#journal.append(RecordKind.config, signedBytes, { retention: 'state' });
+    if (!appended.ok) {
+      if (appended.error.code === 'full') return refuse('full', appended.error.message);
+      this.#halt(appended.error.message);
+      return refuse('device', appended.error.message);
+    }
+    this.#config = configOf(update);
+    this.#render();
+    return { ok: true, value: undefined };
+  }
+
+  startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array> {
+    if (this.#halted) return refuse('device', this.#halted);
+    if (!equalBytes(voucher.pileId, this.pileId)) return refuse('unusable', 'voucher for another pile');
+    if (voucher.tariffVersion !== this.#config.tariff.version) {
+      return refuse('unusable', `voucher for tariff ${voucher.tariffVersion}, the pile applies ${this.#config.tariff.version}`);
+    }
+    if (this.#contactor.fault) return refuse('conditions', `contactor fault (${this.#contactor.fault})`);
+    if (this.#engine.running) return refuse('conditions', 'a session is running');
+    this.#cp = readCpState(this.#hal.pilot);
+    if (!vehicleConnected(this.#cp)) return refuse('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
+    const started = this.#engine.start(voucher, this.pileId, this.#config);
+    if (!started.ok) {
+      if (started.status === 'full') this.#presenter.showFor(journalFullScreen(), this.#settings.messageMs);
+      this.#render();
+      return started;
+    }
+    this.#driverName = displayName ?? '';
+    this.#finishing = false;
+    this.#presenter.clearOverlay();
+    this.#restartTimer(); // metering periods count from the contract's start
+    this.#render();
+    return started;
+  }
+
+  stopSession(contractSeq: number, _by: 'user' | 'relay'): PileOutcome<Uint8Array> {
+    if (this.#halted) return refuse('device', this.#halted);
+    if (this.#engine.running?.contract.seq === contractSeq) {
+      const ended = this.#engine.stop(contractSeq);
+      if (!ended) return refuse('device', this.#halted ?? 'the receipt could not be written');
+      this.#sessionEnded(ended);
+      return { ok: true, value: ended.signedBytes };
+    }
+    const receiptSeq = this.#book.contract(contractSeq)?.receiptSeq;
+    const held = receiptSeq === undefined ? undefined : this.#book.read(receiptSeq);
+    if (held?.ok) return { ok: true, value: held.value };
+    return refuse('conditions', `contract ${contractSeq} is neither running nor holding a receipt`);
+  }
+
+  contractUserKid(contractSeq: number): Uint8Array | undefined {
+    const entry = this.#book.contract(contractSeq);
+    if (!entry) return undefined;
+    if (this.#engine.running?.contract.seq === contractSeq) return entry.userKid;
+    return entry.receiptSeq !== undefined && this.#book.record(entry.receiptSeq) ? entry.userKid : undefined;
+  }
+
+  outbox(afterSeq: number, maxRecords: number): { records: { seq: number; bytes: Uint8Array }[]; remaining: number } {
+    const pending = this.#book.unacknowledged().filter((r) => r.seq > afterSeq);
+    const records: { seq: number; bytes: Uint8Array }[] = [];
+    for (const record of pending.slice(0, Math.max(0, maxRecords))) {
+      const bytes = this.#book.read(record.seq);
+      if (!bytes.ok) {
+        if (bytes.error.code === 'device') this.#halt(bytes.error.message);
+        break;
+      }
+      records.push({ seq: record.seq, bytes: bytes.value });
+    }
+    return { records, remaining: pending.length - records.length };
+  }
+
+  acknowledge(ranges: readonly SeqRange[]): PileOutcome<number> {
+    if (this.#halted) return refuse('device', this.#halted);
+    for (const record of this.#book.unacknowledged()) {
+      if (!ranges.some((r) => record.seq >= r.fromSeq && record.seq <= r.toSeq)) continue;
+      const marked = this.#book.acknowledge(record.seq);
+      if (!marked.ok) {
+        if (marked.error.code === 'full') return refuse('full', marked.error.message);
+        this.#halt(marked.error.message);
+        return refuse('device', marked.error.message);
+      }
+    }
+    this.#refreshTapPrompt();
+    this.#render();
+    return { ok: true, value: this.#book.unacknowledged().length };
+  }
+
+  #tick(): void {
+    if (this.#halted) return;
+    this.#cp = readCpState(this.#hal.pilot);
+    if (this.#engine.running) {
+      const ended = this.#engine.tick(this.#cp, this.#config);
+      if (ended) this.#sessionEnded(ended);
+    } else {
+      if (this.#cp === 'A') this.#finishing = false;
+      if (this.#contactor.check()) this.#idlePilot();
+    }
+    this.#render();
+  }
+
+  #sessionEnded(ended: EndedSession): void {
+    this.#idlePilot();
+    this.#finishing = readCpState(this.#hal.pilot) !== 'A';
+    this.#refreshTapPrompt();
+    if (this.#tapPrompt?.seq === ended.receipt.seq) this.#presenter.clearOverlay();
+    else this.#presenter.showFor(receiptScreen(ended.receipt), this.#settings.messageMs);
+    this.#render();
+  }
+
+  /** Constant +12 V offers nothing and lets a vehicle say it is there; −12 V (state F) says "not available". */
+  #idlePilot(): void {
+    try {
+      this.#hal.pilot.setDutyPerMille(this.#contactor.fault || this.#halted ? PILOT_CONSTANT_MINUS_12V : PILOT_CONSTANT_PLUS_12V);
+    } catch {
+      // a pilot that cannot be driven shows up as an invalid CP reading at the next tick
+    }
+  }
+
+  #halt(reason: string): void {
+    if (this.#halted) return;
+    this.#halted = reason;
+    this.#engine.abandon();
+    this.#idlePilot();
+    this.#render();
+  }
+
+  #restartTimer(): void {
+    this.stop();
+    this.#timer = this.#hal.clock.setTimer(() => this.#tick(), this.#settings.meteringPeriodMs, this.#settings.meteringPeriodMs);
+  }
+
+  #refreshTapPrompt(): void {
+    let newest: Receipt | undefined;
+    for (const record of this.#book.unacknowledged()) {
+      const receipt = record.kind === 'receipt' ? this.#book.receipt(record.seq) : undefined;
+      if (receipt && (receipt.endReason === 'abnormal' || this.#book.contract(receipt.contractSeq)?.open)) newest = receipt;
+    }
+    this.#tapPrompt = newest;
+  }
+
+  #render(): void {
+    if (this.#halted || this.#contactor.fault) this.#presenter.clearOverlay(); // a fault is never hidden
+    this.#presenter.render(this.#baseScreen());
+  }
+
+  #baseScreen(): Screen {
+    const columns = this.#presenter.columns;
+    if (this.#halted) return faultScreen(this.#halted, columns);
+    if (this.#contactor.fault) return faultScreen(this.#contactor.fault === 'welded' ? 'Contactor welded' : 'Contactor feedback lost', columns);
+    const running = this.#engine.running;
+    if (running) {
+      const { contract, usage, delivering } = running;
+      return chargingScreen({
+        name: this.#driverName, limit: contract.limit, energyWh: usage.energyWh, durationS: usage.durationS,
+        costMinor: this.#engine.billedSoFarMinor(), capAmountMinor: contract.capAmountMinor, delivering,
+      });
+    }
+    if (this.#cp === 'E' || this.#cp === 'invalid') return faultScreen('Control pilot error: check the cable', columns);
+    if (this.#tapPrompt) return tapPromptScreen(this.#tapPrompt.endDetail, this.#tapPrompt.amountMinor);
+    return idleScreen(this.pileId, this.#config.label, this.#config.tariff);
+  }
+}

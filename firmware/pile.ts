@@ -1,0 +1,103 @@
+// Boot of the pile firmware: mount the journal (never formatting it), read the provisioning
+// record, finish the sessions a power loss interrupted, then supervise the charging point and
+// answer taps. A pile that cannot do this safely shows a fault, sends −12 V on the pilot (state F)
+// and answers no taps at all: nothing billable happens without a journal to hold it.
+import type { PileHal } from '../hal/types.ts';
+import { PILOT_CONSTANT_MINUS_12V } from '../hal/types.ts';
+import { keyId } from '../contracts-offline/keys.ts';
+import type { Receipt } from '../contracts-offline/messages/receipt.ts';
+import { mountJournal } from './journal/mount.ts';
+import { BillingBook } from './billing/billing-book.ts';
+import { loadProvisioning } from './provisioning/load-provisioning.ts';
+import { recoverSessions } from './session/recovery.ts';
+import { PileController, type PileSettings, configOf } from './pile-controller.ts';
+import { faultScreen, fitScreen } from './display/screens.ts';
+import { createNfcApplication } from './nfc/application.ts';
+
+export type BootOptions = Partial<PileSettings>;
+
+export const defaultPileSettings: Readonly<PileSettings> = Object.freeze({
+  firmwareVersion: '0.1.0',
+  meteringPeriodMs: 1000,
+  checkpointPeriodS: 60, // why 60 s: see SessionSettings.checkpointPeriodS
+  vehicleIdleS: 30,
+  idlePowerW: 50,
+  contactorSettleMs: 500,
+  messageMs: 60_000,
+});
+
+export type PileHandle = {
+  /** The running pile (PileServices plus supervision), or undefined when it refused to run. */
+  services: PileController | undefined;
+  /** Why the pile refused to run. */
+  fault: string | undefined;
+  /** Receipts finalised at this boot for sessions a power loss interrupted. */
+  recovered: Receipt[];
+  /** Stop timers and answering taps, release the contactor (the board is going down). */
+  shutdown(): void;
+};
+
+export function bootPile(hal: PileHal, options: BootOptions = {}): PileHandle {
+  const settings: PileSettings = { ...defaultPileSettings, ...options };
+  checkSettings(settings);
+  const mounted = mountJournal(hal.flash);
+  if (!mounted.ok) return refuseToRun(hal, mounted.error.code === 'blank' ? 'not provisioned' : mounted.error.message);
+  const journal = mounted.value;
+  const provisioned = loadProvisioning(journal, hal.keyStore);
+  if (!provisioned.ok) return refuseToRun(hal, provisioned.reason);
+  const book = BillingBook.load(journal);
+  if (!book.ok) return refuseToRun(hal, book.reason);
+  const signer = { kid: keyId(hal.keyStore.publicKey), sign: (message: Uint8Array) => hal.keyStore.sign(message) };
+  const recovered = recoverSessions(journal, book.value, signer);
+  if (!recovered.ok) return refuseToRun(hal, recovered.reason);
+  const { pileId, relayPublicKey } = provisioned.value.record;
+  const controller = new PileController(hal, journal, book.value, { pileId, relayPublicKey, signer }, configOf(provisioned.value.update), settings);
+  hal.nfc.setHandler(createNfcApplication(controller, { clock: hal.clock, random: hal.random }));
+  controller.start();
+  return {
+    services: controller,
+    fault: undefined,
+    recovered: recovered.value,
+    shutdown() {
+      controller.stop();
+      hal.nfc.setHandler(undefined);
+      powerDownOutputs(hal);
+    },
+  };
+}
+
+function refuseToRun(hal: PileHal, reason: string): PileHandle {
+  powerDownOutputs(hal);
+  try {
+    const screen = fitScreen(faultScreen(reason, hal.display.columns), hal.display.rows, hal.display.columns);
+    hal.display.show(screen.lines, screen.status);
+  } catch {
+    // nothing more to do without a display
+  }
+  hal.nfc.setHandler(undefined);
+  return { services: undefined, fault: reason, recovered: [], shutdown: () => powerDownOutputs(hal) };
+}
+
+function powerDownOutputs(hal: PileHal): void {
+  try {
+    hal.contactor.setClosed(false);
+  } catch {
+    // the coil loses power with the board anyway
+  }
+  try {
+    hal.pilot.setDutyPerMille(PILOT_CONSTANT_MINUS_12V);
+  } catch {
+    // idem
+  }
+}
+
+function checkSettings(s: PileSettings): void {
+  const positive: (keyof PileSettings)[] = ['meteringPeriodMs', 'checkpointPeriodS', 'vehicleIdleS', 'idlePowerW', 'contactorSettleMs', 'messageMs'];
+  for (const name of positive) {
+    const value = s[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new RangeError(`pile: "${name}" expected a positive integer, got ${String(value)}`);
+  }
+  if (typeof s.firmwareVersion !== 'string' || s.firmwareVersion.length === 0 || s.firmwareVersion.length > 16) {
+    throw new RangeError(`pile: "firmwareVersion" expected 1..16 characters, got ${JSON.stringify(s.firmwareVersion)}`);
+  }
+}

@@ -1,0 +1,39 @@
+// Provisioning record (state): who the pile is and whom it trusts. Written once into a blank
+// journal (firmware/provisioning/provision-pile.ts); read at every boot.
+// Payload: CBOR map {0: pileId (8 bytes), 1: relayPublicKey (32), 2: pilePublicKey (32, the key
+// store's — checked at boot), 3: the first relay-signed PileUpdate (COSE_Sign1 bytes)}.
+import { encodeCbor } from '../../contracts-offline/cbor-encode.ts';
+import { ID_BYTES } from '../../contracts-offline/messages/fields.ts';
+import { type Result, ok } from '../../contracts-offline/result.ts';
+import { expectBytes } from '../../contracts-offline/bytes.ts';
+import { decodeRecordFields, encodeRecordFields, type RecordField } from './record-fields.ts';
+
+export type ProvisioningRecord = {
+  pileId: Uint8Array;
+  relayPublicKey: Uint8Array;
+  pilePublicKey: Uint8Array;
+  /** Relay-signed PileUpdate (COSE_Sign1) for this pile: the first tariff and configuration. */
+  pileUpdate: Uint8Array;
+};
+
+const fields: readonly RecordField[] = [
+  { kind: 'bytes', length: ID_BYTES },
+  { kind: 'bytes', length: 32 },
+  { kind: 'bytes', length: 32 },
+  { kind: 'bytes' },
+];
+
+export function encodeProvisioningRecord(record: ProvisioningRecord): Uint8Array {
+  expectBytes('provisioning', 'pileId', record.pileId, ID_BYTES);
+  expectBytes('provisioning', 'relayPublicKey', record.relayPublicKey, 32);
+  expectBytes('provisioning', 'pilePublicKey', record.pilePublicKey, 32);
+  expectBytes('provisioning', 'pileUpdate', record.pileUpdate);
+  return encodeCbor(encodeRecordFields([record.pileId, record.relayPublicKey, record.pilePublicKey, record.pileUpdate]));
+}
+
+export function decodeProvisioningRecord(bytes: Uint8Array): Result<ProvisioningRecord> {
+  const read = decodeRecordFields('provisioning record', bytes, fields);
+  if (!read.ok) return read;
+  const [pileId, relayPublicKey, pilePublicKey, pileUpdate] = read.value as Uint8Array[];
+  return ok({ pileId: pileId!, relayPublicKey: relayPublicKey!, pilePublicKey: pilePublicKey!, pileUpdate: pileUpdate! });
+}

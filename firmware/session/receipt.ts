@@ -1,0 +1,21 @@
+// The Receipt that closes a contract, from what was metered and why it ended.
+import type { Contract } from '../../contracts-offline/messages/contract.ts';
+import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
+import { type EndCause, type Usage, billedAmountMinor } from './limits.ts';
+
+export type EndPoint = Usage & { endMeterWh: number; endAtS: number };
+
+export function buildReceipt(contract: Contract, seq: number, end: EndPoint, cause: EndCause): Receipt {
+  return {
+    pileId: contract.pileId,
+    contractSeq: contract.seq,
+    seq,
+    endReason: cause.reason,
+    endDetail: cause.detail,
+    energyWh: end.energyWh,
+    durationS: end.durationS,
+    amountMinor: billedAmountMinor(contract, end),
+    endMeterWh: end.endMeterWh,
+    endAtS: end.endAtS,
+  };
+}

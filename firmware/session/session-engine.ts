@@ -1,0 +1,232 @@
+// The running charging session: from a durable signed Contract to a durable signed Receipt.
+//
+// Commit before act: the contract is in the journal before the contactor may close; the contactor
+// is open and the receipt is in the journal before anyone sees it. In between, every metering tick
+// reads the meter's register (energy is never integrated here), ends the session when its limit,
+// its price cap, the vehicle (done, unplugged) or a device (pilot, contactor, meter) says so, and
+// journals a checkpoint every `checkpointPeriodS` — the point a power loss is billed up to.
+import type { Clock, Meter, MeterSample, Pilot } from '../../hal/types.ts';
+import { PILOT_CONSTANT_PLUS_12V } from '../../hal/types.ts';
+import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
+import { type Contract, encodeContract } from '../../contracts-offline/messages/contract.ts';
+import { EndDetail, type Receipt, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { BillingBook, ContractEntry } from '../billing/billing-book.ts';
+import type { PileConfig, PileOutcome, PileSigner } from '../pile-services.ts';
+import { allowedCurrentMa, dutyPerMilleForCurrentMa } from '../charging/pilot-duty.ts';
+import { type CpState, readCpState, vehicleRequestsEnergy } from '../charging/control-pilot.ts';
+import type { ContactorSupervisor } from '../charging/contactor-supervisor.ts';
+import { RecordKind } from '../records/record-kinds.ts';
+import { encodeCheckpoint } from '../records/checkpoint-record.ts';
+import { type EndCause, type Usage, billedAmountMinor, limitEnd } from './limits.ts';
+import { buildReceipt } from './receipt.ts';
+import { checkpointHeadroomBytes, contractHeadroomBytes } from './journal-budget.ts';
+import { signRecord } from './sign-record.ts';
+
+export type SessionSettings = {
+  /**
+   * Seconds between durable checkpoints of a running session. A power loss bills the session up to
+   * the last checkpoint, so at most this much time and energy goes unbilled (60 s at 22 kW is
+   * 0.37 kWh); each checkpoint is one ~30-byte flash write, so 60 s keeps a 10-hour session to
+   * 600 writes (~18 KiB, a few block erases over the wear-levelled partition). Shorter periods wear
+   * the flash and fill the journal faster for little money; longer ones give away more energy.
+   */
+  checkpointPeriodS: number;
+  /** A vehicle that drew energy and then draws none for this long is done. */
+  vehicleIdleS: number;
+  /** Below this power the vehicle counts as not drawing. */
+  idlePowerW: number;
+};
+
+export type SessionDeps = {
+  clock: Clock;
+  meter: Meter;
+  pilot: Pilot;
+  contactor: ContactorSupervisor;
+  journal: Journal;
+  book: BillingBook;
+  signer: PileSigner;
+  settings: SessionSettings;
+  /** The journal or the key store failed (a flash fault, a power cut): nothing more may be written. */
+  onDeviceFailure(message: string): void;
+};
+
+export type EndedSession = { receipt: Receipt; signedBytes: Uint8Array; open: boolean };
+
+type Running = {
+  contract: Contract;
+  entry: ContractEntry;
+  startMs: number;
+  meterWh: number;
+  durationS: number;
+  hasDrawn: boolean;
+  notDrawingSinceMs: number | undefined;
+  checkpointDurationS: number;
+};
+
+export class SessionEngine {
+  readonly #deps: SessionDeps;
+  #running: Running | undefined;
+
+  constructor(deps: SessionDeps) {
+    this.#deps = deps;
+  }
+
+  get running(): { contract: Contract; usage: Usage; delivering: boolean } | undefined {
+    const r = this.#running;
+    return r && { contract: r.contract, usage: usageOf(r), delivering: this.#deps.contactor.closed };
+  }
+
+  /** Billed so far (the cost, at most the cap). */
+  billedSoFarMinor(): number {
+    const r = this.#running;
+    return r ? billedAmountMinor(r.contract, usageOf(r)) : 0;
+  }
+
+  /** Sign and journal the contract for a checked voucher, then offer energy. The caller checked the pile's conditions. */
+  start(voucher: Authorization, pileId: Uint8Array, config: PileConfig): PileOutcome<Uint8Array> {
+    const { clock, book, signer, pilot, contactor } = this.#deps;
+    if (this.#running) throw new RangeError('session: a session is already running');
+    let sample: MeterSample;
+    try {
+      sample = this.#deps.meter.sample();
+    } catch (error) {
+      return { ok: false, status: 'device', reason: `meter: ${(error as Error).message}` };
+    }
+    const currentMa = allowedCurrentMa(config.maxPowerW, sample.voltageMv);
+    if (currentMa === undefined) return { ok: false, status: 'conditions', reason: `maxPowerW ${config.maxPowerW} at ${sample.voltageMv} mV is below 6 A` };
+    const startMs = clock.nowMs();
+    const contract: Contract = {
+      pileId,
+      seq: book.nextSeq,
+      userKid: voucher.userKid,
+      voucherId: voucher.voucherId,
+      limit: voucher.limit,
+      tariff: config.tariff,
+      startMeterWh: sample.energyWh,
+      capAmountMinor: voucher.capAmountMinor,
+      startAtS: Math.floor(startMs / 1000),
+    };
+    const signed = signRecord(encodeContract(contract), signer);
+    if (!signed.ok) return { ok: false, status: 'device', reason: signed.reason };
+    const signedBytes = signed.value;
+    const appended = book.appendContract(contract, signedBytes, contractHeadroomBytes);
+    if (!appended.ok) {
+      if (appended.error.code === 'full') return { ok: false, status: 'full', reason: appended.error.message };
+      this.#deps.onDeviceFailure(appended.error.message);
+      return { ok: false, status: 'device', reason: appended.error.message };
+    }
+    this.#running = {
+      contract, entry: appended.value, startMs, meterWh: sample.energyWh, durationS: 0,
+      hasDrawn: false, notDrawingSinceMs: undefined, checkpointDurationS: 0,
+    };
+    // The contract is durable: offer current, and close as soon as the vehicle asks (state C/D).
+    this.#setPilot(dutyPerMilleForCurrentMa(currentMa));
+    contactor.command(vehicleRequestsEnergy(readCpState(pilot)));
+    return { ok: true, value: signedBytes };
+  }
+
+  /** One metering period of the running session. Answers the ended session when this tick ended it. */
+  tick(cp: CpState, config: PileConfig): EndedSession | undefined {
+    const r = this.#running;
+    if (!r) return undefined;
+    const { clock, contactor, settings } = this.#deps;
+    if (cp === 'A') return this.finish({ reason: 'abnormal', detail: EndDetail.plugRemoved });
+    if (cp === 'E' || cp === 'F' || cp === 'invalid') return this.finish({ reason: 'abnormal', detail: EndDetail.pilotFault });
+    if (contactor.check()) return this.finish({ reason: 'abnormal', detail: EndDetail.contactorFault });
+    const sample = this.#sample(r);
+    if (!sample) return this.finish({ reason: 'abnormal', detail: EndDetail.meterFault });
+    const nowMs = clock.nowMs();
+    this.#advanceDuration(r, nowMs);
+    const limit = limitEnd(r.contract, usageOf(r));
+    if (limit) return this.finish(limit);
+    const drawing = vehicleRequestsEnergy(cp) && sample.powerW >= settings.idlePowerW;
+    if (drawing) (r.hasDrawn = true), (r.notDrawingSinceMs = undefined);
+    else if (r.hasDrawn) {
+      r.notDrawingSinceMs ??= nowMs;
+      if (nowMs - r.notDrawingSinceMs >= settings.vehicleIdleS * 1000) return this.finish({ reason: 'normal', detail: EndDetail.vehicleDone });
+    }
+    const currentMa = allowedCurrentMa(config.maxPowerW, sample.voltageMv);
+    this.#setPilot(currentMa === undefined ? PILOT_CONSTANT_PLUS_12V : dutyPerMilleForCurrentMa(currentMa));
+    contactor.command(currentMa !== undefined && vehicleRequestsEnergy(cp));
+    if (r.durationS - r.checkpointDurationS >= settings.checkpointPeriodS) this.#checkpoint(r, nowMs);
+    return undefined;
+  }
+
+  /** A user (or relay) stop of the running contract `contractSeq`. */
+  stop(contractSeq: number): EndedSession | undefined {
+    if (this.#running?.contract.seq !== contractSeq) return undefined;
+    return this.finish({ reason: 'user', detail: EndDetail.userStop });
+  }
+
+  /** Drop the session without a receipt (storage failed: the next boot finalises it). */
+  abandon(): void {
+    this.#running = undefined;
+    this.#deps.contactor.command(false);
+  }
+
+  /** Open the contactor, take the final reading, journal the signed receipt. */
+  finish(cause: EndCause): EndedSession | undefined {
+    const r = this.#running;
+    if (!r) return undefined;
+    const { clock, contactor, book, signer } = this.#deps;
+    contactor.command(false);
+    this.#setPilot(PILOT_CONSTANT_PLUS_12V);
+    if (cause.detail !== EndDetail.meterFault) this.#sample(r); // a failing final read bills the last good one
+    const nowMs = clock.nowMs();
+    this.#advanceDuration(r, nowMs);
+    const usage = usageOf(r);
+    const receipt = buildReceipt(r.contract, book.nextSeq, { ...usage, endMeterWh: r.meterWh, endAtS: Math.floor(nowMs / 1000) }, cause);
+    this.#running = undefined;
+    // Without a durable receipt the contract stays open: the next boot finalises it (powerLoss).
+    const signed = signRecord(encodeReceipt(receipt), signer);
+    if (!signed.ok) return this.#halt(signed.reason);
+    const appended = book.appendReceipt(receipt, signed.value);
+    if (!appended.ok) return this.#halt(appended.error.message);
+    return { receipt, signedBytes: signed.value, open: r.entry.open };
+  }
+
+  #halt(message: string): undefined {
+    this.#deps.onDeviceFailure(message);
+    return undefined;
+  }
+
+  /** Whole seconds since the contract started; never backwards, even if the clock is set back. */
+  #advanceDuration(r: Running, nowMs: number): void {
+    r.durationS = Math.max(r.durationS, Math.floor((nowMs - r.startMs) / 1000));
+  }
+
+  /** A pilot output that fails shows up as an invalid CP reading at the next tick (pilot fault). */
+  #setPilot(dutyPerMille: number): void {
+    try {
+      this.#deps.pilot.setDutyPerMille(dutyPerMille);
+    } catch {
+      // judged by the next readCpState
+    }
+  }
+
+  /** Read the meter; a throw or a register that went backwards is a meter fault (undefined). */
+  #sample(r: Running): MeterSample | undefined {
+    let sample: MeterSample;
+    try {
+      sample = this.#deps.meter.sample();
+    } catch {
+      return undefined;
+    }
+    if (!Number.isSafeInteger(sample.energyWh) || sample.energyWh < r.meterWh) return undefined;
+    r.meterWh = sample.energyWh;
+    return sample;
+  }
+
+  #checkpoint(r: Running, nowMs: number): void {
+    r.checkpointDurationS = r.durationS;
+    const payload = encodeCheckpoint({ contractSeq: r.contract.seq, meterWh: r.meterWh, durationS: r.durationS, atS: Math.floor(nowMs / 1000) });
+    const appended = this.#deps.journal.append(RecordKind.checkpoint, payload, { retention: 'state', headroomBytes: checkpointHeadroomBytes });
+    // 'full': skip this one (the receipt's room is kept); the next period tries again.
+    if (!appended.ok && appended.error.code !== 'full') this.#deps.onDeviceFailure(appended.error.message);
+  }
+}
+
+function usageOf(r: Running): Usage {
+  return { energyWh: r.meterWh - r.contract.startMeterWh, durationS: r.durationS };
+}

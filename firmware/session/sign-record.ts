@@ -1,0 +1,13 @@
+// Signing a record with the pile's key store. A key store that fails (a secure element off the
+// bus) is a device fault: it is answered, never thrown through the NFC application.
+import { type Result, fail, ok } from '../../contracts-offline/result.ts';
+import { signMessageWith } from '../../contracts-offline/signed.ts';
+import type { PileSigner } from '../pile-services.ts';
+
+export function signRecord(messageBytes: Uint8Array, signer: PileSigner): Result<Uint8Array> {
+  try {
+    return ok(signMessageWith(messageBytes, signer));
+  } catch (error) {
+    return fail(`key store: ${(error as Error).message}`);
+  }
+}

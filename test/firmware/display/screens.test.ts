@@ -1,0 +1,65 @@
+// Display text: integer formatting, printable ASCII only, every screen fits the 6 × 24 reference
+// display unclipped and is clipped (not broken) on a smaller one.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
+import { DisplaySim } from '../../../hal/sim/display.ts';
+import { asciiText, formatDuration, formatEnergy, formatMoney } from '../../../firmware/display/format.ts';
+import {
+  type Screen, busyScreen, chargingScreen, faultScreen, fitScreen, idleScreen, journalFullScreen, receiptScreen, tapPromptScreen, welcomeScreen,
+} from '../../../firmware/display/screens.ts';
+import { samples } from '../../contracts-offline/samples.ts';
+
+test('formatting, integers only', () => {
+  assert.is(formatMoney(0), '0.00');
+  assert.is(formatMoney(5), '0.05');
+  assert.is(formatMoney(12_345), '123.45');
+  assert.is(formatEnergy(0), '0.000 kWh');
+  assert.is(formatEnergy(1_005), '1.005 kWh');
+  assert.is(formatEnergy(123_456), '123.456 kWh');
+  assert.is(formatDuration(0), '0:00:00');
+  assert.is(formatDuration(3_723), '1:02:03');
+  assert.is(formatDuration(36_000), '10:00:00');
+  assert.is(asciiText('Zoë K.'), 'Zo? K.');
+  assert.is(asciiText('tab\there'), 'tab?here');
+});
+
+const tariff = { version: 3, energyMinorPerKwh: 1_234_567, timeMinorPerHour: 10_000_000, sessionFeeMinor: 10_000_000 };
+const worst = {
+  name: 'W'.repeat(24), limit: { mode: 'energy' as const, energyWh: 0xffff_ffff }, energyWh: 0xffff_ffff, durationS: 359_999,
+  costMinor: 0xffff_ffff, capAmountMinor: 0xffff_ffff, delivering: true,
+};
+const screens: [string, Screen][] = [
+  ['idle', idleScreen(samples.PileInfo.pileId, 'L'.repeat(32), tariff)],
+  ['welcome', welcomeScreen('Zoë K.', tariff)],
+  ['busy', busyScreen('Ann')],
+  ['charging', chargingScreen(worst)],
+  ['charging, paused', chargingScreen({ ...worst, delivering: false, limit: { mode: 'time', durationS: 359_999 } })],
+  ['receipt', receiptScreen({ ...samples.Receipt, seq: 0xffff_ffff, energyWh: 0xffff_ffff, durationS: 359_999, amountMinor: 0xffff_ffff })],
+  ['tap prompt', tapPromptScreen(EndDetail.contactorFault, 0xffff_ffff)],
+  ['journal full', journalFullScreen()],
+  ['fault', faultScreen('storage failed: journal: flash failed (spi timeout); remount needed', 24)],
+];
+
+test('every screen fits 6 × 24 (labels and names longer than the width aside) in printable ASCII', () => {
+  for (const [name, screen] of screens) {
+    assert.ok(screen.lines.length <= 6, `${name}: ${screen.lines.length} rows`);
+    for (const line of screen.lines) {
+      assert.ok(/^[\x20-\x7e]*$/.test(line), `${name}: ${JSON.stringify(line)}`);
+      if (name !== 'idle' && name !== 'charging') assert.ok(line.length <= 24, `${name}: ${JSON.stringify(line)} is ${line.length} wide`);
+    }
+    const display = new DisplaySim();
+    const fitted = fitScreen(screen, display.rows, display.columns);
+    display.show(fitted.lines, fitted.status);
+  }
+});
+
+test('a smaller display gets the first rows, clipped', () => {
+  const fitted = fitScreen(chargingScreen(worst), 4, 16);
+  assert.is(fitted.lines.length, 4);
+  assert.ok(fitted.lines.every((l) => l.length <= 16));
+  new DisplaySim({ rows: 4, columns: 16 }).show(fitted.lines, fitted.status);
+  assert.equal(faultScreen('contactor welded at boot', 16).lines, ['OUT OF SERVICE', 'contactor welded', 'at boot']);
+});
+
+test.run();

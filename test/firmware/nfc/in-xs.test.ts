@@ -1,0 +1,12 @@
+// The NFC application on the pile's own engine: the framing, command and nonce tests (with the
+// PileServices test double) and the R3–R8 scenarios (the real pile, bootPile on the simulated
+// board, phones through the PileReader) bundled and run inside XS, each XS test mirrored here.
+import { test } from 'uvu';
+import { mirrorXsResults, runTestFileInXs } from '../../xs/xs-tests.ts';
+
+for (const name of ['framing', 'commands', 'nonce-book', 'scenarios']) {
+  const run = await runTestFileInXs(new URL(`./${name}.test.ts`, import.meta.url).pathname);
+  mirrorXsResults(test, `xs:${name}`, run);
+}
+
+test.run();
