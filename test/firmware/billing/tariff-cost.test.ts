@@ -1,21 +1,23 @@
 // The one cost rule (firmware/billing/tariff-cost.ts): fee + energy pro rata per kWh + time pro
 // rata per hour, exact over 18000ths, rounded half-up once on the sum. Vectors worked by hand,
-// including the .5 boundaries and sums of parts that would round differently one by one.
+// including the .5 boundaries, no charge without energy, and sums of parts that would round differently one by one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sessionCostMinor } from '../../../firmware/billing/tariff-cost.ts';
 
 // [sessionFeeMinor, energyMinorPerKwh, timeMinorPerHour, energyWh, durationS, amountMinor, exact]
 const vectors: [number, number, number, number, number, number, string][] = [
-  [50, 35, 60, 0, 0, 50, '50'],
+  [50, 35, 60, 0, 0, 0, 'no energy delivered: nothing billed, fee included'],
+  [50, 35, 60, 0, 7200, 0, 'no energy over two hours: nothing billed'],
+  [50, 35, 60, 1, 0, 50, '50.035'],
   [50, 35, 60, 1000, 0, 85, '85'],
   [50, 35, 60, 5000, 2446, 266, '265.766…'],
   [50, 35, 60, 1226, 600, 103, '102.91'],
   [0, 1, 0, 500, 0, 1, '0.5 → up'],
   [0, 1, 0, 499, 0, 0, '0.499'],
   [0, 1, 0, 1500, 0, 2, '1.5 → up'],
-  [0, 0, 1, 0, 1800, 1, '0.5 → up'],
-  [0, 0, 1, 0, 1799, 0, '0.4997'],
+  [0, 0, 1, 1, 1800, 1, '0.5 → up'],
+  [0, 0, 1, 1, 1799, 0, '0.4997'],
   [0, 35, 60, 100, 30, 4, '3.5 + 0.5 = 4 (one rounding, not 4 + 1)'],
   [0, 1, 1, 250, 900, 1, '0.25 + 0.25 = 0.5 → 1 (not 0 + 0)'],
   [0, 1, 1, 249, 900, 0, '0.249 + 0.25 = 0.499'],

@@ -1,0 +1,238 @@
+// The phone's side of the pile's NFC application (firmware/nfc/README.md): the reader sends the
+// commands over an ISO-DEP transport (Android IsoDep.transceive, iOS NFCISO7816Tag, or the
+// simulated field), chains long commands, fetches long answers with GET RESPONSE, and turns
+// every status word other than 9000 into a PileRefusedError.
+//
+// Pile-signed answers (PileInfo, Contract, Receipt, outbox records) are decoded and checked against
+// what was asked (pile id, phone nonce, voucher, contract); their signatures are verified only
+// once the phone knows the pile's public key (`trustPileKey`) — the relay verifies them anyway.
+import {
+  CLA_PROPRIETARY, INS, SW, chainCommand, encodeOutboxRequest, encodeStopData, getResponseCommand,
+  parseAckAnswer, parseOutboxAnswer, parseResponseApdu, selectCommand,
+} from '../../contracts-offline/apdu.ts';
+import { equalBytes } from '../../contracts-offline/bytes.ts';
+import { parseSign1 } from '../../contracts-offline/cose-sign1.ts';
+import { type Authorization, decodeAuthorization } from '../../contracts-offline/messages/authorization.ts';
+import type { Contract } from '../../contracts-offline/messages/contract.ts';
+import { type PileHello, decodePileHello } from '../../contracts-offline/messages/pile-hello.ts';
+import type { PileInfo } from '../../contracts-offline/messages/pile-info.ts';
+import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
+import { type MessageMap, codecs, decodeAnyMessage } from '../../contracts-offline/messages/registry.ts';
+import { type StopRequest, decodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
+import { type UserHello, encodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
+import { openSigned } from '../../contracts-offline/signed.ts';
+import { type PileCommandName, PileAnswerError, PileRefusedError } from './pile-reader-errors.ts';
+
+export { PileAnswerError, PileRefusedError, describeStatusWord, type PileCommandName } from './pile-reader-errors.ts';
+
+/** An ISO-DEP link to the card: one command APDU in, its response APDU out (rejects on tag loss). */
+export type IsoDepTransport = { transceive(apdu: Uint8Array): Promise<Uint8Array> };
+
+/** A pile-signed record as received: the COSE_Sign1 bytes and its decoded payload. */
+export type SignedRecord<T> = { signed: Uint8Array; message: T };
+
+export type OutboxRecord =
+  | { name: 'Contract'; seq: number; signed: Uint8Array; message: Contract }
+  | { name: 'Receipt'; seq: number; signed: Uint8Array; message: Receipt };
+
+export type OutboxPage = { records: OutboxRecord[]; remaining: number };
+
+/** A long answer is at most this long (the largest, OUTBOX with 4 records, is under 800 bytes). */
+const ANSWER_MAX_BYTES = 4096;
+/** `allOutbox` stops after this many OUTBOX commands (a pile holds a few hundred records at most). */
+const OUTBOX_MAX_COMMANDS = 256;
+
+type PileSigned = 'PileInfo' | 'Contract' | 'Receipt';
+
+export class PileReader {
+  readonly #transport: IsoDepTransport;
+  #hello: PileHello | undefined;
+  #pilePublicKey: Uint8Array | undefined;
+
+  constructor(transport: IsoDepTransport) {
+    if (!transport || typeof transport.transceive !== 'function') throw new TypeError('pile-reader: "transport" expected an object with transceive()');
+    this.#transport = transport;
+  }
+
+  /** The PileHello of the last SELECT. */
+  get pileHello(): PileHello | undefined {
+    return this.#hello;
+  }
+
+  /** From now on, verify every pile-signed answer with this key (e.g. looked up at the relay by pile id). */
+  trustPileKey(publicKey: Uint8Array): void {
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new RangeError(`pile-reader: "publicKey" expected 32 bytes, got ${publicKey instanceof Uint8Array ? publicKey.length : typeof publicKey}`);
+    this.#pilePublicKey = publicKey.slice();
+  }
+
+  /** SELECT the tapcharge application: the pile's id, versions, state, outbox count and a fresh nonce. */
+  async select(): Promise<PileHello> {
+    const data = await this.#finish('SELECT', await this.#transceive(selectCommand()));
+    const hello = decodePileHello(data);
+    if (!hello.ok) throw new PileAnswerError('SELECT', hello.reason);
+    this.#hello = hello.value;
+    return hello.value;
+  }
+
+  /** HELLO (tap 1): introduce the user; the pile answers its PileInfo signed over `userHello.phoneNonce`. */
+  async hello(userHello: UserHello): Promise<SignedRecord<PileInfo>> {
+    const signed = await this.#command('HELLO', INS.hello, encodeUserHello(userHello));
+    const info = this.#openPileSigned('HELLO', signed, 'PileInfo');
+    if (!equalBytes(info.message.phoneNonce, userHello.phoneNonce)) throw new PileAnswerError('HELLO', 'PileInfo does not cover our phone nonce');
+    return info;
+  }
+
+  /** UPDATE: write a relay-signed PileUpdate. */
+  async update(signedUpdate: Uint8Array): Promise<void> {
+    const data = await this.#command('UPDATE', INS.update, signedUpdate);
+    if (data.length !== 0) throw new PileAnswerError('UPDATE', `expected no data, got ${data.length} bytes`);
+  }
+
+  /** START (tap 2): hand over the relay-signed voucher; the pile answers the Contract it journaled. */
+  async start(signedAuthorization: Uint8Array): Promise<SignedRecord<Contract>> {
+    const voucher = payloadOf(signedAuthorization, decodeAuthorization, 'signedAuthorization');
+    const contract = this.#openPileSigned('START', await this.#command('START', INS.start, signedAuthorization), 'Contract');
+    checkContractMatches(contract.message, voucher);
+    return contract;
+  }
+
+  /** STOP: a StopRequest signed by the user (pass the user's public key) or by the relay (no key). */
+  async stop(signedStopRequest: Uint8Array, userPublicKey?: Uint8Array): Promise<SignedRecord<Receipt>> {
+    const request = payloadOf(signedStopRequest, decodeStopRequest, 'signedStopRequest');
+    const data = encodeStopData({ signedStopRequest, userPublicKey });
+    const receipt = this.#openPileSigned('STOP', await this.#command('STOP', INS.stop, data), 'Receipt');
+    checkReceiptMatches(receipt.message, request);
+    return receipt;
+  }
+
+  /** OUTBOX: up to 4 unacknowledged contracts/receipts with seq > `afterSeq`, oldest first. */
+  async outbox(afterSeq = 0): Promise<OutboxPage> {
+    const parsed = parseOutboxAnswer(await this.#command('OUTBOX', INS.outbox, encodeOutboxRequest(afterSeq)));
+    if (!parsed.ok) throw new PileAnswerError('OUTBOX', parsed.reason);
+    const records = parsed.value.records.map((signed) => this.#outboxRecord(signed));
+    let previousSeq = afterSeq;
+    for (const record of records) {
+      if (record.seq <= previousSeq) throw new PileAnswerError('OUTBOX', `record seq ${record.seq} is not after ${previousSeq}`);
+      previousSeq = record.seq;
+    }
+    if (records.length === 0 && parsed.value.remaining > 0) throw new PileAnswerError('OUTBOX', `no records but ${parsed.value.remaining} remaining`);
+    return { records, remaining: parsed.value.remaining };
+  }
+
+  /** Every unacknowledged record after `afterSeq`, by repeated OUTBOX commands. */
+  async allOutbox(afterSeq = 0): Promise<OutboxRecord[]> {
+    const all: OutboxRecord[] = [];
+    let after = afterSeq;
+    for (let commands = 0; commands < OUTBOX_MAX_COMMANDS; commands++) {
+      const page = await this.outbox(after);
+      all.push(...page.records);
+      if (page.remaining === 0) return all;
+      after = page.records[page.records.length - 1]!.seq;
+    }
+    throw new PileAnswerError('OUTBOX', `still records remaining after ${OUTBOX_MAX_COMMANDS} commands`);
+  }
+
+  /** ACK: a relay-signed Ack; answers how many records the pile still holds unacknowledged. */
+  async ack(signedAck: Uint8Array): Promise<number> {
+    const count = parseAckAnswer(await this.#command('ACK', INS.ack, signedAck));
+    if (!count.ok) throw new PileAnswerError('ACK', count.reason);
+    return count.value;
+  }
+
+  async #transceive(apdu: Uint8Array): Promise<Uint8Array> {
+    return this.#transport.transceive(apdu);
+  }
+
+  // One proprietary command: chained when over 255 bytes, then its answer with GET RESPONSE.
+  async #command(name: PileCommandName, ins: number, data: Uint8Array): Promise<Uint8Array> {
+    const parts = chainCommand(CLA_PROPRIETARY, ins, 0, 0, data);
+    for (let i = 0; i < parts.length - 1; i++) {
+      const response = this.#parse(name, await this.#transceive(parts[i]!));
+      if (response.sw !== SW.ok) throw new PileRefusedError(name, response.sw);
+      if (response.data.length !== 0) throw new PileAnswerError(name, 'a chained part was answered with data');
+    }
+    return this.#finish(name, await this.#transceive(parts[parts.length - 1]!));
+  }
+
+  // The data of an answer, fetching the rest with GET RESPONSE while the card says 61xx.
+  async #finish(name: PileCommandName, first: Uint8Array): Promise<Uint8Array> {
+    let response = this.#parse(name, first);
+    const chunks: Uint8Array[] = [response.data];
+    let byteLength = response.data.length;
+    while (response.sw >> 8 === SW.moreDataBase >> 8) {
+      const le = response.sw & 0xff || 256;
+      response = this.#parse(name, await this.#transceive(getResponseCommand(le)));
+      chunks.push(response.data);
+      byteLength += response.data.length;
+      if (byteLength > ANSWER_MAX_BYTES) throw new PileAnswerError(name, `answer longer than ${ANSWER_MAX_BYTES} bytes`);
+      if (response.data.length === 0 && response.sw >> 8 === SW.moreDataBase >> 8) throw new PileAnswerError(name, 'GET RESPONSE brought no data');
+    }
+    if (response.sw !== SW.ok) throw new PileRefusedError(name, response.sw);
+    const data = new Uint8Array(byteLength);
+    let at = 0;
+    for (const chunk of chunks) {
+      data.set(chunk, at);
+      at += chunk.length;
+    }
+    return data;
+  }
+
+  #parse(name: PileCommandName, bytes: Uint8Array): { data: Uint8Array; sw: number } {
+    const parsed = parseResponseApdu(bytes);
+    if (!parsed.ok) throw new PileAnswerError(name, parsed.reason);
+    if (parsed.value.sw !== SW.ok && parsed.value.sw >> 8 !== SW.moreDataBase >> 8 && parsed.value.data.length > 0) {
+      throw new PileAnswerError(name, 'a refusal came with data');
+    }
+    return parsed.value;
+  }
+
+  #openPileSigned<N extends PileSigned>(name: PileCommandName, signed: Uint8Array, type: N): SignedRecord<MessageMap[N]> {
+    let message: MessageMap[N];
+    if (this.#pilePublicKey) {
+      const opened = openSigned(signed, { publicKey: this.#pilePublicKey, expectType: type });
+      if (!opened.ok) throw new PileAnswerError(name, opened.reason);
+      message = opened.value.message;
+    } else {
+      const parsed = parseSign1(signed);
+      if (!parsed.ok) throw new PileAnswerError(name, parsed.reason);
+      const decoded = (codecs[type] as { decode(bytes: Uint8Array): { ok: true; value: MessageMap[N] } | { ok: false; reason: string } }).decode(parsed.value.payload);
+      if (!decoded.ok) throw new PileAnswerError(name, decoded.reason);
+      message = decoded.value;
+    }
+    const pileId = (message as { pileId: Uint8Array }).pileId;
+    if (this.#hello && !equalBytes(pileId, this.#hello.pileId)) throw new PileAnswerError(name, `${type} names another pile than the one selected`);
+    return { signed: signed.slice(), message };
+  }
+
+  #outboxRecord(signed: Uint8Array): OutboxRecord {
+    const parsed = parseSign1(signed);
+    if (!parsed.ok) throw new PileAnswerError('OUTBOX', parsed.reason);
+    const decoded = decodeAnyMessage(parsed.value.payload);
+    if (!decoded.ok) throw new PileAnswerError('OUTBOX', decoded.reason);
+    const { name } = decoded.value;
+    if (name !== 'Contract' && name !== 'Receipt') throw new PileAnswerError('OUTBOX', `an outbox record is a ${name}, not a Contract or Receipt`);
+    const record = this.#openPileSigned('OUTBOX', signed, name);
+    return { name, seq: record.message.seq, ...record } as OutboxRecord;
+  }
+}
+
+// Own input: the caller passes bytes it holds as a signed message of that type (from the relay).
+function payloadOf<T>(signed: Uint8Array, decode: (bytes: Uint8Array) => { ok: true; value: T } | { ok: false; reason: string }, name: string): T {
+  if (!(signed instanceof Uint8Array)) throw new TypeError(`pile-reader: "${name}" expected a Uint8Array`);
+  const parsed = parseSign1(signed);
+  if (!parsed.ok) throw new TypeError(`pile-reader: "${name}" is not a COSE_Sign1 (${parsed.reason})`);
+  const decoded = decode(parsed.value.payload);
+  if (!decoded.ok) throw new TypeError(`pile-reader: "${name}" does not carry the expected message (${decoded.reason})`);
+  return decoded.value;
+}
+
+function checkContractMatches(contract: Contract, voucher: Authorization): void {
+  if (!equalBytes(contract.voucherId, voucher.voucherId)) throw new PileAnswerError('START', 'Contract is for another voucher');
+  if (!equalBytes(contract.userKid, voucher.userKid)) throw new PileAnswerError('START', 'Contract is for another user');
+  if (!equalBytes(contract.pileId, voucher.pileId)) throw new PileAnswerError('START', 'Contract is from another pile than the voucher names');
+}
+
+function checkReceiptMatches(receipt: Receipt, request: StopRequest): void {
+  if (receipt.contractSeq !== request.contractSeq) throw new PileAnswerError('STOP', `Receipt is for contract ${receipt.contractSeq}, not ${request.contractSeq}`);
+  if (!equalBytes(receipt.pileId, request.pileId)) throw new PileAnswerError('STOP', 'Receipt is from another pile than the request names');
+}
