@@ -7,6 +7,9 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   keygen: { summary: 'new Ed25519 key pair in a 0600 key file', load: () => import('./keygen.ts') },
   contract: { summary: 'offline contracts: sign, inspect, verify COSE_Sign1 messages', load: () => import('./contract.ts') },
   ledger: { summary: 'credit ledger: deploy, balance, issue, redeem, transfer, history, audit', load: () => import('./ledger.ts') },
+  relay: { summary: 'verifier relay: start the HTTP API, register piles, top up users', load: () => import('./relay.ts') },
+  phone: { summary: 'phone simulator: a driver\'s wallet tapping piles and talking to the relay', load: () => import('./phone.ts') },
+  pile: { summary: 'serve a simulated pile to phones over TCP; plug/unplug its vehicle', load: () => import('./pile.ts') },
 };
 
 function usage(): string {

@@ -1,0 +1,78 @@
+// What the phone simulator prints: the phone's screen as text lines.
+import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { Carried, Phone, PileScreen, TapReport } from '../phone/phone.ts';
+import type { SyncReport } from '../phone/phone-sync.ts';
+import type { UserAccount, UserContract } from '../phone/relay-responses.ts';
+import type { ActiveContract } from '../phone/wallet-state.ts';
+
+export function describeLimit(limit: ChargeLimit): string {
+  switch (limit.mode) {
+    case 'amount': return `amount ${limit.amountMinor}`;
+    case 'time': return `time ${limit.durationS} s`;
+    case 'energy': return `energy ${limit.energyWh} Wh`;
+    case 'full': return 'full (open: a final tap is needed)';
+  }
+}
+
+function describeTariff(t: Tariff): string {
+  return `tariff v${t.version}: ${t.energyMinorPerKwh}/kWh + ${t.timeMinorPerHour}/h + session fee ${t.sessionFeeMinor} (minor units)`;
+}
+
+export function describeScreen(s: PileScreen): string {
+  return [
+    `pile ${s.pileId} "${s.label}" ${s.state}${s.verified ? '' : ' (NOT verified: pile key unknown, relay offline)'}`,
+    `  ${describeTariff(s.tariff)}, config v${s.configVersion}${s.updatedTo !== undefined ? ` (written by this tap)` : ''}`,
+    `  modes: ${s.modes.length > 0 ? s.modes.join(', ') : 'none now'}`,
+  ].join('\n');
+}
+
+export function describeContract(c: ActiveContract): string {
+  return `${c.pileId}#${c.seq}: ${describeLimit(c.limit)}, cap ${c.capAmountMinor}, started ${new Date(c.startAtS * 1000).toISOString()}`;
+}
+
+export function describeSync(r: SyncReport): string {
+  const parts = [`uploaded: ${r.accepted} accepted, ${r.duplicates} duplicate, ${r.rejected.length} rejected`];
+  for (const x of r.rejected) parts.push(`  rejected ${x.pileId}#${x.seq}: ${x.error}`);
+  if (r.gaps.length > 0) parts.push(`  sequence gaps flagged at ${r.gaps.map((g) => `${g.pileId}#${g.seq}`).join(', ')}`);
+  if (r.acksFor.length > 0) parts.push(`  acks to hand to pile(s) ${r.acksFor.join(', ')} at the next tap`);
+  if (r.activeClosed) parts.push('  your running contract was closed at the relay');
+  return parts.join('\n');
+}
+
+function describeUpload(upload: Carried['upload']): string {
+  return 'offline' in upload ? `relay offline (${upload.offline}): records kept for \`tapcharge phone sync\`` : describeSync(upload);
+}
+
+export function describeCarried(report: TapReport): string {
+  const { air, carried } = report;
+  return [
+    `tap: ${air.apdus} APDUs, ${air.commandBytes + air.responseBytes} bytes on air; ${carried.fromPile} record(s) taken from the pile${carried.ackDelivered ? ', ack delivered' : ''}`,
+    describeUpload(carried.upload),
+  ].join('\n');
+}
+
+export function describeAccount({ account: a, contracts }: { account: UserAccount; contracts: UserContract[] }): string {
+  const lines = [
+    `user ${a.kid} "${a.displayName}"`,
+    `  balance ${a.balanceMinor}, escrow ${a.escrowMinor}, available ${a.availableMinor} (credit ${a.creditUsedMinor}/${a.creditLimitMinor}) minor units`,
+  ];
+  for (const c of contracts) {
+    const end = c.amountMinor !== undefined ? `, amount ${c.amountMinor}${c.energyWh !== undefined ? `, ${c.energyWh} Wh` : ''}${c.endReason ? `, ${c.endReason}` : ''}` : '';
+    lines.push(`  ${c.contractId} ${c.mode} cap ${c.capAmountMinor}: ${c.status}${end}`);
+  }
+  return lines.join('\n');
+}
+
+export function describeWallet(phone: Phone): string {
+  const s = phone.state;
+  const lines = [`user ${phone.kid} "${s.displayName}", relay ${s.relayUrl ?? '(none)'}${s.registered ? ', registered' : ', not registered'}`];
+  if (s.active) lines.push(`  running contract ${describeContract(s.active)}`);
+  if (s.voucher) lines.push(`  voucher ${s.voucher.voucherId} for pile ${s.voucher.pileId}: ${describeLimit(s.voucher.limit)}, cap ${s.voucher.capAmountMinor}`);
+  const pending = phone.pendingRecords;
+  lines.push(`  carrying ${pending.length} record(s)${pending.length > 0 ? `: ${pending.map((r) => `${r.kind} ${r.pileId}#${r.seq}`).join(', ')}` : ''}`);
+  const acks = Object.keys(s.acks);
+  if (acks.length > 0) lines.push(`  acks to deliver to pile(s) ${acks.join(', ')}`);
+  if (s.lastFinished) lines.push(`  last finished contract ${s.lastFinished.pileId}#${s.lastFinished.contractSeq}`);
+  if (s.rejected.length > 0) lines.push(`  ${s.rejected.length} record(s) refused by the relay`);
+  return lines.join('\n');
+}

@@ -1,0 +1,218 @@
+// `tapcharge phone …`: the phone simulator — a driver's wallet in a JSON file, tapping a pile
+// simulator (`tapcharge pile serve`) over the TCP bridge and talking to a relay.
+import { parseArgs } from 'node:util';
+import { hexToBytes } from '../../contracts-offline/bytes.ts';
+import { type ChargeLimit, DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
+import { Phone } from '../phone/phone.ts';
+import { PhoneError } from '../phone/phone-errors.ts';
+import { PileAnswerError, PileRefusedError } from '../phone/pile-reader.ts';
+import { RelayError } from '../phone/relay-errors.ts';
+import { LazyTcpTap, PileLinkError, parsePileAddress } from '../phone/tcp-transport.ts';
+import { WalletFileError, readWalletFile, writeWalletFile } from '../phone/wallet-file.ts';
+import { CliError } from './cli-error.ts';
+import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeWallet } from './phone-output.ts';
+
+const usage = `usage: tapcharge phone <command> [--wallet FILE] [options]
+
+commands:
+  keygen --name NAME [--relay URL] [--force]   new wallet: a user key and display name
+  register [--relay URL]                       register the user's key at the relay
+  tap --pile HOST:PORT [MODE]                  tap 1: show the pile, write a newer config, carry records;
+                                               with MODE also: ask the relay for a voucher, then tap 2 (start)
+  start --pile HOST:PORT [MODE]                tap 2 with the voucher held (or a new one for MODE)
+  stop --pile HOST:PORT                        stop the running contract (user stop tap)
+  collect --pile HOST:PORT                     final / any tap: take the pile's receipts, upload, hand back the ack
+  sync                                         upload every carried record, fetch acks
+  balance                                      balance, escrow, credit and contracts at the relay
+  show                                         what the wallet holds (offline)
+  transfer --to KID --amount-minor N           send credit to another user
+
+MODE: --mode amount --amount-minor N | --mode time --duration-s N | --mode energy --energy-wh N | --mode full
+--wallet FILE defaults to ./wallet.json (mode 0600: it holds the user's secret key).`;
+
+const options = {
+  wallet: { type: 'string' },
+  name: { type: 'string' },
+  relay: { type: 'string' },
+  force: { type: 'boolean' },
+  pile: { type: 'string' },
+  mode: { type: 'string' },
+  'amount-minor': { type: 'string' },
+  'duration-s': { type: 'string' },
+  'energy-wh': { type: 'string' },
+  to: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
+
+const allowed: Record<string, readonly (keyof Values)[]> = {
+  keygen: ['name', 'relay', 'force'],
+  register: ['relay'],
+  tap: ['pile', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
+  start: ['pile', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
+  stop: ['pile'],
+  collect: ['pile'],
+  sync: [],
+  balance: [],
+  show: [],
+  transfer: ['to', 'amount-minor'],
+};
+
+function positiveInt(text: string | undefined, flag: string): number {
+  if (text === undefined) throw new CliError(`--${flag} N is required for this mode`, 2);
+  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > 0xffff_ffff) throw new CliError(`--${flag} expected a whole number 1..4294967295, got "${text}"`, 2);
+  return Number(text);
+}
+
+function chargeLimit(v: Values): ChargeLimit | undefined {
+  const unitFlags = { amount: 'amount-minor', time: 'duration-s', energy: 'energy-wh' } as const;
+  const given = (['amount-minor', 'duration-s', 'energy-wh'] as const).filter((f) => v[f] !== undefined);
+  if (v.mode === undefined) {
+    if (given.length > 0) throw new CliError(`--${given[0]} needs --mode`, 2);
+    return undefined;
+  }
+  if (!['amount', 'time', 'energy', 'full'].includes(v.mode)) throw new CliError(`--mode expected amount, time, energy or full, got "${v.mode}"`, 2);
+  const mode = v.mode as ChargeLimit['mode'];
+  const expected = mode === 'full' ? undefined : unitFlags[mode];
+  const stray = given.find((f) => f !== expected);
+  if (stray) throw new CliError(`--${stray} does not go with --mode ${mode}`, 2);
+  switch (mode) {
+    case 'amount': return { mode, amountMinor: positiveInt(v['amount-minor'], 'amount-minor') };
+    case 'time': return { mode, durationS: positiveInt(v['duration-s'], 'duration-s') };
+    case 'energy': return { mode, energyWh: positiveInt(v['energy-wh'], 'energy-wh') };
+    case 'full': return { mode };
+  }
+}
+
+function openPhone(walletPath: string, relayOverride?: string): Phone {
+  const state = readWalletFile(walletPath);
+  if (relayOverride) state.relayUrl = relayOverride;
+  return new Phone({ state, save: (s) => writeWalletFile(walletPath, s) });
+}
+
+async function withTap<T>(pileText: string | undefined, work: (tap: LazyTcpTap) => Promise<T>): Promise<T> {
+  if (!pileText) throw new CliError('--pile HOST:PORT is required (the port `tapcharge pile serve` printed)', 2);
+  let address;
+  try {
+    address = parsePileAddress(pileText);
+  } catch (error) {
+    throw new CliError(`--pile: ${(error as Error).message.replace(/^tcp-transport: /, '')}`, 2);
+  }
+  const tap = new LazyTcpTap(address);
+  try {
+    return await work(tap);
+  } finally {
+    await tap.end();
+  }
+}
+
+async function command(name: string, v: Values, walletPath: string): Promise<void> {
+  switch (name) {
+    case 'keygen': {
+      if (!v.name) throw new CliError('--name NAME is required (shown on the pile at tap 1)', 2);
+      const nameBytes = Buffer.byteLength(v.name, 'utf8');
+      if (nameBytes > DISPLAY_NAME_MAX_BYTES) throw new CliError(`--name expected at most ${DISPLAY_NAME_MAX_BYTES} UTF-8 bytes (the pile's display), got ${nameBytes}`, 2);
+      if (v.relay) parseRelayUrl(v.relay);
+      const phone = Phone.create({ displayName: v.name, ...(v.relay && { relayUrl: v.relay }) });
+      writeWalletFile(walletPath, phone.state, { create: v.force !== true });
+      console.log(`wallet ${walletPath}: user ${phone.kid} "${phone.displayName}"${v.relay ? ` relay ${v.relay}` : ''}`);
+      return;
+    }
+    case 'register': {
+      if (v.relay) parseRelayUrl(v.relay);
+      const phone = openPhone(walletPath, v.relay);
+      const done = await phone.register();
+      console.log(done ? `registered ${phone.kid} at ${phone.relay!.baseUrl}: ledger account ${done.address}` : `${phone.kid} was already registered at ${phone.relay!.baseUrl}`);
+      return;
+    }
+    case 'tap':
+    case 'start': {
+      const limit = chargeLimit(v);
+      const phone = openPhone(walletPath);
+      if (name === 'tap' || limit) {
+        const hello = await withTap(v.pile, (tap) => phone.tapHello(tap));
+        console.log(describeScreen(hello.screen));
+        console.log(describeCarried(hello));
+        if (!limit) return;
+        if (!hello.screen.modes.includes(limit.mode)) throw new CliError(`the pile is ${hello.screen.state}: it offers no charging now`);
+        const voucher = await phone.requestVoucher(limit);
+        console.log(`voucher ${voucher.voucherId}: cap ${voucher.capAmountMinor} (minor units), valid until ${new Date(voucher.expiresAtS * 1000).toISOString()}`);
+      }
+      const started = await withTap(v.pile, (tap) => phone.tapStart(tap));
+      console.log(`contract ${describeContract(started.contract)}`);
+      console.log(describeCarried(started));
+      return;
+    }
+    case 'stop': {
+      const phone = openPhone(walletPath);
+      const stopped = await withTap(v.pile, (tap) => phone.tapStop(tap));
+      const r = stopped.receipt.message;
+      console.log(`receipt seq ${r.seq} for contract ${r.contractSeq}: ${r.endReason}, ${r.energyWh} Wh, ${r.durationS} s, amount ${r.amountMinor}`);
+      console.log(describeCarried(stopped));
+      return;
+    }
+    case 'collect': {
+      const phone = openPhone(walletPath);
+      const collected = await withTap(v.pile, (tap) => phone.tapCollect(tap));
+      console.log(describeCarried(collected));
+      console.log(`the pile still holds ${collected.pileStillHolds} unacknowledged record(s)`);
+      return;
+    }
+    case 'sync': {
+      const phone = openPhone(walletPath);
+      console.log(describeSync(await phone.sync()));
+      return;
+    }
+    case 'balance': {
+      const phone = openPhone(walletPath);
+      console.log(describeAccount(await phone.account()));
+      return;
+    }
+    case 'show':
+      console.log(describeWallet(openPhone(walletPath)));
+      return;
+    case 'transfer': {
+      if (!v.to || !/^[0-9a-f]{16}$/.test(v.to)) throw new CliError(`--to expected a user key id (16 lowercase hex digits), got ${JSON.stringify(v.to ?? '')}`, 2);
+      const amountMinor = positiveInt(v['amount-minor'], 'amount-minor');
+      const phone = openPhone(walletPath);
+      await phone.relay!.transfer(phone.keyPair, hexToBytes(v.to), amountMinor);
+      console.log(`transferred ${amountMinor} to ${v.to}`);
+      return;
+    }
+  }
+}
+
+function parseRelayUrl(text: string): void {
+  if (!/^https?:\/\/[^/?#]+\/?$/.test(text)) throw new CliError(`--relay expected http://HOST:PORT, got "${text}"`, 2);
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage);
+    return name === undefined ? 2 : 0;
+  }
+  if (!(name in allowed)) throw new CliError(`unknown phone command "${name}" (try: tapcharge phone --help)`, 2);
+  let values: Values;
+  try {
+    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }) as { values: Values });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.split('\n')[0]!.split('. ')[0]} (try: tapcharge phone --help)`, 2);
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const stray = (Object.keys(values) as (keyof Values)[]).find((k) => k !== 'wallet' && !allowed[name]!.includes(k));
+  if (stray) throw new CliError(`phone ${name} does not take --${stray}`, 2);
+  try {
+    await command(name, values, values.wallet ?? 'wallet.json');
+  } catch (error) {
+    if (error instanceof PhoneError || error instanceof RelayError || error instanceof PileRefusedError || error instanceof PileAnswerError || error instanceof PileLinkError || error instanceof WalletFileError) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  }
+  return 0;
+}

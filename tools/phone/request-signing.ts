@@ -1,0 +1,44 @@
+// Signed relay requests (tools/relay/README.md, "Signed requests"): the author signs, with plain
+// Ed25519 (RFC 8032), the UTF-8 bytes of "tapcharge-request-v1\n" + METHOD + "\n" + PATH + "\n"
+// followed by the raw body bytes; PATH includes the query string. The body carries a fresh
+// `nonce` (hex) and the author's clock `atS`, so the relay refuses replays and stale requests.
+import { bytesToBase64url, bytesToHex, concatBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
+import { type Ed25519Provider, nobleEd25519 } from '../../contracts-offline/crypto.ts';
+import { type KeyPair, type RandomSource, randomNonce } from '../../contracts-offline/keys.ts';
+
+export const REQUEST_SIGNATURE_CONTEXT = 'tapcharge-request-v1';
+export const HEADER_KID = 'tapcharge-kid';
+export const HEADER_SIGNATURE = 'tapcharge-signature';
+/** Request nonces are 16 random bytes (32 hex digits; the relay accepts 16..64 hex). */
+const requestNonceBytes = 16;
+
+/** The exact bytes a request signature covers. */
+export function requestSigningBytes(method: string, path: string, body: Uint8Array): Uint8Array {
+  if (!/^[A-Z]+$/.test(method)) throw new TypeError(`request-signing: "method" expected an upper-case HTTP method, got ${JSON.stringify(method)}`);
+  if (!path.startsWith('/')) throw new TypeError(`request-signing: "path" expected to start with "/", got ${JSON.stringify(path)}`);
+  return concatBytes(utf8Encode(`${REQUEST_SIGNATURE_CONTEXT}\n${method}\n${path}\n`), body);
+}
+
+export type SignedRequest = { body: Uint8Array; headers: Record<string, string> };
+
+export type SignRequestOptions = {
+  signer: KeyPair;
+  method: string;
+  path: string;
+  /** The request's own fields; `nonce` and `atS` are added here. */
+  fields: Record<string, unknown>;
+  nowMs: number;
+  random?: RandomSource;
+  crypto?: Ed25519Provider;
+};
+
+/** Builds the JSON body (fields + nonce + atS) and the two signature headers. */
+export function signRequest(options: SignRequestOptions): SignedRequest {
+  const { signer, method, path, fields, nowMs } = options;
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new RangeError(`request-signing: "nowMs" expected a non-negative integer, got ${nowMs}`);
+  if ('nonce' in fields || 'atS' in fields) throw new TypeError('request-signing: "fields" must not carry nonce or atS (they are added here)');
+  const nonce = bytesToHex(randomNonce(requestNonceBytes, options.random));
+  const body = utf8Encode(JSON.stringify({ ...fields, nonce, atS: Math.floor(nowMs / 1000) }));
+  const signature = (options.crypto ?? nobleEd25519).sign(requestSigningBytes(method, path, body), signer.secretKey);
+  return { body, headers: { [HEADER_KID]: bytesToHex(signer.kid), [HEADER_SIGNATURE]: bytesToBase64url(signature) } };
+}

@@ -1,0 +1,158 @@
+// One SIMULATED pile served to phones in other processes (`tapcharge pile serve`): the simulated
+// board (hal/sim) running the real firmware (firmware/pile.ts bootPile), its virtual clock driven
+// by the wall clock (times `speed`), its NFC field on the TCP bridge, and its flash partition kept
+// in DATA/flash.bin so a restarted pile finds its journal (and its unacknowledged records) again.
+import { randomInt, webcrypto } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bytesToHex } from '../../contracts-offline/bytes.ts';
+import { type KeyPair, generateKeyPair } from '../../contracts-offline/keys.ts';
+import { type SimulatedPile, createSimulatedPile } from '../../hal/sim/simulated-pile.ts';
+import type { PileHal } from '../../hal/types.ts';
+import { type PileHandle, bootPile } from '../../firmware/pile.ts';
+import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
+import type { ProvisioningRecord } from '../../firmware/records/provisioning-record.ts';
+import { readKeyFile, writeKeyFile } from '../cli/key-file.ts';
+import { type PileBridge, startPileBridge } from './bridge-server.ts';
+import { writeProvisioningFile } from './provisioning-source.ts';
+import { type PileStatus, handleControl, pileStatus } from './vehicle-control.ts';
+
+export class ServePileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServePileError';
+  }
+}
+
+export type ServePileOptions = {
+  dataDir: string;
+  /** 0 = any free port. */
+  port?: number;
+  /** Pile id (8 bytes); default: the pile key's id. Only used when provisioning. */
+  pileId?: Uint8Array;
+  /** Called with the pile key when the journal is blank; answers the record to write (from the relay or a file). */
+  provision?: (pileKey: KeyPair, pileId: Uint8Array) => Promise<ProvisioningRecord>;
+  /** Virtual ms per wall-clock ms. Default 1. */
+  speed?: number;
+  /** Pump period of the clock, wall-clock ms. Default 100. */
+  pumpMs?: number;
+  /** Called whenever the display shows a new screen or the vehicle changes. */
+  onChange?: (status: PileStatus) => void;
+  onLog?: (line: string) => void;
+};
+
+export type ServedPile = {
+  port: number;
+  pileId: string;
+  pile: SimulatedPile;
+  handle: PileHandle;
+  status(): PileStatus;
+  close(): Promise<void>;
+};
+
+const FLASH_FILE = 'flash.bin';
+const KEY_FILE = 'pile-key.json';
+const PROVISIONING_FILE = 'provisioning.json';
+
+/** The board's TRNG: the served pile draws its tap nonces from the OS, not from a seeded simulation. */
+const osRandom: PileHal['random'] = { fill: (bytes) => void webcrypto.getRandomValues(bytes) };
+
+function pileKey(dataDir: string): KeyPair {
+  const path = join(dataDir, KEY_FILE);
+  if (existsSync(path)) return readKeyFile(path);
+  const pair = generateKeyPair();
+  writeKeyFile(path, pair, false);
+  return pair;
+}
+
+function saveFlash(dataDir: string, pile: SimulatedPile): void {
+  const path = join(dataDir, FLASH_FILE);
+  writeFileSync(`${path}.tmp`, pile.flash.contents());
+  renameSync(`${path}.tmp`, path);
+}
+
+function restoreFlash(dataDir: string, pile: SimulatedPile): boolean {
+  const path = join(dataDir, FLASH_FILE);
+  if (!existsSync(path)) return false;
+  const image = new Uint8Array(readFileSync(path));
+  if (image.length !== pile.flash.byteLength) throw new ServePileError(`${path} holds ${image.length} bytes; the partition is ${pile.flash.byteLength}`);
+  pile.flash.write(image, 0); // an erased partition ANDed with the image is the image
+  return true;
+}
+
+export async function servePile(options: ServePileOptions): Promise<ServedPile> {
+  const o = { port: 0, speed: 1, pumpMs: 100, onChange: () => {}, onLog: () => {}, ...options };
+  if (!Number.isInteger(o.speed) || o.speed < 1 || o.speed > 3600) throw new RangeError(`serve-pile: "speed" expected an integer 1..3600, got ${o.speed}`);
+  mkdirSync(o.dataDir, { recursive: true });
+  const key = pileKey(o.dataDir);
+  const pile = createSimulatedPile({ secretKey: key.secretKey, startMs: Date.now(), seed: randomInt(2 ** 31) });
+  if (!restoreFlash(o.dataDir, pile)) {
+    if (!o.provision) throw new ServePileError(`the pile in ${o.dataDir} is not provisioned: pass --relay URL --operator-key FILE, or --provisioning FILE`);
+    const record = await o.provision(key, o.pileId ?? key.kid);
+    const written = provisionPile(pile.flash, record);
+    if (!written.ok) throw new ServePileError(written.reason);
+    writeProvisioningFile(join(o.dataDir, PROVISIONING_FILE), record);
+    saveFlash(o.dataDir, pile);
+    o.onLog(`provisioned pile ${bytesToHex(record.pileId)} (relay key ${bytesToHex(record.relayPublicKey).slice(0, 16)}…)`);
+  }
+  const handle = bootPile({ ...pile.hal, random: osRandom });
+  if (!handle.services) throw new ServePileError(`the pile refused to run: ${handle.fault}`);
+  const pileId = bytesToHex(handle.services.pileId);
+  for (const receipt of handle.recovered) o.onLog(`recovered an interrupted session: receipt for contract ${receipt.contractSeq}`);
+
+  let flashOps = pile.flash.operationCount;
+  let frames = -1;
+  let plugged = false;
+  const status = (): PileStatus => pileStatus(pile, handle, pileId);
+  const settle = (): void => {
+    if (pile.flash.operationCount !== flashOps) {
+      flashOps = pile.flash.operationCount;
+      saveFlash(o.dataDir, pile);
+    }
+    if (pile.display.frames !== frames || (pile.circuit.ev !== undefined) !== plugged) {
+      frames = pile.display.frames;
+      plugged = pile.circuit.ev !== undefined;
+      o.onChange(status());
+    }
+  };
+  let lastWallMs = Date.now();
+  const pump = setInterval(() => {
+    const now = Date.now();
+    pile.clock.advance(Math.max(0, now - lastWallMs) * o.speed);
+    lastWallMs = now;
+    settle();
+  }, o.pumpMs);
+
+  let bridge: PileBridge;
+  try {
+    bridge = await startPileBridge({
+      field: pile.nfc,
+      port: o.port,
+      control: (request) => {
+        const answer = handleControl(pile, handle, pileId, request, (ms) => pile.clock.advance(ms));
+        settle();
+        return answer;
+      },
+      onTapEnd: settle,
+      onRefusal: (reason) => o.onLog(`bridge: refused a connection: ${reason}`),
+    });
+  } catch (error) {
+    clearInterval(pump);
+    handle.shutdown();
+    throw new ServePileError(`cannot listen on 127.0.0.1:${o.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  settle();
+  return {
+    port: bridge.port,
+    pileId,
+    pile,
+    handle,
+    status,
+    async close() {
+      clearInterval(pump);
+      await bridge.close();
+      handle.shutdown();
+      settle();
+    },
+  };
+}
