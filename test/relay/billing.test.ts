@@ -1,0 +1,64 @@
+// The relay's billing rules as worked examples: voucher caps per mode, the receipt amount rule,
+// the credit limit. Tariff used: 30 per kWh, 60 per hour, 50 session fee (minor units).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ChargeLimit } from '../../contracts-offline/messages/fields.ts';
+import { creditLimitMinor } from '../../tools/relay/billing/credit.ts';
+import { receiptAmount } from '../../tools/relay/billing/receipt-check.ts';
+import { voucherCap } from '../../tools/relay/billing/voucher-cap.ts';
+import { defaultPolicy } from '../../tools/relay/policy.ts';
+
+const tariff = { version: 1, energyMinorPerKwh: 30, timeMinorPerHour: 60, sessionFeeMinor: 50 };
+const caps = defaultPolicy.caps; // energy allowance 4 h, open cap 10,000, minimum open cap 500
+
+const capCases: [string, ChargeLimit, number, number, ReturnType<typeof voucherCap>][] = [
+  ['amount: the amount', { mode: 'amount', amountMinor: 1_234 }, 7_400, 0, { ok: true, capAmountMinor: 1_234 }],
+  // 3 h at 7.4 kW = 22,200 Wh: 50 + 666 + 180
+  ['time: worst case at maxPowerW', { mode: 'time', durationS: 10_800 }, 7_400, 0, { ok: true, capAmountMinor: 896 }],
+  // 1 s at 11 kW = ceil(3.06) = 4 Wh: 50 + 0.12 + 0.017 → 50
+  ['time: energy rounded up to whole Wh', { mode: 'time', durationS: 1 }, 11_000, 0, { ok: true, capAmountMinor: 50 }],
+  // 20 kWh takes 9,730 s at 7.4 kW, under the 4 h allowance: 50 + 600 + 240
+  ['energy: within the duration allowance', { mode: 'energy', energyWh: 20_000 }, 7_400, 0, { ok: true, capAmountMinor: 890 }],
+  // 74 kWh needs 10 h at 7.4 kW: 50 + 2,220 + 600
+  ['energy: longer than the allowance at maxPowerW', { mode: 'energy', energyWh: 74_000 }, 7_400, 0, { ok: true, capAmountMinor: 2_870 }],
+  ['full: the open cap when funds exceed it', { mode: 'full' }, 7_400, 20_000, { ok: true, capAmountMinor: 10_000 }],
+  ['full: the funds when below the open cap', { mode: 'full' }, 7_400, 800, { ok: true, capAmountMinor: 800 }],
+];
+
+for (const [name, limit, maxPowerW, available, expected] of capCases) {
+  test(`voucher cap, ${name}`, () => {
+    assert.equal(voucherCap(limit, tariff, maxPowerW, available, caps), expected);
+  });
+}
+
+test('voucher cap: full with less than the minimum open cap is insufficient; absurd limits pass no u32', () => {
+  const full = voucherCap({ mode: 'full' }, tariff, 7_400, 499, caps);
+  assert.equal([full.ok, !full.ok && full.why], [false, 'insufficient']);
+  const huge = voucherCap({ mode: 'time', durationS: 0xffff_ffff }, tariff, 1_000_000, 0, caps);
+  assert.equal([huge.ok, !huge.ok && huge.why], [false, 'above-u32']);
+});
+
+test('receipt rule: settle min(receipt, tariff, cap); any difference is a mismatch', () => {
+  const metered = { energyWh: 10_000, durationS: 3_600 }; // 50 + 300 + 60 = 410
+  assert.equal(receiptAmount({ ...metered, amountMinor: 410 }, tariff, 2_000), { expectedMinor: 410, settleMinor: 410, mismatch: false });
+  assert.equal(receiptAmount({ ...metered, amountMinor: 2_900 }, tariff, 3_000), { expectedMinor: 410, settleMinor: 410, mismatch: true });
+  assert.equal(receiptAmount({ ...metered, amountMinor: 300 }, tariff, 2_000), { expectedMinor: 410, settleMinor: 300, mismatch: true });
+  assert.equal(receiptAmount({ ...metered, amountMinor: 300 }, tariff, 300), { expectedMinor: 300, settleMinor: 300, mismatch: false }, 'capped');
+});
+
+test('credit limit from settled history', () => {
+  const policy = { minSettledSessions: 3, limitPercentOfSettled: 25, maxCreditMinor: 5_000, lateReceiptPenaltyPercent: 50 };
+  const rows: [number, number, number, number][] = [
+    [2, 10_000, 0, 0], // too few sessions
+    [3, 10_000, 0, 2_500],
+    [3, 40_000, 0, 5_000], // at the maximum
+    [3, 10_000, 1, 1_250], // one late receipt halves it
+    [3, 10_000, 2, 0],
+    [5, 999, 0, 249], // floored
+  ];
+  for (const [settledSessions, settledAmountMinor, lateReceipts, limit] of rows) {
+    assert.is(creditLimitMinor({ settledSessions, settledAmountMinor, lateReceipts }, policy), limit, `${settledSessions} sessions, ${settledAmountMinor}, ${lateReceipts} late`);
+  }
+});
+
+test.run();

@@ -1,0 +1,415 @@
+// The relay's contract tests, written once and run against each storage (SQLite, PostgreSQL):
+// everything through the HTTP API, money checked on the ledger itself. After every test the
+// outbox is drained, every touched user's book equals the ledger, and the ledger audit is clean.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Address, Hex } from 'viem';
+import { base64urlToBytes, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
+import { generateKeyPair } from '../../contracts-offline/keys.ts';
+import { openSigned } from '../../contracts-offline/signed.ts';
+import { sessionCostMinor } from '../../firmware/billing/tariff-cost.ts';
+import { auditLedger } from '../../tools/ledger/audit.ts';
+import { contractIdOf, userAddressOf } from '../../tools/ledger/ids.ts';
+import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { TestPile, type TestRelay, startTestRelay } from './harness.ts';
+
+type Ctx = { t: TestRelay; users: Set<string> };
+export type Storage = { databaseUrl?: string; stop(): Promise<void> };
+
+const policy = { credit: { minSettledSessions: 2, limitPercentOfSettled: 50, maxCreditMinor: 2_000, lateReceiptPenaltyPercent: 50 } };
+const addressOf = (kid: string): Address => userAddressOf(hexToBytes(kid));
+const contractId = (pile: TestPile, seq: number) => contractIdOf(pile.pileId, BigInt(seq));
+
+export function relayCases(name: string, storage: () => Promise<Storage>): void {
+  const s = suite<Ctx>(name, {} as Ctx);
+  let store: Storage;
+
+  s.before(async (ctx) => {
+    store = await storage();
+    ctx.t = await startTestRelay({ ...(store.databaseUrl ? { databaseUrl: store.databaseUrl } : {}), policy });
+    ctx.users = new Set();
+  });
+  s.after.each(async ({ t, users }) => {
+    await t.relay.drainLedger();
+    for (const kid of users) {
+      const u = (await t.call('GET', `/v1/users/${kid}`)).json;
+      assert.is(u.bookBalanceMinor, u.balanceMinor, `book balance of ${kid} equals the ledger`);
+      assert.is(u.bookEscrowMinor, u.escrowMinor, `book escrow of ${kid} equals the ledger`);
+    }
+    assert.equal((await auditLedger(t.relay.ledger)).problems, []);
+    assert.is((await t.relay.outboxStats()).rejected, 0, 'no ledger write was refused');
+  });
+  s.after(async ({ t }) => {
+    await t.close();
+    await store.stop();
+  });
+
+  const newUser = async (ctx: Ctx, topUpMinor = 0) => {
+    const user = await ctx.t.newUser();
+    ctx.users.add(user.kidHex);
+    if (topUpMinor > 0) assert.is((await ctx.t.topUp(user.kidHex, topUpMinor)).status, 200);
+    return user;
+  };
+  const recordOf = async (t: TestRelay, id: Hex) => {
+    await t.relay.drainLedger();
+    return t.relay.ledger.record(id);
+  };
+  const ledgerOf = async (t: TestRelay, kid: string) => {
+    await t.relay.drainLedger();
+    return { balance: Number(await t.relay.ledger.balanceOf(addressOf(kid))), escrow: Number(await t.relay.ledger.escrowOf(addressOf(kid))) };
+  };
+
+  s('users: register (signed by the new key), 409 on a second registration, 404 for an unknown kid', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx);
+    const again = await t.call('POST', '/v1/users', { body: { publicKey: bytesToHex(user.publicKey), displayName: 'again' }, signer: user });
+    assert.is(again.status, 409);
+    assert.is(again.json.error, 'already-registered');
+    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    assert.equal([shown.kid, shown.displayName, shown.address, shown.balanceMinor, shown.openContracts], [user.kidHex, 'driver', addressOf(user.kidHex), 0, []]);
+    const unknown = await t.call('GET', '/v1/users/00112233aabbccdd');
+    assert.equal([unknown.status, unknown.json.error], [404, 'unknown-user']);
+    const other = await t.newUser();
+    const stolen = await t.call('POST', '/v1/users', { body: { publicKey: bytesToHex(other.publicKey), displayName: 'x' }, signer: user });
+    assert.equal([stolen.status, stolen.json.error], [401, 'bad-signature']);
+  });
+
+  s('signed requests: bad signature, unknown signer, stale and replayed requests are refused and move nothing', async (ctx) => {
+    const { t } = ctx;
+    const alice = await newUser(ctx, 1_000);
+    const bob = await newUser(ctx);
+    const transfer = { toKid: bob.kidHex, amountMinor: 100 };
+    const forgedBy = { ...alice, secretKey: bob.secretKey }; // alice's kid, someone else's key
+    const bad = await t.call('POST', '/v1/transfers', { body: transfer, signer: forgedBy });
+    assert.equal([bad.status, bad.json.error], [401, 'bad-signature']);
+    const stranger = generateKeyPair();
+    const unknown = await t.call('POST', '/v1/transfers', { body: transfer, signer: stranger });
+    assert.equal([unknown.status, unknown.json.error], [401, 'unknown-signer']);
+    const stale = await t.call('POST', '/v1/transfers', { body: transfer, signer: alice, atS: t.clock.nowS - 301 });
+    assert.equal([stale.status, stale.json.error], [401, 'stale-request']);
+    const future = await t.call('POST', '/v1/transfers', { body: transfer, signer: alice, atS: t.clock.nowS + 301 });
+    assert.equal([future.status, future.json.error], [401, 'stale-request']);
+    const first = await t.call('POST', '/v1/transfers', { body: transfer, signer: alice, nonce: 'aa'.repeat(16) });
+    assert.is(first.status, 200);
+    const replayed = await t.call('POST', '/v1/transfers', { body: transfer, signer: alice, nonce: 'aa'.repeat(16) });
+    assert.equal([replayed.status, replayed.json.error], [409, 'replayed-request']);
+    const byUser = await t.call('POST', '/v1/issue', { body: { userKid: alice.kidHex, amountMinor: 5 }, signer: alice });
+    assert.equal([byUser.status, byUser.json.error], [403, 'not-operator']);
+    const unsigned = await t.call('POST', '/v1/issue', { body: { userKid: alice.kidHex, amountMinor: 5 } });
+    assert.equal([unsigned.status, unsigned.json.error], [401, 'unknown-signer']);
+    assert.equal(await ledgerOf(t, alice.kidHex), { balance: 900, escrow: 0 }, 'only the one genuine transfer moved money');
+    assert.equal(await ledgerOf(t, bob.kidHex), { balance: 100, escrow: 0 });
+  });
+
+  s('a replayed operator top-up is refused: issued once', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx);
+    const body = { userKid: user.kidHex, amountMinor: 700 };
+    assert.is((await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(8) })).status, 200);
+    const replay = await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(8) });
+    assert.equal([replay.status, replay.json.error], [409, 'replayed-request']);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 700, escrow: 0 });
+  });
+
+  s('piles: registration answers a relay-signed PileUpdate; config versions move forward; update polling', async (ctx) => {
+    const { t } = ctx;
+    const pile = await t.newPile();
+    const registered = await t.call('POST', '/v1/piles', {
+      body: { pileId: pile.pileIdHex, publicKey: bytesToHex(pile.key.publicKey), operator: 'o', label: 'x', maxPowerW: 7_000, tariff: { energyMinorPerKwh: 1, timeMinorPerHour: 1, sessionFeeMinor: 1 } },
+      signer: t.operator,
+    });
+    assert.equal([registered.status, registered.json.error], [409, 'already-registered']);
+    const first = await t.call('GET', `/v1/piles/${pile.pileIdHex}/update?configVersion=0`);
+    assert.is(first.status, 200);
+    const update = openSigned(base64urlToBytes(first.json.pileUpdate), { publicKey: t.relay.relayKey.publicKey, expectType: 'PileUpdate' });
+    assert.ok(update.ok);
+    if (!update.ok) return;
+    assert.equal([update.value.message.configVersion, update.value.message.tariff, update.value.message.maxPowerW], [1, pile.tariff, 11_000]);
+    const changed = await t.call('POST', `/v1/piles/${pile.pileIdHex}/config`, { body: { tariff: { energyMinorPerKwh: 40, timeMinorPerHour: 60, sessionFeeMinor: 50 } }, signer: t.operator });
+    assert.is(changed.status, 200);
+    assert.is(changed.json.configVersion, 2);
+    const relabel = await t.call('POST', `/v1/piles/${pile.pileIdHex}/config`, { body: { label: 'Bay 2' }, signer: t.operator });
+    assert.is(relabel.json.configVersion, 3);
+    const shown = (await t.call('GET', `/v1/piles/${pile.pileIdHex}`)).json;
+    assert.equal([shown.configVersion, shown.label, shown.tariff], [3, 'Bay 2', { version: 2, energyMinorPerKwh: 40, timeMinorPerHour: 60, sessionFeeMinor: 50 }], 'a label change keeps the tariff version');
+    assert.is((await t.call('GET', `/v1/piles/${pile.pileIdHex}/update?configVersion=3`)).status, 204);
+    assert.is((await t.call('GET', `/v1/piles/${pile.pileIdHex}/update?configVersion=x`)).json.error, 'invalid-field');
+    assert.is((await t.call('GET', '/v1/piles/0000000000000001')).json.error, 'unknown-pile');
+    const empty = await t.call('POST', `/v1/piles/${pile.pileIdHex}/config`, { body: {}, signer: t.operator });
+    assert.equal([empty.status, empty.json.error], [400, 'invalid-field']);
+  });
+
+  s('capped session: the cap is escrowed on the contract, the metered amount settled on the receipt', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const voucher = await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 });
+    assert.is(voucher.status, 201);
+    assert.equal([voucher.json.capAmountMinor, voucher.json.tariffVersion], [2_000, 1]);
+    const reserved = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    assert.equal([reserved.reservedMinor, reserved.availableMinor], [2_000, 3_000], 'an unused voucher reserves its cap');
+    const c = pile.contract(voucher.json.authorization, t.clock.nowS);
+    const up = await t.upload(c.signed);
+    assert.equal(up.json.results, [{ pileId: pile.pileIdHex, seq: 1, kind: 'contract', status: 'accepted' }]);
+    const ack = openSigned(base64urlToBytes(up.json.acks[0].ack), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack' });
+    assert.ok(ack.ok, 'the Ack is signed by the relay key');
+    if (ack.ok) assert.equal(ack.value.message.ranges, [{ fromSeq: 1, toSeq: 1 }]);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 2_000 });
+    assert.is(await recordOf(t, contractId(pile, 1)), 'open-capped');
+    const provisional = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
+    assert.equal([provisional.status, provisional.capAmountMinor], ['provisional', 2_000]);
+    const revenueBefore = await t.relay.ledger.balanceOf(t.relay.ledger.revenueAccount);
+    const r = pile.receipt(c.seq, { energyWh: 12_345, durationS: 5_400, endAtS: t.clock.nowS + 5_400 });
+    assert.is(r.amountMinor, sessionCostMinor(pile.tariff, 12_345, 5_400));
+    assert.is((await t.upload(r.signed)).json.results[0].status, 'accepted');
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - r.amountMinor, escrow: 0 });
+    assert.is(Number((await t.relay.ledger.balanceOf(t.relay.ledger.revenueAccount)) - revenueBefore), r.amountMinor);
+    assert.is(await recordOf(t, contractId(pile, 1)), 'settled');
+    const settled = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
+    assert.equal([settled.status, settled.amountMinor, settled.ledgerState, settled.energyWh], ['settled', r.amountMinor, 'settled', 12_345]);
+    const pileView = (await t.call('GET', `/v1/piles/${pile.pileIdHex}`)).json;
+    assert.equal([pileView.held, pileView.gaps, pileView.records], [[{ fromSeq: 1, toSeq: 2 }], [], 2]);
+    const kinds = (await t.call('GET', `/v1/users/${user.kidHex}/history`)).json.events.map((e: { kind: string }) => e.kind);
+    assert.ok(kinds.includes('issued') && kinds.includes('opened') && kinds.includes('settled'));
+  });
+
+  s('voucher caps: time = worst case at maxPowerW, energy = the energy plus the stated duration', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 100_000);
+    const pile = await t.newPile({ energyMinorPerKwh: 30, timeMinorPerHour: 60, sessionFeeMinor: 50 }, 7_400);
+    const time = await t.voucher(user, pile, { mode: 'time', durationS: 3 * 3600 });
+    assert.is(time.json.capAmountMinor, sessionCostMinor(pile.tariff, 22_200, 3 * 3600), '3 h at 7.4 kW = 22.2 kWh');
+    const energy = await t.voucher(user, pile, { mode: 'energy', energyWh: 20_000 });
+    assert.is(energy.json.capAmountMinor, sessionCostMinor(pile.tariff, 20_000, 4 * 3600), '20 kWh within the 4 h allowance');
+    const big = await t.voucher(user, pile, { mode: 'energy', energyWh: 74_000 });
+    assert.is(big.json.capAmountMinor, sessionCostMinor(pile.tariff, 74_000, 10 * 3600), '74 kWh at 7.4 kW needs 10 h');
+  });
+
+  s('insufficient funds: 402, and the refused voucher reserves nothing', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 3_000);
+    const pile = await t.newPile();
+    const tooMuch = await t.voucher(user, pile, { mode: 'amount', amountMinor: 3_001 });
+    assert.equal([tooMuch.status, tooMuch.json.error], [402, 'insufficient-funds']);
+    assert.is((await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 })).status, 201);
+    const second = await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 });
+    assert.equal([second.status, second.json.error], [402, 'insufficient-funds'], 'the first voucher holds 2,000 of 3,000');
+    const broke = await newUser(ctx);
+    const full = await t.voucher(broke, pile, { mode: 'full' });
+    assert.equal([full.status, full.json.error], [402, 'insufficient-funds']);
+    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    assert.equal([shown.reservedMinor, shown.availableMinor], [2_000, 1_000]);
+    const transfer = await t.call('POST', '/v1/transfers', { body: { toKid: broke.kidHex, amountMinor: 1_001 }, signer: user });
+    assert.equal([transfer.status, transfer.json.error], [402, 'insufficient-funds'], 'reserved funds cannot be transferred away');
+    const unknownTo = await t.call('POST', '/v1/transfers', { body: { toKid: '0123456789abcdef', amountMinor: 1 }, signer: user });
+    assert.equal([unknownTo.status, unknownTo.json.error], [404, 'unknown-user']);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 0 });
+  });
+
+  s('R8: an open (full) contract without receipt blocks new vouchers until any phone carries the receipt', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 20_000);
+    const pile = await t.newPile();
+    const voucher = await t.voucher(user, pile, { mode: 'full' });
+    assert.equal([voucher.status, voucher.json.capAmountMinor], [201, 10_000], 'full: min(available, maxOpenCapMinor)');
+    const early = await t.voucher(user, pile, { mode: 'amount', amountMinor: 100 });
+    assert.equal([early.status, early.json.error], [409, 'open-contract-outstanding'], 'an unused full voucher blocks too');
+    const c = pile.contract(voucher.json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    assert.is(await recordOf(t, contractId(pile, c.seq)), 'open-full');
+    const blocked = await t.voucher(user, pile, { mode: 'amount', amountMinor: 100 });
+    assert.equal([blocked.status, blocked.json.error], [409, 'open-contract-outstanding']);
+    const r = pile.receipt(c.seq, { energyWh: 30_000, durationS: 7_200, endAtS: t.clock.nowS + 7_200, endReason: 'abnormal' });
+    assert.is((await t.upload(r.signed)).json.results[0].status, 'accepted', "another user's phone carries it (uploads are anonymous)");
+    assert.is((await t.voucher(user, pile, { mode: 'amount', amountMinor: 100 })).status, 201);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 20_000 - r.amountMinor, escrow: 0 });
+  });
+
+  s('R11: settled history gives a credit line; the shortfall is an operator advance repaid first on the next top-up', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 3_000);
+    const pile = await t.newPile({ energyMinorPerKwh: 100, timeMinorPerHour: 0, sessionFeeMinor: 0 });
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json.creditLimitMinor, 0);
+    for (let i = 0; i < 2; i++) {
+      const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 1_500 });
+      const c = pile.contract(v.json.authorization, t.clock.nowS);
+      const r = pile.receipt(c.seq, { energyWh: 10_000, durationS: 600, endAtS: t.clock.nowS + 600 });
+      assert.is(r.amountMinor, 1_000);
+      await t.upload(c.signed, r.signed);
+    }
+    const credit = (await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json;
+    assert.equal([credit.settledSessions, credit.settledAmountMinor, credit.lateReceipts, credit.creditLimitMinor], [2, 2_000, 0, 1_000]);
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}`)).json.availableMinor, 2_000, '1,000 balance + 1,000 credit');
+    assert.is((await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_001 })).status, 402);
+    const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 1_800 });
+    assert.is(v.status, 201, 'the credit line allows a start the balance alone would not');
+    const c = pile.contract(v.json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 0, escrow: 1_800 }, 'advance of 800 issued, then the cap escrowed');
+    const during = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    assert.equal([during.creditUsedMinor, during.availableMinor], [800, 200]);
+    const r = pile.receipt(c.seq, { energyWh: 5_000, durationS: 600, endAtS: t.clock.nowS + 600 });
+    await t.upload(r.signed);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 1_300, escrow: 0 });
+    const topUp = await t.topUp(user.kidHex, 500);
+    assert.equal([topUp.status, topUp.json.repaidMinor], [200, 500], 'the top-up repays the advance first');
+    await t.relay.drainLedger();
+    const after = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    assert.equal([after.balanceMinor, after.creditUsedMinor], [1_300, 300]);
+    const contracts = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts;
+    assert.is(contracts[2].advanceMinor, 800);
+  });
+
+  s('the same receipt uploaded by three phones at once is settled once', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const v = await t.voucher(user, pile, { mode: 'energy', energyWh: 10_000 });
+    const c = pile.contract(v.json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    const r = pile.receipt(c.seq, { energyWh: 9_000, durationS: 3_000, endAtS: t.clock.nowS + 3_000 });
+    const answers = await Promise.all([t.upload(r.signed), t.upload(r.signed), t.upload(r.signed)]);
+    const statuses = answers.map((a) => a.json.results[0].status).sort();
+    assert.equal(statuses, ['accepted', 'duplicate', 'duplicate']);
+    for (const a of answers) assert.is(a.json.acks.length, 1, 'every phone gets an Ack to write back');
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - r.amountMinor, escrow: 0 });
+    const settles = (await t.relay.ledger.history()).filter((e) => e.kind === 'settled' && e.contractId === contractId(pile, c.seq));
+    assert.is(settles.length, 1, 'one Settled event on the ledger');
+  });
+
+  s('forged pile signature and unregistered pile: rejected, not held, no money moved', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 1_000 });
+    const impostor = new TestPile(pile.tariff, pile.maxPowerW, t.relay.relayKey.publicKey);
+    Object.defineProperty(impostor, 'pileId', { value: pile.pileId }); // claims the real pile's id, signs with its own key
+    const forged = impostor.contract(v.json.authorization, t.clock.nowS);
+    const answer = await t.upload(forged.signed);
+    assert.equal([answer.json.results[0].status, answer.json.results[0].error], ['rejected', 'bad-signature']);
+    assert.equal(answer.json.acks, [], 'nothing held, nothing acknowledged');
+    const stranger = new TestPile(pile.tariff, pile.maxPowerW, t.relay.relayKey.publicKey);
+    const orphan = stranger.contract(v.json.authorization, t.clock.nowS);
+    const unregistered = await t.upload(orphan.signed);
+    assert.equal([unregistered.json.results[0].status, unregistered.json.results[0].error], ['rejected', 'unknown-pile']);
+    assert.is((await t.call('GET', `/v1/piles/${pile.pileIdHex}`)).json.records, 0);
+    assert.is(await recordOf(t, contractId(pile, 1)), 'none');
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000, escrow: 0 });
+  });
+
+  s('tampered amount: altered bytes fail the pile signature; a pile-signed amount above the tariff settles only the rule', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 3_000 });
+    const c = pile.contract(v.json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    const honest = pile.receipt(c.seq, { energyWh: 10_000, durationS: 3_600, endAtS: t.clock.nowS });
+    const tampered = honest.signed.slice();
+    const at = tampered.findIndex((_, i) => tampered[i] === 0x09 && tampered[i + 1] === 0x19 && (tampered[i + 2]! << 8 | tampered[i + 3]!) === honest.amountMinor);
+    assert.ok(at > 0, 'found the amount field (key 9) in the payload');
+    tampered[at + 3] = (tampered[at + 3]! + 100) & 0xff;
+    const refused = await t.upload(tampered);
+    assert.equal([refused.json.results[0].status, refused.json.results[0].error], ['rejected', 'bad-signature']);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 2_000, escrow: 3_000 }, 'still only the cap escrowed');
+    // A receipt signed by the pile itself but claiming more than its tariff gives (pile bug or stolen key).
+    pile.seq--; // reuse the sequence the honest receipt would have had
+    const greedy = pile.receipt(c.seq, { energyWh: 10_000, durationS: 3_600, endAtS: t.clock.nowS, amountMinor: 2_900 });
+    const flagged = await t.upload(greedy.signed);
+    assert.is(flagged.json.results[0].status, 'accepted');
+    assert.match(flagged.json.results[0].problem, /amount-mismatch/);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - honest.amountMinor, escrow: 0 }, 'settled at the tariff, not at the claim');
+    const conflicting = await t.upload(honest.signed);
+    assert.equal([conflicting.json.results[0].status, conflicting.json.results[0].error], ['rejected', 'conflicting-record']);
+  });
+
+  s('a receipt with a sequence gap is flagged, settled and the gap reported until the record arrives', async (ctx) => {
+    const { t } = ctx;
+    const alice = await newUser(ctx, 5_000);
+    const bob = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const ca = pile.contract((await t.voucher(alice, pile, { mode: 'amount', amountMinor: 1_000 })).json.authorization, t.clock.nowS);
+    const cb = pile.contract((await t.voucher(bob, pile, { mode: 'amount', amountMinor: 1_000 })).json.authorization, t.clock.nowS);
+    const ra = pile.receipt(ca.seq, { energyWh: 1_000, durationS: 600, endAtS: t.clock.nowS });
+    await t.upload(ca.signed);
+    const gapped = await t.upload(ra.signed);
+    assert.equal(gapped.json.results[0].gap, [{ fromSeq: 2, toSeq: 2 }]);
+    assert.is(await recordOf(t, contractId(pile, ca.seq)), 'settled');
+    assert.equal((await t.call('GET', `/v1/piles/${pile.pileIdHex}`)).json.gaps, [{ fromSeq: 2, toSeq: 2 }]);
+    const ack = openSigned(base64urlToBytes(gapped.json.acks[0].ack), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack' });
+    assert.ok(ack.ok);
+    if (ack.ok) assert.equal(ack.value.message.ranges, [{ fromSeq: 1, toSeq: 1 }, { fromSeq: 3, toSeq: 3 }], 'the Ack never covers the hole');
+    await t.upload(cb.signed);
+    assert.equal((await t.call('GET', `/v1/piles/${pile.pileIdHex}`)).json.gaps, []);
+    assert.equal(await ledgerOf(t, alice.kidHex), { balance: 5_000 - ra.amountMinor, escrow: 0 });
+    assert.equal(await ledgerOf(t, bob.kidHex), { balance: 4_000, escrow: 1_000 });
+  });
+
+  s('a receipt carried before its contract waits for it, then both apply', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 4_000);
+    const pile = await t.newPile();
+    const c = pile.contract((await t.voucher(user, pile, { mode: 'time', durationS: 1_800 })).json.authorization, t.clock.nowS);
+    const r = pile.receipt(c.seq, { energyWh: 2_000, durationS: 1_800, endAtS: t.clock.nowS });
+    const early = await t.upload(r.signed);
+    assert.equal([early.json.results[0].status, early.json.results[0].gap], ['accepted', [{ fromSeq: 1, toSeq: 1 }]]);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 4_000, escrow: 0 });
+    await t.upload(c.signed);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 4_000 - r.amountMinor, escrow: 0 });
+    assert.is(await recordOf(t, contractId(pile, c.seq)), 'settled');
+  });
+
+  s('a contract that does not match a voucher of this relay is held but disputed: no money moves', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 4_000);
+    const pile = await t.newPile();
+    const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 1_000 });
+    const c = pile.contract(v.json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    const reused = pile.contract(v.json.authorization, t.clock.nowS); // a second contract on one voucher
+    const answer = await t.upload(reused.signed);
+    assert.is(answer.json.results[0].status, 'accepted');
+    assert.match(answer.json.results[0].problem, /already used/);
+    const contracts = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts;
+    assert.equal(contracts.map((x: { status: string }) => x.status), ['provisional', 'disputed']);
+    assert.is(await recordOf(t, contractId(pile, reused.seq)), 'none');
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 1_000 });
+  });
+
+  s('GET ack: the relay-signed Ack of every record held, 204 when none', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 2_000);
+    const pile = await t.newPile();
+    assert.is((await t.call('GET', `/v1/piles/${pile.pileIdHex}/ack`)).status, 204);
+    const c = pile.contract((await t.voucher(user, pile, { mode: 'amount', amountMinor: 500 })).json.authorization, t.clock.nowS);
+    await t.upload(c.signed, pile.receipt(c.seq, { energyWh: 100, durationS: 60, endAtS: t.clock.nowS }).signed);
+    const answer = await t.call('GET', `/v1/piles/${pile.pileIdHex}/ack`);
+    const ack = openSigned(base64urlToBytes(answer.json.ack), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack', crypto: nodeEd25519 });
+    assert.ok(ack.ok);
+    if (ack.ok) assert.equal([bytesToHex(ack.value.message.pileId), ack.value.message.ranges], [pile.pileIdHex, [{ fromSeq: 1, toSeq: 2 }]]);
+  });
+
+  // Last: it moves the relay clock two days forward.
+  s('an overdue capped receipt: charged at the cap, corrected when it arrives, counted late', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const c = pile.contract((await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_500 })).json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    t.clock.advanceS(2 * 86_400 + 60);
+    await t.relay.drainLedger();
+    for (let i = 0; i < 100 && (await recordOf(t, contractId(pile, c.seq))) !== 'charged-at-cap'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.is(await recordOf(t, contractId(pile, c.seq)), 'charged-at-cap');
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 2_500, escrow: 0 });
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json.lateReceipts, 1, 'an overdue receipt counts against credit');
+    const r = pile.receipt(c.seq, { energyWh: 5_000, durationS: 3_000, endAtS: t.clock.nowS });
+    await t.upload(r.signed);
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - r.amountMinor, escrow: 0 });
+    assert.is(await recordOf(t, contractId(pile, c.seq)), 'corrected');
+    const contract = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
+    assert.equal([contract.status, contract.amountMinor, contract.late], ['corrected', r.amountMinor, true]);
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json.lateReceipts, 1);
+  });
+
+  s.run();
+}

@@ -1,0 +1,65 @@
+// The account book: per user, the ledger balance and escrow expected once every queued ledger
+// write of that user has been applied, and the operator advances not yet repaid (debt). Every
+// change that queues a ledger write updates the book in the same DB transaction, so voucher and
+// transfer decisions never wait for the chain and never race it.
+//
+//   reserved  = caps of this user's vouchers not yet used by a contract and not yet expired
+//               (+ a grace for the pile's clock)
+//   available = balance − reserved + (credit limit − debt)    what a new voucher may cap
+//   own       = balance − reserved − debt                     what may be transferred away
+import type { RelayPolicy } from '../policy.ts';
+import type { Queryable } from '../storage/db.ts';
+import { type CreditHistory, creditHistory, creditLimitMinor } from './credit.ts';
+
+/** A voucher keeps its funds reserved this long past its expiry (pile clocks drift). */
+export const VOUCHER_RESERVATION_GRACE_S = 300;
+
+export type Standing = {
+  balanceMinor: number;
+  escrowMinor: number;
+  debtMinor: number;
+  reservedMinor: number;
+  creditLimitMinor: number;
+  availableMinor: number;
+  ownMinor: number;
+  history: CreditHistory;
+};
+
+export type UserBookRow = { kid: string; address: string; book_balance_minor: number; book_escrow_minor: number; debt_minor: number };
+
+/** The user's book row, locked until commit when `forUpdate` is the dialect's FOR UPDATE. */
+export function readBook(q: Queryable, userKid: string, forUpdate: string): Promise<UserBookRow | undefined> {
+  return q.get<UserBookRow>(`SELECT kid, address, book_balance_minor, book_escrow_minor, debt_minor FROM users WHERE kid = ?${forUpdate}`, [userKid]);
+}
+
+export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, policy: RelayPolicy): Promise<Standing> {
+  const reserved = await q.get<{ minor: number }>(
+    'SELECT COALESCE(SUM(cap_amount_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND contract_id IS NULL AND expires_at_s + ? >= ?',
+    [book.kid, VOUCHER_RESERVATION_GRACE_S, nowS],
+  );
+  const history = await creditHistory(q, book.kid);
+  const limit = creditLimitMinor(history, policy.credit);
+  const reservedMinor = Number(reserved?.minor ?? 0);
+  const balance = Number(book.book_balance_minor);
+  const debt = Number(book.debt_minor);
+  return {
+    balanceMinor: balance,
+    escrowMinor: Number(book.book_escrow_minor),
+    debtMinor: debt,
+    reservedMinor,
+    creditLimitMinor: limit,
+    availableMinor: balance - reservedMinor + limit - debt,
+    ownMinor: balance - reservedMinor - debt,
+    history,
+  };
+}
+
+export type BookChange = { balanceMinor?: number; escrowMinor?: number; debtMinor?: number };
+
+export async function changeBook(q: Queryable, userKid: string, change: BookChange): Promise<void> {
+  const changed = await q.run(
+    'UPDATE users SET book_balance_minor = book_balance_minor + ?, book_escrow_minor = book_escrow_minor + ?, debt_minor = debt_minor + ? WHERE kid = ?',
+    [change.balanceMinor ?? 0, change.escrowMinor ?? 0, change.debtMinor ?? 0, userKid],
+  );
+  if (changed !== 1) throw new Error(`relay book: no user ${userKid}`);
+}

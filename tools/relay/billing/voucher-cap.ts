@@ -1,0 +1,44 @@
+// The price cap of a voucher, per charging mode (R5, R7), with the one cost rule of the pile
+// (firmware/billing/tariff-cost.ts):
+//   amount  cap = the amount asked for;
+//   time    cap = cost(energy at maxPowerW for the whole time, the time): the worst case;
+//   energy  cap = cost(the energy, a stated duration): max(time to deliver it at maxPowerW,
+//           caps.energyModeDurationS) — the time fee runs while a slow vehicle draws;
+//   full    cap = min(available funds incl. credit, caps.maxOpenCapMinor) — open (R8), the pile
+//           still stops when the cost reaches it.
+import type { ChargeLimit, Tariff } from '../../../contracts-offline/messages/fields.ts';
+import { U32_MAX } from '../../../contracts-offline/messages/fields.ts';
+import { sessionCostMinor } from '../../../firmware/billing/tariff-cost.ts';
+import type { CapPolicy } from '../policy.ts';
+
+export type CapOutcome = { ok: true; capAmountMinor: number } | { ok: false; why: 'above-u32' | 'insufficient'; message: string };
+
+const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
+
+export function voucherCap(limit: ChargeLimit, tariff: Tariff, maxPowerW: number, availableMinor: number, caps: CapPolicy): CapOutcome {
+  let cap: number;
+  switch (limit.mode) {
+    case 'amount':
+      cap = limit.amountMinor;
+      break;
+    case 'time':
+      cap = sessionCostMinor(tariff, ceilDiv(maxPowerW * limit.durationS, 3600), limit.durationS);
+      break;
+    case 'energy':
+      cap = sessionCostMinor(tariff, limit.energyWh, Math.max(ceilDiv(limit.energyWh * 3600, maxPowerW), caps.energyModeDurationS));
+      break;
+    case 'full':
+      cap = Math.min(availableMinor, caps.maxOpenCapMinor);
+      if (cap < caps.minOpenCapMinor) {
+        return { ok: false, why: 'insufficient', message: `a full (open) charge needs at least ${caps.minOpenCapMinor} available, the user has ${Math.max(availableMinor, 0)}` };
+      }
+      return { ok: true, capAmountMinor: cap };
+  }
+  if (cap > U32_MAX) return { ok: false, why: 'above-u32', message: `the cap ${cap} for this limit is above ${U32_MAX}: ask for less` };
+  return { ok: true, capAmountMinor: Math.max(cap, 1) };
+}
+
+/** The limit in its own unit (amountMinor, durationS or energyWh); null for full. */
+export function limitValue(limit: ChargeLimit): number | null {
+  return limit.mode === 'amount' ? limit.amountMinor : limit.mode === 'time' ? limit.durationS : limit.mode === 'energy' ? limit.energyWh : null;
+}

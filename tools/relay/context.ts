@@ -1,0 +1,26 @@
+// What every route and the ingestion path share: storage, keys, ledger, clock, policy, outbox.
+import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
+import type { KeyPair } from '../../contracts-offline/keys.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { CommitGroup } from './ingest/commit-group.ts';
+import type { RecordResult } from './ingest/ingest.ts';
+import type { VerifiedRecord } from './ingest/verify-record.ts';
+import type { LedgerOutboxWorker } from './ledger-outbox/worker.ts';
+import type { RelayPolicy } from './policy.ts';
+import type { Db } from './storage/db.ts';
+
+export type RelayContext = {
+  db: Db;
+  ledger: Ledger;
+  ledgerKind: 'embedded' | 'rpc';
+  crypto: Ed25519Provider;
+  /** Signs PileUpdate, Authorization and Ack; its public key is every pile's trust anchor. */
+  relayKey: KeyPair;
+  policy: RelayPolicy;
+  outbox: LedgerOutboxWorker;
+  /** Stores verified uploads, several per transaction (ingest/ingest.ts storeUploads). */
+  recordStore: CommitGroup<VerifiedRecord[], RecordResult[]>;
+  nowMs(): number;
+  nowS(): number;
+  log(line: string): void;
+};

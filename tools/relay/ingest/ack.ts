@@ -1,0 +1,43 @@
+// Which billing sequences the relay holds for a pile, the holes between them (gaps: records not
+// carried yet), and the relay-signed Ack a phone writes back into the pile. An Ack holds at most 16
+// ranges; when more are held, the ranges holding the records just uploaded come first, then the
+// newest (older ones were acknowledged by earlier taps).
+import { hexToBytes } from '../../../contracts-offline/bytes.ts';
+import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
+import type { KeyPair } from '../../../contracts-offline/keys.ts';
+import { ACK_MAX_RANGES, type SeqRange, encodeAck } from '../../../contracts-offline/messages/ack.ts';
+import { signMessage } from '../../../contracts-offline/signed.ts';
+import type { Queryable } from '../storage/db.ts';
+
+export async function heldRanges(q: Queryable, pileId: string): Promise<SeqRange[]> {
+  const rows = await q.all<{ from_seq: number; to_seq: number }>(
+    `SELECT MIN(seq) AS from_seq, MAX(seq) AS to_seq
+       FROM (SELECT seq, seq - ROW_NUMBER() OVER (ORDER BY seq) AS grp FROM records WHERE pile_id = ?) AS islands
+      GROUP BY grp ORDER BY from_seq`,
+    [pileId],
+  );
+  return rows.map((r) => ({ fromSeq: Number(r.from_seq), toSeq: Number(r.to_seq) }));
+}
+
+/** The holes below the highest held sequence (billing sequences start at 1). */
+export function gapsOf(held: readonly SeqRange[]): SeqRange[] {
+  const gaps: SeqRange[] = [];
+  let next = 1;
+  for (const r of held) {
+    if (r.fromSeq > next) gaps.push({ fromSeq: next, toSeq: r.fromSeq - 1 });
+    next = r.toSeq + 1;
+  }
+  return gaps;
+}
+
+export function pickAckRanges(held: readonly SeqRange[], uploaded: readonly number[]): SeqRange[] {
+  if (held.length <= ACK_MAX_RANGES) return [...held];
+  const holds = (r: SeqRange) => uploaded.some((s) => s >= r.fromSeq && s <= r.toSeq);
+  const chosen = new Set<SeqRange>(held.filter(holds).slice(-ACK_MAX_RANGES));
+  for (let i = held.length - 1; i >= 0 && chosen.size < ACK_MAX_RANGES; i--) chosen.add(held[i]!);
+  return held.filter((r) => chosen.has(r));
+}
+
+export function signAck(pileId: string, ranges: SeqRange[], atS: number, relayKey: KeyPair, crypto: Ed25519Provider): Uint8Array {
+  return signMessage(encodeAck({ pileId: hexToBytes(pileId), ranges, atS }), relayKey.secretKey, { kid: relayKey.kid, crypto });
+}

@@ -1,0 +1,146 @@
+// The pile registry: registration and configuration by operators (each answering the relay-signed
+// PileUpdate to write into the pile), the pile's record holdings and gaps, pending updates for
+// phones (R3), and the current Ack.
+import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
+import { LABEL_MAX_BYTES, PRICE_MAX_MINOR, type Tariff, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
+import { encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
+import { signMessage } from '../../../contracts-offline/signed.ts';
+import type { RelayContext } from '../context.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import { JsonFields, hexParam } from '../http/fields.ts';
+import type { Route } from '../http/routes.ts';
+import { gapsOf, heldRanges, pickAckRanges, signAck } from '../ingest/ack.ts';
+import type { Queryable } from '../storage/db.ts';
+
+export type PileConfig = { configVersion: number; label: string; maxPowerW: number; tariff: Tariff };
+
+type ConfigRow = {
+  config_version: number; label: string; max_power_w: number; tariff_version: number; energy_minor_per_kwh: number;
+  time_minor_per_hour: number; session_fee_minor: number; pile_update: Uint8Array;
+};
+
+const configOf = (r: ConfigRow): PileConfig => ({
+  configVersion: Number(r.config_version),
+  label: r.label,
+  maxPowerW: Number(r.max_power_w),
+  tariff: { version: Number(r.tariff_version), energyMinorPerKwh: Number(r.energy_minor_per_kwh), timeMinorPerHour: Number(r.time_minor_per_hour), sessionFeeMinor: Number(r.session_fee_minor) },
+});
+
+/** The pile's current configuration (404 unknown-pile when it is not registered). */
+export async function currentConfig(q: Queryable, pileId: string, forUpdate = ''): Promise<PileConfig & { pileUpdate: Uint8Array }> {
+  const pile = await q.get<{ config_version: number }>(`SELECT config_version FROM piles WHERE pile_id = ?${forUpdate}`, [pileId]);
+  if (!pile) throw notFound('unknown-pile', `pile ${pileId} is not registered`);
+  const row = (await q.get<ConfigRow>('SELECT * FROM pile_configs WHERE pile_id = ? AND config_version = ?', [pileId, pile.config_version]))!;
+  return { ...configOf(row), pileUpdate: row.pile_update };
+}
+
+async function storeConfig(ctx: RelayContext, tx: Queryable, pileId: string, config: PileConfig): Promise<Uint8Array> {
+  const issuedAtS = ctx.nowS();
+  const update = signMessage(encodePileUpdate({ pileId: hexToBytes(pileId), configVersion: config.configVersion, tariff: config.tariff, label: config.label, maxPowerW: config.maxPowerW, issuedAtS }), ctx.relayKey.secretKey, { kid: ctx.relayKey.kid, crypto: ctx.crypto });
+  const t = config.tariff;
+  await tx.run(
+    `INSERT INTO pile_configs (pile_id, config_version, label, max_power_w, tariff_version, energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, issued_at_s, pile_update)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [pileId, config.configVersion, config.label, config.maxPowerW, t.version, t.energyMinorPerKwh, t.timeMinorPerHour, t.sessionFeeMinor, issuedAtS, update],
+  );
+  await tx.run('UPDATE piles SET config_version = ? WHERE pile_id = ?', [config.configVersion, pileId]);
+  return update;
+}
+
+function readTariff(f: JsonFields, version: number): Tariff {
+  const t = f.object('tariff', ['energyMinorPerKwh', 'timeMinorPerHour', 'sessionFeeMinor']);
+  return { version, energyMinorPerKwh: t.int('energyMinorPerKwh', 0, PRICE_MAX_MINOR), timeMinorPerHour: t.int('timeMinorPerHour', 0, PRICE_MAX_MINOR), sessionFeeMinor: t.int('sessionFeeMinor', 0, PRICE_MAX_MINOR) };
+}
+
+const register: Route = {
+  method: 'POST',
+  pattern: '/v1/piles',
+  signedBy: 'operator',
+  async handle(ctx, { body }) {
+    const f = JsonFields.of(body, ['pileId', 'publicKey', 'operator', 'label', 'maxPowerW', 'tariff', 'nonce', 'atS']);
+    const pileId = bytesToHex(f.hex('pileId', 8));
+    const publicKey = bytesToHex(f.hex('publicKey', 32));
+    const operator = f.text('operator', 64, 1);
+    const config: PileConfig = { configVersion: 1, label: f.text('label', LABEL_MAX_BYTES), maxPowerW: f.int('maxPowerW', 1, 1_000_000), tariff: readTariff(f, 1) };
+    const pileUpdate = await ctx.db.transaction(async (tx) => {
+      const inserted = await tx.run('INSERT INTO piles (pile_id, public_key, operator, config_version, created_at_s) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING', [pileId, publicKey, operator, ctx.nowS()]);
+      if (inserted === 0) throw new HttpError(409, 'already-registered', `pile ${pileId} is already registered`);
+      return storeConfig(ctx, tx, pileId, config);
+    });
+    return { status: 201, body: { pileId, relayPublicKey: bytesToHex(ctx.relayKey.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(pileUpdate) } };
+  },
+};
+
+const configure: Route = {
+  method: 'POST',
+  pattern: '/v1/piles/{pileId}/config',
+  signedBy: 'operator',
+  async handle(ctx, { params, body }) {
+    const pileId = hexParam(params['pileId']!, 'pileId', 8);
+    const f = JsonFields.of(body, ['label', 'maxPowerW', 'tariff', 'nonce', 'atS']);
+    if (!f.has('label') && !f.has('maxPowerW') && !f.has('tariff')) throw new HttpError(400, 'invalid-field', 'give at least one of "label", "maxPowerW", "tariff"');
+    const label = f.has('label') ? f.text('label', LABEL_MAX_BYTES) : undefined;
+    const maxPowerW = f.has('maxPowerW') ? f.int('maxPowerW', 1, 1_000_000) : undefined;
+    const tariff = f.has('tariff') ? readTariff(f, 0) : undefined;
+    const { configVersion, pileUpdate } = await ctx.db.transaction(async (tx) => {
+      const held = await currentConfig(tx, pileId, ctx.db.forUpdate);
+      if (held.configVersion >= U32_MAX) throw new HttpError(409, 'config-exhausted', `pile ${pileId} has used every config version`);
+      const t = held.tariff;
+      const tariffChanged = tariff !== undefined && (tariff.energyMinorPerKwh !== t.energyMinorPerKwh || tariff.timeMinorPerHour !== t.timeMinorPerHour || tariff.sessionFeeMinor !== t.sessionFeeMinor);
+      const next: PileConfig = {
+        configVersion: held.configVersion + 1,
+        label: label ?? held.label,
+        maxPowerW: maxPowerW ?? held.maxPowerW,
+        tariff: tariffChanged ? { ...tariff, version: t.version + 1 } : t,
+      };
+      return { configVersion: next.configVersion, pileUpdate: await storeConfig(ctx, tx, pileId, next) };
+    });
+    return { status: 200, body: { configVersion, pileUpdate: bytesToBase64url(pileUpdate) } };
+  },
+};
+
+const show: Route = {
+  method: 'GET',
+  pattern: '/v1/piles/{pileId}',
+  async handle(ctx, { params }) {
+    const pileId = hexParam(params['pileId']!, 'pileId', 8);
+    const config = await currentConfig(ctx.db, pileId);
+    const pile = (await ctx.db.get<{ public_key: string; operator: string }>('SELECT public_key, operator FROM piles WHERE pile_id = ?', [pileId]))!;
+    const count = await ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM records WHERE pile_id = ?', [pileId]);
+    const held = await heldRanges(ctx.db, pileId);
+    return {
+      status: 200,
+      body: {
+        pileId, publicKey: pile.public_key, operator: pile.operator, label: config.label, maxPowerW: config.maxPowerW,
+        configVersion: config.configVersion, tariff: config.tariff, records: Number(count?.n ?? 0), held, gaps: gapsOf(held),
+      },
+    };
+  },
+};
+
+const update: Route = {
+  method: 'GET',
+  pattern: '/v1/piles/{pileId}/update',
+  async handle(ctx, { params, query }) {
+    const pileId = hexParam(params['pileId']!, 'pileId', 8);
+    const text = query.get('configVersion') ?? '0';
+    if (!/^[0-9]{1,10}$/.test(text) || Number(text) > U32_MAX) throw new HttpError(400, 'invalid-field', `"configVersion" expected an integer 0..${U32_MAX}`);
+    const config = await currentConfig(ctx.db, pileId);
+    if (config.configVersion <= Number(text)) return { status: 204 };
+    return { status: 200, body: { configVersion: config.configVersion, pileUpdate: bytesToBase64url(config.pileUpdate) } };
+  },
+};
+
+const ack: Route = {
+  method: 'GET',
+  pattern: '/v1/piles/{pileId}/ack',
+  async handle(ctx, { params }) {
+    const pileId = hexParam(params['pileId']!, 'pileId', 8);
+    await currentConfig(ctx.db, pileId);
+    const held = await heldRanges(ctx.db, pileId);
+    if (held.length === 0) return { status: 204 };
+    return { status: 200, body: { ack: bytesToBase64url(signAck(pileId, pickAckRanges(held, []), ctx.nowS(), ctx.relayKey, ctx.crypto)) } };
+  },
+};
+
+export const pileRoutes: readonly Route[] = [register, configure, show, update, ack];

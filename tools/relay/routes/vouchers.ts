@@ -1,0 +1,74 @@
+// Vouchers (relay-signed Authorization, tap 2): issued only for a verified user request (auth.ts),
+// when the user has no open (full) contract or full voucher outstanding (R8, 409), and the balance
+// plus credit line covers the cap (R11, 402). The cap is reserved until a contract uses the voucher
+// or it expires (billing/book.ts).
+import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
+import { type ChargeLimit, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
+import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
+import { signMessage } from '../../../contracts-offline/signed.ts';
+import { VOUCHER_RESERVATION_GRACE_S, readBook, standingOf } from '../billing/book.ts';
+import { limitValue, voucherCap } from '../billing/voucher-cap.ts';
+import { HttpError, invalidField } from '../http/errors.ts';
+import { JsonFields } from '../http/fields.ts';
+import type { Route } from '../http/routes.ts';
+import { currentConfig } from './piles.ts';
+
+function readLimit(f: JsonFields): ChargeLimit {
+  const mode = f.object('limit', ['mode', 'amountMinor', 'durationS', 'energyWh']).oneOf('mode', ['amount', 'time', 'energy', 'full']);
+  const allowed = { amount: ['mode', 'amountMinor'], time: ['mode', 'durationS'], energy: ['mode', 'energyWh'], full: ['mode'] }[mode];
+  const l = f.object('limit', allowed);
+  switch (mode) {
+    case 'amount': return { mode, amountMinor: l.int('amountMinor', 1, U32_MAX) };
+    case 'time': return { mode, durationS: l.int('durationS', 1, U32_MAX) };
+    case 'energy': return { mode, energyWh: l.int('energyWh', 1, U32_MAX) };
+    case 'full': return { mode };
+  }
+}
+
+const issue: Route = {
+  method: 'POST',
+  pattern: '/v1/vouchers',
+  signedBy: 'user',
+  async handle(ctx, { body, signer }) {
+    const f = JsonFields.of(body, ['pileId', 'pileNonce', 'limit', 'nonce', 'atS']);
+    const pileId = bytesToHex(f.hex('pileId', 8));
+    const pileNonce = f.hex('pileNonce', 8, 16);
+    const limit = readLimit(f);
+    const userKid = signer!.kid;
+    const config = await currentConfig(ctx.db, pileId);
+    const nowS = ctx.nowS();
+    const answer = await ctx.db.transaction(async (tx) => {
+      const book = (await readBook(tx, userKid, ctx.db.forUpdate))!;
+      const open = await tx.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]);
+      if (open) throw new HttpError(409, 'open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
+      const fullVoucher = await tx.get<{ voucher_id: string; expires_at_s: number }>(
+        "SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND contract_id IS NULL AND expires_at_s + ? >= ?",
+        [userKid, VOUCHER_RESERVATION_GRACE_S, nowS],
+      );
+      if (fullVoucher) throw new HttpError(409, 'open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s) + VOUCHER_RESERVATION_GRACE_S}`);
+      const standing = await standingOf(tx, book, nowS, ctx.policy);
+      const cap = voucherCap(limit, config.tariff, config.maxPowerW, standing.availableMinor, ctx.policy.caps);
+      if (!cap.ok && cap.why === 'above-u32') throw invalidField('limit', cap.message);
+      if (!cap.ok) throw new HttpError(402, 'insufficient-funds', cap.message);
+      if (cap.capAmountMinor > standing.availableMinor) {
+        throw new HttpError(402, 'insufficient-funds', `the cap is ${cap.capAmountMinor}, available (balance + credit − reserved − used) is ${standing.availableMinor}`);
+      }
+      const voucherId = crypto.getRandomValues(new Uint8Array(8));
+      const expiresAtS = nowS + ctx.policy.voucherTtlS;
+      const authorization = signMessage(
+        encodeAuthorization({ voucherId, userKid: hexToBytes(userKid), pileId: hexToBytes(pileId), pileNonce, limit, capAmountMinor: cap.capAmountMinor, tariffVersion: config.tariff.version, expiresAtS }),
+        ctx.relayKey.secretKey,
+        { kid: ctx.relayKey.kid, crypto: ctx.crypto },
+      );
+      await tx.run(
+        `INSERT INTO vouchers (voucher_id, user_kid, pile_id, pile_nonce, mode, limit_value, cap_amount_minor, tariff_version, issued_at_s, expires_at_s, signed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [bytesToHex(voucherId), userKid, pileId, bytesToHex(pileNonce), limit.mode, limitValue(limit), cap.capAmountMinor, config.tariff.version, nowS, expiresAtS, authorization],
+      );
+      return { authorization: bytesToBase64url(authorization), voucherId: bytesToHex(voucherId), capAmountMinor: cap.capAmountMinor, tariffVersion: config.tariff.version, expiresAtS };
+    });
+    return { status: 201, body: answer };
+  },
+};
+
+export const voucherRoutes: readonly Route[] = [issue];

@@ -1,0 +1,148 @@
+// startRelay: the verifier relay, assembled — keys and database in the data folder (or PostgreSQL),
+// the ledger (embedded EDR in the data folder unless one is given), the outbox worker, and the
+// HTTP server on 127.0.0.1. Used by `tapcharge relay start`, tests, the phone SDK and `npm start`.
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { bytesToHex } from '../../contracts-offline/bytes.ts';
+import type { KeyPair } from '../../contracts-offline/keys.ts';
+import { openEmbeddedLedger } from '../ledger/embedded.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { nodeEd25519 } from '../node-ed25519.ts';
+import { pruneNonces } from './auth.ts';
+import { chargeOverdueContracts } from './billing/overdue.ts';
+import type { RelayContext } from './context.ts';
+import { DEFAULT_RELAY_PORT, RELAY_HOST as HOST } from './defaults.ts';
+import { createRelayServer } from './http/server.ts';
+import { CommitGroup } from './ingest/commit-group.ts';
+import { storeUploads } from './ingest/ingest.ts';
+import type { VerifiedRecord } from './ingest/verify-record.ts';
+import { LedgerOutboxWorker, type OutboxStats } from './ledger-outbox/worker.ts';
+import { type PolicyOverrides, policyWith } from './policy.ts';
+import { loadRelayKeys } from './relay-keys.ts';
+import { moneyRoutes } from './routes/money.ts';
+import { pileRoutes } from './routes/piles.ts';
+import { recordRoutes } from './routes/records.ts';
+import { relayRoutes } from './routes/relay.ts';
+import { userRoutes } from './routes/users.ts';
+import { voucherRoutes } from './routes/vouchers.ts';
+import { openRelayDb } from './storage/open-db.ts';
+
+const NONCE_PRUNE_MS = 60_000;
+
+export type StartRelayOptions = {
+  dataDir: string;
+  /** TCP port on 127.0.0.1; 0 = any free port. Default 8787. */
+  port?: number;
+  /** PostgreSQL connection URL; SQLite in dataDir/relay.sqlite when absent. */
+  databaseUrl?: string;
+  /** The ledger to settle on; default: the embedded ledger in dataDir (deployed on first start). Closed by close() only when the relay opened it. */
+  ledger?: Ledger;
+  /** Business time (atS checks, voucher expiry, overdue receipts); default the system clock. */
+  clock?: { nowMs(): number };
+  policy?: PolicyOverrides;
+  log?: (line: string) => void;
+};
+
+export type RunningRelay = {
+  url: string;
+  port: number;
+  /** Hex of the relay's Ed25519 public key: the trust anchor provisioned into every pile. */
+  relayPublicKey: string;
+  relayKid: string;
+  relayKey: KeyPair;
+  /** The generated first operator (DATA/operator-key.json): signs operator requests. */
+  operatorKey: KeyPair;
+  ledger: Ledger;
+  storage: 'sqlite' | 'postgres';
+  /** Resolves once every queued ledger write has been sent (tests, scripted runs). */
+  drainLedger(timeoutMs?: number): Promise<void>;
+  outboxStats(): Promise<OutboxStats>;
+  close(): Promise<void>;
+};
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
+  const port = options.port ?? DEFAULT_RELAY_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`relay: "port" expected 0..65535, got ${port}`);
+  const policy = policyWith(options.policy);
+  const clock = options.clock ?? { nowMs: () => Date.now() };
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const crypto = nodeEd25519;
+  const { relayKey, operatorKey } = loadRelayKeys(options.dataDir, crypto);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const job of cleanups.reverse()) await job().catch((error: unknown) => log(`relay: while closing: ${String(error)}`));
+    cleanups.length = 0;
+  };
+  try {
+    const { db } = await openRelayDb({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, nowMs: clock.nowMs() });
+    cleanups.push(() => db.close());
+    await db.run('INSERT INTO operators (kid, public_key, label, created_at_s) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      bytesToHex(operatorKey.kid), bytesToHex(operatorKey.publicKey), `generated in ${resolve(options.dataDir)}`, Math.floor(clock.nowMs() / 1000),
+    ]);
+    let ledger = options.ledger;
+    if (!ledger) {
+      const embedded = await openEmbeddedLedger(options.dataDir, { deploy: true });
+      cleanups.push(() => embedded.close());
+      ledger = embedded;
+    }
+    // Both call back into ctx, which exists by the time they run (after outbox.start() below).
+    const outbox = new LedgerOutboxWorker({ db, ledger, owner: `${hostname()}:${resolve(options.dataDir)}`, log, onIdle: () => chargeOverdueContracts(ctx) });
+    const recordStore = new CommitGroup((uploads: VerifiedRecord[][]) => storeUploads(ctx, uploads));
+    const ctx: RelayContext = {
+      db,
+      ledger,
+      ledgerKind: 'chain' in ledger ? 'embedded' : 'rpc',
+      crypto,
+      relayKey,
+      policy,
+      outbox,
+      recordStore,
+      nowMs: () => clock.nowMs(),
+      nowS: () => Math.floor(clock.nowMs() / 1000),
+      log,
+    };
+    outbox.start();
+    cleanups.push(() => outbox.stop());
+    const pruner = setInterval(() => void pruneNonces(db, ctx.nowS()).catch(() => undefined), NONCE_PRUNE_MS);
+    pruner.unref();
+    cleanups.push(async () => clearInterval(pruner));
+    const server = createRelayServer(ctx, [...relayRoutes, ...userRoutes, ...pileRoutes, ...voucherRoutes, ...recordRoutes, ...moneyRoutes]);
+    const boundPort = await listen(server, port);
+    cleanups.push(
+      () =>
+        new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+    );
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${HOST}:${boundPort}`,
+      port: boundPort,
+      relayPublicKey: bytesToHex(relayKey.publicKey),
+      relayKid: bytesToHex(relayKey.kid),
+      relayKey,
+      operatorKey,
+      ledger,
+      storage: db.dialect,
+      drainLedger: (timeoutMs) => outbox.drain(timeoutMs),
+      outboxStats: () => outbox.stats(),
+      close: () => (closing ??= cleanup()),
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

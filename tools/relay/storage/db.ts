@@ -1,0 +1,30 @@
+// The relay's database, whatever engine is behind it: SQLite in DATA/relay.sqlite (default) or
+// PostgreSQL (DATABASE_URL). SQL is written once with `?` placeholders and portable types; the
+// dialect files translate the little that differs (placeholders, BYTES, SERIAL, row locks).
+export type SqlValue = string | number | null | Uint8Array;
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** Runs a write; answers the number of rows it changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+export interface Db extends Queryable {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Appended to a SELECT that must lock its rows until commit (PostgreSQL); SQLite serialises writers anyway. */
+  readonly forUpdate: string;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * Never await anything but `tx` inside: no ledger calls, no network.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A Uint8Array column value (both drivers hand back Buffers, which are Uint8Arrays). */
+export function bytesColumn(value: unknown, column: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`relay db: column "${column}" expected bytes, got ${typeof value}`);
+  return value;
+}

@@ -1,0 +1,72 @@
+// PostgreSQL dialect (pg): a small pool; `?` placeholders become $1..$n; BIGINT and NUMERIC come
+// back as numbers (every amount and count of ours is a safe integer). Several relay instances may
+// share one database: rows that must not change under a transaction are locked with FOR UPDATE, and
+// a transaction that loses a deadlock or serialization race is run again.
+import pg from 'pg';
+import type { Db, Queryable, Row, SqlValue } from './db.ts';
+import type { DdlDialect } from './migrations.ts';
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const MAX_ATTEMPTS = 5;
+
+function toNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`relay db: ${text} is not a safe integer`);
+  return value;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return toNumber;
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function bind(params: readonly SqlValue[]): unknown[] {
+  return params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), bind(params))).rows as T[],
+    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), bind(params))).rows[0] as T | undefined,
+    run: async (sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), bind(params))).rowCount ?? 0,
+  };
+}
+
+export async function openPostgres(connectionString: string): Promise<Db & DdlDialect> {
+  const pool = new pg.Pool({ connectionString, max: 6, types });
+  pool.on('error', () => undefined); // an idle client lost its server; the next query reports it
+  await pool.query('SELECT 1'); // fail now, with the driver's message, when the URL is wrong
+  const direct = queryable(pool);
+  return {
+    dialect: 'postgres',
+    forUpdate: ' FOR UPDATE',
+    migrationLock: 'SELECT pg_advisory_xact_lock(7463)',
+    translateDdl: (sql) => sql.replaceAll('{bytes}', 'BYTEA').replaceAll('{serial}', 'BIGSERIAL PRIMARY KEY'),
+    ...direct,
+    async transaction(fn) {
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await fn(queryable(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          const code = (error as { code?: string }).code;
+          if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+        } finally {
+          client.release();
+        }
+      }
+    },
+    close: () => pool.end(),
+  };
+}
