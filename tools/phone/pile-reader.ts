@@ -10,7 +10,7 @@ import {
   CLA_PROPRIETARY, INS, SW, chainCommand, encodeOutboxRequest, encodeStopData, getResponseCommand,
   parseAckAnswer, parseOutboxAnswer, parseResponseApdu, selectCommand,
 } from '../../contracts-offline/apdu.ts';
-import { equalBytes } from '../../contracts-offline/bytes.ts';
+import { concatBytes, equalBytes } from '../../contracts-offline/bytes.ts';
 import { parseSign1 } from '../../contracts-offline/cose-sign1.ts';
 import { type Authorization, decodeAuthorization } from '../../contracts-offline/messages/authorization.ts';
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
@@ -168,13 +168,7 @@ export class PileReader {
       if (response.data.length === 0 && response.sw >> 8 === SW.moreDataBase >> 8) throw new PileAnswerError(name, 'GET RESPONSE brought no data');
     }
     if (response.sw !== SW.ok) throw new PileRefusedError(name, response.sw);
-    const data = new Uint8Array(byteLength);
-    let at = 0;
-    for (const chunk of chunks) {
-      data.set(chunk, at);
-      at += chunk.length;
-    }
-    return data;
+    return concatBytes(...chunks);
   }
 
   #parse(name: PileCommandName, bytes: Uint8Array): { data: Uint8Array; sw: number } {

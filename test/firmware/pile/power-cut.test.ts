@@ -7,25 +7,17 @@
 // After every run: no signed contract or receipt lost or duplicated, billing seqs 1..N without
 // holes and one receipt per contract, the contactor never closed before its contract was durable,
 // a recovered session billed to its last durable checkpoint, every boot mounted without formatting.
+// The checks (power-cut-checks.ts) are shared with the whole scripted day (test/firmware/day/).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytesToHex } from '../../../contracts-offline/bytes.ts';
 import type { ChargeLimit } from '../../../contracts-offline/messages/fields.ts';
-import type { Contract } from '../../../contracts-offline/messages/contract.ts';
-import { EndDetail, type Receipt } from '../../../contracts-offline/messages/receipt.ts';
 import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
-import { openSigned } from '../../../contracts-offline/signed.ts';
 import { EvSim } from '../../../hal/sim/ev.ts';
 import { NorFlashSim, type Tear } from '../../../hal/sim/nor-flash.ts';
-import type { PileHal } from '../../../hal/types.ts';
-import { mountJournal } from '../../../firmware/journal/mount.ts';
-import { RecordKind } from '../../../firmware/records/record-kinds.ts';
-import { decodeContractRecord } from '../../../firmware/records/contract-record.ts';
-import { decodeReceiptRecord } from '../../../firmware/records/receipt-record.ts';
-import { type Checkpoint, decodeCheckpoint } from '../../../firmware/records/checkpoint-record.ts';
 import { type PileHandle, bootPile } from '../../../firmware/pile.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
-import { pileKey, pileUpdate, provisionedRig, voucher } from './rig.ts';
+import { pileUpdate, provisionedRig, voucher } from './rig.ts';
+import { HandedOutRecords, checkBillingRecords, checkRecovery, openSessionOnFlash, powerLossSlackWh, watchContactor } from './power-cut-checks.ts';
 
 const checkpointPeriodS = 5;
 const bootOptions = { checkpointPeriodS };
@@ -62,83 +54,14 @@ const script: Step[] = [
 
 type Run = { operations: number; erases: number; cutsTried: number; rebootWrites: { fromOp: number; toOp: number }[]; recoveries: number };
 
-const verified = new Map<string, Contract | Receipt>();
-
-/** Verify (once per distinct bytes: the runs repeat the same records) and decode a pile-signed record. */
-function decodeSigned(bytes: Uint8Array): Contract | Receipt {
-  const hex = bytesToHex(bytes);
-  const known = verified.get(hex);
-  if (known) return known;
-  const opened = openSigned(bytes, { publicKey: pileKey.publicKey });
-  if (!opened.ok || (opened.value.name !== 'Contract' && opened.value.name !== 'Receipt')) throw new Error(`not a pile-signed record: ${opened.ok ? opened.value.name : opened.reason}`);
-  verified.set(hex, opened.value.message as Contract | Receipt);
-  return opened.value.message as Contract | Receipt;
-}
-
-/** What the relay side of the test saw: every signed record handed out, and the acks it sent. */
-class RelayModel {
-  readonly seen = new Map<number, string>();
-  readonly ackSent = new Set<number>();
-  observe(bytes: Uint8Array, label: string): Contract | Receipt {
-    const message = decodeSigned(bytes);
-    const hex = bytesToHex(bytes);
-    const earlier = this.seen.get(message.seq);
-    if (earlier !== undefined && earlier !== hex) assert.unreachable(`${label}: seq ${message.seq} handed out with two different contents`);
-    this.seen.set(message.seq, hex);
-    return message;
-  }
-}
-
-/** The session a boot should recover, read from the flash as the cut left it. */
-function openSessionOnFlash(flash: NorFlashSim): { contract: Contract; checkpoint: Checkpoint | undefined } | undefined {
-  const copy = new NorFlashSim({ byteLength: flash.byteLength, blockLength: flash.blockLength });
-  copy.write(flash.contents(), 0);
-  const mounted = mountJournal(copy);
-  if (!mounted.ok) throw new Error(mounted.error.message);
-  const journal = mounted.value;
-  const contracts = new Map<number, { contract: Contract; settled: boolean }>();
-  const receipted = new Set<number>();
-  for (const record of journal.records()) {
-    const payload = journal.read(record.seq);
-    if (!payload.ok) throw new Error(payload.error.message);
-    if (record.kind === RecordKind.contract) {
-      const contract = decodeContractRecord(payload.value);
-      if (contract.ok) contracts.set(contract.value.seq, { contract: contract.value, settled: record.settled });
-    } else if (record.kind === RecordKind.receipt) {
-      const receipt = decodeReceiptRecord(payload.value);
-      if (receipt.ok) receipted.add(receipt.value.contractSeq);
-    }
-  }
-  const open = [...contracts.values()].filter((c) => !c.settled && !receipted.has(c.contract.seq));
-  assert.ok(open.length <= 1, 'at most one session open at a time');
-  if (open.length === 0) return undefined;
-  const latest = journal.latest(RecordKind.checkpoint);
-  const payload = latest && journal.read(latest.seq);
-  const checkpoint = payload?.ok ? decodeCheckpoint(payload.value) : undefined;
-  const forThis = checkpoint?.ok && checkpoint.value.contractSeq === open[0]!.contract.seq ? checkpoint.value : undefined;
-  return { contract: open[0]!.contract, checkpoint: forThis };
-}
-
 function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
   const flash = new NorFlashSim({ byteLength: 4 * 1024, blockLength: 1024, seed: 7 });
   let pile: PileController | undefined;
   let handle: PileHandle;
   const closedWithoutContract: string[] = [];
-  const instrument = ({ hal }: { hal: PileHal }) => {
-    const contactor = hal.contactor;
-    hal.contactor = {
-      setClosed(closed: boolean) {
-        if (closed) {
-          const seq = pile?.session?.contract.seq;
-          const durable = seq !== undefined && openSessionOnFlash(flash)?.contract.seq === seq;
-          if (!durable) closedWithoutContract.push(`${label}: contactor closed for contract ${seq} not durable`);
-        }
-        contactor.setClosed(closed);
-      },
-      readFeedbackClosed: () => contactor.readFeedbackClosed(),
-    };
-  };
-  const rig = provisionedRig({ flash, boot: bootOptions, instrument });
+  const rig = provisionedRig({
+    flash, boot: bootOptions, instrument: ({ hal }) => watchContactor(hal, flash, () => pile?.session?.contract.seq, closedWithoutContract, () => label),
+  });
   const { sim } = rig;
   pile = rig.pile;
   handle = rig.handle;
@@ -150,7 +73,8 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
     if (next !== undefined && baseOp + next >= flash.operationCount) flash.cutPowerAt(baseOp + next, tear);
   };
   armNextCut();
-  const model = new RelayModel();
+  const model = new HandedOutRecords();
+  const ackSent = new Set<number>();
   const result: Run = { operations: 0, erases: 0, cutsTried: 0, rebootWrites: [], recoveries: 0 };
   let voucherCount = 0;
   let lastContractSeq: number | undefined;
@@ -181,16 +105,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
     }
     // The interrupted session's receipt: written by this boot, or by a boot the second cut stopped.
     result.recoveries++;
-    const { contract, checkpoint } = open;
-    const receipts = pile!.outbox(0, 10_000).records.map((r) => decodeSigned(r.bytes)).filter((m): m is Receipt => 'contractSeq' in m && m.contractSeq === contract.seq);
-    assert.is(receipts.length, 1, `${label}: the open contract is recovered once`);
-    const receipt = receipts[0]!;
-    assert.is(receipt.endDetail, EndDetail.powerLoss);
-    assert.is(receipt.energyWh, checkpoint ? checkpoint.meterWh - contract.startMeterWh : 0, `${label}: billed to the last checkpoint`);
-    assert.is(receipt.durationS, checkpoint ? checkpoint.durationS : 0);
-    const deliveredWh = meterAtCutWh - contract.startMeterWh;
-    const slackWh = Math.ceil(((checkpointPeriodS + 2) * maxPowerW) / 3600);
-    assert.ok(receipt.energyWh <= deliveredWh && receipt.energyWh >= deliveredWh - slackWh, `${label}: billed ${receipt.energyWh} Wh of ${deliveredWh} Wh delivered`);
+    checkRecovery(label, open, pile!, meterAtCutWh, powerLossSlackWh(checkpointPeriodS, maxPowerW));
   };
   const checkPower = () => {
     if (!flash.powered) powerCycle();
@@ -204,7 +119,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
       if (page.remaining === 0 || page.records.length === 0) break;
     }
     if (!ack) return;
-    const seqs = [...model.seen.keys()].filter((s) => !model.ackSent.has(s)).sort((a, b) => a - b);
+    const seqs = [...model.seen.keys()].filter((s) => !ackSent.has(s)).sort((a, b) => a - b);
     const ranges: SeqRange[] = [];
     for (const seq of seqs) {
       const last = ranges[ranges.length - 1];
@@ -212,7 +127,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
       else ranges.push({ fromSeq: seq, toSeq: seq });
     }
     if (ranges.length === 0) return;
-    for (const seq of seqs) model.ackSent.add(seq);
+    for (const seq of seqs) ackSent.add(seq);
     const acked = pile!.acknowledge(ranges.slice(0, 16));
     assert.ok(acked.ok || !flash.powered, `${label}: ack refused`);
     checkPower();
@@ -275,16 +190,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
   for (const { bytes } of final.records) model.observe(bytes, label);
 
   assert.equal(closedWithoutContract, [], 'no energy without a durable contract');
-  const all = [...model.seen.keys()].sort((a, b) => a - b);
-  assert.equal(all, Array.from({ length: all.length }, (_, i) => i + 1), `${label}: billing seqs 1..N without holes`);
-  for (const seq of all) assert.ok(finalSeqs.has(seq) || model.ackSent.has(seq), `${label}: record ${seq} lost (neither held nor acknowledged)`);
-  const messages = [...model.seen.values()].map((hex) => verified.get(hex)!);
-  const receiptsByContract = new Map<number, number>();
-  for (const m of messages) if ('contractSeq' in m) receiptsByContract.set(m.contractSeq, (receiptsByContract.get(m.contractSeq) ?? 0) + 1);
-  for (const m of messages) {
-    if ('contractSeq' in m) assert.ok(m.seq > m.contractSeq && model.seen.has(m.contractSeq), `${label}: receipt ${m.seq} of a known earlier contract`);
-    else assert.is(receiptsByContract.get(m.seq), 1, `${label}: contract ${m.seq} has exactly one receipt`);
-  }
+  checkBillingRecords(label, model, finalSeqs, ackSent);
   return result;
 }
 

@@ -1,0 +1,146 @@
+// Pile firmware figures (issue 3, DESIGN §6 and §9) from the scripted pile day
+// (test/firmware/day/: 22 sessions through APDUs on the simulated board) run in XS:
+// metering units per tap and per supervision tick against 1 verify + 1 sign (measured in the same
+// XS run), bytes and APDUs on air per tap with the time at 106 and 424 kbit/s, journal bytes and
+// flash operations per session by mode, and XS heap after boot and during a session.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleForXs } from '../test/xs/bundle.ts';
+import { ensureXsnap } from '../test/xs/xsnap.ts';
+import type { SessionLog, TapLog } from '../test/firmware/day/scripted-day.ts';
+import type { MeteredApdu, MeteredTick } from './firmware-xs.ts';
+
+type MeterRun = { sign: number[]; verify: number[]; apdus: MeteredApdu[]; ticks: MeteredTick[]; taps: TapLog[]; sessions: SessionLog[]; records: number; flashStats: { programs: number; erases: number; bytesProgrammed: number; erasesPerBlock: number[] } };
+
+const entry = new URL('./firmware-xs.ts', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tapcharge-bench-fw-'));
+
+/** One xsnap run of the bench entry; with `snapshot`, XS writes its heap snapshot at exit. */
+async function runXs(mode: string, snapshot?: string): Promise<string> {
+  const scriptPath = join(dir, `${mode}.js`);
+  writeFileSync(scriptPath, await bundleForXs(entry, { globals: { BENCH_MODE: mode } }));
+  const args = snapshot ? [scriptPath, '-w', snapshot] : [scriptPath];
+  const run = spawnSync(ensureXsnap(), args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  if (run.status !== 0 || run.stdout.includes('BENCH-ERROR')) throw new Error(`bench: xsnap ${mode} failed (exit ${run.status})\n${run.stdout.slice(-4000)}${run.stderr}`);
+  return run.stdout;
+}
+
+/** Live XS heap at exit, from the snapshot xsnap writes after a garbage collection: chunk bytes (BLOC) and slots (HEAP). */
+function heapOf(snapshotPath: string): { chunkBytes: number; slots: number; slotBytes: number } {
+  const bytes = readFileSync(snapshotPath);
+  let chunkBytes = 0, heapBytes = 0, slotBytes = 0;
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const size = bytes.readUInt32BE(at);
+    const tag = bytes.toString('latin1', at + 4, at + 8);
+    if (tag === 'VERS') slotBytes = bytes[at + 11]!;
+    if (tag === 'BLOC') chunkBytes = size - 8;
+    if (tag === 'HEAP') heapBytes = size - 8;
+    at += size;
+  }
+  if (!slotBytes || !heapBytes) throw new Error(`bench: ${snapshotPath} is not an XS snapshot`);
+  return { chunkBytes, slots: heapBytes / slotBytes, slotBytes };
+}
+
+const rows: string[][] = [];
+const row = (...cells: (string | number)[]): void => void rows.push(cells.map(String));
+const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const max = (xs: number[]): number => Math.max(...xs);
+const verdict = (ok: boolean): string => (ok ? 'pass' : 'MISS');
+
+// --- XS metering units ---------------------------------------------------------------------------
+const meterLine = (await runXs('meter')).split('\n').find((l) => l.startsWith('BENCH-FW '));
+if (!meterLine) throw new Error('bench: no BENCH-FW line from xsnap');
+const m = JSON.parse(meterLine.slice('BENCH-FW '.length)) as MeterRun;
+const sign = median(m.sign), verify = median(m.verify);
+const tapBudget = Math.round((sign + verify) * 1.25);
+row('XS units: Ed25519 sign (noble, a Contract Sig_structure, same run)', n(sign), '—', m.sign.every((u) => u === m.sign[0]) ? `${m.sign.length} runs identical` : `runs ${m.sign.join(', ')}`);
+row('XS units: Ed25519 verify (same run)', n(verify), '—', m.verify.every((u) => u === m.verify[0]) ? `${m.verify.length} runs identical` : `runs ${m.verify.join(', ')}`);
+
+// Units of each command in each tap (a command's GET RESPONSEs included).
+const unitsByTap = m.taps.map((_, i) => {
+  const perCommand = new Map<string, number>();
+  for (const a of m.apdus) if (a.tap === i) perCommand.set(a.command, (perCommand.get(a.command) ?? 0) + a.units);
+  return perCommand;
+});
+const tapRow = (label: string, command: string, pick: (tap: TapLog) => boolean = () => true): void => {
+  const taps = m.taps.map((tap, i) => ({ tap, units: unitsByTap[i]! })).filter(({ tap }) => tap.commands.includes(command as TapLog['commands'][number]) && pick(tap));
+  if (taps.length === 0) throw new Error(`bench: no tap with ${command}`);
+  const units = taps.map(({ units }) => (units.get('SELECT') ?? 0) + (units.get(command) ?? 0));
+  row(`XS units per tap: ${label}`, `${n(max(units))} (median ${n(median(units))}, ${taps.length} tap${taps.length === 1 ? '' : 's'})`, `≤ ${n(tapBudget)} (1 verify + 1 sign + 25 %)`, verdict(max(units) <= tapBudget));
+};
+tapRow('tap 1, SELECT + HELLO', 'HELLO');
+tapRow('SELECT + UPDATE (applied or refused)', 'UPDATE');
+tapRow('tap 2, SELECT + START', 'START');
+tapRow('SELECT + STOP (user- or relay-signed)', 'STOP');
+tapRow('SELECT + OUTBOX of 4 records', 'OUTBOX', (tap) => tap.outboxRecords === 4);
+tapRow('SELECT + ACK', 'ACK');
+const collect = m.taps.map((tap, i) => ({ tap, units: [...unitsByTap[i]!.values()].reduce((a, b) => a + b, 0) })).filter(({ tap }) => tap.outboxRecords === 4 && tap.commands.includes('ACK'));
+if (collect.length > 0) row('XS units per tap: a whole collect tap, SELECT + ACK + OUTBOX of 4', n(max(collect.map((c) => c.units))), `≤ ${n(tapBudget)}`, verdict(max(collect.map((c) => c.units)) <= tapBudget));
+
+const tickBudget = Math.round(sign * 0.02);
+const tickRow = (kind: MeteredTick['kind'], label: string, target: boolean): void => {
+  const units = m.ticks.filter((t) => t.kind === kind).map((t) => t.units);
+  if (units.length === 0) return;
+  row(`XS units per metering tick: ${label}`, `${n(max(units))} max, ${n(median(units))} median (${units.length} ticks)`, target ? `≤ ${n(tickBudget)} (2 % of a sign)` : 'for information', target ? verdict(max(units) <= tickBudget) : '—');
+};
+tickRow('charging', 'charging (no journal write)', true);
+tickRow('idle', 'idle, no session', true);
+tickRow('checkpoint', 'charging + checkpoint write (every 60 s)', false);
+tickRow('session end', 'the tick that ends a session (signs and journals the receipt)', false);
+
+// --- Air --------------------------------------------------------------------------------------------
+// Time on air, an estimate: each APDU is two ISO 14443-4 I-blocks (command, response), each adding
+// PCB + CRC_A = 3 bytes; ISO 14443-3 Type A sends 9 bits per byte (8 + parity); plus the minimum
+// frame delay of 1172/fc ≈ 86 µs before each frame. The pile's own processing time is not included.
+const airMs = (bytes: number, apdus: number, kbps: number): number => ((bytes + 6 * apdus) * 9) / kbps + apdus * 2 * 0.086;
+const airRow = (label: string, pick: (tap: TapLog) => boolean): void => {
+  const taps = m.taps.filter(pick);
+  if (taps.length === 0) throw new Error(`bench: no tap for ${label}`);
+  const worst = taps.reduce((a, b) => (b.commandBytes + b.responseBytes > a.commandBytes + a.responseBytes ? b : a));
+  const bytes = worst.commandBytes + worst.responseBytes;
+  const apdus = max(taps.map((t) => t.apdus));
+  row(`air per tap: ${label}`, `${bytes} B (${worst.commandBytes} B cmd + ${worst.responseBytes} B resp), ${apdus} APDUs; ${airMs(bytes, worst.apdus, 106).toFixed(1)} ms @106 / ${airMs(bytes, worst.apdus, 424).toFixed(1)} ms @424 kbit/s`,
+    '≤ 1024 B, ≤ 6 APDUs', verdict(bytes <= 1024 && apdus <= 6));
+};
+airRow('tap 1, SELECT + HELLO', (t) => t.commands.includes('HELLO'));
+airRow('SELECT + UPDATE', (t) => t.commands.includes('UPDATE'));
+airRow('tap 2, SELECT + START', (t) => t.commands.includes('START'));
+airRow('SELECT + STOP', (t) => t.commands.includes('STOP'));
+airRow('collect, SELECT + ACK + OUTBOX of 4 records', (t) => t.outboxRecords === 4);
+const allTaps = m.taps.map((t) => t.commandBytes + t.responseBytes);
+row('air: every tap of the day', `${m.taps.length} taps, max ${max(allTaps)} B and ${max(m.taps.map((t) => t.apdus))} APDUs`, '≤ 1024 B, ≤ 6 APDUs', verdict(max(allTaps) <= 1024 && max(m.taps.map((t) => t.apdus)) <= 6));
+
+// --- Journal per session ------------------------------------------------------------------------
+for (const mode of ['energy', 'time', 'amount', 'full']) {
+  const sessions = m.sessions.filter((s) => s.mode === mode);
+  const mean = (pick: (s: SessionLog) => number): string => (sessions.reduce((a, s) => a + pick(s), 0) / sessions.length).toFixed(1);
+  row(`journal per session: ${mode} (${sessions.length} sessions)`, `${mean((s) => s.flash.bytesProgrammed)} B programmed, ${mean((s) => s.flash.programs)} programs, ${mean((s) => s.flash.erases)} erases (mean)`, '—', '—');
+}
+const fs = m.flashStats;
+row('journal: the whole day', `${n(fs.bytesProgrammed)} B, ${fs.programs} programs, ${fs.erases} erases (max ${max(fs.erasesPerBlock)} per 1 KiB block), ${m.records} signed records`, '—', '—');
+
+// --- Heap -----------------------------------------------------------------------------------------
+const heaps: Record<string, ReturnType<typeof heapOf>> = {};
+for (const mode of ['heap-1-booted', 'heap-2-booted', 'heap-1-session', 'heap-2-session']) {
+  const snapshot = join(dir, `${mode}.xsm`);
+  await runXs(mode, snapshot);
+  heaps[mode] = heapOf(snapshot);
+}
+rmSync(dir, { recursive: true, force: true });
+const one = heaps['heap-1-booted']!;
+row('XS heap: whole program, one pile booted (bytecode of firmware, simulated board and noble included)',
+  `${n(one.chunkBytes + one.slots * one.slotBytes)} B live (${n(one.chunkBytes)} B chunks + ${n(one.slots)} slots of ${one.slotBytes} B)`, '—', '—');
+const pileRow = (label: string, twoPiles: ReturnType<typeof heapOf>, onePile: ReturnType<typeof heapOf>): void => {
+  const chunks = twoPiles.chunkBytes - onePile.chunkBytes, slots = twoPiles.slots - onePile.slots;
+  row(`XS heap: the pile's own data, ${label}`, `${n(chunks + slots * twoPiles.slotBytes)} B (${n(chunks)} B chunks + ${n(slots)} slots) on this host; ≈ ${n(chunks + slots * 16)} B with the ESP32's 16-byte slots`, '—', '—');
+};
+pileRow('after boot', heaps['heap-2-booted']!, one);
+pileRow('during a session (30 s into charging)', heaps['heap-2-session']!, heaps['heap-1-session']!);
+
+console.log('| measure | value | target | result |');
+console.log('|---|---|---|---|');
+for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
+console.log(`\nXS: xsnap built from @agoric/xsnap's sources (64-bit host); metering units are deterministic. A tap's units are the pile's work for all its APDUs (SELECT + the command + its GET RESPONSEs), metered around the card handler; the worst tap of the day is compared with the target. Heap: live chunks and slots in the snapshot xsnap writes at exit after a garbage collection (its BLOC and HEAP sections). The whole program's figure is mostly bytecode, which on the device stays in flash; "the pile's own data" is the growth when a second simulated board's pile is booted (or in a session) instead of left unbooted, all code being reachable alike in both runs (the session figure also holds that board's simulated EV, a few hundred bytes). Air time: ms = (bytes + 6 × APDUs) × 9 bits / rate + APDUs × 2 × 86 µs (ISO 14443-4 PCB + CRC_A per frame, Type A parity bit per byte, minimum frame delay), the pile's processing excluded.`);
