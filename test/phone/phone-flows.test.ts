@@ -19,9 +19,9 @@ import { PileAnswerError, PileRefusedError } from '../../tools/phone/pile-reader
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { RelayError } from '../../tools/phone/relay-errors.ts';
 import type { WalletState } from '../../tools/phone/wallet-state.ts';
-import { FlowRig, type RigPile } from './flow-rig.ts';
+import { SimSystem, type SimPile } from '../../tools/system-day/sim-system.ts';
 
-const flows = suite<{ rig: FlowRig }>('phone flows', { rig: new FlowRig() });
+const flows = suite<{ rig: SimSystem }>('phone flows', { rig: new SimSystem() });
 
 flows.before(async ({ rig }) => {
   await rig.start();
@@ -44,7 +44,7 @@ function uploaded(report: TapReport): { accepted: number; duplicates: number } {
   return upload;
 }
 
-async function contractAtRelay(rig: FlowRig, phone: Phone, pile: RigPile, seq: number) {
+async function contractAtRelay(rig: SimSystem, phone: Phone, pile: SimPile, seq: number) {
   await rig.relay.drainLedger();
   const { account, contracts } = await phone.account();
   return { account, contract: contracts.find((c) => c.pileId === bytesToHex(pile.pileId) && c.seq === seq) };
@@ -113,7 +113,7 @@ flows('energy mode, normal end: the cap shows until ANOTHER user\'s tap carries 
   assert.is(ada.activeContract, null);
 });
 
-const modes: [string, ChargeLimit, (rig: FlowRig, pile: RigPile) => void][] = [
+const modes: [string, ChargeLimit, (rig: SimSystem, pile: SimPile) => void][] = [
   ['amount', { mode: 'amount', amountMinor: 40 }, (rig) => rig.advance(30 * 60_000)],
   ['time', { mode: 'time', durationS: 600 }, (rig) => rig.advance(11 * 60_000)],
   ['energy', { mode: 'energy', energyWh: 700 }, (rig) => rig.advance(20 * 60_000)],

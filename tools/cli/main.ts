@@ -10,6 +10,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   relay: { summary: 'verifier relay: start the HTTP API, register piles, top up users', load: () => import('./relay.ts') },
   phone: { summary: 'phone simulator: a driver\'s wallet tapping piles and talking to the relay', load: () => import('./phone.ts') },
   pile: { summary: 'serve a simulated pile to phones over TCP; plug/unplug its vehicle', load: () => import('./pile.ts') },
+  day: { summary: 'the whole system through a scripted day (npm start), one pile on show, audit a day', load: () => import('./day.ts') },
 };
 
 function usage(): string {
