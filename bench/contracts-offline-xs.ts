@@ -9,9 +9,9 @@ import { nobleEd25519 } from '../contracts-offline/crypto.ts';
 import { keyPairFromSecret } from '../contracts-offline/keys.ts';
 import { ContractCodec } from '../contracts-offline/messages/contract.ts';
 import { openSigned, signMessage } from '../contracts-offline/signed.ts';
+import { meteredRuns } from './xs-meter.ts';
 
 declare function print(...values: unknown[]): void;
-declare function resetMeter(limit: number, index: number): number;
 declare const BENCH_SECRET_KEY_HEX: string;
 declare const BENCH_CONTRACT_JSON: string;
 
@@ -25,16 +25,7 @@ if (!parsed.ok) throw new Error(`bench: own signed Contract does not parse: ${pa
 const toBeSigned = sigStructure(parsed.value.protectedBytes, new Uint8Array(0), parsed.value.payload);
 const signature = parsed.value.signature;
 
-function metered(work: () => unknown): number[] {
-  work();
-  const units: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    resetMeter(0, 0);
-    work();
-    units.push(resetMeter(0, 0));
-  }
-  return units;
-}
+const metered = (work: () => unknown): number[] => meteredRuns(work, runs);
 
 const results = {
   sign: metered(() => nobleEd25519.sign(toBeSigned, key.secretKey)),

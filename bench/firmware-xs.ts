@@ -15,6 +15,7 @@ import { nobleEd25519 } from '../contracts-offline/crypto.ts';
 import type { NfcCardHandler } from '../hal/types.ts';
 import { pileKey, pileSecretKey } from '../test/firmware/pile/rig.ts';
 import { type DayBoard, runScriptedDay } from '../test/firmware/day/scripted-day.ts';
+import { meteredRuns } from './xs-meter.ts';
 
 declare function print(...values: unknown[]): void;
 declare function resetMeter(limit: number, index: number): number;
@@ -29,16 +30,7 @@ const runs = 3;
 type Kept = { sim: DayBoard['sim']; handle: DayBoard['handle'] };
 const keep = globalThis as { benchKept?: Kept[] };
 
-function metered(work: () => unknown): number[] {
-  work();
-  const units: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    resetMeter(0, 0);
-    work();
-    units.push(resetMeter(0, 0));
-  }
-  return units;
-}
+const metered = (work: () => unknown): number[] => meteredRuns(work, runs);
 
 /** Meter each APDU the pile answers (GET RESPONSE is booked to the command it continues). */
 function meterNfc(board: DayBoard, apdus: MeteredApdu[]): void {
