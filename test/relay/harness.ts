@@ -78,8 +78,8 @@ export class RelayCaller {
     return pile;
   }
 
-  async voucher(user: KeyPair, pile: TestPile, limit: ChargeLimit): Promise<Reply> {
-    return this.call('POST', '/v1/vouchers', { body: { pileId: bytesToHex(pile.pileId), pileNonce: bytesToHex(pile.nonce()), limit }, signer: user });
+  async voucher(user: KeyPair, pile: TestPile, limit: ChargeLimit, pileNonce = pile.nonce()): Promise<Reply> {
+    return this.call('POST', '/v1/vouchers', { body: { pileId: bytesToHex(pile.pileId), pileNonce: bytesToHex(pileNonce), limit }, signer: user });
   }
 
   async upload(...records: Uint8Array[]): Promise<Reply> {

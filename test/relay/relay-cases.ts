@@ -206,6 +206,21 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 0 });
   });
 
+  s('a voucher retried for the same tap (same pile nonce and limit) comes back unchanged and reserves once', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 3_000);
+    const pile = await t.newPile();
+    const tapNonce = pile.nonce();
+    const first = await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 }, tapNonce);
+    const retry = await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 }, tapNonce);
+    assert.equal([first.status, retry.status], [201, 200]);
+    assert.equal(retry.json, first.json, 'the same signed voucher');
+    const other = await t.voucher(user, pile, { mode: 'amount', amountMinor: 500 }, tapNonce);
+    assert.equal([other.status, other.json.error], [409, 'voucher-outstanding'], 'another limit on that nonce needs a fresh tap');
+    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    assert.equal([shown.reservedMinor, shown.availableMinor], [2_000, 1_000], 'reserved once');
+  });
+
   s('R8: an open (full) contract without receipt blocks new vouchers until any phone carries the receipt', async (ctx) => {
     const { t } = ctx;
     const user = await newUser(ctx, 20_000);

@@ -3,6 +3,7 @@
 const hex = (bytes: number) => ({ type: 'string', pattern: `^[0-9a-f]{${bytes * 2}}$` });
 const b64 = { type: 'string', pattern: '^[A-Za-z0-9_-]+$', description: 'base64url (no padding) of a signed COSE_Sign1 message' };
 const int = (minimum: number, maximum?: number) => ({ type: 'integer', minimum, ...(maximum !== undefined ? { maximum } : {}) });
+const voucherAnswer = { type: 'object', properties: { authorization: b64, voucherId: hex(8), capAmountMinor: int(1), tariffVersion: int(1), expiresAtS: int(0) } };
 const ranges = { type: 'array', items: { type: 'object', properties: { fromSeq: int(0), toSeq: int(0) }, required: ['fromSeq', 'toSeq'] } };
 const signedFields = { nonce: { type: 'string', pattern: '^([0-9a-f]{2}){8,32}$' }, atS: int(0) };
 const tariffIn = { type: 'object', additionalProperties: false, required: ['energyMinorPerKwh', 'timeMinorPerHour', 'sessionFeeMinor'], properties: { energyMinorPerKwh: int(0, 10_000_000), timeMinorPerHour: int(0, 10_000_000), sessionFeeMinor: int(0, 10_000_000) } };
@@ -84,7 +85,8 @@ export const openApiDocument = Object.freeze({
         summary: 'relay-signed Authorization for one tap 2', security: signed,
         requestBody: signedBody(['pileId', 'pileNonce', 'limit'], { pileId: hex(8), pileNonce: { type: 'string', pattern: '^([0-9a-f]{2}){8,16}$' }, limit }),
         responses: {
-          201: ok('voucher', { type: 'object', properties: { authorization: b64, voucherId: hex(8), capAmountMinor: int(1), tariffVersion: int(1), expiresAtS: int(0) } }),
+          201: ok('voucher', voucherAnswer),
+          200: ok('the voucher already issued for this pile nonce and limit (a retry)', voucherAnswer),
           ...refusals(400, 401, 402, 404, 409, 413, 415),
         },
       },

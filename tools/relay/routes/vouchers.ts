@@ -1,13 +1,16 @@
 // Vouchers (relay-signed Authorization, tap 2): issued only for a verified user request (auth.ts),
 // when the user has no open (full) contract or full voucher outstanding (R8, 409), and the balance
 // plus credit line covers the cap (R11, 402). The cap is reserved until a contract uses the voucher
-// or it expires (billing/book.ts).
+// or it expires (billing/book.ts). A retry for the same tap (same pile nonce and limit, e.g. after
+// a lost answer) gets the same voucher back and reserves nothing more: the pile consumes the
+// nonce, so only one voucher per nonce can ever start a contract.
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { type ChargeLimit, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
 import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
 import { VOUCHER_RESERVATION_GRACE_S, readBook, standingOf } from '../billing/book.ts';
 import { limitValue, voucherCap } from '../billing/voucher-cap.ts';
+import { bytesColumn } from '../storage/db.ts';
 import { HttpError, invalidField } from '../http/errors.ts';
 import { JsonFields } from '../http/fields.ts';
 import type { Route } from '../http/routes.ts';
@@ -39,6 +42,22 @@ const issue: Route = {
     const nowS = ctx.nowS();
     const answer = await ctx.db.transaction(async (tx) => {
       const book = (await readBook(tx, userKid, ctx.db.forUpdate))!;
+      const sameTap = await tx.get<{ voucher_id: string; mode: string; limit_value: number | null; cap_amount_minor: number; tariff_version: number; expires_at_s: number; signed: unknown }>(
+        'SELECT voucher_id, mode, limit_value, cap_amount_minor, tariff_version, expires_at_s, signed FROM vouchers WHERE user_kid = ? AND pile_id = ? AND pile_nonce = ? AND contract_id IS NULL AND expires_at_s >= ?',
+        [userKid, pileId, bytesToHex(pileNonce), nowS],
+      );
+      if (sameTap) {
+        if (sameTap.mode !== limit.mode || Number(sameTap.limit_value ?? 0) !== Number(limitValue(limit) ?? 0)) {
+          throw new HttpError(409, 'voucher-outstanding', `voucher ${sameTap.voucher_id} was issued for this pile nonce with another limit: tap the pile again for a fresh nonce`);
+        }
+        return {
+          status: 200,
+          body: {
+            authorization: bytesToBase64url(bytesColumn(sameTap.signed, 'signed')), voucherId: sameTap.voucher_id,
+            capAmountMinor: Number(sameTap.cap_amount_minor), tariffVersion: Number(sameTap.tariff_version), expiresAtS: Number(sameTap.expires_at_s),
+          },
+        };
+      }
       const open = await tx.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]);
       if (open) throw new HttpError(409, 'open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
       const fullVoucher = await tx.get<{ voucher_id: string; expires_at_s: number }>(
@@ -65,9 +84,9 @@ const issue: Route = {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [bytesToHex(voucherId), userKid, pileId, bytesToHex(pileNonce), limit.mode, limitValue(limit), cap.capAmountMinor, config.tariff.version, nowS, expiresAtS, authorization],
       );
-      return { authorization: bytesToBase64url(authorization), voucherId: bytesToHex(voucherId), capAmountMinor: cap.capAmountMinor, tariffVersion: config.tariff.version, expiresAtS };
+      return { status: 201, body: { authorization: bytesToBase64url(authorization), voucherId: bytesToHex(voucherId), capAmountMinor: cap.capAmountMinor, tariffVersion: config.tariff.version, expiresAtS } };
     });
-    return { status: 201, body: answer };
+    return answer;
   },
 };
 
