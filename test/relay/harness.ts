@@ -1,6 +1,7 @@
 // Test helpers for the relay: a relay in a temp folder, an HTTP caller that signs like a phone,
 // and a test pile that signs Contracts and Receipts with contracts-offline directly (a stand-in for
 // the firmware: the same messages and billing sequence, the cost rule of firmware/billing).
+import type { Hex } from 'viem';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/field
 import { type EndReason, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { sessionCostMinor } from '../../firmware/billing/tariff-cost.ts';
+import { contractIdOf } from '../../tools/ledger/ids.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { signRequest } from '../../tools/relay/request-signature.ts';
 import { type RunningRelay, type StartRelayOptions, startRelay } from '../../tools/relay/start-relay.ts';
@@ -130,6 +132,11 @@ export class TestPile {
 
   get pileIdHex(): string {
     return bytesToHex(this.pileId);
+  }
+
+  /** The ledger's id of this pile's contract `seq`. */
+  contractId(seq: number): Hex {
+    return contractIdOf(this.pileId, BigInt(seq));
   }
 
   nonce(): Uint8Array {

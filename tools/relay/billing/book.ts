@@ -63,3 +63,21 @@ export async function changeBook(q: Queryable, userKid: string, change: BookChan
   );
   if (changed !== 1) throw new Error(`relay book: no user ${userKid}`);
 }
+
+/** One money move (top-up, repayment, transfer, credit advance) and the ledger write carrying it. */
+export type MoneyMove = {
+  ref: string;
+  kind: 'issue' | 'repay' | 'transfer' | 'advance';
+  fromKid: string | null;
+  toKid: string | null;
+  amountMinor: number;
+  atS: number;
+  contractId: string | null;
+  outboxId: number;
+};
+
+export async function recordMoneyMove(q: Queryable, move: MoneyMove): Promise<void> {
+  await q.run('INSERT INTO money_moves (ref, kind, from_kid, to_kid, amount_minor, at_s, contract_id, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    move.ref, move.kind, move.fromKid, move.toKid, move.amountMinor, move.atS, move.contractId, move.outboxId,
+  ]);
+}

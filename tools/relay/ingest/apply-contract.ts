@@ -8,7 +8,7 @@ import type { Hex } from 'viem';
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
 import { isCapped } from '../../../contracts-offline/messages/fields.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
-import { changeBook, readBook } from '../billing/book.ts';
+import { changeBook, readBook, recordMoneyMove } from '../billing/book.ts';
 import { limitValue } from '../billing/voucher-cap.ts';
 import type { RelayContext } from '../context.ts';
 import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
@@ -55,9 +55,7 @@ export async function applyContract(ctx: RelayContext, tx: Queryable, c: Contrac
     if (advance > 0) {
       const ref = ledgerRef('advance', contractId);
       const outboxId = await enqueueLedgerWrite(tx, { kind: 'issue', ref, user: book.address as Hex, amountMinor: advance }, ctx.nowMs());
-      await tx.run('INSERT INTO money_moves (ref, kind, from_kid, to_kid, amount_minor, at_s, contract_id, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-        ref, 'advance', null, userKid, advance, nowS, contractId, outboxId,
-      ]);
+      await recordMoneyMove(tx, { ref, kind: 'advance', fromKid: null, toKid: userKid, amountMinor: advance, atS: nowS, contractId, outboxId });
       await tx.run('UPDATE contracts SET advance_minor = ? WHERE contract_id = ?', [advance, contractId]);
       await changeBook(tx, userKid, { balanceMinor: advance, debtMinor: advance });
     }

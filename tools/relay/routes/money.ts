@@ -3,7 +3,7 @@
 // Each answers 200 once the ledger has the write, 202 when it is still queued after ledgerWaitMs.
 import type { Hex } from 'viem';
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
-import { type UserBookRow, changeBook, readBook, standingOf } from '../billing/book.ts';
+import { type UserBookRow, changeBook, readBook, recordMoneyMove, standingOf } from '../billing/book.ts';
 import type { RelayContext } from '../context.ts';
 import { HttpError, invalidField, notFound } from '../http/errors.ts';
 import { JsonFields } from '../http/fields.ts';
@@ -35,11 +35,11 @@ const issue: Route = {
       if (!book) throw notFound('unknown-user', `no user with key id ${userKid}`);
       const repaid = Math.min(Number(book.debt_minor), amountMinor);
       const id = await enqueueLedgerWrite(tx, { kind: 'issue', ref, user: book.address as Hex, amountMinor }, ctx.nowMs());
-      await tx.run('INSERT INTO money_moves (ref, kind, from_kid, to_kid, amount_minor, at_s, contract_id, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [ref, 'issue', null, userKid, amountMinor, nowS, null, id]);
+      await recordMoneyMove(tx, { ref, kind: 'issue', fromKid: null, toKid: userKid, amountMinor, atS: nowS, contractId: null, outboxId: id });
       if (repaid > 0) {
         const repayRef = ledgerRef('repay', ref);
         const repayId = await enqueueLedgerWrite(tx, { kind: 'redeem', ref: repayRef, user: book.address as Hex, amountMinor: repaid }, ctx.nowMs());
-        await tx.run('INSERT INTO money_moves (ref, kind, from_kid, to_kid, amount_minor, at_s, contract_id, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [repayRef, 'repay', userKid, null, repaid, nowS, null, repayId]);
+        await recordMoneyMove(tx, { ref: repayRef, kind: 'repay', fromKid: userKid, toKid: null, amountMinor: repaid, atS: nowS, contractId: null, outboxId: repayId });
       }
       await changeBook(tx, userKid, { balanceMinor: amountMinor - repaid, debtMinor: -repaid });
       return { outboxId: id, repaidMinor: repaid };
@@ -69,7 +69,7 @@ const transfer: Route = {
       const own = (await standingOf(tx, from, nowS, ctx.policy)).ownMinor;
       if (own < amountMinor) throw new HttpError(402, 'insufficient-funds', `${amountMinor} asked, own funds (balance − reserved − credit used) are ${Math.max(own, 0)}`);
       const id = await enqueueLedgerWrite(tx, { kind: 'transfer', ref, user: from.address as Hex, to: to.address as Hex, amountMinor }, ctx.nowMs());
-      await tx.run('INSERT INTO money_moves (ref, kind, from_kid, to_kid, amount_minor, at_s, contract_id, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [ref, 'transfer', fromKid, toKid, amountMinor, nowS, null, id]);
+      await recordMoneyMove(tx, { ref, kind: 'transfer', fromKid, toKid, amountMinor, atS: nowS, contractId: null, outboxId: id });
       await changeBook(tx, fromKid, { balanceMinor: -amountMinor });
       await changeBook(tx, toKid, { balanceMinor: amountMinor });
       return id;
