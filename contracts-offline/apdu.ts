@@ -3,6 +3,9 @@
 // as a chain (CLA bit 0x10 on every part but the last, §5.3.3), long answers come back in parts
 // announced by SW 61xx and fetched with GET RESPONSE (§7.6.1). Shared by firmware/nfc (card side)
 // and tools/phone (reader side); the protocol is described in firmware/nfc/README.md.
+import { encodeCbor } from './cbor-encode.ts';
+import { decodeCbor } from './cbor-decode.ts';
+import { type CborValue, CBOR_MAX_BYTES } from './cbor-value.ts';
 import { type Result, fail, ok } from './result.ts';
 
 /** Proprietary AID (ISO 7816-5 category F): F0 ‖ "TAPCHG1". */
@@ -137,6 +140,8 @@ export function swHex(sw: number): string {
 export const CHAIN_MAX_BYTES = 1024;
 /** OUTBOX answers at most this many records per command. */
 export const OUTBOX_MAX_RECORDS = 4;
+/** The largest OUTBOX answer: 4 records of at most 512 bytes (3-byte heads), two array heads, a 5-byte count. */
+const OUTBOX_ANSWER_MAX_BYTES = OUTBOX_MAX_RECORDS * (CBOR_MAX_BYTES + 3) + 7;
 
 /** `00 A4 04 00 08 <AID> 00`: SELECT the tapcharge application by name. */
 export function selectCommand(): Uint8Array {
@@ -182,28 +187,6 @@ export function parseAckAnswer(data: Uint8Array): Result<number> {
   return ok(readUintBigEndian(data));
 }
 
-// A deterministic CBOR head (RFC 8949 §3, §4.2.1: shortest argument), read by hand because the
-// OUTBOX answer may exceed the 512 bytes the message decoder accepts.
-function readHead(bytes: Uint8Array, at: number): { major: number; argument: number; next: number } | undefined {
-  if (at >= bytes.length) return undefined;
-  const major = bytes[at]! >> 5;
-  const info = bytes[at]! & 31;
-  if (info < 24) return { major, argument: info, next: at + 1 };
-  if (info > 26) return undefined; // 8-byte arguments, reserved values and indefinite lengths are never needed here
-  const size = 1 << (info - 24);
-  if (at + 1 + size > bytes.length) return undefined;
-  const argument = readUintBigEndian(bytes.subarray(at + 1, at + 1 + size));
-  const smallest = info === 24 ? 24 : info === 25 ? 0x100 : 0x10000;
-  return argument < smallest ? undefined : { major, argument, next: at + 1 + size };
-}
-
-function pushHead(out: number[], major: number, argument: number): void {
-  if (argument < 24) out.push((major << 5) | argument);
-  else if (argument < 0x100) out.push((major << 5) | 24, argument);
-  else if (argument < 0x10000) out.push((major << 5) | 25, argument >> 8, argument & 0xff);
-  else out.push((major << 5) | 26, ...uintBigEndian(argument, 4));
-}
-
 export type OutboxAnswer = { records: Uint8Array[]; remaining: number };
 
 /** OUTBOX answer: deterministic CBOR `[[record bstr…], remaining]`, records oldest first. */
@@ -211,36 +194,24 @@ export function encodeOutboxAnswer(answer: OutboxAnswer): Uint8Array {
   const { records, remaining } = answer;
   if (records.length > OUTBOX_MAX_RECORDS) throw new RangeError(`apdu: "records" expected at most ${OUTBOX_MAX_RECORDS}, got ${records.length}`);
   if (!Number.isInteger(remaining) || remaining < 0 || remaining > 0xffff_ffff) throw new RangeError(`apdu: "remaining" expected 0..2^32-1, got ${remaining}`);
-  const out: number[] = [];
-  pushHead(out, 4, 2);
-  pushHead(out, 4, records.length);
   for (const record of records) {
-    if (!(record instanceof Uint8Array) || record.length > 0xffff) throw new RangeError('apdu: an outbox record expected a Uint8Array of at most 65535 bytes');
-    pushHead(out, 2, record.length);
-    for (let i = 0; i < record.length; i++) out.push(record[i]!);
+    if (!(record instanceof Uint8Array) || record.length > CBOR_MAX_BYTES) throw new RangeError(`apdu: an outbox record expected a Uint8Array of at most ${CBOR_MAX_BYTES} bytes`);
   }
-  pushHead(out, 0, remaining);
-  return Uint8Array.from(out);
+  return encodeCbor([records, remaining]);
 }
 
 /** Strict: exactly the shape `encodeOutboxAnswer` writes, canonical heads, no trailing bytes. Never throws. */
 export function parseOutboxAnswer(data: Uint8Array): Result<OutboxAnswer> {
   const bad = fail<OutboxAnswer>('apdu: OUTBOX answer is not [[record…], remaining] in deterministic CBOR');
-  const outer = readHead(data, 0);
-  if (!outer || outer.major !== 4 || outer.argument !== 2) return bad;
-  const list = readHead(data, outer.next);
-  if (!list || list.major !== 4 || list.argument > OUTBOX_MAX_RECORDS) return bad;
-  const records: Uint8Array[] = [];
-  let at = list.next;
-  for (let i = 0; i < list.argument; i++) {
-    const record = readHead(data, at);
-    if (!record || record.major !== 2 || record.next + record.argument > data.length) return bad;
-    records.push(data.slice(record.next, record.next + record.argument));
-    at = record.next + record.argument;
-  }
-  const remaining = readHead(data, at);
-  if (!remaining || remaining.major !== 0 || remaining.next !== data.length) return bad;
-  return ok({ records, remaining: remaining.argument });
+  const decoded = decodeCbor(data, { maxBytes: OUTBOX_ANSWER_MAX_BYTES });
+  if (!decoded.ok || !Array.isArray(decoded.value) || decoded.value.length !== 2) return bad;
+  const [records, remaining] = decoded.value;
+  if (!isByteStringList(records, OUTBOX_MAX_RECORDS) || typeof remaining !== 'number' || remaining < 0 || remaining > 0xffff_ffff) return bad;
+  return ok({ records, remaining });
+}
+
+function isByteStringList(value: CborValue | undefined, maxItems: number): value is Uint8Array[] {
+  return Array.isArray(value) && value.length <= maxItems && value.every((item) => item instanceof Uint8Array);
 }
 
 export type StopData = { signedStopRequest: Uint8Array; userPublicKey: Uint8Array | undefined };
@@ -252,29 +223,15 @@ export function encodeStopData(stop: StopData): Uint8Array {
   if (userPublicKey !== undefined && (!(userPublicKey instanceof Uint8Array) || userPublicKey.length !== 32)) {
     throw new RangeError(`apdu: "userPublicKey" expected 32 bytes, got ${userPublicKey instanceof Uint8Array ? userPublicKey.length : typeof userPublicKey}`);
   }
-  const out: number[] = [];
-  pushHead(out, 4, userPublicKey ? 2 : 1);
-  for (const part of userPublicKey ? [signedStopRequest, userPublicKey] : [signedStopRequest]) {
-    pushHead(out, 2, part.length);
-    for (let i = 0; i < part.length; i++) out.push(part[i]!);
-  }
-  return Uint8Array.from(out);
+  return encodeCbor(userPublicKey ? [signedStopRequest, userPublicKey] : [signedStopRequest]);
 }
 
 /** Strict: an array of 1 or 2 byte strings, the second exactly 32 bytes. Never throws. */
 export function parseStopData(data: Uint8Array): Result<StopData> {
   const bad = fail<StopData>('apdu: STOP data is not [StopRequest COSE] or [StopRequest COSE, 32-byte key] in deterministic CBOR');
-  const outer = readHead(data, 0);
-  if (!outer || outer.major !== 4 || outer.argument < 1 || outer.argument > 2) return bad;
-  const parts: Uint8Array[] = [];
-  let at = outer.next;
-  for (let i = 0; i < outer.argument; i++) {
-    const part = readHead(data, at);
-    if (!part || part.major !== 2 || part.next + part.argument > data.length) return bad;
-    parts.push(data.slice(part.next, part.next + part.argument));
-    at = part.next + part.argument;
-  }
-  if (at !== data.length) return bad;
-  if (parts[1] !== undefined && parts[1].length !== 32) return bad;
-  return ok({ signedStopRequest: parts[0]!, userPublicKey: parts[1] });
+  const decoded = decodeCbor(data, { maxBytes: CHAIN_MAX_BYTES });
+  if (!decoded.ok || !isByteStringList(decoded.value, 2) || decoded.value.length < 1) return bad;
+  const [signedStopRequest, userPublicKey] = decoded.value;
+  if (userPublicKey !== undefined && userPublicKey.length !== 32) return bad;
+  return ok({ signedStopRequest: signedStopRequest!, userPublicKey });
 }

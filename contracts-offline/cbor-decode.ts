@@ -124,10 +124,15 @@ class Reader {
   }
 }
 
-/** Decodes one complete data item. Never throws; refusals carry a reason starting "cbor: ". */
-export function decodeCbor(bytes: Uint8Array): Result<CborValue> {
+/**
+ * Decodes one complete data item. Never throws; refusals carry a reason starting "cbor: ".
+ * `maxBytes` (default `CBOR_MAX_BYTES`, the message limit) lets a container of several messages
+ * (the NFC OUTBOX answer) be read by the same strict decoder.
+ */
+export function decodeCbor(bytes: Uint8Array, options: { maxBytes?: number } = {}): Result<CborValue> {
+  const maxBytes = options.maxBytes ?? CBOR_MAX_BYTES;
   if (!(bytes instanceof Uint8Array)) return fail('cbor: input is not bytes');
-  if (bytes.length > CBOR_MAX_BYTES) return fail(`cbor: input exceeds ${CBOR_MAX_BYTES} bytes`);
+  if (bytes.length > maxBytes) return fail(`cbor: input exceeds ${maxBytes} bytes`);
   if (bytes.length === 0) return fail('cbor: empty input');
   const reader = new Reader(bytes);
   try {
