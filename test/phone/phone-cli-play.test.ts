@@ -5,11 +5,11 @@
 // relay is down (kept, then uploaded by `phone sync` after the relay restarts).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { freePort } from '../free-port.ts';
 import { type PileProcess, startPileProcess } from './pile-serve-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
@@ -18,15 +18,6 @@ const relayData = join(dir, 'relay');
 
 type World = { relayPort: number; relay: ChildProcess | undefined; pile: PileProcess | undefined };
 const play = suite<World>('phone CLI against relay and pile processes', { relayPort: 0, relay: undefined, pile: undefined });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startRelayProcess(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [bin, 'relay', 'start', '--data', relayData, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
