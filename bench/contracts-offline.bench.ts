@@ -1,4 +1,4 @@
-// contracts-offline figures (issue 2, DESIGN §9): XS metering units of the pile's signature work,
+// contracts-offline figures (issue 2, design §9): XS metering units of the pile's signature work,
 // signed sizes of every message type, and Node verifications per second on one core with the
 // noble and the node:crypto providers. Input: test/fixtures/*.json and test-key.json.
 import { spawnSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const secretKeyHex = (JSON.parse(readFileSync(`${fixtures}test-key.json`, 'utf8'
 const key = keyPairFromSecret(hexToBytes(secretKeyHex));
 const fixtureJson = (name: string): unknown => JSON.parse(readFileSync(`${fixtures}${fixtureFile(name)}.json`, 'utf8'));
 const loopMs = 2_000;
-// DESIGN §9's host-XS reference, for orientation.
+// design §9's host-XS reference, for orientation.
 const designUnits = { sign: 1_000_000, verify: 1_350_000 };
 
 const rows: string[][] = [];
@@ -42,7 +42,7 @@ if (xsRun.status !== 0 || !xsLine) throw new Error(`bench: xsnap failed (exit ${
 const xs = JSON.parse(xsLine.slice('BENCH-XS '.length)) as Record<'sign' | 'verify' | 'encodeAndSignContract' | 'openSignedContract' | 'sigStructureBytes', number[]>;
 const xsRow = (label: string, runs: number[], reference?: number): void => {
   const steady = runs.every((r) => r === runs[0]) ? `${runs.length} runs identical` : `runs ${runs.join(', ')}`;
-  const vsDesign = reference ? `DESIGN §9 ≈ ${units(reference)} (${((median(runs) / reference - 1) * 100).toFixed(0)} %)` : '—';
+  const vsDesign = reference ? `design §9 ≈ ${units(reference)} (${((median(runs) / reference - 1) * 100).toFixed(0)} %)` : '—';
   row(`XS units: ${label}`, units(median(runs)), vsDesign, steady);
 };
 const tbs = `${xs.sigStructureBytes[0]} B Contract Sig_structure`;

@@ -1,4 +1,4 @@
-// Pile firmware figures (issue 3, DESIGN §6 and §9) from the scripted pile day
+// Pile firmware figures (issue 3, design §6 and §9) from the scripted pile day
 // (test/firmware/day/: 22 sessions through APDUs on the simulated board) run in XS:
 // metering units per tap and per supervision tick against 1 verify + 1 sign (measured in the same
 // XS run), bytes and APDUs on air per tap with the time at 106 and 424 kbit/s, journal bytes and

@@ -1,4 +1,4 @@
-// The tapcharge NFC application's APDU vocabulary (DESIGN §6): the pile is the ISO-DEP card, the
+// The tapcharge NFC application's APDU vocabulary (design §6): the pile is the ISO-DEP card, the
 // phone the reader. ISO/IEC 7816-4 short APDUs only (Lc ≤ 255, Le ≤ 256); long commands are sent
 // as a chain (CLA bit 0x10 on every part but the last, §5.3.3), long answers come back in parts
 // announced by SW 61xx and fetched with GET RESPONSE (§7.6.1). Shared by firmware/nfc (card side)

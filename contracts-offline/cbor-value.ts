@@ -2,9 +2,9 @@
 // byte and text strings, arrays, maps keyed by integer or text, tags, true/false/null.
 // No floats (billing is integer-only), no undefined, no other simple values.
 
-/** Largest input the strict decoder accepts (DESIGN §5). */
+/** Largest input the strict decoder accepts (design §5). */
 export const CBOR_MAX_BYTES = 512;
-/** Deepest nesting of arrays, maps and tags accepted (DESIGN §5). */
+/** Deepest nesting of arrays, maps and tags accepted (design §5). */
 export const CBOR_MAX_DEPTH = 8;
 
 export type CborKey = number | string;

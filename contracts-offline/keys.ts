@@ -1,4 +1,4 @@
-// Ed25519 key pairs and key ids (DESIGN §5: kid = first 8 bytes of SHA-256 of the public key).
+// Ed25519 key pairs and key ids (design §5: kid = first 8 bytes of SHA-256 of the public key).
 import { expectBytes } from './bytes.ts';
 import { type Ed25519Provider, nobleEd25519, sha256 } from './crypto.ts';
 

@@ -2,7 +2,7 @@
 //
 // Each interface is small enough that an ECMA-419 driver (embedded:io/*, embedded:storage/flash)
 // or a host simulation (hal/sim/*) can implement it. All calls are synchronous, as ECMA-419 I/O is
-// by default. Quantities are integers with their unit in the name (DESIGN §4).
+// by default. Quantities are integers with their unit in the name (design §4).
 //
 // Error policy: a call given bad arguments throws RangeError/TypeError; a device fault (bus error,
 // power failure) throws an Error from the driver. The firmware treats any throw from a device as a

@@ -1,5 +1,5 @@
 // Ack (type 9, relay-signed): the journal records of one pile the relay holds durably. The pile
-// may prune outbox records covered by a verified Ack, never others (DESIGN §4 "commit before act").
+// may prune outbox records covered by a verified Ack, never others (design §4 "commit before act").
 import { type MessageCodec, defineMessage } from './schema.ts';
 import { U32_MAX, atSField, idField } from './fields.ts';
 

@@ -1,5 +1,5 @@
 // The price of a charging session under a tariff: one rule, used by the pile (metering, receipts)
-// and by the relay (caps, checks). Integer minor units only (DESIGN §4):
+// and by the relay (caps, checks). Integer minor units only (design §4):
 //   exact = sessionFeeMinor + energyWh × energyMinorPerKwh / 1000 + durationS × timeMinorPerHour / 3600
 //   amountMinor = exact rounded half-up to a whole minor unit (once, on the final sum);
 //   a session that delivered no energy costs nothing, fee included: the driver pays only when

@@ -31,7 +31,7 @@ flows.after(async ({ rig }) => {
   await rig.close();
 });
 
-/** Every tap stays inside DESIGN §6's budget: ≤ 6 APDUs, ≤ 1 KiB on air. */
+/** Every tap stays inside design §6's budget: ≤ 6 APDUs, ≤ 1 KiB on air. */
 function withinBudget(report: TapReport, what: string): void {
   const bytes = report.air.commandBytes + report.air.responseBytes;
   assert.ok(report.air.apdus <= 6, `${what}: ${report.air.apdus} APDUs`);

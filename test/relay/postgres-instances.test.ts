@@ -1,4 +1,4 @@
-// Several relay instances on one PostgreSQL database (DESIGN §7 "at scale"): the schema is migrated
+// Several relay instances on one PostgreSQL database (design §7 "at scale"): the schema is migrated
 // once, uploads of the same records to both instances at once are stored and settled once, two
 // vouchers racing for the same funds on two instances cannot both pass, one outbox worker runs.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';

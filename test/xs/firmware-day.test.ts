@@ -1,4 +1,4 @@
-// DESIGN §3: firmware/ runs unchanged on Node and on XS. The scripted pile day (22 sessions through
+// design §3: firmware/ runs unchanged on Node and on XS. The scripted pile day (22 sessions through
 // APDUs, test/firmware/day/) is bundled with the firmware and the simulated board and run in xsnap;
 // its journal (the whole flash image, by SHA-256 and length), every signed record and every tap's
 // air figures must be identical to the same day run in Node.

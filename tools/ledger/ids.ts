@@ -27,7 +27,7 @@ export function parseContractId(text: string): Hex {
 
 /**
  * The ledger address of a user: the last 20 bytes of keccak256("tapcharge/user/v1" ‖ key id),
- * key id = first 8 bytes of SHA-256 of the user's Ed25519 public key (DESIGN.md §5). Nobody holds
+ * key id = first 8 bytes of SHA-256 of the user's Ed25519 public key (design §5). Nobody holds
  * a secp256k1 key for it, so only the operator (after verifying the user's signature) moves it.
  */
 export function userAddressOf(keyId: Uint8Array): Address {

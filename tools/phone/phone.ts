@@ -1,10 +1,10 @@
-// The driver's wallet app (DESIGN §1 R3–R8, §6): a user key and name, a relay client, and the
+// The driver's wallet app (design §1 R3–R8, §6): a user key and name, a relay client, and the
 // records it carries. Each flow is one tap over an IsoDep transport; the caller opens the tap
 // (field on), calls the flow, and ends the tap when it returns. No prompts: a script or the CLI
 // drives it. Every change to the wallet is handed to `save` before the phone acts on it, so a
 // contract or receipt once received is never lost by a crash of the phone.
 //
-// What each tap sends (budget DESIGN §6: ≤ 6 APDUs, ≤ 1 KiB; see tap-meter.ts):
+// What each tap sends (budget design §6: ≤ 6 APDUs, ≤ 1 KiB; see tap-meter.ts):
 //   tapHello   SELECT, HELLO, [UPDATE when the relay has a newer config], [ACK], [one OUTBOX page]
 //   tapStart   SELECT, START, [ACK]                      (no OUTBOX: tap 2 stays short)
 //   tapStop    SELECT, STOP, [ACK]

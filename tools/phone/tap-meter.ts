@@ -1,5 +1,5 @@
 // Counts what one tap puts on air and answers whether an optional command still fits the per-tap
-// budget (DESIGN §6: ≤ 6 APDUs, ≤ 1 KiB on air). Essential commands of a flow are always sent;
+// budget (design §6: ≤ 6 APDUs, ≤ 1 KiB on air). Essential commands of a flow are always sent;
 // optional ones (ACK, OUTBOX pages) only when their worst case fits what is left.
 import { SHORT_LC_MAX, SHORT_LE_MAX } from '../../contracts-offline/apdu.ts';
 import type { IsoDepTransport } from './pile-reader.ts';

@@ -1,4 +1,4 @@
-// The flows of the billing method (DESIGN §1) a scripted day must show, and the book of evidence
+// The flows of the billing method (design §1) a scripted day must show, and the book of evidence
 // the scene keeps as each one is seen happening at the relay and on the ledger.
 import type { UserContract } from '../phone/relay-responses.ts';
 

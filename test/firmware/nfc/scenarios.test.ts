@@ -266,7 +266,7 @@ test('an outbox of 4+ records pages through GET RESPONSE in one tap; tap budget 
   assert.ok(worst.commandBytes + worst.responseBytes <= 1024, `${worst.commandBytes + worst.responseBytes} bytes`);
 });
 
-test('air budget per tap (DESIGN §6: ≤ 6 APDUs, ≤ 1 KiB)', () => {
+test('air budget per tap (design §6: ≤ 6 APDUs, ≤ 1 KiB)', () => {
   for (const { label, apdus, bytes } of tapLog) {
     if (label.startsWith('update:')) continue; // two purposes in one tap, on purpose
     assert.ok(apdus <= 6, `${label}: ${apdus} APDUs`);
