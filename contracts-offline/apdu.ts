@@ -83,19 +83,19 @@ export function encodeCommandApdu(command: CommandApdu): Uint8Array {
 
 /** Parses untrusted bytes as a short command APDU (ISO 7816-3 §12.1 cases 1, 2S, 3S, 4S). */
 export function parseCommandApdu(bytes: Uint8Array): Result<CommandApdu> {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 4) return fail('apdu: command shorter than 4 bytes');
+  if (!(bytes instanceof Uint8Array) || bytes.length < 4) return fail('malformed', 'apdu: command shorter than 4 bytes');
   const [cla, ins, p1, p2] = [bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!];
   const header = { cla, ins, p1, p2 };
   if (bytes.length === 4) return ok({ ...header, data: new Uint8Array(0), le: undefined });
   const b5 = bytes[4]!;
   if (bytes.length === 5) return ok({ ...header, data: new Uint8Array(0), le: b5 === 0 ? 256 : b5 });
-  if (b5 === 0) return fail('apdu: extended length is not supported');
+  if (b5 === 0) return fail('malformed', 'apdu: extended length is not supported');
   if (bytes.length === 5 + b5) return ok({ ...header, data: bytes.slice(5), le: undefined });
   if (bytes.length === 6 + b5) {
     const le = bytes[5 + b5]!;
     return ok({ ...header, data: bytes.slice(5, 5 + b5), le: le === 0 ? 256 : le });
   }
-  return fail(`apdu: Lc ${b5} does not match the ${bytes.length - 5} bytes after the header`);
+  return fail('malformed', `apdu: Lc ${b5} does not match the ${bytes.length - 5} bytes after the header`);
 }
 
 /** Response APDU: data ‖ SW1 SW2. */
@@ -112,8 +112,8 @@ export function encodeResponseApdu(data: Uint8Array, sw: number): Uint8Array {
 export type ResponseApdu = { data: Uint8Array; sw: number };
 
 export function parseResponseApdu(bytes: Uint8Array): Result<ResponseApdu> {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 2) return fail('apdu: response shorter than 2 bytes');
-  if (bytes.length > SHORT_LE_MAX + 2) return fail(`apdu: response of ${bytes.length} bytes exceeds ${SHORT_LE_MAX + 2}`);
+  if (!(bytes instanceof Uint8Array) || bytes.length < 2) return fail('malformed', 'apdu: response shorter than 2 bytes');
+  if (bytes.length > SHORT_LE_MAX + 2) return fail('malformed', `apdu: response of ${bytes.length} bytes exceeds ${SHORT_LE_MAX + 2}`);
   const n = bytes.length - 2;
   return ok({ data: bytes.slice(0, n), sw: (bytes[n]! << 8) | bytes[n + 1]! });
 }
@@ -172,7 +172,7 @@ export function encodeOutboxRequest(afterSeq: number): Uint8Array {
 }
 
 export function parseOutboxRequest(data: Uint8Array): Result<number> {
-  if (data.length !== 4) return fail(`apdu: OUTBOX data expected 4 bytes, got ${data.length}`);
+  if (data.length !== 4) return fail('malformed', `apdu: OUTBOX data expected 4 bytes, got ${data.length}`);
   return ok(readUintBigEndian(data));
 }
 
@@ -183,7 +183,7 @@ export function encodeAckAnswer(unacknowledged: number): Uint8Array {
 }
 
 export function parseAckAnswer(data: Uint8Array): Result<number> {
-  if (data.length !== 2) return fail(`apdu: ACK answer expected 2 bytes, got ${data.length}`);
+  if (data.length !== 2) return fail('malformed', `apdu: ACK answer expected 2 bytes, got ${data.length}`);
   return ok(readUintBigEndian(data));
 }
 
@@ -202,7 +202,7 @@ export function encodeOutboxAnswer(answer: OutboxAnswer): Uint8Array {
 
 /** Strict: exactly the shape `encodeOutboxAnswer` writes, canonical heads, no trailing bytes. Never throws. */
 export function parseOutboxAnswer(data: Uint8Array): Result<OutboxAnswer> {
-  const bad = fail<OutboxAnswer>('apdu: OUTBOX answer is not [[record…], remaining] in deterministic CBOR');
+  const bad = fail('malformed', 'apdu: OUTBOX answer is not [[record…], remaining] in deterministic CBOR');
   const decoded = decodeCbor(data, { maxBytes: OUTBOX_ANSWER_MAX_BYTES });
   if (!decoded.ok || !Array.isArray(decoded.value) || decoded.value.length !== 2) return bad;
   const [records, remaining] = decoded.value;
@@ -228,7 +228,7 @@ export function encodeStopData(stop: StopData): Uint8Array {
 
 /** Strict: an array of 1 or 2 byte strings, the second exactly 32 bytes. Never throws. */
 export function parseStopData(data: Uint8Array): Result<StopData> {
-  const bad = fail<StopData>('apdu: STOP data is not [StopRequest COSE] or [StopRequest COSE, 32-byte key] in deterministic CBOR');
+  const bad = fail('malformed', 'apdu: STOP data is not [StopRequest COSE] or [StopRequest COSE, 32-byte key] in deterministic CBOR');
   const decoded = decodeCbor(data, { maxBytes: CHAIN_MAX_BYTES });
   if (!decoded.ok || !isByteStringList(decoded.value, 2) || decoded.value.length < 1) return bad;
   const [signedStopRequest, userPublicKey] = decoded.value;

@@ -135,13 +135,13 @@ export function utf8Decode(bytes: Uint8Array): Result<string> {
     else if (b0 >= 0xc2 && b0 <= 0xdf) { cp = b0 & 0x1f; need = 1; min = 0x80; }
     else if (b0 >= 0xe0 && b0 <= 0xef) { cp = b0 & 0x0f; need = 2; min = 0x800; }
     else if (b0 >= 0xf0 && b0 <= 0xf4) { cp = b0 & 0x07; need = 3; min = 0x10000; }
-    else return fail('invalid utf-8');
+    else return fail('malformed', 'invalid utf-8');
     for (let k = 1; k <= need; k++) {
       const b = bytes[i + k];
-      if (b === undefined || (b & 0xc0) !== 0x80) return fail('invalid utf-8');
+      if (b === undefined || (b & 0xc0) !== 0x80) return fail('malformed', 'invalid utf-8');
       cp = (cp << 6) | (b & 0x3f);
     }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return fail('invalid utf-8');
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return fail('malformed', 'invalid utf-8');
     out += cp < 0x10000
       ? String.fromCharCode(cp)
       : String.fromCharCode(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));

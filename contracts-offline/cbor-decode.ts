@@ -131,16 +131,16 @@ class Reader {
  */
 export function decodeCbor(bytes: Uint8Array, options: { maxBytes?: number } = {}): Result<CborValue> {
   const maxBytes = options.maxBytes ?? CBOR_MAX_BYTES;
-  if (!(bytes instanceof Uint8Array)) return fail('cbor: input is not bytes');
-  if (bytes.length > maxBytes) return fail(`cbor: input exceeds ${maxBytes} bytes`);
-  if (bytes.length === 0) return fail('cbor: empty input');
+  if (!(bytes instanceof Uint8Array)) return fail('malformed', 'cbor: input is not bytes');
+  if (bytes.length > maxBytes) return fail('malformed', `cbor: input exceeds ${maxBytes} bytes`);
+  if (bytes.length === 0) return fail('malformed', 'cbor: empty input');
   const reader = new Reader(bytes);
   try {
     const value = reader.item(0);
-    if (reader.pos !== bytes.length) return fail('cbor: trailing bytes');
+    if (reader.pos !== bytes.length) return fail('malformed', 'cbor: trailing bytes');
     return ok(value);
   } catch (error) {
-    if (error instanceof Refusal) return fail(error.reason);
+    if (error instanceof Refusal) return fail('malformed', error.reason);
     throw error;
   }
 }

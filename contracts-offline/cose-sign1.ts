@@ -9,7 +9,7 @@ import { decodeCbor } from './cbor-decode.ts';
 import { type CborMap, CborTag } from './cbor-value.ts';
 import { type Ed25519Provider, nobleEd25519 } from './crypto.ts';
 import { KEY_ID_BYTES, keyId } from './keys.ts';
-import { type Result, ok, fail } from './result.ts';
+import { type BadSignature, type Malformed, type Result, ok, fail } from './result.ts';
 
 export const COSE_SIGN1_TAG = 18;
 export const COSE_ALG_EDDSA = -8;
@@ -65,8 +65,8 @@ export function signSign1With(payload: Uint8Array, signer: Sign1Signer, external
 }
 
 function headerKid(value: unknown): Result<Uint8Array> {
-  if (!(value instanceof Uint8Array)) return fail('cose: kid is not a byte string');
-  if (value.length !== KEY_ID_BYTES) return fail(`cose: kid expected ${KEY_ID_BYTES} bytes, got ${value.length}`);
+  if (!(value instanceof Uint8Array)) return fail('malformed', 'cose: kid is not a byte string');
+  if (value.length !== KEY_ID_BYTES) return fail('malformed', `cose: kid expected ${KEY_ID_BYTES} bytes, got ${value.length}`);
   return ok(value);
 }
 
@@ -75,63 +75,68 @@ export function parseSign1(bytes: Uint8Array): Result<ParsedSign1> {
   const decoded = decodeCbor(bytes);
   if (!decoded.ok) return decoded;
   const outer = decoded.value;
-  if (!(outer instanceof CborTag) || outer.tag !== COSE_SIGN1_TAG) return fail('cose: not a tagged COSE_Sign1 (tag 18)');
+  if (!(outer instanceof CborTag) || outer.tag !== COSE_SIGN1_TAG) return fail('malformed', 'cose: not a tagged COSE_Sign1 (tag 18)');
   const parts = outer.value;
-  if (!Array.isArray(parts) || parts.length !== 4) return fail('cose: COSE_Sign1 is not an array of 4');
+  if (!Array.isArray(parts) || parts.length !== 4) return fail('malformed', 'cose: COSE_Sign1 is not an array of 4');
   const [protectedBytes, unprotectedHeader, payload, signature] = parts;
-  if (!(protectedBytes instanceof Uint8Array)) return fail('cose: protected header is not a byte string');
-  if (!(unprotectedHeader instanceof Map)) return fail('cose: unprotected header is not a map');
-  if (payload === null) return fail('cose: detached payload not supported');
-  if (!(payload instanceof Uint8Array)) return fail('cose: payload is not a byte string');
-  if (!(signature instanceof Uint8Array)) return fail('cose: signature is not a byte string');
-  if (signature.length !== 64) return fail(`cose: signature expected 64 bytes, got ${signature.length}`);
-  if (protectedBytes.length === 0) return fail('cose: missing alg');
+  if (!(protectedBytes instanceof Uint8Array)) return fail('malformed', 'cose: protected header is not a byte string');
+  if (!(unprotectedHeader instanceof Map)) return fail('malformed', 'cose: unprotected header is not a map');
+  if (payload === null) return fail('malformed', 'cose: detached payload not supported');
+  if (!(payload instanceof Uint8Array)) return fail('malformed', 'cose: payload is not a byte string');
+  if (!(signature instanceof Uint8Array)) return fail('malformed', 'cose: signature is not a byte string');
+  if (signature.length !== 64) return fail('malformed', `cose: signature expected 64 bytes, got ${signature.length}`);
+  if (protectedBytes.length === 0) return fail('malformed', 'cose: missing alg');
   const header = decodeCbor(protectedBytes);
-  if (!header.ok) return fail(`cose: protected header: ${header.reason}`);
-  if (!(header.value instanceof Map)) return fail('cose: protected header is not a map');
+  if (!header.ok) return fail('malformed', `cose: protected header: ${header.reason}`);
+  if (!(header.value instanceof Map)) return fail('malformed', 'cose: protected header is not a map');
   const protectedHeader: CborMap = header.value;
   let alg: number | undefined;
   let kid: Uint8Array | undefined;
   for (const [label, value] of protectedHeader) {
     if (label === HEADER_ALG) {
-      if (typeof value !== 'number') return fail('cose: alg is not an integer');
+      if (typeof value !== 'number') return fail('malformed', 'cose: alg is not an integer');
       alg = value;
     } else if (label === HEADER_KID) {
       const k = headerKid(value);
       if (!k.ok) return k;
       kid = k.value;
     } else {
-      return fail(`cose: unsupported protected header label ${JSON.stringify(label)}`);
+      return fail('malformed', `cose: unsupported protected header label ${JSON.stringify(label)}`);
     }
   }
   for (const [label, value] of unprotectedHeader) {
     if (label === HEADER_KID) {
-      if (kid) return fail('cose: kid in both headers');
+      if (kid) return fail('malformed', 'cose: kid in both headers');
       const k = headerKid(value);
       if (!k.ok) return k;
       kid = k.value;
     } else if (label === HEADER_ALG) {
-      return fail('cose: alg must be in the protected header');
+      return fail('malformed', 'cose: alg must be in the protected header');
     } else {
-      return fail(`cose: unsupported unprotected header label ${JSON.stringify(label)}`);
+      return fail('malformed', `cose: unsupported unprotected header label ${JSON.stringify(label)}`);
     }
   }
-  if (alg === undefined) return fail('cose: missing alg');
-  if (alg !== COSE_ALG_EDDSA && alg !== COSE_ALG_ED25519) return fail(`cose: unsupported alg ${alg}`);
-  if (!kid) return fail('cose: missing kid');
+  if (alg === undefined) return fail('malformed', 'cose: missing alg');
+  if (alg !== COSE_ALG_EDDSA && alg !== COSE_ALG_ED25519) return fail('malformed', `cose: unsupported alg ${alg}`);
+  if (!kid) return fail('malformed', 'cose: missing kid');
   return ok({ alg, kid, payload, protectedBytes, signature });
 }
 
 /** Verifies a COSE_Sign1 against one public key. A wrong external_aad shows as a bad signature. */
-export function verifySign1(bytes: Uint8Array, publicKey: Uint8Array, options: VerifyOptions = {}): Result<VerifiedSign1> {
+export function verifySign1(bytes: Uint8Array, publicKey: Uint8Array, options: VerifyOptions = {}): Result<VerifiedSign1, Malformed | BadSignature> {
+  const parsed = parseSign1(bytes);
+  if (!parsed.ok) return parsed;
+  return verifyParsedSign1(parsed.value, publicKey, options);
+}
+
+/** The signature check of a COSE_Sign1 already parsed by `parseSign1`. */
+export function verifyParsedSign1(parsed: ParsedSign1, publicKey: Uint8Array, options: VerifyOptions = {}): Result<VerifiedSign1, BadSignature> {
   expectBytes('cose', 'publicKey', publicKey, 32);
   const externalAad = options.externalAad ?? EMPTY;
   expectBytes('cose', 'externalAad', externalAad);
-  const parsed = parseSign1(bytes);
-  if (!parsed.ok) return parsed;
-  const { alg, kid, payload, protectedBytes, signature } = parsed.value;
-  if (!equalBytes(kid, keyId(publicKey))) return fail('cose: kid mismatch');
+  const { alg, kid, payload, protectedBytes, signature } = parsed;
+  if (!equalBytes(kid, keyId(publicKey))) return fail('bad-signature', 'cose: kid mismatch');
   const crypto = options.crypto ?? nobleEd25519;
-  if (!crypto.verify(signature, sigStructure(protectedBytes, externalAad, payload), publicKey)) return fail('cose: bad signature');
+  if (!crypto.verify(signature, sigStructure(protectedBytes, externalAad, payload), publicKey)) return fail('bad-signature', 'cose: bad signature');
   return ok({ payload, kid, alg });
 }

@@ -1,6 +1,6 @@
-// Signed messages: a message payload inside a COSE_Sign1 (see cose-sign1.ts).
-import { type Result, ok, fail } from './result.ts';
-import { type Sign1Signer, type SignOptions, type VerifyOptions, signSign1, signSign1With, verifySign1 } from './cose-sign1.ts';
+// Signed messages: one of our messages inside a COSE_Sign1 (see cose-sign1.ts).
+import { type BadSignature, type Malformed, type Result, ok, fail } from './result.ts';
+import { type ParsedSign1, type Sign1Signer, type SignOptions, type VerifyOptions, parseSign1, signSign1, signSign1With, verifyParsedSign1 } from './cose-sign1.ts';
 import { type AnyMessage, type MessageMap, type MessageName, decodeAnyMessage } from './messages/registry.ts';
 
 export type OpenOptions<N extends MessageName> = VerifyOptions & {
@@ -31,13 +31,37 @@ export function signMessageWith(messageBytes: Uint8Array, signer: Sign1Signer, e
   return signSign1With(messageBytes, signer, externalAad);
 }
 
-/** Verifies the signature, then decodes the payload strictly. Never throws on untrusted bytes. */
-export function openSigned<N extends MessageName = MessageName>(bytes: Uint8Array, options: OpenOptions<N>): Result<OpenedMessage<N>> {
-  const verified = verifySign1(bytes, options.publicKey, options);
-  if (!verified.ok) return verified;
-  const decoded = decodeAnyMessage(verified.value.payload);
+/**
+ * Reads a signed message WITHOUT checking its signature: the envelope and the payload strictly,
+ * for a reader that does not hold the signer's key yet (a phone before it asked the relay) or
+ * that verifies later. Never act on what it answers before `openSigned` verified it.
+ */
+export function readSigned<N extends MessageName = MessageName>(bytes: Uint8Array, expectType?: N): Result<OpenedMessage<N>> {
+  const read = readParsed(bytes, expectType);
+  return read.ok ? ok(read.value.opened) : read;
+}
+
+type ReadMessage<N extends MessageName> = { opened: OpenedMessage<N>; parsed: ParsedSign1 };
+
+function readParsed<N extends MessageName>(bytes: Uint8Array, expectType: N | undefined): Result<ReadMessage<N>> {
+  const parsed = parseSign1(bytes);
+  if (!parsed.ok) return parsed;
+  const decoded = decodeAnyMessage(parsed.value.payload);
   if (!decoded.ok) return decoded;
   const { name, type, message }: AnyMessage = decoded.value;
-  if (options.expectType !== undefined && name !== options.expectType) return fail(`signed: expected ${options.expectType}, got ${name}`);
-  return ok({ name, type, message, kid: verified.value.kid, alg: verified.value.alg } as OpenedMessage<N>);
+  if (expectType !== undefined && name !== expectType) return fail('malformed', `signed: expected ${expectType}, got ${name}`);
+  const opened = { name, type, message, kid: parsed.value.kid, alg: parsed.value.alg } as OpenedMessage<N>;
+  return ok({ opened, parsed: parsed.value });
+}
+
+/**
+ * Reads the message strictly, then verifies its signature with `publicKey`: malformed bytes are
+ * refused as 'malformed' before any signature work, a signature that does not verify (or a kid of
+ * another key) as 'bad-signature'. Never throws on untrusted bytes.
+ */
+export function openSigned<N extends MessageName = MessageName>(bytes: Uint8Array, options: OpenOptions<N>): Result<OpenedMessage<N>, Malformed | BadSignature> {
+  const read = readParsed(bytes, options.expectType);
+  if (!read.ok) return read;
+  const verified = verifyParsedSign1(read.value.parsed, options.publicKey, options);
+  return verified.ok ? ok(read.value.opened) : verified;
 }

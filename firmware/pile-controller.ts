@@ -11,6 +11,7 @@ import type { PileState } from '../contracts-offline/messages/fields.ts';
 import { type PileUpdate, isNewerConfig } from '../contracts-offline/messages/pile-update.ts';
 import type { Receipt } from '../contracts-offline/messages/receipt.ts';
 import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
+import { fail, ok } from '../contracts-offline/result.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BillingBook } from './billing/billing-book.ts';
 import type { PileConfig, PileOutcome, PileServices, PileSigner } from './pile-services.ts';
@@ -38,8 +39,6 @@ export type PileIdentity = { pileId: Uint8Array; relayPublicKey: Uint8Array; sig
 export function configOf(update: PileUpdate): PileConfig {
   return { configVersion: update.configVersion, tariff: update.tariff, label: update.label, maxPowerW: update.maxPowerW };
 }
-
-const refuse = <T>(status: 'unusable' | 'conditions' | 'full' | 'device', reason: string): PileOutcome<T> => ({ ok: false, status, reason });
 
 export class PileController implements PileServices {
   readonly pileId: Uint8Array;
@@ -133,35 +132,35 @@ export class PileController implements PileServices {
   }
 
   applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void> {
-    if (this.#halted) return refuse('device', this.#halted);
-    if (!equalBytes(update.pileId, this.pileId)) return refuse('unusable', 'update for another pile');
+    if (this.#halted) return fail('device', this.#halted);
+    if (!equalBytes(update.pileId, this.pileId)) return fail('unusable', 'update for another pile');
     if (!isNewerConfig(this.#config.configVersion, update)) {
-      return refuse('unusable', `configVersion ${update.configVersion} is not newer than ${this.#config.configVersion}`);
+      return fail('unusable', `configVersion ${update.configVersion} is not newer than ${this.#config.configVersion}`);
     }
     const appended = this.#journal.append(RecordKind.config, signedBytes, { retention: 'state' });
     if (!appended.ok) {
-      if (appended.error.code === 'full') return refuse('full', appended.error.message);
-      this.#halt(appended.error.message);
-      return refuse('device', appended.error.message);
+      if (appended.code === 'full') return fail('full', appended.reason);
+      this.#halt(appended.reason);
+      return fail('device', appended.reason);
     }
     this.#config = configOf(update);
     this.#render();
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array> {
-    if (this.#halted) return refuse('device', this.#halted);
-    if (!equalBytes(voucher.pileId, this.pileId)) return refuse('unusable', 'voucher for another pile');
+    if (this.#halted) return fail('device', this.#halted);
+    if (!equalBytes(voucher.pileId, this.pileId)) return fail('unusable', 'voucher for another pile');
     if (voucher.tariffVersion !== this.#config.tariff.version) {
-      return refuse('unusable', `voucher for tariff ${voucher.tariffVersion}, the pile applies ${this.#config.tariff.version}`);
+      return fail('unusable', `voucher for tariff ${voucher.tariffVersion}, the pile applies ${this.#config.tariff.version}`);
     }
-    if (this.#contactor.fault) return refuse('conditions', `contactor fault (${this.#contactor.fault})`);
-    if (this.#engine.running) return refuse('conditions', 'a session is running');
+    if (this.#contactor.fault) return fail('conditions', `contactor fault (${this.#contactor.fault})`);
+    if (this.#engine.running) return fail('conditions', 'a session is running');
     this.#cp = readCpState(this.#hal.pilot);
-    if (!vehicleConnected(this.#cp)) return refuse('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
+    if (!vehicleConnected(this.#cp)) return fail('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
     const started = this.#engine.start(voucher, this.pileId, this.#config);
     if (!started.ok) {
-      if (started.status === 'full') this.#presenter.showFor(journalFullScreen(), this.#settings.messageMs);
+      if (started.code === 'full') this.#presenter.showFor(journalFullScreen(), this.#settings.messageMs);
       this.#render();
       return started;
     }
@@ -174,17 +173,17 @@ export class PileController implements PileServices {
   }
 
   stopSession(contractSeq: number, _by: 'user' | 'relay'): PileOutcome<Uint8Array> {
-    if (this.#halted) return refuse('device', this.#halted);
+    if (this.#halted) return fail('device', this.#halted);
     if (this.#engine.running?.contract.seq === contractSeq) {
       const ended = this.#engine.stop(contractSeq);
-      if (!ended) return refuse('device', this.#halted ?? 'the receipt could not be written');
+      if (!ended) return fail('device', this.#halted ?? 'the receipt could not be written');
       this.#sessionEnded(ended);
-      return { ok: true, value: ended.signedBytes };
+      return ok(ended.signedBytes);
     }
     const receiptSeq = this.#book.contract(contractSeq)?.receiptSeq;
     const held = receiptSeq === undefined ? undefined : this.#book.read(receiptSeq);
-    if (held?.ok) return { ok: true, value: held.value };
-    return refuse('conditions', `contract ${contractSeq} is neither running nor holding a receipt`);
+    if (held?.ok) return ok(held.value);
+    return fail('conditions', `contract ${contractSeq} is neither running nor holding a receipt`);
   }
 
   contractUserKid(contractSeq: number): Uint8Array | undefined {
@@ -200,7 +199,7 @@ export class PileController implements PileServices {
     for (const record of pending.slice(0, Math.max(0, maxRecords))) {
       const bytes = this.#book.read(record.seq);
       if (!bytes.ok) {
-        if (bytes.error.code === 'device') this.#halt(bytes.error.message);
+        if (bytes.code === 'device') this.#halt(bytes.reason);
         break;
       }
       records.push({ seq: record.seq, bytes: bytes.value });
@@ -209,19 +208,19 @@ export class PileController implements PileServices {
   }
 
   acknowledge(ranges: readonly SeqRange[]): PileOutcome<number> {
-    if (this.#halted) return refuse('device', this.#halted);
+    if (this.#halted) return fail('device', this.#halted);
     for (const record of this.#book.unacknowledged()) {
       if (!ranges.some((r) => record.seq >= r.fromSeq && record.seq <= r.toSeq)) continue;
       const marked = this.#book.acknowledge(record.seq);
       if (!marked.ok) {
-        if (marked.error.code === 'full') return refuse('full', marked.error.message);
-        this.#halt(marked.error.message);
-        return refuse('device', marked.error.message);
+        if (marked.code === 'full') return fail('full', marked.reason);
+        this.#halt(marked.reason);
+        return fail('device', marked.reason);
       }
     }
     this.#refreshTapPrompt();
     this.#render();
-    return { ok: true, value: this.#book.unacknowledged().length };
+    return ok(this.#book.unacknowledged().length);
   }
 
   #tick(): void {

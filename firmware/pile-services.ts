@@ -6,6 +6,7 @@ import type { PileUpdate } from '../contracts-offline/messages/pile-update.ts';
 import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
 import type { SeqRange } from '../contracts-offline/messages/ack.ts';
 import type { PileState, Tariff } from '../contracts-offline/messages/fields.ts';
+import type { Result } from '../contracts-offline/result.ts';
 
 /** Why the pile refused; the NFC layer maps each to its status word (README.md). */
 export type PileRefusalStatus =
@@ -14,7 +15,7 @@ export type PileRefusalStatus =
   | 'full' // 6A84: no journal room for a new contract and its receipt
   | 'device'; // 6F00: a device fault; nothing changed
 
-export type PileOutcome<T> = { ok: true; value: T } | { ok: false; status: PileRefusalStatus; reason: string };
+export type PileOutcome<T> = Result<T, PileRefusalStatus>;
 
 export type PileConfig = { configVersion: number; tariff: Tariff; label: string; maxPowerW: number };
 

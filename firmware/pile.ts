@@ -41,7 +41,7 @@ export function bootPile(hal: PileHal, options: BootOptions = {}): PileHandle {
   const settings: PileSettings = { ...defaultPileSettings, ...options };
   checkSettings(settings);
   const mounted = mountJournal(hal.flash);
-  if (!mounted.ok) return refuseToRun(hal, mounted.error.code === 'blank' ? 'not provisioned' : mounted.error.message);
+  if (!mounted.ok) return refuseToRun(hal, mounted.code === 'blank' ? 'not provisioned' : mounted.reason);
   const journal = mounted.value;
   const provisioned = loadProvisioning(journal, hal.keyStore);
   if (!provisioned.ok) return refuseToRun(hal, provisioned.reason);

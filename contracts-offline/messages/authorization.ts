@@ -1,7 +1,8 @@
 // Authorization (type 5, relay-signed voucher): the relay checked the user's signed request and
 // balance online; the pile checks this one signature, the pile id and its own fresh nonce.
 import { type MessageCodec, defineMessage } from './schema.ts';
-import { type ChargeLimit, U32_MAX, atSField, idField, nonceField, u32Field } from './fields.ts';
+import { U32_MAX, atSField, idField, nonceField, u32Field } from './fields.ts';
+import { type ChargeLimit } from '../charge-limit.ts';
 
 export type Authorization = {
   voucherId: Uint8Array;

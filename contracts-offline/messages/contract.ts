@@ -2,7 +2,8 @@
 // is (pileId, seq) — seq is the pile's journal sequence of this record. Capped or open follows
 // from the mode (isCapped): full is open, the others are capped by capAmountMinor.
 import { type MessageCodec, defineMessage } from './schema.ts';
-import { type ChargeLimit, type Tariff, U32_MAX, atSField, idField, registerField, tariffField, u32Field } from './fields.ts';
+import { type Tariff, U32_MAX, atSField, idField, registerField, tariffField, u32Field } from './fields.ts';
+import { type ChargeLimit } from '../charge-limit.ts';
 
 export type Contract = {
   pileId: Uint8Array;

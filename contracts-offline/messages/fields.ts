@@ -16,19 +16,6 @@ export const registerField = (key: number): FieldSpec => ({ kind: 'uint', key, m
 /** Seconds since 1970-01-01T00:00:00Z. */
 export const atSField = (key: number): FieldSpec => ({ kind: 'uint', key, min: 0, max: U32_MAX });
 
-/** Charging mode with the limit in its own unit (R5); "full" has none and makes the contract open (R8). */
-export type ChargeLimit =
-  | { mode: 'amount'; amountMinor: number }
-  | { mode: 'time'; durationS: number }
-  | { mode: 'energy'; energyWh: number }
-  | { mode: 'full' };
-export type ChargeMode = ChargeLimit['mode'];
-
-/** Capped contracts (amount, time, energy) hold a known cap; full is open (R7, R8). */
-export function isCapped(mode: ChargeMode): boolean {
-  return mode !== 'full';
-}
-
 /** Pile states, named after the OCPP 1.6 connector statuses. */
 export const PILE_STATES = ['available', 'preparing', 'charging', 'suspended', 'finishing', 'unavailable', 'faulted'] as const;
 export type PileState = (typeof PILE_STATES)[number];

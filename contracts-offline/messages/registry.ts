@@ -52,10 +52,10 @@ export function decodeAnyMessage(bytes: Uint8Array): Result<AnyMessage> {
   const decoded = decodeCbor(bytes);
   if (!decoded.ok) return decoded;
   const map = decoded.value;
-  if (!(map instanceof Map)) return fail('message: not a map');
+  if (!(map instanceof Map)) return fail('malformed', 'message: not a map');
   const type = map.get(0);
   const name = typeof type === 'number' ? messageNames.get(type) : undefined;
-  if (name === undefined) return fail(`message: unknown message type ${JSON.stringify(type ?? null)}`);
+  if (name === undefined) return fail('malformed', `message: unknown message type ${JSON.stringify(type ?? null)}`);
   const message = codecs[name].decode(bytes);
   if (!message.ok) return message;
   return { ok: true, value: { name, type: type as number, message: message.value } as AnyMessage };

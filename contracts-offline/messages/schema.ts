@@ -5,6 +5,7 @@ import { encodeCbor } from '../cbor-encode.ts';
 import { decodeCbor } from '../cbor-decode.ts';
 import { type CborMap, type CborValue, CBOR_MAX_BYTES } from '../cbor-value.ts';
 import { type Result, ok, fail } from '../result.ts';
+import { CHARGE_MODES, type ChargeLimit, chargeLimitFromJson, chargeLimitOf, limitValue } from '../charge-limit.ts';
 
 export const MESSAGE_VERSION = 1;
 const KEY_TYPE = 0;
@@ -17,7 +18,7 @@ export type FieldSpec =
   | { kind: 'enum'; key: number; names: readonly string[] }
   | { kind: 'object'; key: number; fields: Fields }
   | { kind: 'list'; key: number; minItems: number; maxItems: number; fields: Fields }
-  /** Charging mode at `key` and its limit at `limitKey` (absent for "full"); see limit.ts. */
+  /** Charging mode at `key` and its limit at `limitKey` (absent for "full"); see charge-limit.ts. */
   | { kind: 'limit'; key: number; limitKey: number };
 export type Fields = Readonly<Record<string, FieldSpec>>;
 
@@ -32,10 +33,6 @@ export type MessageCodec<T> = {
   fromJson(json: unknown): T;
   toJson(message: T): unknown;
 };
-
-export const LIMIT_MODES = ['amount', 'time', 'energy', 'full'] as const;
-const LIMIT_UNIT: Record<string, string | undefined> = { amount: 'amountMinor', time: 'durationS', energy: 'energyWh', full: undefined };
-export const LIMIT_MAX = 0xffff_ffff;
 
 class Invalid {
   readonly reason: string;
@@ -99,33 +96,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Uint8Array);
 }
 
-const limitAmountSpec: FieldSpec = { kind: 'uint', key: 0, min: 1, max: LIMIT_MAX };
-
 // Reads the limit from its two CBOR keys (fromCbor) or from its object form (other directions).
-// Returns the TS/JSON object, or for toCbor the [mode index, amount] pair to store.
+// Returns the TS/JSON object, or for toCbor the [mode index, limit] pair to store.
 function convertLimit(spec: Extract<FieldSpec, { kind: 'limit' }>, source: unknown, path: string, dir: Direction): unknown {
-  let mode: string;
-  let amount: unknown;
+  let limit: Result<ChargeLimit>;
   if (dir === 'fromCbor') {
     const map = source as CborMap;
     const modeIndex = map.get(spec.key);
-    if (typeof modeIndex !== 'number' || modeIndex < 0 || modeIndex >= LIMIT_MODES.length) throw new Invalid(`field "${path}.mode" expected 0..${LIMIT_MODES.length - 1}`);
-    mode = LIMIT_MODES[modeIndex]!;
-    amount = map.get(spec.limitKey);
-    if (LIMIT_UNIT[mode] === undefined && amount !== undefined) throw new Invalid(`field "${path}" mode full takes no limit`);
+    if (typeof modeIndex !== 'number' || modeIndex < 0 || modeIndex >= CHARGE_MODES.length) throw new Invalid(`field "${path}.mode" expected 0..${CHARGE_MODES.length - 1}`);
+    limit = chargeLimitOf(CHARGE_MODES[modeIndex], map.get(spec.limitKey), path);
   } else {
-    if (!isPlainObject(source)) throw new Invalid(`field "${path}" expected an object`);
-    if (typeof source['mode'] !== 'string' || !(LIMIT_MODES as readonly string[]).includes(source['mode'])) throw new Invalid(`field "${path}.mode" expected one of ${LIMIT_MODES.join('|')}`);
-    mode = source['mode'];
-    for (const name of Object.keys(source)) {
-      if (name !== 'mode' && name !== LIMIT_UNIT[mode]) throw new Invalid(`field "${path}.${name}" is not allowed with mode ${mode}`);
-    }
-    amount = LIMIT_UNIT[mode] === undefined ? undefined : source[LIMIT_UNIT[mode]!];
+    limit = chargeLimitFromJson(source, path);
   }
-  const unit = LIMIT_UNIT[mode];
-  if (unit !== undefined) amount = convert(limitAmountSpec, amount, `${path}.${unit}`, dir);
-  if (dir === 'toCbor') return [(LIMIT_MODES as readonly string[]).indexOf(mode), amount];
-  return unit === undefined ? { mode } : { mode, [unit]: amount };
+  if (!limit.ok) throw new Invalid(limit.reason);
+  return dir === 'toCbor' ? [CHARGE_MODES.indexOf(limit.value.mode), limitValue(limit.value)] : limit.value;
 }
 
 // A field table's entries and the CBOR keys it uses, computed once per table.
@@ -235,18 +219,18 @@ export function defineMessage<T>(definition: MessageDefinition<T>): MessageCodec
       const decoded = decodeCbor(bytes);
       if (!decoded.ok) return decoded;
       const map = decoded.value;
-      if (!(map instanceof Map)) return fail(`${name}: not a map`);
-      if (map.get(KEY_TYPE) !== type) return fail(`${name}: wrong message type ${JSON.stringify(map.get(KEY_TYPE) ?? null)}`);
-      if (map.get(KEY_VERSION) !== MESSAGE_VERSION) return fail(`${name}: unsupported version ${JSON.stringify(map.get(KEY_VERSION) ?? null)}`);
+      if (!(map instanceof Map)) return fail('malformed', `${name}: not a map`);
+      if (map.get(KEY_TYPE) !== type) return fail('malformed', `${name}: wrong message type ${JSON.stringify(map.get(KEY_TYPE) ?? null)}`);
+      if (map.get(KEY_VERSION) !== MESSAGE_VERSION) return fail('malformed', `${name}: unsupported version ${JSON.stringify(map.get(KEY_VERSION) ?? null)}`);
       let message: T;
       try {
         message = convertObject(fields, map, '', 'fromCbor') as T;
       } catch (error) {
-        if (error instanceof Invalid) return fail(`${name}: ${error.reason}`);
+        if (error instanceof Invalid) return fail('malformed', `${name}: ${error.reason}`);
         throw error;
       }
       const broken = check?.(message);
-      return broken === undefined ? ok(message) : fail(`${name}: ${broken}`);
+      return broken === undefined ? ok(message) : fail('malformed', `${name}: ${broken}`);
     },
     fromJson(json: unknown): T {
       return validated(json, 'fromJson') as T;

@@ -4,8 +4,8 @@
 // billing seq → journal seq, rebuilt at boot from the live records and the billing floor record.
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
-import { type Result, fail, ok } from '../../contracts-offline/result.ts';
-import type { Journal, JournalResult } from '../journal/journal.ts';
+import { type Malformed, type Result, fail, ok } from '../../contracts-offline/result.ts';
+import type { Journal, JournalErrorCode, JournalResult } from '../journal/journal.ts';
 import { RecordKind } from '../records/record-kinds.ts';
 import { decodeContractRecord } from '../records/contract-record.ts';
 import { decodeReceiptRecord } from '../records/receipt-record.ts';
@@ -38,7 +38,7 @@ export class BillingBook {
   }
 
   /** Index the live billing records of a mounted journal. */
-  static load(journal: Journal): Result<BillingBook> {
+  static load(journal: Journal): Result<BillingBook, JournalErrorCode | Malformed> {
     const book = new BillingBook(journal);
     const floorRecord = journal.latest(RecordKind.billingFloor);
     if (floorRecord) {
@@ -97,7 +97,7 @@ export class BillingBook {
   /** The signed bytes of billing record `seq`. */
   read(seq: number): JournalResult<Uint8Array> {
     const record = this.#records.get(seq);
-    if (!record) return { ok: false, error: { code: 'unknown-seq', message: `billing: no record ${seq}` } };
+    if (!record) return fail('unknown-seq', `billing: no record ${seq}`);
     return this.#journal.read(record.journalSeq);
   }
 
@@ -106,7 +106,7 @@ export class BillingBook {
     if (contract.seq !== this.#nextSeq) throw new RangeError(`billing: contract seq ${contract.seq}, expected ${this.#nextSeq}`);
     const appended = this.#journal.append(RecordKind.contract, signedBytes, { retention: 'billing', headroomBytes });
     if (!appended.ok) return appended;
-    return { ok: true, value: this.#noteContract(contract, appended.value) };
+    return ok(this.#noteContract(contract, appended.value));
   }
 
   /** Journal a signed receipt (numbered `nextSeq`), then settle its contract (commit before act). */
@@ -131,7 +131,7 @@ export class BillingBook {
       if (!settled.ok) return settled;
       contract.settled = true;
     }
-    return { ok: true, value: undefined };
+    return ok(undefined);
   }
 
   /**
@@ -158,7 +158,7 @@ export class BillingBook {
    */
   acknowledge(seq: number): JournalResult<void> {
     const record = this.#records.get(seq);
-    if (!record) return { ok: true, value: undefined };
+    if (!record) return ok(undefined);
     if (this.#floor < this.#nextSeq) {
       const written = this.#journal.append(RecordKind.billingFloor, encodeBillingFloor(this.#nextSeq), { retention: 'state' });
       if (!written.ok) return written;
@@ -166,7 +166,7 @@ export class BillingBook {
     }
     const marked = this.#journal.markAcknowledged(record.journalSeq);
     // A record dropped by a compaction since was acknowledged and settled already.
-    return marked.ok || marked.error.code !== 'unknown-seq' ? marked : { ok: true, value: undefined };
+    return marked.ok || marked.code !== 'unknown-seq' ? marked : ok(undefined);
   }
 
   #noteContract(contract: Contract, journalSeq: number): ContractEntry {
@@ -188,9 +188,8 @@ export class BillingBook {
     this.#nextSeq = Math.max(this.#nextSeq, record.seq + 1);
   }
 
-  #readWith<T>(journalSeq: number, decode: (bytes: Uint8Array) => Result<T>): Result<T> {
+  #readWith<T>(journalSeq: number, decode: (bytes: Uint8Array) => Result<T>): Result<T, JournalErrorCode | Malformed> {
     const bytes = this.#journal.read(journalSeq);
-    if (!bytes.ok) return fail(bytes.error.message);
-    return decode(bytes.value);
+    return bytes.ok ? decode(bytes.value) : bytes;
   }
 }

@@ -3,9 +3,10 @@
 // so each screen puts what matters most first.
 import type { DisplayStatus } from '../../hal/types.ts';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
-import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
-import { EndDetail, type Receipt } from '../../contracts-offline/messages/receipt.ts';
-import { asciiText, formatDuration, formatEnergy, formatMoney } from './format.ts';
+import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
+import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
+import { asciiText, chargeLimitText, endDetailText, formatDuration, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
 
 export type Screen = { lines: string[]; status: DisplayStatus };
 
@@ -13,41 +14,8 @@ export function fitScreen(screen: Screen, rows: number, columns: number): Screen
   return { lines: screen.lines.slice(0, rows).map((line) => line.slice(0, columns)), status: screen.status };
 }
 
-const endDetailText: Record<number, string> = {
-  [EndDetail.none]: 'ended',
-  [EndDetail.limitReached]: 'limit reached',
-  [EndDetail.capReached]: 'price cap reached',
-  [EndDetail.vehicleDone]: 'vehicle done',
-  [EndDetail.userStop]: 'stopped by user',
-  [EndDetail.plugRemoved]: 'plug removed',
-  [EndDetail.powerLoss]: 'power loss',
-  [EndDetail.meterFault]: 'meter fault',
-  [EndDetail.contactorFault]: 'contactor fault',
-  [EndDetail.overcurrent]: 'overcurrent',
-  [EndDetail.groundFault]: 'ground fault',
-  [EndDetail.pilotFault]: 'pilot fault',
-  [EndDetail.emergencyStop]: 'emergency stop',
-};
-
-export function endDetailName(detail: number): string {
-  return endDetailText[detail] ?? `end code ${detail}`;
-}
-
 function tariffLines(tariff: Tariff): string[] {
   return [`${formatMoney(tariff.energyMinorPerKwh)}/kWh ${formatMoney(tariff.timeMinorPerHour)}/h`, `Session fee ${formatMoney(tariff.sessionFeeMinor)}`];
-}
-
-export function limitText(limit: ChargeLimit): string {
-  switch (limit.mode) {
-    case 'amount':
-      return `Limit ${formatMoney(limit.amountMinor)}`;
-    case 'time':
-      return `Limit ${formatDuration(limit.durationS)}`;
-    case 'energy':
-      return `Limit ${formatEnergy(limit.energyWh)}`;
-    case 'full':
-      return 'Until full';
-  }
 }
 
 export function idleScreen(pileId: Uint8Array, label: string, tariff: Tariff): Screen {
@@ -71,7 +39,7 @@ export function chargingScreen(progress: Progress): Screen {
       formatEnergy(progress.energyWh),
       `Time ${formatDuration(progress.durationS)}`,
       `Cost ${formatMoney(progress.costMinor)}`,
-      limitText(progress.limit),
+      chargeLimitText(progress.limit),
       `Cap ${formatMoney(progress.capAmountMinor)}`,
     ],
     status: progress.delivering ? 'charging' : 'busy',
@@ -82,7 +50,7 @@ export function receiptScreen(receipt: Receipt): Screen {
   return {
     lines: [
       `Receipt ${receipt.seq}`,
-      endDetailName(receipt.endDetail),
+      endDetailText(receipt.endDetail),
       formatEnergy(receipt.energyWh),
       `Time ${formatDuration(receipt.durationS)}`,
       `Amount ${formatMoney(receipt.amountMinor)}`,
@@ -95,7 +63,7 @@ export function receiptScreen(receipt: Receipt): Screen {
 /** R6 (abnormal end) and R8 (open contract): a tap must carry the receipt to the relay. */
 export function tapPromptScreen(endDetail: number, amountMinor: number): Screen {
   return {
-    lines: ['Session ended:', endDetailName(endDetail), 'Tap your phone to', 'collect the receipt', `Amount ${formatMoney(amountMinor)}`],
+    lines: ['Session ended:', endDetailText(endDetail), 'Tap your phone to', 'collect the receipt', `Amount ${formatMoney(amountMinor)}`],
     status: 'attention',
   };
 }

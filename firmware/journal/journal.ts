@@ -15,6 +15,7 @@
 // Device errors never throw out of the journal: the call answers 'device' and the journal refuses
 // every later call until it is mounted again.
 import type { Flash } from '../../hal/types.ts';
+import { type Failure, type Result, fail, ok } from '../../contracts-offline/result.ts';
 import {
   blockHeaderLength, decodeRecord, encodeBlockHeader, encodeRecord, flagAcknowledged, flagSettled,
   recordFramingLength, type Retention,
@@ -29,8 +30,7 @@ export type JournalErrorCode =
   | 'not-billing' // mark*: the record is a 'state' record
   | 'device'; // the flash failed; remount before anything else
 
-export type JournalError = { code: JournalErrorCode; message: string };
-export type JournalResult<T> = { ok: true; value: T } | { ok: false; error: JournalError };
+export type JournalResult<T> = Result<T, JournalErrorCode>;
 
 export type JournalRecord = {
   seq: number;
@@ -77,8 +77,6 @@ export type MountedState = {
   staleBlocks: Set<number>;
 };
 
-const ok = <T>(value: T): JournalResult<T> => ({ ok: true, value });
-const fail = <T>(code: JournalErrorCode, message: string): JournalResult<T> => ({ ok: false, error: { code, message } });
 
 export class Journal {
   readonly #flash: Flash;
@@ -90,7 +88,7 @@ export class Journal {
   #nextSeq: number;
   #nextBlockSeq: number;
   readonly #staleBlocks: Set<number>;
-  #failure: JournalError | undefined;
+  #failure: Failure<JournalErrorCode> | undefined;
 
   /** Use `mountJournal(flash)`; this constructor takes an already scanned log. */
   constructor(flash: Flash, state: MountedState) {
@@ -126,7 +124,7 @@ export class Journal {
     }
     const headroomBytes = options.headroomBytes ?? 0;
     if (!Number.isInteger(headroomBytes) || headroomBytes < 0) throw new RangeError(`journal: "headroomBytes" expected a non-negative integer, got ${headroomBytes}`);
-    if (this.#failure) return { ok: false, error: this.#failure };
+    if (this.#failure) return this.#failure;
     const size = recordFramingLength + payload.length;
     const room = this.#makeRoom(size, headroomBytes);
     if (!room.ok) return room;
@@ -170,7 +168,7 @@ export class Journal {
 
   /** The payload of live record `seq`, re-checked against its CRC. */
   read(seq: number): JournalResult<Uint8Array> {
-    if (this.#failure) return { ok: false, error: this.#failure };
+    if (this.#failure) return this.#failure;
     const entry = this.#entries.get(seq);
     if (!entry || !this.#isLive(entry)) return fail('unknown-seq', `journal: no live record ${seq}`);
     const raw = this.#readRecord(entry);
@@ -180,7 +178,7 @@ export class Journal {
 
   /** Reclaim every block holding droppable records. Answers how many blocks were erased. */
   compact(): JournalResult<number> {
-    if (this.#failure) return { ok: false, error: this.#failure };
+    if (this.#failure) return this.#failure;
     let erased = 0;
     for (let round = 0; round < this.#blocks.length; round++) {
       const victim = this.#pickVictim();
@@ -224,7 +222,7 @@ export class Journal {
   }
 
   #clearFlag(seq: number, flag: number): JournalResult<void> {
-    if (this.#failure) return { ok: false, error: this.#failure };
+    if (this.#failure) return this.#failure;
     const entry = this.#entries.get(seq);
     if (!entry || !this.#isLive(entry)) return fail('unknown-seq', `journal: no live record ${seq}`);
     if (entry.retention !== 'billing') return fail('not-billing', `journal: record ${seq} is a 'state' record`);
@@ -369,8 +367,8 @@ export class Journal {
     try {
       return ok(operation());
     } catch (error) {
-      this.#failure = { code: 'device', message: `journal: flash failed (${(error as Error).message}); remount needed` };
-      return { ok: false, error: this.#failure };
+      this.#failure = fail('device', `journal: flash failed (${(error as Error).message}); remount needed`);
+      return this.#failure;
     }
   }
 }

@@ -8,6 +8,7 @@
 // journal erases it before any other compaction) and, if it is the newest, receives nothing more. A partition with no valid block is refused: 'blank'
 // when every byte is erased (a factory-new partition), 'unrecognized' otherwise.
 import type { Flash } from '../../hal/types.ts';
+import { fail, ok } from '../../contracts-offline/result.ts';
 import { Journal, type BlockState, type Entry, type JournalResult, type MountedState } from './journal.ts';
 import { blockHeaderLength, decodeBlockHeader, decodeRecord, encodeBlockHeader, recordFramingLength } from './layout.ts';
 
@@ -35,7 +36,7 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
     try {
       bytes = new Uint8Array(flash.read(blockLength, index * blockLength));
     } catch (error) {
-      return { ok: false, error: { code: 'device', message: `journal: flash read failed (${(error as Error).message})` } };
+      return fail('device', `journal: flash read failed (${(error as Error).message})`);
     }
     const header = decodeBlockHeader(bytes);
     if (!header) {
@@ -47,8 +48,8 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
   }
   if (scanned.length === 0) {
     return blank
-      ? { ok: false, error: { code: 'blank', message: 'journal: the partition is erased (no journal yet)' } }
-      : { ok: false, error: { code: 'unrecognized', message: 'journal: no valid journal block; refusing to mount (not formatting)' } };
+      ? fail('blank', 'journal: the partition is erased (no journal yet)')
+      : fail('unrecognized', 'journal: no valid journal block; refusing to mount (not formatting)');
   }
   scanned.sort((a, b) => a.blockSeq - b.blockSeq);
   const entries = new Map<number, Entry>();
@@ -59,7 +60,7 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
   for (let i = 0; i < scanned.length; i++) {
     const block = scanned[i]!;
     if (i > 0 && scanned[i - 1]!.blockSeq === block.blockSeq) {
-      return { ok: false, error: { code: 'corrupt', message: `journal: blocks ${scanned[i - 1]!.index} and ${block.index} share block sequence ${block.blockSeq}` } };
+      return fail('corrupt', `journal: blocks ${scanned[i - 1]!.index} and ${block.index} share block sequence ${block.blockSeq}`);
     }
     blocks[block.index] = { blockSeq: block.blockSeq, endOffset: block.endOffset, dirtyTail: !block.cleanTail };
     nextSeq = Math.max(nextSeq, block.seqFloor);
@@ -67,7 +68,7 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
       const older = entries.get(header.seq);
       if (older) {
         if (crcs.get(header.seq) !== crc || older.kind !== header.kind || older.retention !== header.retention) {
-          return { ok: false, error: { code: 'corrupt', message: `journal: two different records carry sequence ${header.seq}` } };
+          return fail('corrupt', `journal: two different records carry sequence ${header.seq}`);
         }
         staleBlocks.add(block.index);
         older.flags &= header.flags; // copies are made with the flags known then: keep every mark
@@ -87,7 +88,7 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
     nextBlockSeq: newest.blockSeq + 1,
     staleBlocks,
   };
-  return { ok: true, value: new Journal(flash, state) };
+  return ok(new Journal(flash, state));
 }
 
 function scanBlock(bytes: Uint8Array, index: number, blockSeq: number, seqFloor: number): ScannedBlock {
@@ -116,7 +117,7 @@ export function formatJournal(flash: Flash): JournalResult<void> {
     for (let index = 0; index < blockCount; index++) flash.eraseBlock(index);
     flash.write(encodeBlockHeader({ blockSeq: 1, seqFloor: 1 }), 0);
   } catch (error) {
-    return { ok: false, error: { code: 'device', message: `journal: format failed (${(error as Error).message})` } };
+    return fail('device', `journal: format failed (${(error as Error).message})`);
   }
-  return { ok: true, value: undefined };
+  return ok(undefined);
 }

@@ -3,13 +3,14 @@
 import { SW, encodeAckAnswer } from '../../contracts-offline/apdu.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
-import { openSignedInput } from './signed-input.ts';
+import { openSigned } from '../../contracts-offline/signed.ts';
 
 export function ack(context: TapContext, data: Uint8Array): Answer {
   const { services } = context;
-  const opened = openSignedInput(data, 'Ack', services.relayPublicKey);
-  if (!opened.ok) return refused(opened.sw);
-  if (!equalBytes(opened.value.pileId, services.pileId)) return refused(SW.referenceNotUsable);
-  const outcome = services.acknowledge(opened.value.ranges);
-  return outcome.ok ? done(encodeAckAnswer(outcome.value)) : refusalAnswer(outcome.status);
+  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'Ack' });
+  if (!opened.ok) return refusalAnswer(opened.code);
+  const ack = opened.value.message;
+  if (!equalBytes(ack.pileId, services.pileId)) return refused(SW.referenceNotUsable);
+  const outcome = services.acknowledge(ack.ranges);
+  return outcome.ok ? done(encodeAckAnswer(outcome.value)) : refusalAnswer(outcome.code);
 }

@@ -1,5 +1,6 @@
 // What a command handler returns, and what every handler is given.
 import { SW } from '../../contracts-offline/apdu.ts';
+import type { BadSignature, Malformed } from '../../contracts-offline/result.ts';
 import type { PileRefusalStatus, PileServices } from '../pile-services.ts';
 import type { NonceBook } from './nonce-book.ts';
 
@@ -25,14 +26,19 @@ export function refused(sw: number): Answer {
   return { data: EMPTY, sw };
 }
 
-const refusalSw: Readonly<Record<PileRefusalStatus, number>> = Object.freeze({
+/** Why a command is refused: its signed input (malformed, bad signature) or the pile's services. */
+export type Refusal = Malformed | BadSignature | PileRefusalStatus;
+
+const refusalSw: Readonly<Record<Refusal, number>> = Object.freeze({
+  malformed: SW.wrongData,
+  'bad-signature': SW.securityNotSatisfied,
   unusable: SW.referenceNotUsable,
   conditions: SW.conditionsNotSatisfied,
   full: SW.memoryFull,
   device: SW.deviceFault,
 });
 
-/** The status word for a refusal from the pile's services (README.md "Status words"). */
-export function refusalAnswer(status: PileRefusalStatus): Answer {
-  return refused(refusalSw[status] ?? SW.deviceFault);
+/** The status word of a refusal (README.md "Status words"). */
+export function refusalAnswer(code: Refusal): Answer {
+  return refused(refusalSw[code] ?? SW.deviceFault);
 }

@@ -5,13 +5,13 @@
 import { SW } from '../../contracts-offline/apdu.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
-import { openSignedInput } from './signed-input.ts';
+import { openSigned } from '../../contracts-offline/signed.ts';
 
 export function start(context: TapContext, data: Uint8Array): Answer {
   const { services, nonces } = context;
-  const opened = openSignedInput(data, 'Authorization', services.relayPublicKey);
-  if (!opened.ok) return refused(opened.sw);
-  const voucher = opened.value;
+  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'Authorization' });
+  if (!opened.ok) return refusalAnswer(opened.code);
+  const voucher = opened.value.message;
   if (!equalBytes(voucher.pileId, services.pileId)) return refused(SW.referenceNotUsable);
   if (!nonces.isOutstanding(voucher.pileNonce)) return refused(SW.referenceNotUsable);
   if (voucher.expiresAtS < services.nowS()) return refused(SW.referenceNotUsable);
@@ -19,7 +19,7 @@ export function start(context: TapContext, data: Uint8Array): Answer {
   const greeting = context.lastGreeting;
   const displayName = greeting && equalBytes(greeting.userKid, voucher.userKid) ? greeting.displayName : undefined;
   const outcome = services.startSession(voucher, displayName);
-  if (!outcome.ok) return refusalAnswer(outcome.status);
+  if (!outcome.ok) return refusalAnswer(outcome.code);
   nonces.consume(voucher.pileNonce);
   return done(outcome.value);
 }

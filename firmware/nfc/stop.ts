@@ -6,15 +6,16 @@ import { SW, parseStopData } from '../../contracts-offline/apdu.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import { keyId } from '../../contracts-offline/keys.ts';
 import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
-import { parseSignedInput, verifySignedInput } from './signed-input.ts';
+import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
 
 export function stop(context: TapContext, data: Uint8Array): Answer {
   const { services, nonces } = context;
   const stopData = parseStopData(data);
   if (!stopData.ok) return refused(SW.wrongData);
   const { signedStopRequest, userPublicKey } = stopData.value;
-  const parsed = parseSignedInput(signedStopRequest, 'StopRequest');
-  if (!parsed.ok) return refused(parsed.sw);
+  // Read before verifying only to learn which key signs it (the relay's, or the contract's user's).
+  const parsed = readSigned(signedStopRequest, 'StopRequest');
+  if (!parsed.ok) return refusalAnswer(parsed.code);
 
   const contractUserKid = services.contractUserKid(parsed.value.message.contractSeq);
   const byRelay = equalBytes(parsed.value.kid, keyId(services.relayPublicKey));
@@ -25,15 +26,15 @@ export function stop(context: TapContext, data: Uint8Array): Answer {
     if (contractUserKid !== undefined && !equalBytes(keyId(userPublicKey), contractUserKid)) return refused(SW.securityNotSatisfied);
     signerKey = userPublicKey;
   }
-  const verified = verifySignedInput(signedStopRequest, 'StopRequest', signerKey);
-  if (!verified.ok) return refused(verified.sw);
-  const request = verified.value;
+  const verified = openSigned(signedStopRequest, { publicKey: signerKey, expectType: 'StopRequest' });
+  if (!verified.ok) return refusalAnswer(verified.code);
+  const request = verified.value.message;
 
   if (!equalBytes(request.pileId, services.pileId)) return refused(SW.referenceNotUsable);
   if (!nonces.isOutstanding(request.pileNonce)) return refused(SW.referenceNotUsable);
   if (contractUserKid === undefined) return refused(SW.conditionsNotSatisfied);
   const outcome = services.stopSession(request.contractSeq, byRelay ? 'relay' : 'user');
-  if (!outcome.ok) return refusalAnswer(outcome.status);
+  if (!outcome.ok) return refusalAnswer(outcome.code);
   nonces.consume(request.pileNonce);
   return done(outcome.value);
 }

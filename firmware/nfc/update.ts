@@ -4,15 +4,15 @@ import { SW } from '../../contracts-offline/apdu.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import { isNewerConfig } from '../../contracts-offline/messages/pile-update.ts';
 import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
-import { openSignedInput } from './signed-input.ts';
+import { openSigned } from '../../contracts-offline/signed.ts';
 
 export function update(context: TapContext, data: Uint8Array): Answer {
   const { services } = context;
-  const opened = openSignedInput(data, 'PileUpdate', services.relayPublicKey);
-  if (!opened.ok) return refused(opened.sw);
-  const pileUpdate = opened.value;
+  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'PileUpdate' });
+  if (!opened.ok) return refusalAnswer(opened.code);
+  const pileUpdate = opened.value.message;
   if (!equalBytes(pileUpdate.pileId, services.pileId)) return refused(SW.referenceNotUsable);
   if (!isNewerConfig(services.config().configVersion, pileUpdate)) return refused(SW.referenceNotUsable);
   const outcome = services.applyUpdate(pileUpdate, data);
-  return outcome.ok ? done() : refusalAnswer(outcome.status);
+  return outcome.ok ? done() : refusalAnswer(outcome.code);
 }

@@ -4,32 +4,35 @@
 import type { KeyStore } from '../../hal/types.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import type { PileUpdate } from '../../contracts-offline/messages/pile-update.ts';
-import { type Result, fail, ok } from '../../contracts-offline/result.ts';
-import type { Journal } from '../journal/journal.ts';
+import { type Malformed, type Result, fail, ok } from '../../contracts-offline/result.ts';
+import type { Journal, JournalErrorCode } from '../journal/journal.ts';
 import { RecordKind } from '../records/record-kinds.ts';
 import { type ProvisioningRecord, decodeProvisioningRecord } from '../records/provisioning-record.ts';
 import { decodeConfigRecord } from '../records/config-record.ts';
 
 export type Provisioned = { record: ProvisioningRecord; update: PileUpdate };
 
-export function loadProvisioning(journal: Journal, keyStore: KeyStore): Result<Provisioned> {
+/** Why a journal that mounts still cannot run the pile. */
+export type ProvisioningFault = JournalErrorCode | Malformed | 'not-provisioned' | 'wrong-key';
+
+export function loadProvisioning(journal: Journal, keyStore: KeyStore): Result<Provisioned, ProvisioningFault> {
   const latest = journal.latest(RecordKind.provisioning);
-  if (!latest) return fail('not provisioned');
+  if (!latest) return fail('not-provisioned', 'not provisioned');
   const payload = journal.read(latest.seq);
-  if (!payload.ok) return fail(payload.error.message);
+  if (!payload.ok) return payload;
   const record = decodeProvisioningRecord(payload.value);
   if (!record.ok) return record;
-  if (!equalBytes(record.value.pilePublicKey, keyStore.publicKey)) return fail('the key store holds another key than the provisioned one');
+  if (!equalBytes(record.value.pilePublicKey, keyStore.publicKey)) return fail('wrong-key', 'the key store holds another key than the provisioned one');
   let update = decodeConfigRecord(record.value.pileUpdate);
   if (!update.ok) return update;
   const config = journal.latest(RecordKind.config);
   if (config) {
     const bytes = journal.read(config.seq);
-    if (!bytes.ok) return fail(bytes.error.message);
+    if (!bytes.ok) return bytes;
     const newer = decodeConfigRecord(bytes.value);
     if (!newer.ok) return newer;
     if (newer.value.configVersion > update.value.configVersion) update = newer;
   }
-  if (!equalBytes(update.value.pileId, record.value.pileId)) return fail('the configuration is for another pile');
+  if (!equalBytes(update.value.pileId, record.value.pileId)) return fail('corrupt', 'the configuration is for another pile');
   return ok({ record: record.value, update: update.value });
 }

@@ -10,18 +10,18 @@ export type RecordField = { kind: 'uint'; max: number } | { kind: 'bytes'; lengt
 /** Decodes `bytes` as a map holding exactly `fields.length` keys 0..n-1 of the given kinds. */
 export function decodeRecordFields(record: string, bytes: Uint8Array, fields: readonly RecordField[]): Result<CborValue[]> {
   const decoded = decodeCbor(bytes);
-  if (!decoded.ok) return fail(`${record}: ${decoded.reason}`);
+  if (!decoded.ok) return fail('malformed', `${record}: ${decoded.reason}`);
   const map = decoded.value;
-  if (!(map instanceof Map)) return fail(`${record}: not a map`);
-  if (map.size !== fields.length) return fail(`${record}: expected ${fields.length} keys, got ${map.size}`);
+  if (!(map instanceof Map)) return fail('malformed', `${record}: not a map`);
+  if (map.size !== fields.length) return fail('malformed', `${record}: expected ${fields.length} keys, got ${map.size}`);
   const values: CborValue[] = [];
   for (let key = 0; key < fields.length; key++) {
     const value = (map as CborMap).get(key);
     const field = fields[key]!;
     if (field.kind === 'uint') {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > field.max) return fail(`${record}: key ${key} expected 0..${field.max}`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > field.max) return fail('malformed', `${record}: key ${key} expected 0..${field.max}`);
     } else if (!(value instanceof Uint8Array) || (field.length !== undefined && value.length !== field.length)) {
-      return fail(`${record}: key ${key} expected ${field.length ?? 'a byte string of'} bytes`);
+      return fail('malformed', `${record}: key ${key} expected ${field.length ?? 'a byte string of'} bytes`);
     }
     values.push(value);
   }

@@ -2,13 +2,11 @@
 // payload is what the outbox hands out. Reading one back parses the envelope strictly and decodes
 // the message; the signature is not re-checked (it was made or verified before the record was
 // written, and the journal's CRC guards the bytes since).
-import { parseSign1 } from '../../contracts-offline/cose-sign1.ts';
-import type { MessageCodec } from '../../contracts-offline/messages/schema.ts';
+import type { MessageMap, MessageName } from '../../contracts-offline/messages/registry.ts';
 import { type Result, fail, ok } from '../../contracts-offline/result.ts';
+import { readSigned } from '../../contracts-offline/signed.ts';
 
-export function decodeSignedRecord<T>(codec: MessageCodec<T>, bytes: Uint8Array): Result<T> {
-  const parsed = parseSign1(bytes);
-  if (!parsed.ok) return fail(`${codec.name} record: ${parsed.reason}`);
-  const message = codec.decode(parsed.value.payload);
-  return message.ok ? ok(message.value) : fail(`${codec.name} record: ${message.reason}`);
+export function decodeSignedRecord<N extends MessageName>(name: N, bytes: Uint8Array): Result<MessageMap[N]> {
+  const read = readSigned(bytes, name);
+  return read.ok ? ok(read.value.message) : fail(read.code, `${name} record: ${read.reason}`);
 }

@@ -1,18 +1,10 @@
-// What a session costs so far, and whether its agreed limit or its price cap is reached (R5, R7).
-// The cost is the one rule of firmware/billing/tariff-cost.ts; the amount billed never exceeds the
-// cap the relay escrowed.
+// Whether a session's agreed limit or its price cap is reached (R5, R7). Its cost is the one rule
+// of contracts-offline/tariff-cost.ts.
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import { EndDetail, type EndReason } from '../../contracts-offline/messages/receipt.ts';
-import { sessionCostMinor } from '../billing/tariff-cost.ts';
+import { type Usage, sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 
 export type EndCause = { reason: EndReason; detail: number };
-
-/** Metered so far: energy from the meter register, whole seconds since the contract started. */
-export type Usage = { energyWh: number; durationS: number };
-
-export function billedAmountMinor(contract: Contract, usage: Usage): number {
-  return Math.min(sessionCostMinor(contract.tariff, usage.energyWh, usage.durationS), contract.capAmountMinor);
-}
 
 /** The normal end this usage calls for, if any: the mode's limit first, then the price cap. */
 export function limitEnd(contract: Contract, usage: Usage): EndCause | undefined {

@@ -1,7 +1,8 @@
 // The Receipt that closes a contract, from what was metered and why it ended.
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
-import { type EndCause, type Usage, billedAmountMinor } from './limits.ts';
+import { type Usage, billedAmountMinor } from '../../contracts-offline/tariff-cost.ts';
+import type { EndCause } from './limits.ts';
 
 export type EndPoint = Usage & { endMeterWh: number; endAtS: number };
 
@@ -14,7 +15,7 @@ export function buildReceipt(contract: Contract, seq: number, end: EndPoint, cau
     endDetail: cause.detail,
     energyWh: end.energyWh,
     durationS: end.durationS,
-    amountMinor: billedAmountMinor(contract, end),
+    amountMinor: billedAmountMinor(contract.tariff, end, contract.capAmountMinor),
     endMeterWh: end.endMeterWh,
     endAtS: end.endAtS,
   };

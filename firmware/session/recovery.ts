@@ -4,8 +4,8 @@
 // billing sequence and is journaled settled like any other.
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import { EndDetail, type Receipt, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
-import { type Result, fail, ok } from '../../contracts-offline/result.ts';
-import type { Journal } from '../journal/journal.ts';
+import { type Malformed, type Result, ok } from '../../contracts-offline/result.ts';
+import type { Journal, JournalErrorCode } from '../journal/journal.ts';
 import type { BillingBook } from '../billing/billing-book.ts';
 import type { PileSigner } from '../pile-services.ts';
 import { RecordKind } from '../records/record-kinds.ts';
@@ -14,13 +14,13 @@ import { type Checkpoint, decodeCheckpoint } from '../records/checkpoint-record.
 import { type EndPoint, buildReceipt } from './receipt.ts';
 import { signRecord } from './sign-record.ts';
 
-export function recoverSessions(journal: Journal, book: BillingBook, signer: PileSigner): Result<Receipt[]> {
+export function recoverSessions(journal: Journal, book: BillingBook, signer: PileSigner): Result<Receipt[], JournalErrorCode | Malformed> {
   const settled = book.settleReceipted();
-  if (!settled.ok) return fail(settled.error.message);
+  if (!settled.ok) return settled;
   const receipts: Receipt[] = [];
   for (const entry of book.contractsWithoutReceipt()) {
     const bytes = journal.read(entry.journalSeq);
-    if (!bytes.ok) return fail(bytes.error.message);
+    if (!bytes.ok) return bytes;
     const contract = decodeContractRecord(bytes.value);
     if (!contract.ok) return contract;
     const checkpoint = latestCheckpoint(journal);
@@ -30,18 +30,17 @@ export function recoverSessions(journal: Journal, book: BillingBook, signer: Pil
     const signed = signRecord(encodeReceipt(receipt), signer);
     if (!signed.ok) return signed;
     const appended = book.appendReceipt(receipt, signed.value);
-    if (!appended.ok) return fail(appended.error.message);
+    if (!appended.ok) return appended;
     receipts.push(receipt);
   }
   return ok(receipts);
 }
 
-function latestCheckpoint(journal: Journal): Result<Checkpoint | undefined> {
+function latestCheckpoint(journal: Journal): Result<Checkpoint | undefined, JournalErrorCode | Malformed> {
   const latest = journal.latest(RecordKind.checkpoint);
   if (!latest) return ok(undefined);
   const bytes = journal.read(latest.seq);
-  if (!bytes.ok) return fail(bytes.error.message);
-  return decodeCheckpoint(bytes.value);
+  return bytes.ok ? decodeCheckpoint(bytes.value) : bytes;
 }
 
 function endPoint(contract: Contract, checkpoint: Checkpoint | undefined): EndPoint {

@@ -18,10 +18,12 @@ import { type CpState, readCpState, vehicleRequestsEnergy } from '../charging/co
 import type { ContactorSupervisor } from '../charging/contactor-supervisor.ts';
 import { RecordKind } from '../records/record-kinds.ts';
 import { encodeCheckpoint } from '../records/checkpoint-record.ts';
-import { type EndCause, type Usage, billedAmountMinor, limitEnd } from './limits.ts';
+import { type Usage, billedAmountMinor } from '../../contracts-offline/tariff-cost.ts';
+import { type EndCause, limitEnd } from './limits.ts';
 import { buildReceipt } from './receipt.ts';
 import { checkpointHeadroomBytes, contractHeadroomBytes } from './journal-budget.ts';
 import { signRecord } from './sign-record.ts';
+import { fail, ok } from '../../contracts-offline/result.ts';
 
 export type SessionSettings = {
   /**
@@ -80,7 +82,7 @@ export class SessionEngine {
   /** Billed so far (the cost, at most the cap). */
   billedSoFarMinor(): number {
     const r = this.#running;
-    return r ? billedAmountMinor(r.contract, usageOf(r)) : 0;
+    return r ? billedAmountMinor(r.contract.tariff, usageOf(r), r.contract.capAmountMinor) : 0;
   }
 
   /** Sign and journal the contract for a checked voucher, then offer energy. The caller checked the pile's conditions. */
@@ -91,10 +93,10 @@ export class SessionEngine {
     try {
       sample = this.#deps.meter.sample();
     } catch (error) {
-      return { ok: false, status: 'device', reason: `meter: ${(error as Error).message}` };
+      return fail('device', `meter: ${(error as Error).message}`);
     }
     const currentMa = allowedCurrentMa(config.maxPowerW, sample.voltageMv);
-    if (currentMa === undefined) return { ok: false, status: 'conditions', reason: `maxPowerW ${config.maxPowerW} at ${sample.voltageMv} mV is below 6 A` };
+    if (currentMa === undefined) return fail('conditions', `maxPowerW ${config.maxPowerW} at ${sample.voltageMv} mV is below 6 A`);
     const startMs = clock.nowMs();
     const contract: Contract = {
       pileId,
@@ -108,13 +110,13 @@ export class SessionEngine {
       startAtS: Math.floor(startMs / 1000),
     };
     const signed = signRecord(encodeContract(contract), signer);
-    if (!signed.ok) return { ok: false, status: 'device', reason: signed.reason };
+    if (!signed.ok) return fail('device', signed.reason);
     const signedBytes = signed.value;
     const appended = book.appendContract(contract, signedBytes, contractHeadroomBytes);
     if (!appended.ok) {
-      if (appended.error.code === 'full') return { ok: false, status: 'full', reason: appended.error.message };
-      this.#deps.onDeviceFailure(appended.error.message);
-      return { ok: false, status: 'device', reason: appended.error.message };
+      if (appended.code === 'full') return fail('full', appended.reason);
+      this.#deps.onDeviceFailure(appended.reason);
+      return fail('device', appended.reason);
     }
     this.#running = {
       contract, entry: appended.value, startMs, meterWh: sample.energyWh, durationS: 0,
@@ -123,7 +125,7 @@ export class SessionEngine {
     // The contract is durable: offer current, and close as soon as the vehicle asks (state C/D).
     this.#setPilot(dutyPerMilleForCurrentMa(currentMa));
     contactor.command(vehicleRequestsEnergy(readCpState(pilot)));
-    return { ok: true, value: signedBytes };
+    return ok(signedBytes);
   }
 
   /** One metering period of the running session. Answers the ended session when this tick ended it. */
@@ -182,7 +184,7 @@ export class SessionEngine {
     const signed = signRecord(encodeReceipt(receipt), signer);
     if (!signed.ok) return this.#halt(signed.reason);
     const appended = book.appendReceipt(receipt, signed.value);
-    if (!appended.ok) return this.#halt(appended.error.message);
+    if (!appended.ok) return this.#halt(appended.reason);
     return { receipt, signedBytes: signed.value, open: r.entry.open };
   }
 
@@ -223,7 +225,7 @@ export class SessionEngine {
     const payload = encodeCheckpoint({ contractSeq: r.contract.seq, meterWh: r.meterWh, durationS: r.durationS, atS: Math.floor(nowMs / 1000) });
     const appended = this.#deps.journal.append(RecordKind.checkpoint, payload, { retention: 'state', headroomBytes: checkpointHeadroomBytes });
     // 'full': skip this one (the receipt's room is kept); the next period tries again.
-    if (!appended.ok && appended.error.code !== 'full') this.#deps.onDeviceFailure(appended.error.message);
+    if (!appended.ok && appended.code !== 'full') this.#deps.onDeviceFailure(appended.reason);
   }
 }
 

@@ -4,10 +4,10 @@ import { type Result, fail, ok } from '../../contracts-offline/result.ts';
 import { signMessageWith } from '../../contracts-offline/signed.ts';
 import type { PileSigner } from '../pile-services.ts';
 
-export function signRecord(messageBytes: Uint8Array, signer: PileSigner): Result<Uint8Array> {
+export function signRecord(messageBytes: Uint8Array, signer: PileSigner): Result<Uint8Array, 'device'> {
   try {
     return ok(signMessageWith(messageBytes, signer));
   } catch (error) {
-    return fail(`key store: ${(error as Error).message}`);
+    return fail('device', `key store: ${(error as Error).message}`);
   }
 }

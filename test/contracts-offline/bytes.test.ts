@@ -53,7 +53,7 @@ test('utf-8 encode/decode round-trip across 1- to 4-byte sequences', () => {
 
 test('utf-8 decode refuses ill-formed sequences', () => {
   for (const hex of ['80', 'c0af', 'c1bf', 'e080af', 'eda080', 'f08080af', 'f4908080', 'f8', 'c3', 'e282', 'c328']) {
-    assert.equal(utf8Decode(hexToBytes(hex)), { ok: false, reason: 'invalid utf-8' }, hex);
+    assert.equal(utf8Decode(hexToBytes(hex)), { ok: false, code: 'malformed', reason: 'invalid utf-8' }, hex);
   }
 });
 

@@ -84,7 +84,7 @@ const outsideModel: [string, string, string][] = [
 
 for (const [diagnostic, hex, reason] of outsideModel) {
   test(`Appendix A ${diagnostic}: refused (${reason})`, () => {
-    assert.equal(decodeCbor(hexToBytes(hex)), { ok: false, reason });
+    assert.equal(decodeCbor(hexToBytes(hex)), { ok: false, code: 'malformed', reason });
   });
 }
 
@@ -136,15 +136,15 @@ const refusals: [string, string, string][] = [
 for (const [what, hex, reason] of refusals) {
   test(`refuses ${what}: ${reason}`, () => {
     const decoded = decodeCbor(hexToBytes(hex));
-    assert.equal(decoded, { ok: false, reason });
+    assert.equal(decoded, { ok: false, code: 'malformed', reason });
   });
 }
 
 test('nesting: 8 levels accepted, 9 refused (arrays, maps and tags all count)', () => {
   assert.ok(decodeCbor(hexToBytes('8181818181818180')).ok);
-  assert.equal(decodeCbor(hexToBytes('818181818181818180')), { ok: false, reason: 'cbor: nesting deeper than 8' });
-  assert.equal(decodeCbor(hexToBytes('a100a100a100a100a100a100a100a100a0')), { ok: false, reason: 'cbor: nesting deeper than 8' });
-  assert.equal(decodeCbor(hexToBytes('c1c1c1c1c1c1c1c1c100')), { ok: false, reason: 'cbor: nesting deeper than 8' });
+  assert.equal(decodeCbor(hexToBytes('818181818181818180')), { ok: false, code: 'malformed', reason: 'cbor: nesting deeper than 8' });
+  assert.equal(decodeCbor(hexToBytes('a100a100a100a100a100a100a100a100a0')), { ok: false, code: 'malformed', reason: 'cbor: nesting deeper than 8' });
+  assert.equal(decodeCbor(hexToBytes('c1c1c1c1c1c1c1c1c100')), { ok: false, code: 'malformed', reason: 'cbor: nesting deeper than 8' });
   let deep: CborValue = [];
   for (let i = 0; i < 8; i++) deep = [deep];
   assert.throws(() => encodeCbor(deep), /cbor: nesting deeper than 8/);
@@ -153,12 +153,12 @@ test('nesting: 8 levels accepted, 9 refused (arrays, maps and tags all count)', 
 test('size: 512 bytes accepted, 513 refused before parsing', () => {
   const at = (n: number) => { const b = new Uint8Array(n); b[0] = 0x59; b[1] = (n - 3) >> 8; b[2] = (n - 3) & 0xff; return b; };
   assert.ok(decodeCbor(at(512)).ok);
-  assert.equal(decodeCbor(at(513)), { ok: false, reason: 'cbor: input exceeds 512 bytes' });
+  assert.equal(decodeCbor(at(513)), { ok: false, code: 'malformed', reason: 'cbor: input exceeds 512 bytes' });
 });
 
 test('a huge declared length is refused as truncated without allocating', () => {
-  assert.equal(decodeCbor(hexToBytes('5b001fffffffffffff')), { ok: false, reason: 'cbor: truncated' });
-  assert.equal(decodeCbor(hexToBytes('9b001fffffffffffff')), { ok: false, reason: 'cbor: truncated' });
+  assert.equal(decodeCbor(hexToBytes('5b001fffffffffffff')), { ok: false, code: 'malformed', reason: 'cbor: truncated' });
+  assert.equal(decodeCbor(hexToBytes('9b001fffffffffffff')), { ok: false, code: 'malformed', reason: 'cbor: truncated' });
 });
 
 test('encoder sorts map keys bytewise and refuses values outside the model', () => {
@@ -171,7 +171,7 @@ test('encoder sorts map keys bytewise and refuses values outside the model', () 
 });
 
 test('decoder never throws on a non-Uint8Array', () => {
-  assert.equal(decodeCbor('00' as unknown as Uint8Array), { ok: false, reason: 'cbor: input is not bytes' });
+  assert.equal(decodeCbor('00' as unknown as Uint8Array), { ok: false, code: 'malformed', reason: 'cbor: input is not bytes' });
 });
 
 test.run();

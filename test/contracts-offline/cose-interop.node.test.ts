@@ -61,11 +61,11 @@ test('cose-ts with kid in the protected header also verifies, and so does ours f
 test('we refuse what cose-ts writes untagged (tag 18 is required here), and its tampered messages', () => {
   const payload = encode('Receipt');
   const untagged = new Sign1Message(payload).toBytes(theirKey(), aad);
-  assert.equal(verifySign1(untagged, pile.publicKey, { externalAad: aad }), { ok: false, reason: 'cose: not a tagged COSE_Sign1 (tag 18)' });
+  assert.equal(verifySign1(untagged, pile.publicKey, { externalAad: aad }), { ok: false, code: 'malformed', reason: 'cose: not a tagged COSE_Sign1 (tag 18)' });
   const tampered = Sign1Message.withTag(untagged).slice();
   tampered[tampered.length - 70] ^= 1;
-  assert.equal(verifySign1(tampered, pile.publicKey, { externalAad: aad }), { ok: false, reason: 'cose: bad signature' });
-  assert.equal(verifySign1(Sign1Message.withTag(untagged), pile.publicKey), { ok: false, reason: 'cose: bad signature' });
+  assert.equal(verifySign1(tampered, pile.publicKey, { externalAad: aad }), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
+  assert.equal(verifySign1(Sign1Message.withTag(untagged), pile.publicKey), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
 });
 
 test.run();

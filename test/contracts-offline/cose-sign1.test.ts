@@ -8,7 +8,7 @@ import { type CborValue, CborTag } from '../../contracts-offline/cbor-value.ts';
 import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
 import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
 import { parseSign1, sigStructure, signSign1, verifySign1 } from '../../contracts-offline/cose-sign1.ts';
-import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
+import { openSigned, readSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import { encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { samples } from './samples.ts';
@@ -98,17 +98,17 @@ const refusals: [string, () => Uint8Array, string, Uint8Array?][] = [
 
 for (const [what, make, reason] of refusals) {
   test(`refuses ${what}: ${reason}`, () => {
-    assert.equal(verifySign1(make(), pile.publicKey, { externalAad: aad }), { ok: false, reason });
+    assert.equal(verifySign1(make(), pile.publicKey, { externalAad: aad }), { ok: false, code: reason.startsWith('cose: bad signature') || reason === 'cose: kid mismatch' ? 'bad-signature' : 'malformed', reason });
   });
 }
 
 test('wrong external_aad shows as a bad signature; so does a missing one', () => {
-  assert.equal(verifySign1(signed, pile.publicKey, { externalAad: hexToBytes('50a1e00000000017b1a2c3d4e5f60719') }), { ok: false, reason: 'cose: bad signature' });
-  assert.equal(verifySign1(signed, pile.publicKey), { ok: false, reason: 'cose: bad signature' });
+  assert.equal(verifySign1(signed, pile.publicKey, { externalAad: hexToBytes('50a1e00000000017b1a2c3d4e5f60719') }), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
+  assert.equal(verifySign1(signed, pile.publicKey), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
 });
 
 test('wrong public key shows as a kid mismatch', () => {
-  assert.equal(verifySign1(signed, other.publicKey, { externalAad: aad }), { ok: false, reason: 'cose: kid mismatch' });
+  assert.equal(verifySign1(signed, other.publicKey, { externalAad: aad }), { ok: false, code: 'bad-signature', reason: 'cose: kid mismatch' });
 });
 
 test('parseSign1 reads kid and alg without a key', () => {
@@ -133,10 +133,27 @@ test('signMessage/openSigned: type check, payload decoded strictly', () => {
     assert.equal(opened.value.message, samples.Receipt);
     assert.equal(opened.value.kid, pile.kid);
   }
-  assert.equal(openSigned(receipt, { publicKey: pile.publicKey, externalAad: aad, expectType: 'Contract' }), { ok: false, reason: 'signed: expected Contract, got Receipt' });
+  assert.equal(openSigned(receipt, { publicKey: pile.publicKey, externalAad: aad, expectType: 'Contract' }), { ok: false, code: 'malformed', reason: 'signed: expected Contract, got Receipt' });
   // A validly signed payload that is not a valid message is still refused.
   const junk = signSign1(encodeCbor(new Map([[0, 6], [1, 1]])), pile.secretKey);
-  assert.equal(openSigned(junk, { publicKey: pile.publicKey }), { ok: false, reason: 'Contract: missing key 2 ("pileId")' });
+  assert.equal(openSigned(junk, { publicKey: pile.publicKey }), { ok: false, code: 'malformed', reason: 'Contract: missing key 2 ("pileId")' });
+});
+
+test('readSigned reads without a key; openSigned refuses malformed bytes before any signature work', () => {
+  const receipt = signMessage(encodeReceipt(samples.Receipt), pile.secretKey);
+  const read = readSigned(receipt, 'Receipt');
+  assert.ok(read.ok && read.value.kid.length === 8);
+  if (read.ok) assert.equal(read.value.message, samples.Receipt);
+  assert.equal(readSigned(receipt, 'Contract'), { ok: false, code: 'malformed', reason: 'signed: expected Contract, got Receipt' });
+  const tampered = receipt.slice();
+  tampered[tampered.length - 1]! ^= 1;
+  assert.ok(readSigned(tampered, 'Receipt').ok, 'read does not check the signature');
+  assert.equal(openSigned(tampered, { publicKey: pile.publicKey }), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
+  assert.equal(openSigned(receipt, { publicKey: other.publicKey }), { ok: false, code: 'bad-signature', reason: 'cose: kid mismatch' });
+  // Another message type under a signature that would not verify either: the type is refused first (6A80 before 6982 on the pile).
+  assert.equal(openSigned(tampered, { publicKey: other.publicKey, expectType: 'Contract' }), { ok: false, code: 'malformed', reason: 'signed: expected Contract, got Receipt' });
+  const crypto = { ...nobleEd25519, verify: () => { throw new Error('no signature work on malformed input'); } };
+  assert.equal(openSigned(Uint8Array.of(0xd2, 0x84), { publicKey: pile.publicKey, crypto }).ok, false);
 });
 
 test('signed sizes with every field at its maximum: Contract <= 200 bytes, Receipt <= 160 bytes', () => {

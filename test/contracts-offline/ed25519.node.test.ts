@@ -53,7 +53,7 @@ test('COSE_Sign1 bytes are identical with either provider, and each verifies the
   assert.equal(byNode, byNoble);
   assert.ok(verifySign1(byNoble, pile.publicKey, { externalAad: aad, crypto: nodeEd25519 }).ok);
   assert.ok(openSigned(byNode, { publicKey: pile.publicKey, externalAad: aad, crypto: nobleEd25519, expectType: 'Contract' }).ok);
-  assert.equal(verifySign1(byNode, pile.publicKey, { crypto: nodeEd25519 }), { ok: false, reason: 'cose: bad signature' });
+  assert.equal(verifySign1(byNode, pile.publicKey, { crypto: nodeEd25519 }), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
 });
 
 test('bad own arguments throw with the module prefix', () => {

@@ -11,7 +11,7 @@ import { type Contract, decodeContract, encodeContract } from '../../contracts-o
 import { decodeReceipt, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { decodeAck, encodeAck, ackCovers } from '../../contracts-offline/messages/ack.ts';
 import { isNewerConfig } from '../../contracts-offline/messages/pile-update.ts';
-import { isCapped } from '../../contracts-offline/messages/fields.ts';
+import { isCapped } from '../../contracts-offline/charge-limit.ts';
 import { decodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
 import { samples } from './samples.ts';
 
@@ -56,34 +56,34 @@ for (const name of MESSAGE_NAMES) {
   });
 
   test(`${name}: refuses unknown keys, wrong type, wrong version, missing keys, trailing bytes`, () => {
-    assert.equal(codec.decode(edited(name, (m) => m.set(23, 0))), { ok: false, reason: `${name}: unknown key 23` });
-    assert.equal(codec.decode(edited(name, (m) => m.set('x', 0))), { ok: false, reason: `${name}: unknown key "x"` });
-    assert.equal(codec.decode(edited(name, (m) => m.set(0, codec.type === 9 ? 1 : 9))), { ok: false, reason: `${name}: wrong message type ${codec.type === 9 ? 1 : 9}` });
-    assert.equal(codec.decode(edited(name, (m) => m.set(1, 2))), { ok: false, reason: `${name}: unsupported version 2` });
-    assert.equal(codec.decode(edited(name, (m) => m.delete(2))), { ok: false, reason: `${name}: missing key 2 ("${Object.keys(sample)[0]}")` });
-    assert.equal(codec.decode(hexToBytes(golden[name] + '00')), { ok: false, reason: 'cbor: trailing bytes' });
-    assert.equal(codec.decode(hexToBytes(golden[name]).subarray(0, golden[name].length / 2 - 1)), { ok: false, reason: 'cbor: truncated' });
-    assert.equal(codec.decode(encodeCbor([0, 1])), { ok: false, reason: `${name}: not a map` });
+    assert.equal(codec.decode(edited(name, (m) => m.set(23, 0))), { ok: false, code: 'malformed', reason: `${name}: unknown key 23` });
+    assert.equal(codec.decode(edited(name, (m) => m.set('x', 0))), { ok: false, code: 'malformed', reason: `${name}: unknown key "x"` });
+    assert.equal(codec.decode(edited(name, (m) => m.set(0, codec.type === 9 ? 1 : 9))), { ok: false, code: 'malformed', reason: `${name}: wrong message type ${codec.type === 9 ? 1 : 9}` });
+    assert.equal(codec.decode(edited(name, (m) => m.set(1, 2))), { ok: false, code: 'malformed', reason: `${name}: unsupported version 2` });
+    assert.equal(codec.decode(edited(name, (m) => m.delete(2))), { ok: false, code: 'malformed', reason: `${name}: missing key 2 ("${Object.keys(sample)[0]}")` });
+    assert.equal(codec.decode(hexToBytes(golden[name] + '00')), { ok: false, code: 'malformed', reason: 'cbor: trailing bytes' });
+    assert.equal(codec.decode(hexToBytes(golden[name]).subarray(0, golden[name].length / 2 - 1)), { ok: false, code: 'malformed', reason: 'cbor: truncated' });
+    assert.equal(codec.decode(encodeCbor([0, 1])), { ok: false, code: 'malformed', reason: `${name}: not a map` });
   });
 }
 
 test('field checks: lengths, ranges, types, enums, text size', () => {
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(2, new Uint8Array(7)))), { ok: false, reason: 'Contract: field "pileId" expected 8 bytes, got 7' });
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(3, -1))), { ok: false, reason: 'Contract: field "seq" expected 0..4294967295, got -1' });
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(3, 2 ** 32))), { ok: false, reason: 'Contract: field "seq" expected 0..4294967295, got 4294967296' });
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(3, 'x'))), { ok: false, reason: 'Contract: field "seq" expected an integer' });
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(6, 4))), { ok: false, reason: 'Contract: field "limit.mode" expected 0..3' });
-  assert.equal(decodeContract(edited('Contract', (m) => (m.get(8) as CborMap).set(9, 1))), { ok: false, reason: 'Contract: unknown key 9 in "tariff"' });
-  assert.equal(decodeContract(edited('Contract', (m) => (m.get(8) as CborMap).set(1, 10_000_001))), { ok: false, reason: 'Contract: field "tariff.energyMinorPerKwh" expected 0..10000000, got 10000001' });
-  assert.equal(decodeUserHello(edited('UserHello', (m) => m.set(3, 'x'.repeat(25)))), { ok: false, reason: 'UserHello: field "displayName" expected at most 24 UTF-8 bytes, got 25' });
-  assert.equal(decodeUserHello(edited('UserHello', (m) => m.set(4, new Uint8Array(17)))), { ok: false, reason: 'UserHello: field "phoneNonce" expected 8..16 bytes, got 17' });
-  assert.equal(decodeReceipt(edited('Receipt', (m) => m.set(5, 3))), { ok: false, reason: 'Receipt: field "endReason" expected 0..2' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(2, new Uint8Array(7)))), { ok: false, code: 'malformed', reason: 'Contract: field "pileId" expected 8 bytes, got 7' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(3, -1))), { ok: false, code: 'malformed', reason: 'Contract: field "seq" expected 0..4294967295, got -1' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(3, 2 ** 32))), { ok: false, code: 'malformed', reason: 'Contract: field "seq" expected 0..4294967295, got 4294967296' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(3, 'x'))), { ok: false, code: 'malformed', reason: 'Contract: field "seq" expected an integer' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(6, 4))), { ok: false, code: 'malformed', reason: 'Contract: field "limit.mode" expected 0..3' });
+  assert.equal(decodeContract(edited('Contract', (m) => (m.get(8) as CborMap).set(9, 1))), { ok: false, code: 'malformed', reason: 'Contract: unknown key 9 in "tariff"' });
+  assert.equal(decodeContract(edited('Contract', (m) => (m.get(8) as CborMap).set(1, 10_000_001))), { ok: false, code: 'malformed', reason: 'Contract: field "tariff.energyMinorPerKwh" expected 0..10000000, got 10000001' });
+  assert.equal(decodeUserHello(edited('UserHello', (m) => m.set(3, 'x'.repeat(25)))), { ok: false, code: 'malformed', reason: 'UserHello: field "displayName" expected at most 24 UTF-8 bytes, got 25' });
+  assert.equal(decodeUserHello(edited('UserHello', (m) => m.set(4, new Uint8Array(17)))), { ok: false, code: 'malformed', reason: 'UserHello: field "phoneNonce" expected 8..16 bytes, got 17' });
+  assert.equal(decodeReceipt(edited('Receipt', (m) => m.set(5, 3))), { ok: false, code: 'malformed', reason: 'Receipt: field "endReason" expected 0..2' });
 });
 
 test('Contract: mode and limit must match; full carries no limit and is open', () => {
-  assert.equal(decodeContract(edited('Contract', (m) => m.delete(7))), { ok: false, reason: 'Contract: field "limit.energyWh" expected an integer' });
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(7, 0))), { ok: false, reason: 'Contract: field "limit.energyWh" expected 1..4294967295, got 0' });
-  assert.equal(decodeContract(edited('Contract', (m) => m.set(6, 3))), { ok: false, reason: 'Contract: field "limit" mode full takes no limit' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.delete(7))), { ok: false, code: 'malformed', reason: 'Contract: field "limit.energyWh" expected an integer' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(7, 0))), { ok: false, code: 'malformed', reason: 'Contract: field "limit.energyWh" expected 1..4294967295, got 0' });
+  assert.equal(decodeContract(edited('Contract', (m) => m.set(6, 3))), { ok: false, code: 'malformed', reason: 'Contract: field "limit" mode full takes no limit' });
   const full = { ...samples.Contract, limit: { mode: 'full' as const } };
   const decoded = decodeContract(encodeContract(full));
   assert.ok(decoded.ok);
@@ -114,14 +114,14 @@ test('encoders throw TypeError/RangeError naming the field', () => {
 });
 
 test('Receipt and Ack cross-field rules hold on decode too', () => {
-  assert.equal(decodeReceipt(edited('Receipt', (m) => m.set(4, 41))), { ok: false, reason: 'Receipt: seq must follow contractSeq' });
-  assert.equal(decodeReceipt(edited('Receipt', (m) => m.set(10, 5))), { ok: false, reason: 'Receipt: endMeterWh is below energyWh' });
+  assert.equal(decodeReceipt(edited('Receipt', (m) => m.set(4, 41))), { ok: false, code: 'malformed', reason: 'Receipt: seq must follow contractSeq' });
+  assert.equal(decodeReceipt(edited('Receipt', (m) => m.set(10, 5))), { ok: false, code: 'malformed', reason: 'Receipt: endMeterWh is below energyWh' });
   const ranges = (list: [number, number][]): CborValue => list.map(([a, b]) => new Map([[0, a], [1, b]]));
-  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges([[5, 4]])))), { ok: false, reason: 'Ack: a range has fromSeq after toSeq' });
-  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges([[5, 9], [3, 4]])))), { ok: false, reason: 'Ack: ranges must be ascending, disjoint and not adjacent' });
-  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges([[1, 4], [5, 9]])))), { ok: false, reason: 'Ack: ranges must be ascending, disjoint and not adjacent' });
-  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, []))), { ok: false, reason: 'Ack: field "ranges" expected 1..16 items, got 0' });
-  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges(Array.from({ length: 17 }, (_, i) => [i * 3, i * 3] as [number, number]))))), { ok: false, reason: 'Ack: field "ranges" expected 1..16 items, got 17' });
+  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges([[5, 4]])))), { ok: false, code: 'malformed', reason: 'Ack: a range has fromSeq after toSeq' });
+  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges([[5, 9], [3, 4]])))), { ok: false, code: 'malformed', reason: 'Ack: ranges must be ascending, disjoint and not adjacent' });
+  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges([[1, 4], [5, 9]])))), { ok: false, code: 'malformed', reason: 'Ack: ranges must be ascending, disjoint and not adjacent' });
+  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, []))), { ok: false, code: 'malformed', reason: 'Ack: field "ranges" expected 1..16 items, got 0' });
+  assert.equal(decodeAck(edited('Ack', (m) => m.set(3, ranges(Array.from({ length: 17 }, (_, i) => [i * 3, i * 3] as [number, number]))))), { ok: false, code: 'malformed', reason: 'Ack: field "ranges" expected 1..16 items, got 17' });
   assert.ok(ackCovers(samples.Ack, 40) && ackCovers(samples.Ack, 42) && !ackCovers(samples.Ack, 41) && !ackCovers(samples.Ack, 0));
   assert.ok(encodeAck(samples.Ack).length > 0);
 });
@@ -133,8 +133,8 @@ test('PileUpdate versions only move forward', () => {
 });
 
 test('decodeAnyMessage refuses unknown message types', () => {
-  assert.equal(decodeAnyMessage(edited('Contract', (m) => m.set(0, 77))), { ok: false, reason: 'message: unknown message type 77' });
-  assert.equal(decodeAnyMessage(encodeCbor(new Map([[1, 1]]))), { ok: false, reason: 'message: unknown message type null' });
+  assert.equal(decodeAnyMessage(edited('Contract', (m) => m.set(0, 77))), { ok: false, code: 'malformed', reason: 'message: unknown message type 77' });
+  assert.equal(decodeAnyMessage(encodeCbor(new Map([[1, 1]]))), { ok: false, code: 'malformed', reason: 'message: unknown message type null' });
 });
 
 test.run();

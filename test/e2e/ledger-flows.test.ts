@@ -31,7 +31,7 @@ async function ledgerEventsOf(sys: SimSystem, pile: SimPile, seq: number) {
 }
 
 /** The signed records a phone ever held (its saved wallets), by kind and sequence. */
-function heldRecord(saved: WalletState[], kind: 'Contract' | 'Receipt', pile: SimPile, seq: number): CarriedRecord {
+function heldRecord(saved: WalletState[], kind: 'contract' | 'receipt', pile: SimPile, seq: number): CarriedRecord {
   for (const state of saved) {
     for (const text of [...state.records, state.active?.contract].filter((t): t is string => t !== undefined)) {
       const read = readCarriedRecord(base64urlToBytes(text));
@@ -132,14 +132,14 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   const [opened, ...none] = await ledgerEventsOf(sys, pile, contract.seq);
   assert.is(none.length, 0);
   assert.is(opened?.kind, 'opened');
-  assert.is((opened as { contractHash: string }).contractHash, sha256(heldRecord(adaSaved, 'Contract', pile, contract.seq).bytes));
+  assert.is((opened as { contractHash: string }).contractHash, sha256(heldRecord(adaSaved, 'contract', pile, contract.seq).bytes));
   const http = (await ada.account()).account;
   assert.equal({ balance: http.balanceMinor, escrow: http.escrowMinor }, cap, 'the relay shows the ledger\'s figures');
 
   const carried = await sys.tap(pile, (t) => bob.tapHello(t));
   assert.is(carried.carried.fromPile, 1);
-  const receipt = heldRecord(bobSaved, 'Receipt', pile, contract.seq + 1);
-  if (receipt.kind !== 'Receipt') throw new Error('not a receipt');
+  const receipt = heldRecord(bobSaved, 'receipt', pile, contract.seq + 1);
+  if (receipt.kind !== 'receipt') throw new Error('not a receipt');
   const r = receipt.message;
   assert.equal([r.endReason, r.endDetail], ['abnormal', EndDetail.plugRemoved]);
   assert.ok(r.energyWh > 0 && r.amountMinor > 0 && r.amountMinor < capAmountMinor);

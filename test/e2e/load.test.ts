@@ -24,7 +24,7 @@ import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import { EndDetail, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
-import { sessionCostMinor } from '../../firmware/billing/tariff-cost.ts';
+import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { SeededRandom } from '../../hal/sim/seeded-random.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';

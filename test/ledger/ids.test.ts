@@ -10,8 +10,8 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '
 test('contract id = pile id (8 bytes) ‖ sequence (uint64 big-endian)', () => {
   assert.is(contractIdOf(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 1n), '0x01020304050607080000000000000001');
   assert.is(contractIdOf(new Uint8Array(8).fill(0xff), (1n << 64n) - 1n), `0x${'ff'.repeat(16)}`);
-  assert.throws(() => contractIdOf(new Uint8Array(7), 1n), /ledger: "pileId" expected 8 bytes, got 7/);
-  assert.throws(() => contractIdOf(new Uint8Array(8), 0n), /ledger: "seq" expected 1..2\^64-1, got 0/);
+  assert.throws(() => contractIdOf(new Uint8Array(7), 1n), /contract-id: "pileId" expected 8 bytes, got 7/);
+  assert.throws(() => contractIdOf(new Uint8Array(8), 0n), /contract-id: "seq" expected 1..2\^64-1, got 0/);
 });
 
 test('user address = last 20 bytes of keccak256("tapcharge/user/v1" ‖ key id)', () => {

@@ -80,7 +80,7 @@ play('tap 1 + voucher + tap 2; another driver\'s tap carries the receipt; the fi
   const tap = cli('phone', 'tap', '--wallet', 'ada.json', '--pile', at, '--mode', 'energy', '--energy-wh', '500');
   assert.match(tap, new RegExp(`^pile ${pile!.pileId} "Street 1" (available|preparing)\\n  tariff v1: 30/kWh \\+ 0/h \\+ session fee 10 \\(minor units\\), config v1\\n  modes: amount, time, energy, full\\n`));
   assert.match(tap, /\nvoucher [0-9a-f]{16}: cap \d+ \(minor units\), valid until /);
-  assert.match(tap, new RegExp(`\\ncontract ${pile!.pileId}#1: energy 500 Wh, cap \\d+, started `));
+  assert.match(tap, new RegExp(`\\ncontract ${pile!.pileId}#1: energy 0.500 kWh, cap \\d+, started `));
   assert.match(tap, /uploaded: 1 accepted, 0 duplicate, 0 rejected/);
   assert.match(cli('phone', 'balance', '--wallet', 'ada.json'), new RegExp(`${pile!.pileId}0{15}1 energy cap \\d+: provisional`));
 
@@ -108,7 +108,7 @@ play('user stop while the relay is down: the receipt stays in the wallet; phone 
   const stop = cli('phone', 'stop', '--wallet', 'ada.json', '--pile', at);
   assert.match(stop, /^receipt seq 4 for contract 3: user, \d+ Wh, 1\d\d s, amount \d+\n/);
   assert.match(stop, /relay offline \(relay http:\/\/127\.0\.0\.1:\d+ unreachable .*\): records kept for `tapcharge phone sync`/);
-  assert.match(cli('phone', 'show', '--wallet', 'ada.json'), /carrying 1 record\(s\): Receipt [0-9a-f]{16}#4/);
+  assert.match(cli('phone', 'show', '--wallet', 'ada.json'), /carrying 1 record\(s\): receipt [0-9a-f]{16}#4/);
   const wallet = JSON.parse(readFileSync(join(dir, 'ada.json'), 'utf8')) as { records: string[] };
   assert.is(wallet.records.length, 1);
 

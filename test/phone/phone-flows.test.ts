@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { INS, SW } from '../../contracts-offline/apdu.ts';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
-import type { ChargeLimit } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { NfcTagLostError } from '../../hal/sim/nfc-field.ts';
 import { createSimulatedPile } from '../../hal/sim/simulated-pile.ts';
 import { bootPile } from '../../firmware/pile.ts';
@@ -354,7 +354,7 @@ flows('a pile answering for a registered pile id with another key is not genuine
 
 function readContractVoucher(contractText: string): Uint8Array {
   const read = readCarriedRecord(Uint8Array.from(Buffer.from(contractText, 'base64url')));
-  if (!read.ok || read.value.kind !== 'Contract') throw new Error('not a contract');
+  if (!read.ok || read.value.kind !== 'contract') throw new Error('not a contract');
   return read.value.message.voucherId;
 }
 

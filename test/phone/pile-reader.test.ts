@@ -51,7 +51,7 @@ test('a whole session through the reader: select, hello, update, start, stop, ou
   const receipt = await reader.stop(signedStop({ pileId, contractSeq: 1, pileNonce: stopNonce, atS: startS }, userKeys), userKeys.publicKey);
   assert.is(receipt.message.contractSeq, 1);
   const page = await reader.outbox(0);
-  assert.equal(page.records.map((r) => [r.name, r.seq]), [['Contract', 1], ['Receipt', 2]]);
+  assert.equal(page.records.map((r) => [r.kind, r.seq]), [['contract', 1], ['receipt', 2]]);
   assert.equal(page.records[1]!.signed, receipt.signed);
   assert.is(await reader.ack(signedAck({ ranges: [{ fromSeq: 1, toSeq: 2 }] })), 0);
   assert.equal((await reader.outbox(0)).records, []);
@@ -75,7 +75,7 @@ test('allOutbox follows 61xx/GET RESPONSE and pages until nothing remains', asyn
   const before = tapped.tap.stats.apdus;
   const all = await tapped.reader.allOutbox();
   assert.equal(all.map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.equal(all.map((r) => r.name), ['Contract', 'Receipt', 'Contract', 'Receipt', 'Contract', 'Receipt', 'Contract', 'Receipt', 'Contract', 'Receipt']);
+  assert.equal(all.map((r) => r.kind), ['contract', 'receipt', 'contract', 'receipt', 'contract', 'receipt', 'contract', 'receipt', 'contract', 'receipt']);
   assert.ok(tapped.tap.stats.apdus - before > 3, 'three OUTBOX commands, some with GET RESPONSE');
   assert.equal((await tapped.reader.allOutbox(8)).map((r) => r.seq), [9, 10]);
 });
@@ -153,7 +153,7 @@ test('the reader refuses answers that break the protocol with PileAnswerError', 
     ['61xx without data', [encodeResponseApdu(new Uint8Array(0), 0x6110), encodeResponseApdu(new Uint8Array(0), 0x6110)], (r) => r.ack(new Uint8Array(3)), /brought no data/],
     ['ACK count not 2 bytes', [ok(new Uint8Array(3))], (r) => r.ack(new Uint8Array(3)), /expected 2 bytes/],
     ['OUTBOX not the outbox shape', [ok(new Uint8Array([0x80]))], (r) => r.outbox(0), /OUTBOX answer is not/],
-    ['OUTBOX record is a PileInfo', [ok(encodeOutboxAnswer({ records: [signedInfo(new Uint8Array(12))], remaining: 0 }))], (r) => r.outbox(0), /is a PileInfo/],
+    ['OUTBOX record is a PileInfo', [ok(encodeOutboxAnswer({ records: [signedInfo(new Uint8Array(12))], remaining: 0 }))], (r) => r.outbox(0), /a PileInfo is not a billing record/],
     ['OUTBOX remaining but no records', [ok(encodeOutboxAnswer({ records: [], remaining: 3 }))], (r) => r.outbox(0), /no records but 3 remaining/],
   ];
   for (const [what, responses, call, reason] of cases) {

@@ -9,10 +9,11 @@ import { base64urlToBytes, bytesToBase64url, bytesToHex } from '../../contracts-
 import { type KeyPair, generateKeyPair } from '../../contracts-offline/keys.ts';
 import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
-import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { type EndReason, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
-import { sessionCostMinor } from '../../firmware/billing/tariff-cost.ts';
+import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { signRequest } from '../../tools/relay/request-signature.ts';

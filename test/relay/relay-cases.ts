@@ -8,7 +8,7 @@ import type { Address, Hex } from 'viem';
 import { base64urlToBytes, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
-import { sessionCostMinor } from '../../firmware/billing/tariff-cost.ts';
+import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { auditLedger } from '../../tools/ledger/audit.ts';
 import { userAddressOf } from '../../tools/ledger/ids.ts';
 import { type TestRelay, startTestRelay } from './harness.ts';

@@ -1,17 +1,14 @@
 // What the phone simulator prints: the phone's screen as text lines.
-import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
+import { chargeLimitText } from '../../contracts-offline/display-text.ts';
+import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import type { Carried, Phone, PileScreen, TapReport } from '../phone/phone.ts';
 import type { SyncReport } from '../phone/phone-sync.ts';
 import type { UserAccount, UserContract } from '../phone/relay-responses.ts';
 import type { ActiveContract } from '../phone/wallet-state.ts';
 
 export function describeLimit(limit: ChargeLimit): string {
-  switch (limit.mode) {
-    case 'amount': return `amount ${limit.amountMinor}`;
-    case 'time': return `time ${limit.durationS} s`;
-    case 'energy': return `energy ${limit.energyWh} Wh`;
-    case 'full': return 'full (open: a final tap is needed)';
-  }
+  return limit.mode === 'full' ? `${chargeLimitText(limit)} (open: a final tap is needed)` : chargeLimitText(limit);
 }
 
 function describeTariff(t: Tariff): string {

@@ -2,7 +2,8 @@
 // simulator (`tapcharge pile serve`) over the TCP bridge and talking to a relay.
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
-import { type ChargeLimit, DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
+import { DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
+import { type ChargeLimit, chargeLimitOf, isChargeMode } from '../../contracts-offline/charge-limit.ts';
 import { Phone } from '../phone/phone.ts';
 import { PhoneError } from '../phone/phone-errors.ts';
 import { PileAnswerError, PileRefusedError } from '../phone/pile-reader.ts';
@@ -72,17 +73,14 @@ function chargeLimit(v: Values): ChargeLimit | undefined {
     if (given.length > 0) throw new CliError(`--${given[0]} needs --mode`, 2);
     return undefined;
   }
-  if (!['amount', 'time', 'energy', 'full'].includes(v.mode)) throw new CliError(`--mode expected amount, time, energy or full, got "${v.mode}"`, 2);
-  const mode = v.mode as ChargeLimit['mode'];
+  const mode = v.mode;
+  if (!isChargeMode(mode)) throw new CliError(`--mode expected amount, time, energy or full, got "${mode}"`, 2);
   const expected = mode === 'full' ? undefined : unitFlags[mode];
   const stray = given.find((f) => f !== expected);
   if (stray) throw new CliError(`--${stray} does not go with --mode ${mode}`, 2);
-  switch (mode) {
-    case 'amount': return { mode, amountMinor: positiveInt(v['amount-minor'], 'amount-minor') };
-    case 'time': return { mode, durationS: positiveInt(v['duration-s'], 'duration-s') };
-    case 'energy': return { mode, energyWh: positiveInt(v['energy-wh'], 'energy-wh') };
-    case 'full': return { mode };
-  }
+  const limit = chargeLimitOf(mode, expected === undefined ? undefined : positiveInt(v[expected], expected));
+  if (!limit.ok) throw new CliError(limit.reason, 2);
+  return limit.value;
 }
 
 function openPhone(walletPath: string, relayOverride?: string): Phone {

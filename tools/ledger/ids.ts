@@ -1,6 +1,7 @@
 // Identifiers on the ledger: contract ids, user addresses, write references, amounts.
 // Parsers take untrusted text (CLI, relay requests) and throw LedgerInputError with one line.
-import { bytesToHex, getAddress, isAddress, keccak256, stringToBytes, concatBytes, type Address, type Hex } from 'viem';
+import { contractIdHex } from '../../contracts-offline/contract-id.ts';
+import { getAddress, isAddress, keccak256, stringToBytes, concatBytes, type Address, type Hex } from 'viem';
 
 export class LedgerInputError extends Error {
   constructor(message: string) {
@@ -11,11 +12,9 @@ export class LedgerInputError extends Error {
 
 const maxUint64 = (1n << 64n) - 1n;
 
-/** bytes16 contract id: the pile id (8 bytes) ‖ the pile's journal sequence (uint64 big-endian). */
+/** The bytes16 contract id of the ledger: the contract id of contracts-offline/contract-id.ts, as 0x hex. */
 export function contractIdOf(pileId: Uint8Array, seq: bigint): Hex {
-  if (pileId.length !== 8) throw new RangeError(`ledger: "pileId" expected 8 bytes, got ${pileId.length}`);
-  if (seq < 1n || seq > maxUint64) throw new RangeError(`ledger: "seq" expected 1..2^64-1, got ${seq}`);
-  return `${bytesToHex(pileId)}${seq.toString(16).padStart(16, '0')}` as Hex;
+  return `0x${contractIdHex(pileId, seq)}`;
 }
 
 export function parseContractId(text: string): Hex {

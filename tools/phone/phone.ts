@@ -16,7 +16,8 @@
 // offline and `sync()` uploads later.
 import { base64urlToBytes as fromBase64url, bytesToBase64url, bytesToHex, hexToBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, type RandomSource, generateKeyPair, keyPairFromSecret, randomNonce } from '../../contracts-offline/keys.ts';
-import type { ChargeLimit, ChargeMode, PileState, Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { PileState, Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit, ChargeMode } from '../../contracts-offline/charge-limit.ts';
 import { DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
 import type { PileHello } from '../../contracts-offline/messages/pile-hello.ts';
 import { encodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
@@ -237,7 +238,7 @@ export class Phone {
   }
 
   /** User stop (R6): a StopRequest signed by the user over the fresh nonce of this tap; the Receipt is kept, then submitted. */
-  async tapStop(transport: IsoDepTransport): Promise<TapReport & { receipt: CarriedRecord & { kind: 'Receipt' } }> {
+  async tapStop(transport: IsoDepTransport): Promise<TapReport & { receipt: CarriedRecord & { kind: 'receipt' } }> {
     const active = this.#state.active;
     if (!active) throw new PhoneError('no-active-contract', 'no running contract on this phone');
     const { meter, reader, pileId, hello } = await this.#beginTap(transport);
@@ -245,7 +246,7 @@ export class Phone {
     const request = encodeStopRequest({ pileId: hello.pileId, contractSeq: active.seq, pileNonce: hello.pileNonce, atS: Math.floor(this.#nowMs() / 1000) });
     const signed = await reader.stop(signMessage(request, this.keyPair.secretKey), this.keyPair.publicKey);
     const record = mustRead(signed.signed);
-    if (record.kind !== 'Receipt') throw new Error('phone: STOP answered a record that is not a Receipt');
+    if (record.kind !== 'receipt') throw new Error('phone: STOP answered a record that is not a Receipt');
     holdRecords(this.#state, [record]);
     this.#commit();
     const { carried } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'none');

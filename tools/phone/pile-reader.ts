@@ -11,16 +11,16 @@ import {
   parseAckAnswer, parseOutboxAnswer, parseResponseApdu, selectCommand,
 } from '../../contracts-offline/apdu.ts';
 import { concatBytes, equalBytes } from '../../contracts-offline/bytes.ts';
-import { parseSign1 } from '../../contracts-offline/cose-sign1.ts';
-import { type Authorization, decodeAuthorization } from '../../contracts-offline/messages/authorization.ts';
+import { type BillingRecord, openBillingRecord, readBillingRecord } from '../../contracts-offline/billing-record.ts';
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import { type PileHello, decodePileHello } from '../../contracts-offline/messages/pile-hello.ts';
 import type { PileInfo } from '../../contracts-offline/messages/pile-info.ts';
 import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
-import { type MessageMap, codecs, decodeAnyMessage } from '../../contracts-offline/messages/registry.ts';
-import { type StopRequest, decodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
+import type { MessageMap, MessageName } from '../../contracts-offline/messages/registry.ts';
+import type { StopRequest } from '../../contracts-offline/messages/stop-request.ts';
 import { type UserHello, encodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
-import { openSigned } from '../../contracts-offline/signed.ts';
+import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
+import { contractVoucherDifferences } from '../../contracts-offline/voucher-match.ts';
 import { type PileCommandName, PileAnswerError, PileRefusedError } from './pile-reader-errors.ts';
 
 export { PileAnswerError, PileRefusedError, describeStatusWord, type PileCommandName } from './pile-reader-errors.ts';
@@ -31,9 +31,8 @@ export type IsoDepTransport = { transceive(apdu: Uint8Array): Promise<Uint8Array
 /** A pile-signed record as received: the COSE_Sign1 bytes and its decoded payload. */
 export type SignedRecord<T> = { signed: Uint8Array; message: T };
 
-export type OutboxRecord =
-  | { name: 'Contract'; seq: number; signed: Uint8Array; message: Contract }
-  | { name: 'Receipt'; seq: number; signed: Uint8Array; message: Receipt };
+/** A billing record from the pile's outbox, with its signed bytes. */
+export type OutboxRecord = BillingRecord & { signed: Uint8Array };
 
 export type OutboxPage = { records: OutboxRecord[]; remaining: number };
 
@@ -90,15 +89,16 @@ export class PileReader {
 
   /** START (tap 2): hand over the relay-signed voucher; the pile answers the Contract it journaled. */
   async start(signedAuthorization: Uint8Array): Promise<SignedRecord<Contract>> {
-    const voucher = payloadOf(signedAuthorization, decodeAuthorization, 'signedAuthorization');
+    const voucher = payloadOf(signedAuthorization, 'Authorization', 'signedAuthorization');
     const contract = this.#openPileSigned('START', await this.#command('START', INS.start, signedAuthorization), 'Contract');
-    checkContractMatches(contract.message, voucher);
+    const differs = contractVoucherDifferences(contract.message, voucher);
+    if (differs.length > 0) throw new PileAnswerError('START', `Contract differs from the voucher in ${differs.join(', ')}`);
     return contract;
   }
 
   /** STOP: a StopRequest signed by the user (pass the user's public key) or by the relay (no key). */
   async stop(signedStopRequest: Uint8Array, userPublicKey?: Uint8Array): Promise<SignedRecord<Receipt>> {
-    const request = payloadOf(signedStopRequest, decodeStopRequest, 'signedStopRequest');
+    const request = payloadOf(signedStopRequest, 'StopRequest', 'signedStopRequest');
     const data = encodeStopData({ signedStopRequest, userPublicKey });
     const receipt = this.#openPileSigned('STOP', await this.#command('STOP', INS.stop, data), 'Receipt');
     checkReceiptMatches(receipt.message, request);
@@ -181,49 +181,27 @@ export class PileReader {
   }
 
   #openPileSigned<N extends PileSigned>(name: PileCommandName, signed: Uint8Array, type: N): SignedRecord<MessageMap[N]> {
-    let message: MessageMap[N];
-    if (this.#pilePublicKey) {
-      const opened = openSigned(signed, { publicKey: this.#pilePublicKey, expectType: type });
-      if (!opened.ok) throw new PileAnswerError(name, opened.reason);
-      message = opened.value.message;
-    } else {
-      const parsed = parseSign1(signed);
-      if (!parsed.ok) throw new PileAnswerError(name, parsed.reason);
-      const decoded = (codecs[type] as { decode(bytes: Uint8Array): { ok: true; value: MessageMap[N] } | { ok: false; reason: string } }).decode(parsed.value.payload);
-      if (!decoded.ok) throw new PileAnswerError(name, decoded.reason);
-      message = decoded.value;
-    }
-    const pileId = (message as { pileId: Uint8Array }).pileId;
-    if (this.#hello && !equalBytes(pileId, this.#hello.pileId)) throw new PileAnswerError(name, `${type} names another pile than the one selected`);
+    const opened = this.#pilePublicKey ? openSigned(signed, { publicKey: this.#pilePublicKey, expectType: type }) : readSigned(signed, type);
+    if (!opened.ok) throw new PileAnswerError(name, opened.reason);
+    const message = opened.value.message;
+    if (this.#hello && !equalBytes(message.pileId, this.#hello.pileId)) throw new PileAnswerError(name, `${type} names another pile than the one selected`);
     return { signed: signed.slice(), message };
   }
 
   #outboxRecord(signed: Uint8Array): OutboxRecord {
-    const parsed = parseSign1(signed);
-    if (!parsed.ok) throw new PileAnswerError('OUTBOX', parsed.reason);
-    const decoded = decodeAnyMessage(parsed.value.payload);
-    if (!decoded.ok) throw new PileAnswerError('OUTBOX', decoded.reason);
-    const { name } = decoded.value;
-    if (name !== 'Contract' && name !== 'Receipt') throw new PileAnswerError('OUTBOX', `an outbox record is a ${name}, not a Contract or Receipt`);
-    const record = this.#openPileSigned('OUTBOX', signed, name);
-    return { name, seq: record.message.seq, ...record } as OutboxRecord;
+    const record = this.#pilePublicKey ? openBillingRecord(signed, { publicKey: this.#pilePublicKey }) : readBillingRecord(signed);
+    if (!record.ok) throw new PileAnswerError('OUTBOX', record.reason);
+    if (this.#hello && !equalBytes(record.value.pileId, this.#hello.pileId)) throw new PileAnswerError('OUTBOX', 'a record names another pile than the one selected');
+    return { ...record.value, signed: signed.slice() };
   }
 }
 
 // Own input: the caller passes bytes it holds as a signed message of that type (from the relay).
-function payloadOf<T>(signed: Uint8Array, decode: (bytes: Uint8Array) => { ok: true; value: T } | { ok: false; reason: string }, name: string): T {
+function payloadOf<N extends MessageName>(signed: Uint8Array, type: N, name: string): MessageMap[N] {
   if (!(signed instanceof Uint8Array)) throw new TypeError(`pile-reader: "${name}" expected a Uint8Array`);
-  const parsed = parseSign1(signed);
-  if (!parsed.ok) throw new TypeError(`pile-reader: "${name}" is not a COSE_Sign1 (${parsed.reason})`);
-  const decoded = decode(parsed.value.payload);
-  if (!decoded.ok) throw new TypeError(`pile-reader: "${name}" does not carry the expected message (${decoded.reason})`);
-  return decoded.value;
-}
-
-function checkContractMatches(contract: Contract, voucher: Authorization): void {
-  if (!equalBytes(contract.voucherId, voucher.voucherId)) throw new PileAnswerError('START', 'Contract is for another voucher');
-  if (!equalBytes(contract.userKid, voucher.userKid)) throw new PileAnswerError('START', 'Contract is for another user');
-  if (!equalBytes(contract.pileId, voucher.pileId)) throw new PileAnswerError('START', 'Contract is from another pile than the voucher names');
+  const read = readSigned(signed, type);
+  if (!read.ok) throw new TypeError(`pile-reader: "${name}" is not a signed ${type} (${read.reason})`);
+  return read.value.message;
 }
 
 function checkReceiptMatches(receipt: Receipt, request: StopRequest): void {

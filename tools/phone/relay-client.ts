@@ -5,7 +5,8 @@
 import { bytesToBase64url, bytesToHex, utf8Encode } from '../../contracts-offline/bytes.ts';
 import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import type { KeyPair, RandomSource } from '../../contracts-offline/keys.ts';
-import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { RelayError, RelayUnreachableError } from './relay-errors.ts';
 import {
   type PileEntry, type PileRegistration, type PileUpdateOffer, type RecordsAnswer, type RegisteredUser, type RelayInfo, type UserAccount,

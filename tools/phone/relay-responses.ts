@@ -2,7 +2,7 @@
 // checked field by field; anything else is a RelayError "bad-response" naming the field, so a
 // confused or hostile relay cannot slip wrong types into the phone's wallet.
 import { base64urlToBytes, hexToBytes } from '../../contracts-offline/bytes.ts';
-import type { ChargeLimit } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { RelayError } from './relay-errors.ts';
 
 export type RelayInfo = { relayPublicKey: Uint8Array; relayKid: Uint8Array; ledger: { kind: string; address: string } };

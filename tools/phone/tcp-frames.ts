@@ -75,7 +75,7 @@ export class FrameReader {
 
   /** Adds received bytes; answers the frames now complete, or the reason the stream is bad. */
   push(chunk: Uint8Array): Result<Frame[]> {
-    if (this.#failure) return fail(this.#failure);
+    if (this.#failure) return fail('malformed', this.#failure);
     const joined = new Uint8Array(this.#buffer.length + chunk.length);
     joined.set(this.#buffer);
     joined.set(chunk, this.#buffer.length);
@@ -88,7 +88,7 @@ export class FrameReader {
       if (bad) {
         this.#failure = bad;
         this.#buffer = new Uint8Array(0);
-        return fail(bad);
+        return fail('malformed', bad);
       }
       if (joined.length - at - FRAME_HEADER_BYTES < length) break;
       frames.push({ type, payload: joined.slice(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length) });

@@ -24,7 +24,7 @@ function isHeld(state: WalletState, record: CarriedRecord): boolean {
 export function holdRecords(state: WalletState, records: readonly CarriedRecord[]): number {
   let added = 0;
   for (const record of records) {
-    if (record.kind === 'Receipt') finishIfActive(state, record);
+    if (record.kind === 'receipt') finishIfActive(state, record);
     else adoptIfOurVoucher(state, record);
     if (isHeld(state, record)) continue;
     state.records.push(record.text);
@@ -33,7 +33,7 @@ export function holdRecords(state: WalletState, records: readonly CarriedRecord[
   return added;
 }
 
-function finishIfActive(state: WalletState, receipt: CarriedRecord & { kind: 'Receipt' }): void {
+function finishIfActive(state: WalletState, receipt: CarriedRecord & { kind: 'receipt' }): void {
   const active = state.active;
   if (active && active.pileId === receipt.pileId && active.seq === receipt.message.contractSeq) {
     state.lastFinished = { pileId: receipt.pileId, contractSeq: active.seq, receipt: receipt.text };
@@ -43,7 +43,7 @@ function finishIfActive(state: WalletState, receipt: CarriedRecord & { kind: 'Re
 
 // START's answer was lost (field gone after the pile journaled the contract): the contract comes
 // back through the outbox, recognised by the voucher it consumed.
-function adoptIfOurVoucher(state: WalletState, contract: CarriedRecord & { kind: 'Contract' }): void {
+function adoptIfOurVoucher(state: WalletState, contract: CarriedRecord & { kind: 'contract' }): void {
   const voucher = state.voucher;
   if (!voucher || voucher.pileId !== contract.pileId || voucher.voucherId !== bytesToHex(contract.message.voucherId)) return;
   const m = contract.message;

@@ -4,7 +4,8 @@
 // checks a file strictly, because a file is untrusted input too.
 import { base64urlToBytes, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
-import type { ChargeLimit, Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { type Result, fail, ok } from '../../contracts-offline/result.ts';
 import { readCarriedRecord } from './carried-record.ts';
 
@@ -157,7 +158,7 @@ export function parseWalletState(json: unknown): Result<WalletState> {
   try {
     return ok(readState(json));
   } catch (error) {
-    if (error instanceof Invalid) return fail(error.message);
-    return fail(`wallet: ${(error as Error).message}`);
+    if (error instanceof Invalid) return fail('malformed', error.message);
+    return fail('malformed', `wallet: ${(error as Error).message}`);
   }
 }

@@ -1,7 +1,7 @@
 // The flows whose money side a script checks on the ledger as they happen (R7 plug pulled on a
 // capped contract, R11 credit line): balances and escrow read from the ledger adapter itself, the
 // script stopped with a ScriptError when the method is not followed.
-import { formatMoney } from '../../firmware/display/format.ts';
+import { formatMoney } from '../../contracts-offline/display-text.ts';
 import { userAddressOf } from '../ledger/ids.ts';
 import { type Driver, type Scene, ScriptError } from './scene.ts';
 import type { SimPile } from './sim-system.ts';

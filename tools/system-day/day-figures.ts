@@ -3,7 +3,7 @@
 // the end of `tapcharge day` (after the relay has closed) and by `tapcharge day audit --data DIR`.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { endDetailName } from '../../firmware/display/screens.ts';
+import { endDetailText } from '../../contracts-offline/display-text.ts';
 import { openEmbeddedLedger } from '../ledger/embedded.ts';
 import { userAddressOf } from '../ledger/ids.ts';
 import { creditHistory, creditLimitMinor } from '../relay/billing/credit.ts';
@@ -68,7 +68,7 @@ export async function collectFigures(dataDir: string): Promise<DayFigures> {
         capAmountMinor: s.contract.capAmountMinor,
         status: s.relayStatus,
         ledger: s.ledger,
-        ...(s.receipt && { endReason: s.receipt.endReason, endDetail: endDetailName(s.receipt.endDetail), energyWh: s.receipt.energyWh, durationS: s.receipt.durationS }),
+        ...(s.receipt && { endReason: s.receipt.endReason, endDetail: endDetailText(s.receipt.endDetail), energyWh: s.receipt.energyWh, durationS: s.receipt.durationS }),
         ...(s.settledMinor !== undefined && { amountMinor: s.settledMinor }),
       }));
       const piles = [...labels].map(([pileId, label]) => {

@@ -1,6 +1,6 @@
 // The final report of a day as text: sessions per pile, mode and end; energy and amounts;
 // provisional vs settled per contract; balances; ledger gas; the flows seen; the audit verdict.
-import { formatDuration, formatEnergy, formatMoney } from '../../firmware/display/format.ts';
+import { formatDuration, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
 import type { DayFigures } from './day-figures.ts';
 import { FLOW_TITLES, type FlowId } from './flows.ts';
 

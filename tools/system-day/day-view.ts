@@ -2,7 +2,7 @@
 // displays side by side (hal/sim/display.ts renders each), what each pile is doing, every phone's
 // screen and balance, the latest events — paced so it can be followed. Otherwise (a pipe, a log
 // file, a test) one plain line per event and no pacing.
-import { formatEnergy, formatMoney } from '../../firmware/display/format.ts';
+import { formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
 import { type Scene, type SceneOutput, clockText } from './scene.ts';
 import type { SimPile } from './sim-system.ts';
 

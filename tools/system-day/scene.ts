@@ -3,8 +3,8 @@
 // SDK flows over the simulated NFC field, the relay's HTTP API) — while the business clock moves
 // and the view follows. After each act the relay is asked what changed (contracts settled,
 // balances), which is what the log shows and what marks the flows of the day as seen.
-import type { ChargeLimit } from '../../contracts-offline/messages/fields.ts';
-import { formatEnergy, formatMoney } from '../../firmware/display/format.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
+import { chargeLimitText, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
 import { Phone, type TapReport } from '../phone/phone.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { RelayError } from '../phone/relay-errors.ts';
@@ -51,15 +51,6 @@ const UNREACHABLE_RELAY = 'http://127.0.0.1:1';
 export function clockText(atMs: number): string {
   const d = new Date(atMs);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-export function limitText(limit: ChargeLimit): string {
-  switch (limit.mode) {
-    case 'amount': return `amount ${formatMoney(limit.amountMinor)}`;
-    case 'time': return `time ${Math.floor(limit.durationS / 3600)}h${String(Math.floor((limit.durationS % 3600) / 60)).padStart(2, '0')}`;
-    case 'energy': return `energy ${formatEnergy(limit.energyWh)}`;
-    case 'full': return 'full';
-  }
 }
 
 export class Scene {
@@ -182,8 +173,8 @@ export class Scene {
 
   async choose(driver: Driver, limit: ChargeLimit): Promise<number> {
     const voucher = await driver.phone.requestVoucher(limit);
-    driver.screen = `${limitText(limit)} chosen, cap ${formatMoney(voucher.capAmountMinor)} — tap again to start`;
-    await this.say('phones', `${driver.name} chooses ${limitText(limit)}: voucher with cap ${formatMoney(voucher.capAmountMinor)}`);
+    driver.screen = `${chargeLimitText(limit)} chosen, cap ${formatMoney(voucher.capAmountMinor)} — tap again to start`;
+    await this.say('phones', `${driver.name} chooses ${chargeLimitText(limit)}: voucher with cap ${formatMoney(voucher.capAmountMinor)}`);
     return voucher.capAmountMinor;
   }
 
@@ -194,18 +185,18 @@ export class Scene {
     } catch (error) {
       if (error instanceof RelayError && error.status === status) {
         driver.screen = `refused ${status} ${error.code}`;
-        await this.say('phones', `${driver.name} chooses ${limitText(limit)}: refused ${status} ${error.code}`);
+        await this.say('phones', `${driver.name} chooses ${chargeLimitText(limit)}: refused ${status} ${error.code}`);
         return error;
       }
       throw error;
     }
-    throw new ScriptError(`${driver.name}: the relay issued a voucher for ${limitText(limit)}; expected ${status}`);
+    throw new ScriptError(`${driver.name}: the relay issued a voucher for ${chargeLimitText(limit)}; expected ${status}`);
   }
 
   async tapStart(driver: Driver, pile: SimPile): Promise<{ seq: number; capAmountMinor: number }> {
     const report = await this.system.tap(pile, (t) => driver.phone.tapStart(t));
     const c = report.contract;
-    driver.screen = `charging at ${pile.label}: ${limitText(c.limit)}, cap ${formatMoney(c.capAmountMinor)}`;
+    driver.screen = `charging at ${pile.label}: ${chargeLimitText(c.limit)}, cap ${formatMoney(c.capAmountMinor)}`;
     await this.say(pile.label, `${driver.name} tap 2: contract #${c.seq} signed by the pile${carriedText(report)}`);
     await this.settle(driver);
     return { seq: c.seq, capAmountMinor: c.capAmountMinor };

@@ -3,20 +3,24 @@
 // decoded strictly — rebuild each session, then match it to the ledger's events: the Opened event
 // carries SHA-256 of the signed Contract, the Settled/Corrected event SHA-256 of the signed
 // Receipt, the same user, the same cap, and the amount the contract's tariff gives for the
-// receipt's energy and time (never above the receipt or the cap). Every money-moving contract
-// event must have its signed record. Then the ledger's own audit (tools/ledger/audit.ts):
+// receipt's energy and time (never above the receipt or the cap); each contract keeps to the voucher
+// the relay issued for it (contracts-offline/voucher-match.ts) or the relay disputed it. Every
+// money-moving contract event must have its signed record. Then the ledger's own audit (tools/ledger/audit.ts):
 // balances rebuilt from events, conservation of credit.
 import { createHash } from 'node:crypto';
 import type { Hex } from 'viem';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { type Ed25519Provider, nobleEd25519 } from '../../contracts-offline/crypto.ts';
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
-import { isCapped } from '../../contracts-offline/messages/fields.ts';
+import { isCapped } from '../../contracts-offline/charge-limit.ts';
 import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
-import { openSigned } from '../../contracts-offline/signed.ts';
-import { sessionCostMinor } from '../../firmware/billing/tariff-cost.ts';
+import { openBillingRecord } from '../../contracts-offline/billing-record.ts';
+import { readSigned } from '../../contracts-offline/signed.ts';
+import { contractVoucherDifferences } from '../../contracts-offline/voucher-match.ts';
+import { contractIdHex } from '../../contracts-offline/contract-id.ts';
+import { receiptSettlement } from '../../contracts-offline/tariff-cost.ts';
 import { type AuditReport, auditLedger } from '../ledger/audit.ts';
-import { contractIdOf, userAddressOf } from '../ledger/ids.ts';
+import { userAddressOf } from '../ledger/ids.ts';
 import type { Ledger, LedgerEvent } from '../ledger/ledger.ts';
 import { type Queryable, bytesColumn } from '../relay/storage/db.ts';
 
@@ -86,22 +90,21 @@ async function verifiedRecords(db: Queryable, crypto: Ed25519Provider, problems:
     const signed = bytesColumn(row.signed, 'signed');
     const sha256 = sha256Hex(signed);
     if (sha256 !== row.sha256) problems.push(`${where}: stored SHA-256 ${row.sha256} differs from the bytes' ${sha256}`);
-    const opened = openSigned(signed, { publicKey: key, crypto, expectType: row.kind === 'contract' ? 'Contract' : 'Receipt' });
+    const opened = openBillingRecord(signed, { publicKey: key, crypto });
     if (!opened.ok) {
       problems.push(`${where}: not verified with the pile's registered key (${opened.reason})`);
       continue;
     }
-    const m = opened.value.message as Contract | Receipt;
-    if (bytesToHex(m.pileId) !== row.pile_id || m.seq !== Number(row.seq)) {
-      problems.push(`${where}: the signed message says pile ${bytesToHex(m.pileId)} seq ${m.seq}`);
+    const record = opened.value;
+    if (record.kind !== row.kind || bytesToHex(record.pileId) !== row.pile_id || record.seq !== Number(row.seq)) {
+      problems.push(`${where}: the signed record is ${record.kind} pile ${bytesToHex(record.pileId)} seq ${record.seq}`);
       continue;
     }
     verified++;
-    if (opened.value.name === 'Contract') contracts.set(`${row.pile_id}#${m.seq}`, { message: m as Contract, sha256 });
+    if (record.kind === 'contract') contracts.set(`${row.pile_id}#${record.seq}`, { message: record.message, sha256 });
     else {
-      const r = m as Receipt;
-      const id = `${row.pile_id}#${r.contractSeq}`;
-      receipts.set(id, [...(receipts.get(id) ?? []), { message: r, sha256 }]);
+      const id = `${row.pile_id}#${record.message.contractSeq}`;
+      receipts.set(id, [...(receipts.get(id) ?? []), { message: record.message, sha256 }]);
     }
   }
   return { contracts, receipts, verified };
@@ -118,6 +121,16 @@ function checkEvent(problems: string[], where: string, e: LedgerEvent | undefine
   }
 }
 
+/** How the contract departs from the voucher the relay issued for it (the shared rule of voucher-match.ts), if it does. */
+async function voucherMismatch(db: Queryable, c: Contract): Promise<string | undefined> {
+  const row = await db.get<{ signed: unknown }>('SELECT signed FROM vouchers WHERE voucher_id = ?', [bytesToHex(c.voucherId)]);
+  if (!row) return `voucher ${bytesToHex(c.voucherId)} was never issued`;
+  const voucher = readSigned(bytesColumn(row.signed, 'signed'), 'Authorization');
+  if (!voucher.ok) return `voucher ${bytesToHex(c.voucherId)} does not read (${voucher.reason})`;
+  const differs = contractVoucherDifferences(c, voucher.value.message);
+  return differs.length > 0 ? `the contract differs from voucher ${bytesToHex(c.voucherId)} in ${differs.join(', ')}` : undefined;
+}
+
 /** `crypto`: the Ed25519 used to verify (default noble, the reference implementation, independent of the relay's node:crypto). */
 export async function auditSessions(db: Queryable, ledger: Ledger, options: { crypto?: Ed25519Provider } = {}): Promise<SessionAudit> {
   const problems: string[] = [];
@@ -129,7 +142,7 @@ export async function auditSessions(db: Queryable, ledger: Ledger, options: { cr
   let settledVerified = 0;
   for (const [key, { message: c, sha256 }] of contracts) {
     const pileId = bytesToHex(c.pileId);
-    const contractId = contractIdOf(c.pileId, BigInt(c.seq)).slice(2);
+    const contractId = contractIdHex(c.pileId, c.seq);
     const where = `contract ${pileId}#${c.seq}`;
     const user = userAddressOf(c.userKid);
     const own = byId.get(`0x${contractId}`) ?? [];
@@ -140,13 +153,15 @@ export async function auditSessions(db: Queryable, ledger: Ledger, options: { cr
     checkEvent(problems, where, opens[0], { user, capMinor: c.capAmountMinor, hash: sha256 });
     const open = opens[0];
     if (open?.kind === 'opened' && open.capped !== isCapped(c.limit.mode)) problems.push(`${where}: ledger says capped=${open.capped} for a ${c.limit.mode} contract`);
+    const voucherProblem = await voucherMismatch(db, c);
+    if (voucherProblem && statuses.get(contractId) !== 'disputed') problems.push(`${where}: ${voucherProblem}, yet the relay did not dispute it`);
     const session: AuditedSession = { pileId, contractSeq: c.seq, contractId, userKid: bytesToHex(c.userKid), contract: c, contractSha256: sha256, ledger: ledgerStateOf(own), relayStatus: statuses.get(contractId) ?? 'not held' };
     const held = receipts.get(key) ?? [];
     receipts.delete(key);
     if (held.length > 1) problems.push(`${where}: ${held.length} signed receipts`);
     const r = held[0];
     if (r) {
-      const expected = Math.min(r.message.amountMinor, sessionCostMinor(c.tariff, r.message.energyWh, r.message.durationS), c.capAmountMinor);
+      const expected = receiptSettlement(r.message, c.tariff, c.capAmountMinor).settledMinor;
       if (closes.length !== 1) problems.push(`${where}: ${closes.length} ledger settlements for one signed receipt (expected 1)`);
       checkEvent(problems, where, closes[0], { user, capMinor: c.capAmountMinor, hash: r.sha256, amountMinor: expected });
       Object.assign(session, { receipt: r.message, receiptSha256: r.sha256 });

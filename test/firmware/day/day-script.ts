@@ -3,7 +3,7 @@
 // pulled on a capped and on an open contract, a control pilot fault. Two updates by tap and one
 // stale update refused. Phones collect receipts (capped ones by another phone, R7; open ones by a
 // final tap, R8) and carry the relay's acks back. Sessions are short (minutes) to keep the day cheap.
-import type { ChargeLimit } from '../../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { EndDetail, type EndReason } from '../../../contracts-offline/messages/receipt.ts';
 
 export const phoneNames = ['Ada', 'Ben', 'Chloe', 'Dev'] as const;

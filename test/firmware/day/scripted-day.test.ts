@@ -77,11 +77,11 @@ test('acks travel with the phones; what is not acknowledged is still on the fina
   const flash = new NorFlashSim({ byteLength: day.flashImage.length, blockLength: 1024 });
   flash.write(day.flashImage, 0);
   const mounted = mountJournal(flash);
-  if (!mounted.ok) throw new Error(`the final image does not mount: ${mounted.error.message}`);
+  if (!mounted.ok) throw new Error(`the final image does not mount: ${mounted.reason}`);
   const journal = mounted.value;
   const payloads = new Set(journal.records().map((r) => {
     const payload = journal.read(r.seq);
-    if (!payload.ok) throw new Error(payload.error.message);
+    if (!payload.ok) throw new Error(payload.reason);
     return bytesToHex(payload.value);
   }));
   for (const { seq, signed } of day.records) {

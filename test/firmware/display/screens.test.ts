@@ -1,28 +1,13 @@
-// Display text: integer formatting, printable ASCII only, every screen fits the 6 × 24 reference
-// display unclipped and is clipped (not broken) on a smaller one.
+// The pile's screens: printable ASCII only (contracts-offline/display-text.ts), every screen fits
+// the 6 × 24 reference display unclipped and is clipped (not broken) on a smaller one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
 import { DisplaySim } from '../../../hal/sim/display.ts';
-import { asciiText, formatDuration, formatEnergy, formatMoney } from '../../../firmware/display/format.ts';
 import {
   type Screen, busyScreen, chargingScreen, faultScreen, fitScreen, idleScreen, journalFullScreen, receiptScreen, tapPromptScreen, welcomeScreen,
 } from '../../../firmware/display/screens.ts';
 import { samples } from '../../contracts-offline/samples.ts';
-
-test('formatting, integers only', () => {
-  assert.is(formatMoney(0), '0.00');
-  assert.is(formatMoney(5), '0.05');
-  assert.is(formatMoney(12_345), '123.45');
-  assert.is(formatEnergy(0), '0.000 kWh');
-  assert.is(formatEnergy(1_005), '1.005 kWh');
-  assert.is(formatEnergy(123_456), '123.456 kWh');
-  assert.is(formatDuration(0), '0:00:00');
-  assert.is(formatDuration(3_723), '1:02:03');
-  assert.is(formatDuration(36_000), '10:00:00');
-  assert.is(asciiText('Zoë K.'), 'Zo? K.');
-  assert.is(asciiText('tab\there'), 'tab?here');
-});
 
 const tariff = { version: 3, energyMinorPerKwh: 1_234_567, timeMinorPerHour: 10_000_000, sessionFeeMinor: 10_000_000 };
 const worst = {

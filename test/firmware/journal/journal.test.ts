@@ -12,34 +12,34 @@ function fresh(options: { byteLength?: number; blockLength?: number } = {}): { f
   const flash = new NorFlashSim({ byteLength: 64 * 1024, blockLength: 4096, ...options });
   assert.ok(formatJournal(flash).ok);
   const mounted = mountJournal(flash);
-  if (!mounted.ok) throw new Error(mounted.error.message);
+  if (!mounted.ok) throw new Error(mounted.reason);
   return { flash, journal: mounted.value };
 }
 
 function remount(flash: NorFlashSim): Journal {
   const mounted = mountJournal(flash);
-  if (!mounted.ok) throw new Error(mounted.error.message);
+  if (!mounted.ok) throw new Error(mounted.reason);
   return mounted.value;
 }
 
 function payloadOf(journal: Journal, seq: number): number[] {
   const r = journal.read(seq);
-  if (!r.ok) throw new Error(r.error.message);
+  if (!r.ok) throw new Error(r.reason);
   return [...r.value];
 }
 
 test('an erased partition mounts as "blank"; garbage as "unrecognized"; neither is written or erased', () => {
   const blank = new NorFlashSim({ byteLength: 16 * 1024 });
   const r1 = mountJournal(blank);
-  assert.ok(!r1.ok && r1.error.code === 'blank');
+  assert.ok(!r1.ok && r1.code === 'blank');
   const garbage = new NorFlashSim({ byteLength: 16 * 1024 });
   const noise = new Uint8Array(16 * 1024);
   new SeededRandom(9).fill(noise);
   garbage.write(noise, 0);
   const before = garbage.operationCount;
   const r2 = mountJournal(garbage);
-  assert.ok(!r2.ok && r2.error.code === 'unrecognized');
-  assert.match(r2.ok ? '' : r2.error.message, /not formatting/);
+  assert.ok(!r2.ok && r2.code === 'unrecognized');
+  assert.match(r2.ok ? '' : r2.reason, /not formatting/);
   assert.is(garbage.operationCount, before);
 });
 
@@ -66,7 +66,7 @@ test('state records: only the latest of each kind is live', () => {
   assert.equal(journal.records().map((r) => r.seq), [2, 3]);
   assert.is(journal.latest(kindTariff)?.seq, 3);
   const read = journal.read(1);
-  assert.ok(!read.ok && read.error.code === 'unknown-seq');
+  assert.ok(!read.ok && read.code === 'unknown-seq');
   assert.is(remount(flash).latest(kindTariff)?.seq, 3);
 });
 
@@ -88,9 +88,9 @@ test('marks on unknown or state records are refused with a result', () => {
   const { journal } = fresh();
   journal.append(kindTariff, Uint8Array.of(1), { retention: 'state' });
   const a = journal.markAcknowledged(1);
-  assert.ok(!a.ok && a.error.code === 'not-billing');
+  assert.ok(!a.ok && a.code === 'not-billing');
   const b = journal.markSettled(99);
-  assert.ok(!b.ok && b.error.code === 'unknown-seq');
+  assert.ok(!b.ok && b.code === 'unknown-seq');
 });
 
 test('bad arguments throw', () => {
@@ -111,8 +111,8 @@ test('capacity: ≥ 150 settled-but-unacknowledged sessions in 64 KiB, then cont
   for (;;) {
     const contract = journal.append(kindContract, filled(200, sessions & 0xff), { retention: 'billing', headroomBytes: receiptReserve });
     if (!contract.ok) {
-      assert.is(contract.error.code, 'full');
-      assert.match(contract.error.message, /journal full: .* waiting for a relay acknowledgement/);
+      assert.is(contract.code, 'full');
+      assert.match(contract.reason, /journal full: .* waiting for a relay acknowledgement/);
       break;
     }
     const receipt = journal.append(kindReceipt, filled(160, sessions & 0xff), { retention: 'billing', settled: true });
@@ -163,9 +163,9 @@ test('a torn append is ignored at mount and its sequence is reused; the torn blo
     journal.append(kindContract, filled(50, 1), { retention: 'billing' });
     flash.cutPowerAt(flash.operationCount);
     const cut = journal.append(kindContract, filled(50, 2), { retention: 'billing' });
-    assert.ok(!cut.ok && cut.error.code === 'device');
+    assert.ok(!cut.ok && cut.code === 'device');
     const poisoned = journal.append(kindContract, filled(1, 3), { retention: 'billing' });
-    assert.ok(!poisoned.ok && poisoned.error.code === 'device', 'no call works after a device failure');
+    assert.ok(!poisoned.ok && poisoned.code === 'device', 'no call works after a device failure');
     flash.reboot();
     const j = remount(flash);
     const seqs = j.records().map((r) => r.seq);
@@ -188,7 +188,7 @@ test('two blocks claiming the same place in the log: refused as corrupt, not gue
   const { flash } = fresh({ byteLength: 8192, blockLength: 4096 });
   flash.write(new Uint8Array(flash.read(16, 0)), 4096);
   const r = mountJournal(flash);
-  assert.ok(!r.ok && r.error.code === 'corrupt');
+  assert.ok(!r.ok && r.code === 'corrupt');
 });
 
 test('compaction cut before its erase: the record is taken once, and a record pruned later does not come back from the stale copy', () => {
@@ -215,7 +215,7 @@ test('compaction cut before its erase: the record is taken once, and a record pr
   const later: number[] = [];
   for (let i = 0; i < 6; i++) {
     const r = j.append(kindReceipt, p(20 + i), { retention: 'billing', settled: true });
-    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    assert.ok(r.ok, r.ok ? '' : r.reason);
     later.push(r.value);
     if (i < 2) assert.ok(j.markAcknowledged(r.value).ok);
   }
@@ -240,14 +240,14 @@ test('compaction cut after spilling into the reserve block: the leftover copies 
   // The next append compacts block 0 into the reserve: erase, header, copy 2 — cut at copy 3.
   flash.cutPowerAt(flash.operationCount + 3, 'none');
   const cut = j.append(kindContract, p(10), { retention: 'billing' });
-  assert.ok(!cut.ok && cut.error.code === 'device');
+  assert.ok(!cut.ok && cut.code === 'device');
   flash.reboot();
   j = remount(flash);
   assert.is(j.stats().freeBlocks, 0, 'the reserve was spent when the power went');
   assert.equal(j.records().map((r) => r.seq), seqs.slice(1));
   for (let i = 0; i < 6; i++) {
     const r = j.append(kindReceipt, p(20 + i), { retention: 'billing', settled: true });
-    assert.ok(r.ok, `append ${i}: ${r.ok ? '' : r.error.message}`);
+    assert.ok(r.ok, `append ${i}: ${r.ok ? '' : r.reason}`);
     assert.ok(j.markAcknowledged(r.value).ok);
   }
   const after = remount(flash);

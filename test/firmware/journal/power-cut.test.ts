@@ -68,8 +68,8 @@ function run(journal: Journal, steps: Step[], model: Model): boolean {
       model.inFlight = known;
       const r = journal.append(step.kind, step.payload, { retention: step.retention, settled: step.settled, headroomBytes: step.headroomBytes });
       if (!r.ok) {
-        if (r.error.code === 'device') return true;
-        throw new Error(`script: append refused: ${r.error.message}`);
+        if (r.code === 'device') return true;
+        throw new Error(`script: append refused: ${r.reason}`);
       }
       assert.is(r.value, seq);
       model.inFlight = undefined;
@@ -85,8 +85,8 @@ function run(journal: Journal, steps: Step[], model: Model): boolean {
     model.uncertainFlag = { seq, flag };
     const r: JournalResult<void> = step.op === 'ack' ? journal.markAcknowledged(seq) : journal.markSettled(seq);
     if (!r.ok) {
-      if (r.error.code === 'device') return true;
-      throw new Error(`script: ${step.op} refused: ${r.error.message}`);
+      if (r.code === 'device') return true;
+      throw new Error(`script: ${step.op} refused: ${r.reason}`);
     }
     model.uncertainFlag = undefined;
     known[flag] = true;
@@ -153,7 +153,7 @@ function continueAfterRecovery(flash: NorFlashSim, recovered: Journal, model: Mo
     const payload = new Uint8Array(90).fill(0x40 + i);
     const seq = journal.nextSeq;
     const appended = journal.append(kindContract, payload, { retention: 'billing', settled: true });
-    assert.ok(appended.ok, `${label}: append before any new acknowledgement: ${appended.ok ? '' : appended.error.message}`);
+    assert.ok(appended.ok, `${label}: append before any new acknowledgement: ${appended.ok ? '' : appended.reason}`);
     const acked = i > 0; // the first one stays: it lands right where the cut left the log
     if (acked) assert.ok(journal.markAcknowledged(seq).ok);
     model.durable.set(seq, { seq, kind: kindContract, payload, retention: 'billing', acked, settled: true });
@@ -170,7 +170,7 @@ function continueAfterRecovery(flash: NorFlashSim, recovered: Journal, model: Mo
     const payload = new Uint8Array(90 + (i % 5) * 7).fill(i);
     const seq = journal.nextSeq;
     const appended = journal.append(kindContract, payload, { retention: 'billing', settled: true });
-    assert.ok(appended.ok, `${label}: append after recovery: ${appended.ok ? '' : appended.error.message}`);
+    assert.ok(appended.ok, `${label}: append after recovery: ${appended.ok ? '' : appended.reason}`);
     assert.is(appended.value, seq);
     model.durable.set(seq, { seq, kind: kindContract, payload, retention: 'billing', acked: false, settled: true });
     pending.push(seq);
@@ -214,7 +214,7 @@ test('power cut at every program/erase index: remount, nothing durable lost or d
     flash.reboot();
     const before = flash.operationCount;
     const remounted = mountJournal(flash);
-    assert.ok(remounted.ok, `cut ${cut}: mount failed: ${remounted.ok ? '' : remounted.error.message}`);
+    assert.ok(remounted.ok, `cut ${cut}: mount failed: ${remounted.ok ? '' : remounted.reason}`);
     assert.is(flash.operationCount, before, `cut ${cut}: mount must not write or erase`);
     const journal = remounted.value;
     check(journal, model, `cut ${cut}`);
@@ -232,8 +232,8 @@ test('steady state (a dozen unacknowledged records, the rest acknowledged as the
       const payload = new Uint8Array(90).fill(i);
       const r = journal.append(kindReceipt, payload, { retention: 'billing', settled: true });
       if (!r.ok) {
-        if (r.error.code === 'device') return true;
-        throw new Error(r.error.message);
+        if (r.code === 'device') return true;
+        throw new Error(r.reason);
       }
       onAppended(r.value, payload);
       pending.push(r.value);
@@ -270,7 +270,7 @@ test('steady state (a dozen unacknowledged records, the rest acknowledged as the
     }
     for (let i = 0; i < 30; i++) {
       const r = journal.append(kindReceipt, new Uint8Array(90), { retention: 'billing', settled: true });
-      assert.ok(r.ok, `cut ${cut}: append ${i} after recovery: ${r.ok ? '' : r.error.message}`);
+      assert.ok(r.ok, `cut ${cut}: append ${i} after recovery: ${r.ok ? '' : r.reason}`);
       assert.ok(journal.markAcknowledged(r.value).ok);
     }
     for (const [seq, payload] of appended) assert.equal(journal.read(seq), { ok: true, value: payload }, `cut ${cut}: record ${seq} after resuming`);

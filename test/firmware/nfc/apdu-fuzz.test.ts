@@ -12,7 +12,7 @@ import {
   CLA_ISO, CLA_PROPRIETARY, INS, SW, chainCommand, encodeOutboxRequest, encodeStopData, getResponseCommand, parseResponseApdu, selectCommand, encodeCommandApdu,
 } from '../../../contracts-offline/apdu.ts';
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
-import type { ChargeLimit } from '../../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { decodePileHello } from '../../../contracts-offline/messages/pile-hello.ts';
 import { encodeUserHello } from '../../../contracts-offline/messages/user-hello.ts';
 import { bootPile } from '../../../firmware/pile.ts';

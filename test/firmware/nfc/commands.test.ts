@@ -80,7 +80,7 @@ test('UPDATE: applied when relay-signed, ours and newer; 6A80 / 6982 / 6984 othe
   assert.is(rig.services.pileConfig.configVersion, 4);
   refusedUnchanged(rig, tap, command(INS.update, update4), SW.referenceNotUsable, 'replayed update');
 
-  rig.services.refuseNext = { status: 'device', reason: 'flash' };
+  rig.services.refuseNext = { code: 'device', reason: 'flash' };
   assert.is(statusOf(tap.transceive(command(INS.update, signedUpdate(pileUpdate(5))))), SW.deviceFault);
   assert.is(rig.services.pileConfig.configVersion, 4);
 });
@@ -105,7 +105,7 @@ test('START: checks in README order, each refusal changes nothing and keeps the 
   for (const [data, sw, what] of cases) refusedUnchanged(rig, tap, command(INS.start, data), sw, what);
 
   for (const [status, sw] of [['conditions', SW.conditionsNotSatisfied], ['full', SW.memoryFull], ['device', SW.deviceFault]] as const) {
-    rig.services.refuseNext = { status, reason: status };
+    rig.services.refuseNext = { code: status, reason: status };
     assert.is(statusOf(tap.transceive(command(INS.start, good))), sw, status);
   }
   assert.is(rig.services.signatures, 0);

@@ -4,7 +4,7 @@
 // connector and the clock are the simulated physical world.
 import type { KeyPair } from '../../../contracts-offline/keys.ts';
 import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
-import type { ChargeLimit } from '../../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
 import { type PileHandle, bootPile } from '../../../firmware/pile.ts';

@@ -66,7 +66,7 @@ test('a refused START does not consume the nonce: the same voucher works once th
   const rig = doubleRig();
   const { tap } = rig.tap();
   const voucher = signedVoucher(selectNonce(tap));
-  rig.services.refuseNext = { status: 'conditions', reason: 'no vehicle' };
+  rig.services.refuseNext = { code: 'conditions', reason: 'no vehicle' };
   assert.is(statusOf(tap.transceive(command(INS.start, voucher))), SW.conditionsNotSatisfied);
   assert.is(statusOf(tap.transceive(command(INS.start, voucher))), SW.ok);
 });

@@ -12,6 +12,7 @@ import { encodeReceipt } from '../../../contracts-offline/messages/receipt.ts';
 import type { UserHello } from '../../../contracts-offline/messages/user-hello.ts';
 import type { KeyPair } from '../../../contracts-offline/keys.ts';
 import { signMessageWith } from '../../../contracts-offline/signed.ts';
+import { fail } from '../../../contracts-offline/result.ts';
 import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner } from '../../../firmware/pile-services.ts';
 
 export type RecordedCall = { method: string; args: unknown[] };
@@ -30,7 +31,7 @@ export class RecordingPileServicesDouble implements PileServices {
   pileState: PileState = 'preparing';
   pileConfig: PileConfig;
   /** The next mutating call (applyUpdate, startSession, stopSession, acknowledge) answers this refusal. */
-  refuseNext: { status: PileRefusalStatus; reason: string } | undefined;
+  refuseNext: { code: PileRefusalStatus; reason: string } | undefined;
   /** Makes the next call of this method throw (a device fault inside the pile). */
   throwNext: string | undefined;
   readonly outboxRecords: { seq: number; bytes: Uint8Array }[] = [];
@@ -74,7 +75,7 @@ export class RecordingPileServicesDouble implements PileServices {
     const refusal = this.refuseNext;
     if (!refusal) return undefined;
     this.refuseNext = undefined;
-    return { ok: false, ...refusal };
+    return fail(refusal.code, refusal.reason);
   }
 
   nowS(): number {
@@ -107,7 +108,7 @@ export class RecordingPileServicesDouble implements PileServices {
     this.#record('startSession', voucher, displayName);
     const refusal = this.#refusal<Uint8Array>();
     if (refusal) return refusal;
-    if (this.sessions.some((s) => s.receipt === undefined)) return { ok: false, status: 'conditions', reason: 'a session is running' };
+    if (this.sessions.some((s) => s.receipt === undefined)) return fail('conditions', 'a session is running');
     const seq = this.#nextSeq++;
     const bytes = signMessageWith(encodeContract({
       pileId: this.pileId, seq, userKid: voucher.userKid, voucherId: voucher.voucherId, limit: voucher.limit,
@@ -124,7 +125,7 @@ export class RecordingPileServicesDouble implements PileServices {
     const refusal = this.#refusal<Uint8Array>();
     if (refusal) return refusal;
     const session = this.sessions.find((s) => s.contractSeq === contractSeq);
-    if (!session) return { ok: false, status: 'conditions', reason: 'no such session' };
+    if (!session) return fail('conditions', 'no such session');
     if (session.receipt) return { ok: true, value: session.receipt };
     const seq = this.#nextSeq++;
     session.receipt = signMessageWith(encodeReceipt({

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { SW } from '../../../contracts-offline/apdu.ts';
 import type { KeyPair } from '../../../contracts-offline/keys.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
-import type { ChargeLimit } from '../../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { EndDetail, type Receipt } from '../../../contracts-offline/messages/receipt.ts';
 import { PileRefusedError, type OutboxRecord } from '../../../tools/phone/pile-reader.ts';
 import { type NfcPileRig, TestPhone, nfcPileRig, plugEv, provisionedTariff, runUntil, testRelay, userStop } from './nfc-pile-rig.ts';
@@ -59,7 +59,7 @@ async function acknowledge(rig: NfcPileRig, phone: TestPhone, records: OutboxRec
 }
 
 function receiptOf(records: OutboxRecord[], contract: Contract): Receipt {
-  const receipt = records.find((r): r is Extract<OutboxRecord, { name: 'Receipt' }> => r.name === 'Receipt' && r.message.contractSeq === contract.seq);
+  const receipt = records.find((r): r is Extract<OutboxRecord, { kind: 'receipt' }> => r.kind === 'receipt' && r.message.contractSeq === contract.seq);
   if (!receipt) throw new Error(`no receipt for contract ${contract.seq}`);
   return receipt.message;
 }
@@ -96,7 +96,7 @@ test('R5/R7 amount mode ends normally at its amount; any phone carries the recei
   runUntil(rig, () => !charging(rig), 4 * 3600);
   const bob = new TestPhone(rig, otherUserKeys, 'Bob');
   const records = await collect(bob);
-  assert.equal(records.map((r) => r.name), ['Contract', 'Receipt']);
+  assert.equal(records.map((r) => r.kind), ['contract', 'receipt']);
   const receipt = receiptOf(records, contract);
   assert.is(receipt.endReason, 'normal');
   assert.is(receipt.endDetail, EndDetail.limitReached);

@@ -29,11 +29,11 @@ test('a newer update is journaled and applied, survives a reboot; older, equal a
   for (const version of [2, 3]) {
     const older = pileUpdate(version, { label: 'Old' });
     const refused = rig.pile.applyUpdate(older.update, older.signedBytes);
-    assert.equal(refused.ok ? 'ok' : refused.status, 'unusable', `version ${version}`);
+    assert.equal(refused.ok ? 'ok' : refused.code, 'unusable', `version ${version}`);
   }
   const foreign = pileUpdate(4, { pileId: hexToBytes('50a1e00000000099') });
   const refused = rig.pile.applyUpdate(foreign.update, foreign.signedBytes);
-  assert.equal(refused.ok ? 'ok' : refused.status, 'unusable');
+  assert.equal(refused.ok ? 'ok' : refused.code, 'unusable');
   rig.handle.shutdown();
   const rebooted = rig.boot();
   assert.is(rebooted.config().configVersion, 3);

@@ -69,13 +69,13 @@ export function openSessionOnFlash(flash: NorFlashSim): OpenSession | undefined 
   const copy = new NorFlashSim({ byteLength: flash.byteLength, blockLength: flash.blockLength });
   copy.write(flash.contents(), 0);
   const mounted = mountJournal(copy);
-  if (!mounted.ok) throw new Error(mounted.error.message);
+  if (!mounted.ok) throw new Error(mounted.reason);
   const journal = mounted.value;
   const contracts = new Map<number, { contract: Contract; settled: boolean }>();
   const receipted = new Set<number>();
   for (const record of journal.records()) {
     const payload = journal.read(record.seq);
-    if (!payload.ok) throw new Error(payload.error.message);
+    if (!payload.ok) throw new Error(payload.reason);
     if (record.kind === RecordKind.contract) {
       const contract = decodeContractRecord(payload.value);
       if (contract.ok) contracts.set(contract.value.seq, { contract: contract.value, settled: record.settled });

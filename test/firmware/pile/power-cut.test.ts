@@ -10,7 +10,7 @@
 // The checks (power-cut-checks.ts) are shared with the whole scripted day (test/firmware/day/).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ChargeLimit } from '../../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
 import { EvSim } from '../../../hal/sim/ev.ts';
 import { NorFlashSim, type Tear } from '../../../hal/sim/nor-flash.ts';
@@ -154,7 +154,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
         voucherCount++;
         const started = pile!.startSession(voucher(step.limit, step.cap, { tariffVersion: pile!.config().tariff.version, voucherId: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, voucherCount) }), 'Ann');
         if (started.ok) lastContractSeq = model.observe(started.value, label).seq;
-        else assert.not.ok(flash.powered, `${label}: start refused (${started.status}: ${started.reason})`);
+        else assert.not.ok(flash.powered, `${label}: start refused (${started.code}: ${started.reason})`);
         checkPower();
         break;
       }
@@ -162,7 +162,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
         if (lastContractSeq === undefined) break;
         const stopped = pile!.stopSession(lastContractSeq, 'user');
         if (stopped.ok) model.observe(stopped.value, label);
-        else assert.ok(!flash.powered || stopped.status === 'conditions', `${label}: stop refused (${stopped.reason})`);
+        else assert.ok(!flash.powered || stopped.code === 'conditions', `${label}: stop refused (${stopped.reason})`);
         checkPower();
         break;
       }

@@ -4,7 +4,8 @@
 import { hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { keyPairFromSecret } from '../../../contracts-offline/keys.ts';
 import type { Authorization } from '../../../contracts-offline/messages/authorization.ts';
-import type { ChargeLimit, Tariff } from '../../../contracts-offline/messages/fields.ts';
+import type { Tariff } from '../../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { type PileUpdate, encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
 import { openSigned, signMessage } from '../../../contracts-offline/signed.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
@@ -86,7 +87,7 @@ export function plugEv(sim: SimulatedPile, options: Partial<EvOptions> = {}): Ev
 /** Start a session; throws with the refusal when the pile refuses. */
 export function startSession(pile: PileController, limit: ChargeLimit, capAmountMinor: number, changes: Partial<Authorization> = {}): Uint8Array {
   const started = pile.startSession(voucher(limit, capAmountMinor, changes), 'Zoe K.');
-  if (!started.ok) throw new Error(`rig: start refused (${started.status}: ${started.reason})`);
+  if (!started.ok) throw new Error(`rig: start refused (${started.code}: ${started.reason})`);
   return started.value;
 }
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PILOT_CONSTANT_MINUS_12V, type Meter } from '../../../hal/types.ts';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
-import { sessionCostMinor } from '../../../firmware/billing/tariff-cost.ts';
+import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
 import { heldReceipt, plugEv, provisionedRig, startSession, tariff, voucher } from '../pile/rig.ts';
 
 test('contactor weld: found when the pile opens it, session ends abnormal/contactorFault, pile out of service', () => {
@@ -26,7 +26,7 @@ test('contactor weld: found when the pile opens it, session ends abnormal/contac
   assert.is(sim.display.status, 'fault');
   assert.ok(sim.display.text().includes('welded'), sim.display.text());
   const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
-  assert.equal(refused.ok ? 'ok' : refused.status, 'conditions');
+  assert.equal(refused.ok ? 'ok' : refused.code, 'conditions');
   handle.shutdown();
   const rebooted = boot();
   sim.clock.advance(1000);
@@ -109,7 +109,7 @@ test('meter fault: abnormal/meterFault billed to the last good reading', () => {
   assert.is(receipt.amountMinor, sessionCostMinor(tariff, receipt.energyWh, receipt.durationS));
   assert.not.ok(sim.contactor.conducting);
   const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
-  assert.equal(refused.ok ? 'ok' : refused.status, 'device', 'no contract without a meter reading');
+  assert.equal(refused.ok ? 'ok' : refused.code, 'device', 'no contract without a meter reading');
 });
 
 test('key store failure at the end of a session: nothing half-done is handed out; the next boot finalises it', () => {
@@ -120,12 +120,12 @@ test('key store failure at the end of a session: nothing half-done is handed out
   const keyStore = sim.hal.keyStore;
   sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: () => { throw new Error('SE050: no answer on I2C'); } };
   const stopped = pile.stopSession(1, 'user');
-  assert.equal(stopped.ok ? 'ok' : stopped.status, 'device');
+  assert.equal(stopped.ok ? 'ok' : stopped.code, 'device');
   assert.is(pile.state(), 'faulted');
   assert.not.ok(sim.contactor.commandedClosed);
   assert.ok(sim.display.text().includes('SE050'), sim.display.text());
   const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
-  assert.equal(refused.ok ? 'ok' : refused.status, 'device');
+  assert.equal(refused.ok ? 'ok' : refused.code, 'device');
   handle.shutdown();
   sim.hal.keyStore = keyStore; // serviced
   const rebooted = boot();

@@ -9,7 +9,7 @@ import { plugEv, provisionedRig, voucher, type Rig } from '../pile/rig.ts';
 function fillJournal(rig: Rig, maxSessions: number): { sessions: number; refusal: string } {
   for (let sessions = 0; sessions < maxSessions; sessions++) {
     const started = rig.pile.startSession(voucher({ mode: 'time', durationS: 3600 }, 2000), 'Ann');
-    if (!started.ok) return { sessions, refusal: started.status };
+    if (!started.ok) return { sessions, refusal: started.code };
     rig.sim.clock.advance(2000);
     const stopped = rig.pile.stopSession(rig.pile.session!.contract.seq, 'user');
     if (!stopped.ok) throw new Error(`stop refused: ${stopped.reason}`);
@@ -35,7 +35,7 @@ test('full journal: START refused with "full" and a screen saying so; nothing he
   assert.is(held.size, sessions * 2, 'every contract and receipt still held');
   assert.equal([...held.keys()], Array.from({ length: sessions * 2 }, (_, i) => i + 1));
   const again = rig.pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
-  assert.equal(again.ok ? 'ok' : again.status, 'full');
+  assert.equal(again.ok ? 'ok' : again.code, 'full');
   rig.handle.shutdown();
   const rebooted = rig.boot();
   assert.equal(snapshot(rig), held, 'a reboot finds the same records, byte for byte');

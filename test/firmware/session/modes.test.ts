@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EndDetail, type Receipt } from '../../../contracts-offline/messages/receipt.ts';
-import { sessionCostMinor } from '../../../firmware/billing/tariff-cost.ts';
+import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
 import {
   heldReceipt, openPileSigned, outboxMessages, pileId, plugEv, provisionedRig, runUntil, startSession, tariff, userKid, voucher as voucherFor,
 } from '../pile/rig.ts';
@@ -125,7 +125,7 @@ test('user stop: the running session ends (user/userStop) and STOP again answers
   const again = pile.stopSession(1, 'relay');
   assert.ok(again.ok && again.value.every((b, i) => b === stopped.value[i]), 'idempotent: the held receipt, nothing new signed');
   const unknown = pile.stopSession(7, 'user');
-  assert.equal(unknown.ok ? 'ok' : unknown.status, 'conditions');
+  assert.equal(unknown.ok ? 'ok' : unknown.code, 'conditions');
   assert.is(pile.contractUserKid(1)?.join(), userKid.join());
   assert.is(pile.contractUserKid(7), undefined);
 });
@@ -178,13 +178,13 @@ test('the contactor closes only once the vehicle asks (state C) and opens while 
 test('START is refused without a vehicle, while a session runs, and for another tariff version', () => {
   const { sim, pile } = provisionedRig();
   const noVehicle = pile.startSession(voucherFor({ mode: 'full' }, 1000), undefined);
-  assert.equal(noVehicle.ok ? 'ok' : noVehicle.status, 'conditions');
+  assert.equal(noVehicle.ok ? 'ok' : noVehicle.code, 'conditions');
   plugEv(sim);
   const wrongTariff = pile.startSession(voucherFor({ mode: 'full' }, 1000, { tariffVersion: 2 }), undefined);
-  assert.equal(wrongTariff.ok ? 'ok' : wrongTariff.status, 'unusable');
+  assert.equal(wrongTariff.ok ? 'ok' : wrongTariff.code, 'unusable');
   startSession(pile, { mode: 'full' }, 1000);
   const busy = pile.startSession(voucherFor({ mode: 'full' }, 1000), undefined);
-  assert.equal(busy.ok ? 'ok' : busy.status, 'conditions');
+  assert.equal(busy.ok ? 'ok' : busy.code, 'conditions');
   assert.is(outboxMessages(pile).length, 1, 'refusals journaled nothing');
 });
 

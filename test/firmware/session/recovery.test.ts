@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
-import { sessionCostMinor } from '../../../firmware/billing/tariff-cost.ts';
+import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
 import { outboxMessages, plugEv, provisionedRig, startSession, tariff } from '../pile/rig.ts';
 
 /** A session cut by a power loss `msIntoSession` after its start; `readings`: the meter register at each whole second. */

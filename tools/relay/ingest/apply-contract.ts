@@ -6,28 +6,27 @@
 // moves for it. A receipt that arrived before its contract is applied now.
 import type { Hex } from 'viem';
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
-import { isCapped } from '../../../contracts-offline/messages/fields.ts';
+import { isCapped, limitValue } from '../../../contracts-offline/charge-limit.ts';
+import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
+import { readSigned } from '../../../contracts-offline/signed.ts';
+import { contractVoucherDifferences } from '../../../contracts-offline/voucher-match.ts';
 import { changeBook, readBook, recordMoneyMove } from '../billing/book.ts';
-import { limitValue } from '../billing/voucher-cap.ts';
+
 import type { RelayContext } from '../context.ts';
 import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
 import { ledgerRef } from '../ledger-outbox/refs.ts';
-import type { Queryable } from '../storage/db.ts';
+import { type Queryable, bytesColumn } from '../storage/db.ts';
 import { applyWaitingReceipt } from './apply-receipt.ts';
-import { contractIdText } from './contract-id.ts';
 
-type VoucherRow = { voucher_id: string; user_kid: string; pile_id: string; mode: string; limit_value: number | null; cap_amount_minor: number; tariff_version: number; contract_id: string | null };
+type VoucherRow = { voucher_id: string; contract_id: string | null; signed: unknown };
 
 function voucherProblem(v: VoucherRow | undefined, c: Contract, contractId: string): string | undefined {
   if (!v) return `voucher ${bytesToHex(c.voucherId)} was not issued by this relay`;
   if (v.contract_id !== null && v.contract_id !== contractId) return `voucher ${v.voucher_id} was already used by contract ${v.contract_id}`;
-  const differs: string[] = [];
-  if (v.user_kid !== bytesToHex(c.userKid)) differs.push('user');
-  if (v.pile_id !== bytesToHex(c.pileId)) differs.push('pile');
-  if (v.mode !== c.limit.mode || (v.limit_value === null ? null : Number(v.limit_value)) !== limitValue(c.limit)) differs.push('limit');
-  if (Number(v.cap_amount_minor) !== c.capAmountMinor) differs.push('cap');
-  if (Number(v.tariff_version) !== c.tariff.version) differs.push('tariff version');
+  const voucher = readSigned(bytesColumn(v.signed, 'signed'), 'Authorization'); // the relay's own signature, stored when issued
+  if (!voucher.ok) throw new Error(`relay: stored voucher ${v.voucher_id} does not read (${voucher.reason})`);
+  const differs = contractVoucherDifferences(c, voucher.value.message);
   return differs.length ? `contract differs from voucher ${v.voucher_id} in ${differs.join(', ')}` : undefined;
 }
 
@@ -35,16 +34,16 @@ function voucherProblem(v: VoucherRow | undefined, c: Contract, contractId: stri
 export async function applyContract(ctx: RelayContext, tx: Queryable, c: Contract, sha256: string): Promise<string | undefined> {
   const pileId = bytesToHex(c.pileId);
   const userKid = bytesToHex(c.userKid);
-  const contractId = contractIdText(pileId, c.seq);
+  const contractId = contractIdHex(c.pileId, c.seq);
   const nowS = ctx.nowS();
-  const voucher = await tx.get<VoucherRow>(`SELECT voucher_id, user_kid, pile_id, mode, limit_value, cap_amount_minor, tariff_version, contract_id FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [bytesToHex(c.voucherId)]);
+  const voucher = await tx.get<VoucherRow>(`SELECT voucher_id, contract_id, signed FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [bytesToHex(c.voucherId)]);
   const book = await readBook(tx, userKid, ctx.db.forUpdate);
   const problem = voucherProblem(voucher, c, contractId) ?? (book ? undefined : `user ${userKid} is not registered`);
   await tx.run(
     `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, limit_value, cap_amount_minor, capped, tariff_version,
        energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status, problem)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [contractId, pileId, c.seq, userKid, bytesToHex(c.voucherId), c.limit.mode, limitValue(c.limit), c.capAmountMinor, isCapped(c.limit.mode) ? 1 : 0,
+    [contractId, pileId, c.seq, userKid, bytesToHex(c.voucherId), c.limit.mode, limitValue(c.limit) ?? null, c.capAmountMinor, isCapped(c.limit.mode) ? 1 : 0,
       c.tariff.version, c.tariff.energyMinorPerKwh, c.tariff.timeMinorPerHour, c.tariff.sessionFeeMinor, c.startAtS, nowS, sha256,
       problem ? 'disputed' : 'provisional', problem ?? null],
   );

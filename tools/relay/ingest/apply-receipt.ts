@@ -1,16 +1,17 @@
 // A newly held Receipt closes its contract (R6–R8): the settled amount is min(receipt amount,
-// tariff rule, cap) (billing/receipt-check.ts); a provisional contract is settled (escrow released,
-// the rest refunded), one already charged at its cap (receipt overdue) is corrected. A receipt whose
+// tariff rule, cap) (contracts-offline/tariff-cost.ts receiptSettlement); a provisional contract is
+// settled (escrow released, the rest refunded), one already charged at its cap (receipt overdue) is
+// corrected. A receipt whose
 // contract is not held yet waits for it; a second receipt for one contract moves nothing.
 import type { Hex } from 'viem';
-import { bytesToHex } from '../../../contracts-offline/bytes.ts';
+import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
+import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Receipt } from '../../../contracts-offline/messages/receipt.ts';
 import { changeBook } from '../billing/book.ts';
-import { receiptAmount } from '../billing/receipt-check.ts';
+import { receiptSettlement } from '../../../contracts-offline/tariff-cost.ts';
 import type { RelayContext } from '../context.ts';
 import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
 import type { Queryable } from '../storage/db.ts';
-import { contractIdText } from './contract-id.ts';
 
 type ContractRow = {
   contract_id: string; user_kid: string; cap_amount_minor: number; status: string; problem: string | null; receipt_seq: number | null;
@@ -28,25 +29,25 @@ async function closeContract(ctx: RelayContext, tx: Queryable, c: ContractRow, r
   }
   const cap = Number(c.cap_amount_minor);
   const tariff = { version: Number(c.tariff_version), energyMinorPerKwh: Number(c.energy_minor_per_kwh), timeMinorPerHour: Number(c.time_minor_per_hour), sessionFeeMinor: Number(c.session_fee_minor) };
-  const amount = receiptAmount({ energyWh: Number(r.energy_wh), durationS: Number(r.duration_s), amountMinor: Number(r.amount_minor) }, tariff, cap);
+  const amount = receiptSettlement({ energyWh: Number(r.energy_wh), durationS: Number(r.duration_s), amountMinor: Number(r.amount_minor) }, tariff, cap);
   const nowS = ctx.nowS();
   const late = c.status === 'charged-at-cap' || nowS - Number(c.received_at_s) > ctx.policy.receiptOverdueS;
-  const mismatch = amount.mismatch ? `amount-mismatch: the receipt says ${r.amount_minor}, the tariff gives ${amount.expectedMinor}; settled ${amount.settleMinor}` : undefined;
+  const mismatch = amount.mismatch ? `amount-mismatch: the receipt says ${r.amount_minor}, the tariff gives ${amount.billedMinor}; settled ${amount.settledMinor}` : undefined;
   const status = c.status === 'provisional' ? 'settled' : c.status === 'charged-at-cap' ? 'corrected' : c.status;
   await tx.run(
     `UPDATE contracts SET status = ?, problem = COALESCE(problem, ?), receipt_seq = ?, end_reason = ?, end_detail = ?, energy_wh = ?, duration_s = ?,
        receipt_amount_minor = ?, amount_minor = ?, receipt_received_at_s = ?, late = ? WHERE contract_id = ?`,
-    [status, mismatch ?? null, r.seq, r.end_reason, r.end_detail, r.energy_wh, r.duration_s, r.amount_minor, status === 'disputed' ? null : amount.settleMinor, nowS, late ? 1 : 0, c.contract_id],
+    [status, mismatch ?? null, r.seq, r.end_reason, r.end_detail, r.energy_wh, r.duration_s, r.amount_minor, status === 'disputed' ? null : amount.settledMinor, nowS, late ? 1 : 0, c.contract_id],
   );
   await tx.run("UPDATE receipts SET state = 'applied' WHERE pile_id = ? AND seq = ?", [r.pile_id, r.seq]);
   if (status === 'disputed') return c.problem ?? undefined;
   const user = await tx.get<{ address: Hex }>('SELECT address FROM users WHERE kid = ?', [c.user_kid]);
-  const entry = { contractId: `0x${c.contract_id}` as Hex, user: user!.address, capMinor: cap, amountMinor: amount.settleMinor, hash: `0x${r.sha256}` as Hex };
+  const entry = { contractId: `0x${c.contract_id}` as Hex, user: user!.address, capMinor: cap, amountMinor: amount.settledMinor, hash: `0x${r.sha256}` as Hex };
   if (status === 'settled') {
-    await changeBook(tx, c.user_kid, { escrowMinor: -cap, balanceMinor: cap - amount.settleMinor });
+    await changeBook(tx, c.user_kid, { escrowMinor: -cap, balanceMinor: cap - amount.settledMinor });
     await enqueueLedgerWrite(tx, { kind: 'settle', ...entry }, ctx.nowMs());
   } else {
-    await changeBook(tx, c.user_kid, { balanceMinor: cap - amount.settleMinor });
+    await changeBook(tx, c.user_kid, { balanceMinor: cap - amount.settledMinor });
     await enqueueLedgerWrite(tx, { kind: 'correct', ...entry }, ctx.nowMs());
   }
   return mismatch;
@@ -67,7 +68,7 @@ export async function applyReceipt(ctx: RelayContext, tx: Queryable, r: Receipt,
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')`,
     [row.pile_id, r.seq, r.contractSeq, r.endReason, r.endDetail, r.energyWh, r.durationS, r.amountMinor, r.endAtS, sha256],
   );
-  const contract = await lockContract(ctx, tx, contractIdText(row.pile_id, r.contractSeq));
+  const contract = await lockContract(ctx, tx, contractIdHex(r.pileId, r.contractSeq));
   return contract ? closeContract(ctx, tx, contract, row) : undefined;
 }
 
@@ -75,7 +76,7 @@ export async function applyReceipt(ctx: RelayContext, tx: Queryable, r: Receipt,
 export async function applyWaitingReceipt(ctx: RelayContext, tx: Queryable, pileId: string, contractSeq: number): Promise<void> {
   const waiting = await tx.all<ReceiptRow>("SELECT pile_id, seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, sha256 FROM receipts WHERE pile_id = ? AND contract_seq = ? AND state = 'waiting' ORDER BY seq", [pileId, contractSeq]);
   for (const r of waiting) {
-    const contract = await lockContract(ctx, tx, contractIdText(pileId, contractSeq));
+    const contract = await lockContract(ctx, tx, contractIdHex(hexToBytes(pileId), contractSeq));
     if (contract) await closeContract(ctx, tx, contract, r);
   }
 }

@@ -7,32 +7,18 @@
 // a held sequence are refused as a conflict. A record with unheld sequences below it is stored and
 // flagged (gap); the holes are reported until the records arrive.
 import { bytesToBase64url } from '../../../contracts-offline/bytes.ts';
-import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
 import type { RelayContext } from '../context.ts';
 import type { Queryable } from '../storage/db.ts';
 import { gapsOf, heldRanges, pickAckRanges, signAck } from './ack.ts';
 import { applyContract } from './apply-contract.ts';
 import { applyReceipt } from './apply-receipt.ts';
-import { type RecordKind, type RecordRefusal, type VerifiedRecord, parseRecord, verifyRecord } from './verify-record.ts';
-
-export type RecordResult = {
-  pileId?: string;
-  seq?: number;
-  kind?: RecordKind;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  error?: string;
-  message?: string;
-  /** Accepted, with money moved by the rule but something to look at (amount mismatch, disputed contract, second receipt). */
-  problem?: string;
-  /** Billing sequences below this one the relay does not hold yet. */
-  gap?: SeqRange[];
-};
+import { type RecordRefusal, type RecordResult, type VerifiedRecord, parseRecord, verifyRecord } from './verify-record.ts';
 
 export type IngestAnswer = { results: RecordResult[]; acks: { pileId: string; ack: string }[] };
 
 function refused(r: RecordRefusal): RecordResult {
   const where = r.pileId === undefined ? {} : { pileId: r.pileId, seq: r.seq!, kind: r.kind! };
-  return { ...where, status: 'rejected', error: r.error, message: r.message };
+  return { ...where, status: 'rejected', error: r.code, message: r.reason };
 }
 
 async function store(ctx: RelayContext, tx: Queryable, r: VerifiedRecord): Promise<RecordResult> {
@@ -77,15 +63,15 @@ export async function storeUploads(ctx: RelayContext, uploads: VerifiedRecord[][
 
 export async function ingestRecords(ctx: RelayContext, uploads: readonly (Uint8Array | RecordRefusal)[]): Promise<IngestAnswer> {
   const parsed = uploads.map((u) => (u instanceof Uint8Array ? parseRecord(u) : u));
-  const pileIds = [...new Set(parsed.flatMap((p) => (p.ok ? [p.pileId] : [])))];
+  const pileIds = [...new Set(parsed.flatMap((p) => (p.ok ? [p.value.pileId] : [])))];
   const keys = new Map<string, Uint8Array>();
   if (pileIds.length > 0) {
     const rows = await ctx.db.all<{ pile_id: string; public_key: string }>(`SELECT pile_id, public_key FROM piles WHERE pile_id IN (${pileIds.map(() => '?').join(', ')})`, pileIds);
     for (const row of rows) keys.set(row.pile_id, Buffer.from(row.public_key, 'hex'));
   }
-  const checked = parsed.map((p) => (p.ok ? verifyRecord(p, keys.get(p.pileId), ctx.crypto) : p));
-  const results: RecordResult[] = checked.map((c) => (c.ok ? { pileId: c.pileId, seq: c.seq, kind: c.kind, status: 'accepted' } : refused(c)));
-  const verified = checked.flatMap((c, i) => (c.ok ? [{ c, i }] : []));
+  const checked = parsed.map((p) => (p.ok ? verifyRecord(p.value, keys.get(p.value.pileId), ctx.crypto) : p));
+  const results: RecordResult[] = checked.map((c) => (c.ok ? { pileId: c.value.pileId, seq: c.value.seq, kind: c.value.kind, status: 'accepted' } : refused(c)));
+  const verified = checked.flatMap((c, i) => (c.ok ? [{ c: c.value, i }] : []));
   if (verified.length > 0) {
     const stored = await ctx.recordStore.submit(verified.map((v) => v.c));
     verified.forEach((v, k) => (results[v.i] = stored[k]!));

@@ -1,46 +1,49 @@
-// First look at an uploaded record: COSE_Sign1 structure and the message inside (to learn which
-// pile's key to verify with), then the pile signature against the registered key. Only signed
-// Contracts and Receipts are records; nothing here throws on untrusted bytes.
+// First look at an uploaded record: the signed billing record read without its signature (to learn
+// which pile's key verifies it), then verified with that pile's registered key. Nothing here throws
+// on untrusted bytes; a refusal carries the relay's record error code.
 import { createHash } from 'node:crypto';
+import { type BillingRecordKind, openBillingRecord, readBillingRecord } from '../../../contracts-offline/billing-record.ts';
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
-import { parseSign1 } from '../../../contracts-offline/cose-sign1.ts';
 import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
+import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
 import type { Receipt } from '../../../contracts-offline/messages/receipt.ts';
-import { decodeAnyMessage } from '../../../contracts-offline/messages/registry.ts';
-import { openSigned } from '../../../contracts-offline/signed.ts';
+import { type Failure, type Result, fail, ok } from '../../../contracts-offline/result.ts';
 
-export type RecordKind = 'contract' | 'receipt';
+export type RecordError = 'invalid-record' | 'unexpected-type' | 'unknown-pile' | 'bad-signature';
+type RecordWhere = { pileId: string; seq: number; kind: BillingRecordKind };
+/** Where the refused record could be read that far, which pile, sequence and kind it claims. */
+export type RecordRefusal = Failure<RecordError> & Partial<RecordWhere>;
 
-export type RecordRefusal = { ok: false; error: 'invalid-record' | 'unexpected-type' | 'unknown-pile' | 'bad-signature'; message: string; pileId?: string; seq?: number; kind?: RecordKind };
-
-export type ParsedRecord = { ok: true; pileId: string; seq: number; kind: RecordKind; signed: Uint8Array };
+export type ParsedRecord = RecordWhere & { signed: Uint8Array };
 
 export type VerifiedRecord =
-  | { ok: true; kind: 'contract'; pileId: string; seq: number; signed: Uint8Array; sha256: string; message: Contract }
-  | { ok: true; kind: 'receipt'; pileId: string; seq: number; signed: Uint8Array; sha256: string; message: Receipt };
+  | { kind: 'contract'; pileId: string; seq: number; signed: Uint8Array; sha256: string; message: Contract }
+  | { kind: 'receipt'; pileId: string; seq: number; signed: Uint8Array; sha256: string; message: Receipt };
+
+/** What the upload answers per record. */
+export type RecordResult = Partial<RecordWhere> & {
+  status: 'accepted' | 'duplicate' | 'rejected';
+  error?: string;
+  message?: string;
+  /** Accepted, with money moved by the rule but something to look at (amount mismatch, disputed contract, second receipt). */
+  problem?: string;
+  /** Billing sequences below this one the relay does not hold yet. */
+  gap?: SeqRange[];
+};
 
 /** Structure only: which pile, which billing sequence, which kind. No signature check yet. */
-export function parseRecord(signed: Uint8Array): ParsedRecord | RecordRefusal {
-  const sign1 = parseSign1(signed);
-  if (!sign1.ok) return { ok: false, error: 'invalid-record', message: sign1.reason };
-  const decoded = decodeAnyMessage(sign1.value.payload);
-  if (!decoded.ok) return { ok: false, error: 'invalid-record', message: decoded.reason };
-  const { name, message } = decoded.value;
-  if (name === 'Contract' && message.seq < 1) return { ok: false, error: 'invalid-record', message: 'Contract: seq 0 is not a billing sequence (they start at 1)' };
-  if (name === 'Contract') return { ok: true, pileId: bytesToHex(message.pileId), seq: message.seq, kind: 'contract', signed };
-  if (name === 'Receipt' && message.contractSeq < 1) return { ok: false, error: 'invalid-record', message: 'Receipt: contractSeq 0 is not a billing sequence (they start at 1)' };
-  if (name === 'Receipt') return { ok: true, pileId: bytesToHex(message.pileId), seq: message.seq, kind: 'receipt', signed };
-  return { ok: false, error: 'unexpected-type', message: `a ${name} is not a billing record (expected Contract or Receipt)` };
+export function parseRecord(signed: Uint8Array): Result<ParsedRecord, RecordError> {
+  const read = readBillingRecord(signed);
+  if (!read.ok) return fail(read.code === 'malformed' ? 'invalid-record' : read.code, read.reason);
+  return ok({ pileId: bytesToHex(read.value.pileId), seq: read.value.seq, kind: read.value.kind, signed });
 }
 
-export function verifyRecord(parsed: ParsedRecord, pilePublicKey: Uint8Array | undefined, crypto: Ed25519Provider): VerifiedRecord | RecordRefusal {
+export function verifyRecord(parsed: ParsedRecord, pilePublicKey: Uint8Array | undefined, crypto: Ed25519Provider): { ok: true; value: VerifiedRecord } | RecordRefusal {
   const where = { pileId: parsed.pileId, seq: parsed.seq, kind: parsed.kind };
-  if (!pilePublicKey) return { ok: false, error: 'unknown-pile', message: `pile ${parsed.pileId} is not registered`, ...where };
-  const opened = openSigned(parsed.signed, { publicKey: pilePublicKey, crypto, expectType: parsed.kind === 'contract' ? 'Contract' : 'Receipt' });
-  if (!opened.ok) return { ok: false, error: 'bad-signature', message: `not signed by pile ${parsed.pileId}'s registered key (${opened.reason})`, ...where };
+  if (!pilePublicKey) return { ...fail('unknown-pile', `pile ${parsed.pileId} is not registered`), ...where };
+  const opened = openBillingRecord(parsed.signed, { publicKey: pilePublicKey, crypto });
+  if (!opened.ok) return { ...fail('bad-signature', `not signed by pile ${parsed.pileId}'s registered key (${opened.reason})`), ...where };
   const sha256 = createHash('sha256').update(parsed.signed).digest('hex');
-  return opened.value.name === 'Contract'
-    ? { ok: true, kind: 'contract', pileId: parsed.pileId, seq: parsed.seq, signed: parsed.signed, sha256, message: opened.value.message as Contract }
-    : { ok: true, kind: 'receipt', pileId: parsed.pileId, seq: parsed.seq, signed: parsed.signed, sha256, message: opened.value.message as Receipt };
+  return ok({ ...opened.value, pileId: parsed.pileId, signed: parsed.signed, sha256 } as VerifiedRecord);
 }

@@ -1,6 +1,7 @@
 // Record ingestion from any phone (R4, R7, R8): unsigned HTTP — each record carries its pile's
 // signature. At most 64 records per upload. See ingest/ingest.ts.
 import { base64urlToBytes } from '../../../contracts-offline/bytes.ts';
+import { fail } from '../../../contracts-offline/result.ts';
 import { JsonFields } from '../http/fields.ts';
 import type { Route } from '../http/routes.ts';
 import { ingestRecords } from '../ingest/ingest.ts';
@@ -17,7 +18,7 @@ const upload: Route = {
       try {
         if (typeof item === 'string') return base64urlToBytes(item);
       } catch { /* refused below */ }
-      return { ok: false, error: 'invalid-record', message: `records[${i}] is not base64url text` };
+      return fail('invalid-record', `records[${i}] is not base64url text`);
     });
     return { status: 200, body: await ingestRecords(ctx, uploads) };
   },

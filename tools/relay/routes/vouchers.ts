@@ -5,11 +5,13 @@
 // a lost answer) gets the same voucher back and reserves nothing more: the pile consumes the
 // nonce, so only one voucher per nonce can ever start a contract.
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { type ChargeLimit, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
+import { U32_MAX } from '../../../contracts-offline/messages/fields.ts';
+import { type ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
 import { VOUCHER_RESERVATION_GRACE_S, readBook, standingOf } from '../billing/book.ts';
-import { limitValue, voucherCap } from '../billing/voucher-cap.ts';
+import { voucherCap } from '../billing/voucher-cap.ts';
+import { limitValue } from '../../../contracts-offline/charge-limit.ts';
 import { bytesColumn } from '../storage/db.ts';
 import { HttpError, invalidField } from '../http/errors.ts';
 import { JsonFields } from '../http/fields.ts';
@@ -67,24 +69,24 @@ const issue: Route = {
       if (fullVoucher) throw new HttpError(409, 'open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s) + VOUCHER_RESERVATION_GRACE_S}`);
       const standing = await standingOf(tx, book, nowS, ctx.policy);
       const cap = voucherCap(limit, config.tariff, config.maxPowerW, standing.availableMinor, ctx.policy.caps);
-      if (!cap.ok && cap.why === 'above-u32') throw invalidField('limit', cap.message);
-      if (!cap.ok) throw new HttpError(402, 'insufficient-funds', cap.message);
-      if (cap.capAmountMinor > standing.availableMinor) {
-        throw new HttpError(402, 'insufficient-funds', `the cap is ${cap.capAmountMinor}, available (balance + credit − reserved − used) is ${standing.availableMinor}`);
+      if (!cap.ok && cap.code === 'above-u32') throw invalidField('limit', cap.reason);
+      if (!cap.ok) throw new HttpError(402, 'insufficient-funds', cap.reason);
+      if (cap.value > standing.availableMinor) {
+        throw new HttpError(402, 'insufficient-funds', `the cap is ${cap.value}, available (balance + credit − reserved − used) is ${standing.availableMinor}`);
       }
       const voucherId = crypto.getRandomValues(new Uint8Array(8));
       const expiresAtS = nowS + ctx.policy.voucherTtlS;
       const authorization = signMessage(
-        encodeAuthorization({ voucherId, userKid: hexToBytes(userKid), pileId: hexToBytes(pileId), pileNonce, limit, capAmountMinor: cap.capAmountMinor, tariffVersion: config.tariff.version, expiresAtS }),
+        encodeAuthorization({ voucherId, userKid: hexToBytes(userKid), pileId: hexToBytes(pileId), pileNonce, limit, capAmountMinor: cap.value, tariffVersion: config.tariff.version, expiresAtS }),
         ctx.relayKey.secretKey,
         { kid: ctx.relayKey.kid, crypto: ctx.crypto },
       );
       await tx.run(
         `INSERT INTO vouchers (voucher_id, user_kid, pile_id, pile_nonce, mode, limit_value, cap_amount_minor, tariff_version, issued_at_s, expires_at_s, signed)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [bytesToHex(voucherId), userKid, pileId, bytesToHex(pileNonce), limit.mode, limitValue(limit), cap.capAmountMinor, config.tariff.version, nowS, expiresAtS, authorization],
+        [bytesToHex(voucherId), userKid, pileId, bytesToHex(pileNonce), limit.mode, limitValue(limit) ?? null, cap.value, config.tariff.version, nowS, expiresAtS, authorization],
       );
-      return { status: 201, body: { authorization: bytesToBase64url(authorization), voucherId: bytesToHex(voucherId), capAmountMinor: cap.capAmountMinor, tariffVersion: config.tariff.version, expiresAtS } };
+      return { status: 201, body: { authorization: bytesToBase64url(authorization), voucherId: bytesToHex(voucherId), capAmountMinor: cap.value, tariffVersion: config.tariff.version, expiresAtS } };
     });
     return answer;
   },

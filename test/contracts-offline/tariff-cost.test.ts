@@ -1,9 +1,9 @@
-// The one cost rule (firmware/billing/tariff-cost.ts): fee + energy pro rata per kWh + time pro
+// The one cost rule (contracts-offline/tariff-cost.ts): fee + energy pro rata per kWh + time pro
 // rata per hour, exact over 18000ths, rounded half-up once on the sum. Vectors worked by hand,
 // including the .5 boundaries, no charge without energy, and sums of parts that would round differently one by one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sessionCostMinor } from '../../../firmware/billing/tariff-cost.ts';
+import { billedAmountMinor, receiptSettlement, sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 
 // [sessionFeeMinor, energyMinorPerKwh, timeMinorPerHour, energyWh, durationS, amountMinor, exact]
 const vectors: [number, number, number, number, number, number, string][] = [
@@ -29,6 +29,23 @@ test('cost vectors, half-up once on the exact sum', () => {
     const tariff = { version: 1, sessionFeeMinor, energyMinorPerKwh, timeMinorPerHour };
     assert.is(sessionCostMinor(tariff, energyWh, durationS), amountMinor, exact);
   }
+});
+
+test('billed amount: the cost, never above the cap; nothing without energy', () => {
+  const tariff = { version: 1, sessionFeeMinor: 50, energyMinorPerKwh: 35, timeMinorPerHour: 60 };
+  assert.is(billedAmountMinor(tariff, { energyWh: 5000, durationS: 2446 }, 300), 266, 'under the cap: the cost');
+  assert.is(billedAmountMinor(tariff, { energyWh: 5000, durationS: 2446 }, 266), 266, 'at the cap');
+  assert.is(billedAmountMinor(tariff, { energyWh: 5000, durationS: 2446 }, 200), 200, 'above the cap: the cap');
+  assert.is(billedAmountMinor(tariff, { energyWh: 0, durationS: 7200 }, 200), 0, 'no energy: nothing');
+});
+
+test('receipt settlement: min(receipt, tariff, cap); any difference is a mismatch', () => {
+  const tariff = { version: 1, energyMinorPerKwh: 30, timeMinorPerHour: 60, sessionFeeMinor: 50 };
+  const metered = { energyWh: 10_000, durationS: 3_600 }; // 50 + 300 + 60 = 410
+  assert.equal(receiptSettlement({ ...metered, amountMinor: 410 }, tariff, 2_000), { billedMinor: 410, settledMinor: 410, mismatch: false });
+  assert.equal(receiptSettlement({ ...metered, amountMinor: 2_900 }, tariff, 3_000), { billedMinor: 410, settledMinor: 410, mismatch: true });
+  assert.equal(receiptSettlement({ ...metered, amountMinor: 300 }, tariff, 2_000), { billedMinor: 410, settledMinor: 300, mismatch: true });
+  assert.equal(receiptSettlement({ ...metered, amountMinor: 300 }, tariff, 300), { billedMinor: 300, settledMinor: 300, mismatch: false }, 'capped');
 });
 
 test('bad arguments are refused', () => {

@@ -1,0 +1,21 @@
+// Does a pile-signed Contract keep to the relay-signed Authorization (voucher) it names? The one
+// field set the phone checks at START, the relay at ingestion (a contract that differs is held
+// but disputed: no money moves) and the audit over every contract (design §5).
+import { equalBytes } from './bytes.ts';
+import { limitValue } from './charge-limit.ts';
+import type { Authorization } from './messages/authorization.ts';
+import type { Contract } from './messages/contract.ts';
+
+export type VoucherField = 'voucher' | 'user' | 'pile' | 'limit' | 'cap' | 'tariff version';
+
+/** The fields in which `contract` differs from `voucher`; empty when it keeps to it. */
+export function contractVoucherDifferences(contract: Contract, voucher: Authorization): VoucherField[] {
+  const differs: VoucherField[] = [];
+  if (!equalBytes(contract.voucherId, voucher.voucherId)) differs.push('voucher');
+  if (!equalBytes(contract.userKid, voucher.userKid)) differs.push('user');
+  if (!equalBytes(contract.pileId, voucher.pileId)) differs.push('pile');
+  if (contract.limit.mode !== voucher.limit.mode || limitValue(contract.limit) !== limitValue(voucher.limit)) differs.push('limit');
+  if (contract.capAmountMinor !== voucher.capAmountMinor) differs.push('cap');
+  if (contract.tariff.version !== voucher.tariffVersion) differs.push('tariff version');
+  return differs;
+}
