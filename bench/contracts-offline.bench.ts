@@ -66,7 +66,7 @@ const id = new Uint8Array(8).fill(0xff);
 const worstContract: Contract = {
   pileId: id, seq: U32_MAX, userKid: id, voucherId: id, limit: { mode: 'amount', amountMinor: U32_MAX },
   tariff: { version: U32_MAX, energyMinorPerKwh: 10_000_000, timeMinorPerHour: 10_000_000, sessionFeeMinor: 10_000_000 },
-  startMeterWh: Number.MAX_SAFE_INTEGER, capAmountMinor: U32_MAX, startAtS: U32_MAX,
+  startMeterWh: Number.MAX_SAFE_INTEGER, capMinor: U32_MAX, startAtS: U32_MAX,
 };
 const worstReceipt: Receipt = {
   pileId: id, contractSeq: U32_MAX - 1, seq: U32_MAX, endReason: 'abnormal', endDetail: 255, energyWh: U32_MAX,

@@ -15,7 +15,7 @@ export function contractVoucherDifferences(contract: Contract, voucher: Authoriz
   if (!equalBytes(contract.userKid, voucher.userKid)) differs.push('user');
   if (!equalBytes(contract.pileId, voucher.pileId)) differs.push('pile');
   if (contract.limit.mode !== voucher.limit.mode || limitValue(contract.limit) !== limitValue(voucher.limit)) differs.push('limit');
-  if (contract.capAmountMinor !== voucher.capAmountMinor) differs.push('cap');
+  if (contract.capMinor !== voucher.capMinor) differs.push('cap');
   if (contract.tariff.version !== voucher.tariffVersion) differs.push('tariff version');
   return differs;
 }

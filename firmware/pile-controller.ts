@@ -290,7 +290,7 @@ export class PileController implements PileServices {
       const { contract, usage, delivering } = running;
       return chargingScreen({
         name: this.#driverName, limit: contract.limit, energyWh: usage.energyWh, durationS: usage.durationS,
-        costMinor: this.#engine.billedSoFarMinor(), capAmountMinor: contract.capAmountMinor, delivering,
+        costMinor: this.#engine.billedSoFarMinor(), capMinor: contract.capMinor, delivering,
       });
     }
     if (this.#cp === 'E' || this.#cp === 'invalid') return faultScreen('Control pilot error: check the cable', columns);

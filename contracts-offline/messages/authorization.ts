@@ -10,7 +10,7 @@ export type Authorization = {
   pileId: Uint8Array;
   pileNonce: Uint8Array;
   limit: ChargeLimit;
-  capAmountMinor: number;
+  capMinor: number;
   tariffVersion: number;
   expiresAtS: number;
 };
@@ -24,11 +24,11 @@ export const AuthorizationCodec: MessageCodec<Authorization> = defineMessage<Aut
     pileId: idField(4),
     pileNonce: nonceField(5),
     limit: { kind: 'limit', key: 6, limitKey: 7 },
-    capAmountMinor: { kind: 'uint', key: 8, min: 1, max: U32_MAX },
+    capMinor: { kind: 'uint', key: 8, min: 1, max: U32_MAX },
     tariffVersion: u32Field(9, 1),
     expiresAtS: atSField(10),
   },
-  check: (m) => (m.limit.mode === 'amount' && m.capAmountMinor < m.limit.amountMinor ? 'capAmountMinor is below the amount limit' : undefined),
+  check: (m) => (m.limit.mode === 'amount' && m.capMinor < m.limit.amountMinor ? 'capMinor is below the amount limit' : undefined),
 });
 
 export const encodeAuthorization = AuthorizationCodec.encode;

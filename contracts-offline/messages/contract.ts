@@ -1,6 +1,6 @@
 // Contract (type 6, pile-signed at tap 2): what was agreed, frozen at the start. The contract id
 // is (pileId, seq) — seq is the pile's journal sequence of this record. Capped or open follows
-// from the mode (isCapped): full is open, the others are capped by capAmountMinor.
+// from the mode (isCapped): full is open, the others are capped by capMinor.
 import { type MessageCodec, defineMessage } from './schema.ts';
 import { type Tariff, U32_MAX, atSField, idField, registerField, tariffField, u32Field } from './fields.ts';
 import { type ChargeLimit } from '../charge-limit.ts';
@@ -13,7 +13,7 @@ export type Contract = {
   limit: ChargeLimit;
   tariff: Tariff;
   startMeterWh: number;
-  capAmountMinor: number;
+  capMinor: number;
   startAtS: number;
 };
 
@@ -28,10 +28,10 @@ export const ContractCodec: MessageCodec<Contract> = defineMessage<Contract>({
     limit: { kind: 'limit', key: 6, limitKey: 7 },
     tariff: tariffField(8),
     startMeterWh: registerField(9),
-    capAmountMinor: { kind: 'uint', key: 10, min: 1, max: U32_MAX },
+    capMinor: { kind: 'uint', key: 10, min: 1, max: U32_MAX },
     startAtS: atSField(11),
   },
-  check: (m) => (m.limit.mode === 'amount' && m.capAmountMinor < m.limit.amountMinor ? 'capAmountMinor is below the amount limit' : undefined),
+  check: (m) => (m.limit.mode === 'amount' && m.capMinor < m.limit.amountMinor ? 'capMinor is below the amount limit' : undefined),
 });
 
 export const encodeContract = ContractCodec.encode;

@@ -30,7 +30,7 @@ export function busyScreen(displayName: string): Screen {
   return { lines: [`Hello, ${asciiText(displayName)}`, 'This pile is charging', 'another vehicle'], status: 'busy' };
 }
 
-export type Progress = { name: string; limit: ChargeLimit; energyWh: number; durationS: number; costMinor: number; capAmountMinor: number; delivering: boolean };
+export type Progress = { name: string; limit: ChargeLimit; energyWh: number; durationS: number; costMinor: number; capMinor: number; delivering: boolean };
 
 export function chargingScreen(progress: Progress): Screen {
   return {
@@ -40,7 +40,7 @@ export function chargingScreen(progress: Progress): Screen {
       `Time ${formatDuration(progress.durationS)}`,
       `Cost ${formatMoney(progress.costMinor)}`,
       chargeLimitText(progress.limit),
-      `Cap ${formatMoney(progress.capAmountMinor)}`,
+      `Cap ${formatMoney(progress.capMinor)}`,
     ],
     status: progress.delivering ? 'charging' : 'busy',
   };

@@ -15,6 +15,6 @@ export function limitEnd(contract: Contract, usage: Usage): EndCause | undefined
     (limit.mode === 'time' && usage.durationS >= limit.durationS) ||
     (limit.mode === 'energy' && usage.energyWh >= limit.energyWh);
   if (limitReached) return { reason: 'normal', detail: EndDetail.limitReached };
-  if (costMinor >= contract.capAmountMinor) return { reason: 'normal', detail: EndDetail.capReached };
+  if (costMinor >= contract.capMinor) return { reason: 'normal', detail: EndDetail.capReached };
   return undefined;
 }

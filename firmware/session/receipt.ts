@@ -15,7 +15,7 @@ export function buildReceipt(contract: Contract, seq: number, end: EndPoint, cau
     endDetail: cause.detail,
     energyWh: end.energyWh,
     durationS: end.durationS,
-    amountMinor: billedAmountMinor(contract.tariff, end, contract.capAmountMinor),
+    amountMinor: billedAmountMinor(contract.tariff, end, contract.capMinor),
     endMeterWh: end.endMeterWh,
     endAtS: end.endAtS,
   };

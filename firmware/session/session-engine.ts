@@ -82,7 +82,7 @@ export class SessionEngine {
   /** Billed so far (the cost, at most the cap). */
   billedSoFarMinor(): number {
     const r = this.#running;
-    return r ? billedAmountMinor(r.contract.tariff, usageOf(r), r.contract.capAmountMinor) : 0;
+    return r ? billedAmountMinor(r.contract.tariff, usageOf(r), r.contract.capMinor) : 0;
   }
 
   /** Sign and journal the contract for a checked voucher, then offer energy. The caller checked the pile's conditions. */
@@ -106,7 +106,7 @@ export class SessionEngine {
       limit: voucher.limit,
       tariff: config.tariff,
       startMeterWh: sample.energyWh,
-      capAmountMinor: voucher.capAmountMinor,
+      capMinor: voucher.capMinor,
       startAtS: Math.floor(startMs / 1000),
     };
     const signed = signRecord(encodeContract(contract), signer);

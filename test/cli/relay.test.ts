@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
-import { readRelayKeyFile } from '../../tools/relay/relay-keys.ts';
+import { readKeyFile } from '../../tools/key-file.ts';
 import { RelayCaller, TestClock } from '../relay/harness.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
@@ -46,11 +46,11 @@ test('register-pile writes the provisioning PileUpdate signed by the relay', () 
   const again = cli('register-pile', '--url', url, '--data', dir, '--pile-id', '50c1c1c1c1c1c1c1', '--public-key', bytesToHex(pileKey.publicKey), '--label', 'x',
     '--max-power-w', '1', '--energy-price', '1', '--time-price', '1', '--session-fee', '1');
   assert.is(again.status, 1);
-  assert.match(again.stderr, /^tapcharge: relay refused \(409 already-registered\): pile 50c1c1c1c1c1c1c1 is already registered\n$/);
+  assert.match(again.stderr, /^tapcharge: relay refused POST \/v1\/piles: 409 already-registered: pile 50c1c1c1c1c1c1c1 is already registered\n$/);
 });
 
 test('issue tops a user up on the ledger; an unknown user is refused', async () => {
-  const caller = new RelayCaller(url, readRelayKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
+  const caller = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
   const user = await caller.newUser('cli user');
   const r = cli('issue', '--url', url, '--data', dir, '--user', user.kidHex, '--amount', '2500');
   assert.is(r.status, 0, r.stderr);
@@ -58,7 +58,7 @@ test('issue tops a user up on the ledger; an unknown user is refused', async () 
   assert.is((await caller.call('GET', `/v1/users/${user.kidHex}`)).json.balanceMinor, 2_500);
   const unknown = cli('issue', '--url', url, '--data', dir, '--user', 'ffffffffffffffff', '--amount', '1');
   assert.is(unknown.status, 1);
-  assert.match(unknown.stderr, /relay refused \(404 unknown-user\)/);
+  assert.match(unknown.stderr, /relay refused POST \/v1\/issue: 404 unknown-user/);
 });
 
 test('usage mistakes exit 2 with one line', () => {

@@ -163,7 +163,7 @@ test('signed sizes with every field at its maximum: Contract <= 200 bytes, Recei
   const contract = encodeContract({
     pileId: id, seq: u32, userKid: id, voucherId: id, limit: { mode: 'amount', amountMinor: u32 },
     tariff: { version: u32, energyMinorPerKwh: price, timeMinorPerHour: price, sessionFeeMinor: price },
-    startMeterWh: Number.MAX_SAFE_INTEGER, capAmountMinor: u32, startAtS: u32,
+    startMeterWh: Number.MAX_SAFE_INTEGER, capMinor: u32, startAtS: u32,
   });
   const receipt = encodeReceipt({
     pileId: id, contractSeq: u32 - 1, seq: u32, endReason: 'abnormal', endDetail: 255, energyWh: u32,

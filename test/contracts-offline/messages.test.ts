@@ -96,7 +96,7 @@ test('Contract: mode and limit must match; full carries no limit and is open', (
     assert.equal(decodeContract(encodeContract(c)), { ok: true, value: c });
     assert.ok(isCapped(limit.mode));
   }
-  assert.throws(() => encodeContract({ ...samples.Contract, limit: { mode: 'amount', amountMinor: 2000 } }), /Contract: capAmountMinor is below the amount limit/);
+  assert.throws(() => encodeContract({ ...samples.Contract, limit: { mode: 'amount', amountMinor: 2000 } }), /Contract: capMinor is below the amount limit/);
   assert.throws(() => encodeContract({ ...samples.Contract, limit: { mode: 'time', energyWh: 5 } as never }), /Contract: field "limit.energyWh" is not allowed with mode time/);
   assert.throws(() => encodeContract({ ...samples.Contract, limit: { mode: 'full', durationS: 5 } as never }), /not allowed with mode full/);
 });

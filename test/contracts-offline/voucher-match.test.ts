@@ -21,9 +21,9 @@ test('each field that differs is named', () => {
     ['pile', { ...contract, pileId: other }, ['pile']],
     ['limit value', { ...contract, limit: { mode: 'energy', energyWh: 20_001 } }, ['limit']],
     ['limit mode', { ...contract, limit: { mode: 'full' } }, ['limit']],
-    ['cap', { ...contract, capAmountMinor: contract.capAmountMinor + 1 }, ['cap']],
+    ['cap', { ...contract, capMinor: contract.capMinor + 1 }, ['cap']],
     ['tariff version', { ...contract, tariff: { ...contract.tariff, version: 9 } }, ['tariff version']],
-    ['several', { ...contract, userKid: other, capAmountMinor: 1 }, ['user', 'cap']],
+    ['several', { ...contract, userKid: other, capMinor: 1 }, ['user', 'cap']],
   ];
   for (const [what, c, fields] of cases) assert.equal(contractVoucherDifferences(c, voucher), fields, what);
 });

@@ -69,7 +69,7 @@ day('the report adds up: sessions, energy, amounts, provisional vs settled, bala
   const ends = settled.map((s) => `${s.mode}/${s.endReason}`);
   for (const end of ['amount/normal', 'time/normal', 'energy/normal', 'full/normal', 'time/user', 'energy/abnormal', 'full/abnormal']) assert.ok(ends.includes(end), end);
   for (const s of settled) {
-    assert.ok(s.amountMinor! > 0 && s.amountMinor! <= s.capAmountMinor, `${s.pile} #${s.seq}: amount within the cap`);
+    assert.ok(s.amountMinor! > 0 && s.amountMinor! <= s.capMinor, `${s.pile} #${s.seq}: amount within the cap`);
     assert.ok(s.energyWh! > 0);
   }
   // money adds up: revenue = settled amounts; balances + escrow + revenue = issued − redeemed
@@ -78,7 +78,7 @@ day('the report adds up: sessions, energy, amounts, provisional vs settled, bala
   assert.is(f.piles.reduce((n, p) => n + p.settledMinor, 0), settledSum);
   const held = f.users.reduce((n, u) => n + u.balanceMinor + u.escrowMinor, 0);
   assert.is(held + f.revenueMinor, f.issuedMinor - f.redeemedMinor);
-  assert.is(f.users.find((u) => u.name === 'Chen')!.escrowMinor, provisional[0]!.capAmountMinor);
+  assert.is(f.users.find((u) => u.name === 'Chen')!.escrowMinor, provisional[0]!.capMinor);
   const dana = f.users.find((u) => u.name === 'Dana')!;
   assert.is(dana.creditUsedMinor, 0, 'the top-up repaid the advance');
   assert.ok(f.redeemedMinor > 0, 'the repayment of the advance is a redeem on the ledger');

@@ -11,7 +11,7 @@ import { EndDetail } from '../../contracts-offline/messages/receipt.ts';
 import { contractIdOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import { readCarriedRecord, type CarriedRecord } from '../../tools/phone/carried-record.ts';
 import type { Phone } from '../../tools/phone/phone.ts';
-import { RelayError } from '../../tools/phone/relay-errors.ts';
+import { RelayError } from '../../tools/phone/errors.ts';
 import type { WalletState } from '../../tools/phone/wallet-state.ts';
 import { SimSystem, type SimPile } from '../../tools/system-day/sim-system.ts';
 
@@ -85,7 +85,7 @@ flows('R11: a credit line from settled history lets a user start beyond the bala
   }
   await sys.tap(pile, (t) => dana.tapHello(t));
   const voucher = await dana.requestVoucher({ mode: 'amount', amountMinor });
-  assert.is(voucher.capAmountMinor, amountMinor);
+  assert.is(voucher.capMinor, amountMinor);
   const started = await sys.tap(pile, (t) => dana.tapStart(t));
   const advance = amountMinor - ledgerBefore.balance;
   assert.equal(await onLedger(sys, dana), { balance: 0, escrow: amountMinor }, 'the advance covered the shortfall, the cap is escrowed');
@@ -117,14 +117,14 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   const bob = await sys.addPhone('Bob', 0, bobSaved);
   sys.plug(pile);
   await sys.tap(pile, (t) => ada.tapHello(t));
-  const { capAmountMinor } = await ada.requestVoucher({ mode: 'energy', energyWh: 10_000 });
+  const { capMinor } = await ada.requestVoucher({ mode: 'energy', energyWh: 10_000 });
   const { contract } = await sys.tap(pile, (t) => ada.tapStart(t));
   sys.advance(15 * 60_000);
   pile.sim.circuit.unplug();
   sys.advance(2000);
   assert.match(pile.sim.display.text(), /plug removed\nTap your phone to\ncollect the receipt/);
 
-  const cap = { balance: 5000 - capAmountMinor, escrow: capAmountMinor };
+  const cap = { balance: 5000 - capMinor, escrow: capMinor };
   assert.equal(await onLedger(sys, ada), cap);
   await ada.sync(); // her phone holds nothing of the end: the receipt is in the pile
   sys.advance(3600_000);
@@ -142,7 +142,7 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   if (receipt.kind !== 'receipt') throw new Error('not a receipt');
   const r = receipt.message;
   assert.equal([r.endReason, r.endDetail], ['abnormal', EndDetail.plugRemoved]);
-  assert.ok(r.energyWh > 0 && r.amountMinor > 0 && r.amountMinor < capAmountMinor);
+  assert.ok(r.energyWh > 0 && r.amountMinor > 0 && r.amountMinor < capMinor);
   assert.equal(await onLedger(sys, ada), { balance: 5000 - r.amountMinor, escrow: 0 });
   const events = await ledgerEventsOf(sys, pile, contract.seq);
   assert.equal(events.map((e) => e.kind), ['opened', 'settled']);
@@ -160,8 +160,8 @@ flows('R6/R8: plug pulled on an open contract — refused (409) elsewhere until 
   const dave = await sys.addPhone('Dave', 0);
   sys.plug(pile);
   await sys.tap(pile, (t) => chen.tapHello(t));
-  const { capAmountMinor } = await chen.requestVoucher({ mode: 'full' });
-  assert.is(capAmountMinor, 3000, 'open cap: all that is available (below the policy maximum)');
+  const { capMinor } = await chen.requestVoucher({ mode: 'full' });
+  assert.is(capMinor, 3000, 'open cap: all that is available (below the policy maximum)');
   const { contract } = await sys.tap(pile, (t) => chen.tapStart(t));
   sys.advance(20 * 60_000);
   pile.sim.circuit.unplug();

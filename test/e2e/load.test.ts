@@ -29,7 +29,7 @@ import { SeededRandom } from '../../hal/sim/seeded-random.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
-import { readRelayKeyFile } from '../../tools/relay/relay-keys.ts';
+import { readKeyFile } from '../../tools/key-file.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
 import { auditSessions } from '../../tools/system-day/session-audit.ts';
 
@@ -48,14 +48,14 @@ class SigningPile {
 
   contract(auth: Authorization, atS: number): { seq: number; signed: Uint8Array } {
     const seq = ++this.seq;
-    const bytes = encodeContract({ pileId: this.key.kid, seq, userKid: auth.userKid, voucherId: auth.voucherId, limit: auth.limit, tariff: this.tariff, startMeterWh: this.meterWh, capAmountMinor: auth.capAmountMinor, startAtS: atS });
+    const bytes = encodeContract({ pileId: this.key.kid, seq, userKid: auth.userKid, voucherId: auth.voucherId, limit: auth.limit, tariff: this.tariff, startMeterWh: this.meterWh, capMinor: auth.capMinor, startAtS: atS });
     return { seq, signed: signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: nodeEd25519 }) };
   }
 
-  receipt(contractSeq: number, capAmountMinor: number, energyWh: number, atS: number): { seq: number; amountMinor: number; signed: Uint8Array } {
+  receipt(contractSeq: number, capMinor: number, energyWh: number, atS: number): { seq: number; amountMinor: number; signed: Uint8Array } {
     const seq = ++this.seq;
     const durationS = Math.ceil((energyWh * 3600) / this.maxPowerW);
-    const amountMinor = Math.min(sessionCostMinor(this.tariff, energyWh, durationS), capAmountMinor);
+    const amountMinor = Math.min(sessionCostMinor(this.tariff, energyWh, durationS), capMinor);
     this.meterWh += energyWh;
     const bytes = encodeReceipt({ pileId: this.key.kid, contractSeq, seq, endReason: 'normal', endDetail: EndDetail.limitReached, energyWh, durationS, amountMinor, endMeterWh: this.meterWh, endAtS: atS + durationS });
     return { seq, amountMinor, signed: signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: nodeEd25519 }) };
@@ -93,7 +93,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
   const dir = mkdtempSync(join(tmpdir(), 'tapcharge-e2e-load-'));
   const relay = await startRelayProcess(dir);
   try {
-    const operatorKey = readRelayKeyFile(join(dir, 'operator-key.json'));
+    const operatorKey = readKeyFile(join(dir, 'operator-key.json'));
     const admin = new RelayClient({ baseUrl: relay.url, crypto: nodeEd25519, timeoutMs: 60_000 });
     const relayKey = (await admin.relayInfo()).relayPublicKey;
     const piles: SigningPile[] = [];
@@ -169,11 +169,11 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
           continue;
         }
         vouchers++;
-        const auth = openSigned(voucher.authorization, { publicKey: relayKey, crypto: nodeEd25519, expectType: 'Authorization' });
+        const auth = openSigned(voucher, { publicKey: relayKey, crypto: nodeEd25519, expectType: 'Authorization' });
         if (!auth.ok) throw new Error(`voucher does not verify: ${auth.reason}`);
         const atS = Math.floor(Date.now() / 1000);
         const contract = hold(pile, pile.contract(auth.value.message, atS));
-        const signedReceipt = pile.receipt(contract.seq, auth.value.message.capAmountMinor, 1000 + rng.below(7001), atS);
+        const signedReceipt = pile.receipt(contract.seq, auth.value.message.capMinor, 1000 + rng.below(7001), atS);
         const receipt = hold(pile, signedReceipt);
         settledAmount.set(`${contract.pileId}#${contract.seq}`, signedReceipt.amountMinor);
         const other = () => queues[(u + 1 + rng.below(PHONES - 1)) % PHONES]!;

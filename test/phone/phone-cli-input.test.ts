@@ -87,7 +87,7 @@ test('a damaged wallet file: one-line error naming the field', () => {
   writeFileSync(bad, JSON.stringify({ ...JSON.parse(readFileSync(wallet, 'utf8')), secretKey: '00' }));
   const r = phone('show', '--wallet', bad);
   assert.is(r.status, 1);
-  assert.match(r.stderr, /^tapcharge: .*bad.json: wallet: "secretKey" expected 32 bytes of hex, got 1\n$/);
+  assert.match(r.stderr, /^tapcharge: .*bad.json: wallet: "secretKey" expected 32 bytes, got 1\n$/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -14,10 +14,10 @@ import { bootPile } from '../../firmware/pile.ts';
 import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
 import { readCarriedRecord } from '../../tools/phone/carried-record.ts';
 import { Phone, type TapReport } from '../../tools/phone/phone.ts';
-import { PhoneError } from '../../tools/phone/phone-errors.ts';
-import { PileAnswerError, PileRefusedError } from '../../tools/phone/pile-reader.ts';
+import { PhoneError } from '../../tools/phone/errors.ts';
+import { PileAnswerError, PileRefusedError } from '../../tools/phone/errors.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
-import { RelayError } from '../../tools/phone/relay-errors.ts';
+import { RelayError } from '../../tools/phone/errors.ts';
 import type { WalletState } from '../../tools/phone/wallet-state.ts';
 import { SimSystem, type SimPile } from '../../tools/system-day/sim-system.ts';
 
@@ -85,18 +85,18 @@ flows('energy mode, normal end: the cap shows until ANOTHER user\'s tap carries 
   const started = await rig.tap(pile, (t) => ada.tapStart(t));
   withinBudget(started, 'tap 2');
   assert.is(started.contract.seq, 1);
-  assert.is(started.contract.capAmountMinor, voucher.capAmountMinor);
+  assert.is(started.contract.capMinor, voucher.capMinor);
   assert.is(uploaded(started).accepted, 1);
   assert.ok(started.carried.ackDelivered, 'the relay\'s ack for the contract went back in the same tap');
   const during = await contractAtRelay(rig, ada, pile, 1);
   assert.is(during.contract?.status, 'provisional');
-  assert.is(during.account.escrowMinor, voucher.capAmountMinor);
+  assert.is(during.account.escrowMinor, voucher.capMinor);
 
   rig.advance(20 * 60_000); // 1 kWh at 7.4 kW takes about 8 minutes
   assert.is(pile.handle.services!.state(), 'finishing');
   const stillCap = await contractAtRelay(rig, ada, pile, 1);
   assert.is(stillCap.contract?.status, 'provisional', 'no tap yet: the relay still holds the cap');
-  assert.is(stillCap.account.escrowMinor, voucher.capAmountMinor);
+  assert.is(stillCap.account.escrowMinor, voucher.capMinor);
 
   const bobTap = await rig.tap(pile, (t) => bob.tapHello(t));
   withinBudget(bobTap, 'another user\'s tap 1');
@@ -105,7 +105,7 @@ flows('energy mode, normal end: the cap shows until ANOTHER user\'s tap carries 
   const settled = await contractAtRelay(rig, ada, pile, 1);
   assert.is(settled.contract?.status, 'settled');
   assert.is(settled.contract?.endReason, 'normal');
-  assert.ok(settled.contract!.amountMinor! <= voucher.capAmountMinor);
+  assert.ok(settled.contract!.amountMinor! <= voucher.capMinor);
   assert.is(settled.account.escrowMinor, 0);
   assert.is(settled.account.balanceMinor, 10_000 - settled.contract!.amountMinor!);
   assert.ok(ada.activeContract, 'Ada\'s phone has not heard yet');
@@ -209,7 +209,7 @@ flows('plug pulled on an open (full) contract: no new voucher until a tap brings
   assert.is(ada.activeContract, null);
   await rig.tap(elsewhere, (t) => ada.tapHello(t));
   const voucher = await ada.requestVoucher({ mode: 'energy', energyWh: 500 });
-  assert.ok(voucher.capAmountMinor > 0);
+  assert.ok(voucher.capMinor > 0);
 });
 
 flows('offline at tap 2: the contract stays in the wallet and reaches the relay with a later sync', async ({ rig }) => {

@@ -8,7 +8,8 @@ import { encodePileHello } from '../../contracts-offline/messages/pile-hello.ts'
 import { encodePileInfo } from '../../contracts-offline/messages/pile-info.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { NfcTagLostError } from '../../hal/sim/nfc-field.ts';
-import { type IsoDepTransport, PileAnswerError, PileReader, PileRefusedError, describeStatusWord } from '../../tools/phone/pile-reader.ts';
+import { type IsoDepTransport, PileReader } from '../../tools/phone/pile-reader.ts';
+import { PileAnswerError, PileRefusedError, describeStatusWord } from '../../tools/phone/errors.ts';
 import {
   doubleRig, otherUserKeys, pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedUpdate, signedVoucher, startS, userKeys,
 } from '../firmware/nfc/tap-kit.ts';

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
-import { RelayError, RelayUnreachableError } from '../../tools/phone/relay-errors.ts';
+import { RelayError, RelayUnreachableError } from '../../tools/phone/errors.ts';
 import { type RunningRelay, startRelay } from '../../tools/relay/start-relay.ts';
 
 type Sent = { url: string; init: RequestInit };
@@ -136,8 +136,15 @@ client('no relay listening: RelayUnreachableError (status 0, code unreachable)',
 
 client('malformed answers are RelayError "bad-response" naming the field, never a crash', async () => {
   const answers: [string, number, string][] = [
-    ['/v1/relay', 200, '{"relayPublicKey":"00","relayKid":"0011223344556677","ledger":{"kind":"x","address":"y"}}'],
-    ['/v1/users/0011223344556677', 200, '{"kid":"a","displayName":"b","balanceMinor":"lots","openContracts":[]}'],
+    ['/v1/relay', 200, JSON.stringify({
+      relayPublicKey: '00', relayKid: '0011223344556677', storage: 'sqlite',
+      ledger: { kind: 'embedded', address: `0x${'11'.repeat(20)}`, operator: `0x${'22'.repeat(20)}`, revenueAccount: `0x${'33'.repeat(20)}` },
+      outbox: { pending: 0, done: 0, rejected: 0, transactions: 0, gasByKind: {} },
+    })],
+    ['/v1/users/0011223344556677', 200, JSON.stringify({
+      kid: '0011223344556677', displayName: 'b', address: `0x${'11'.repeat(20)}`, balanceMinor: 'lots', escrowMinor: 0, creditLimitMinor: 0, creditUsedMinor: 0,
+      availableMinor: 0, reservedMinor: 0, openContracts: [], pendingLedgerWrites: 0, bookBalanceMinor: 0, bookEscrowMinor: 0,
+    })],
     ['/v1/piles/0011223344556677/ack', 200, '{"ack":"not base64url!"}'],
     ['/v1/piles/0011223344556677', 200, 'not json'],
     ['/v1/piles/0011223344556677/update?configVersion=1', 500, '<html>oops</html>'],

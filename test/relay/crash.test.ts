@@ -14,7 +14,7 @@ import { openSigned } from '../../contracts-offline/signed.ts';
 import { auditLedger } from '../../tools/ledger/audit.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
-import { readRelayKeyFile } from '../../tools/relay/relay-keys.ts';
+import { readKeyFile } from '../../tools/key-file.ts';
 import { RelayCaller, TestClock, type TestPile } from './harness.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
@@ -38,7 +38,7 @@ function startChild(): Promise<Child> {
       const key = /relay public key ([0-9a-f]{64})/.exec(out)?.[1];
       if (!url || !key || !out.includes('\nledger ')) return;
       clearTimeout(timer);
-      const operator: KeyPair = readRelayKeyFile(join(dir, 'operator-key.json'));
+      const operator: KeyPair = readKeyFile(join(dir, 'operator-key.json'));
       resolve({ process: child, caller: new RelayCaller(url, operator, hexToBytes(key), new TestClock()), exited });
     });
   });

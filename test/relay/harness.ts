@@ -5,7 +5,7 @@ import type { Hex } from 'viem';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64urlToBytes, bytesToBase64url, bytesToHex } from '../../contracts-offline/bytes.ts';
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, generateKeyPair } from '../../contracts-offline/keys.ts';
 import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
@@ -16,7 +16,7 @@ import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
-import { signRequest } from '../../tools/relay/request-signature.ts';
+import { signRequest } from '../../tools/relay-api/request-signing.ts';
 import { type RunningRelay, type StartRelayOptions, startRelay } from '../../tools/relay/start-relay.ts';
 
 export type Reply = { status: number; json: any; text: string };
@@ -56,8 +56,12 @@ export class RelayCaller {
   async call(method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<Reply> {
     if (method === 'GET') return this.raw('GET', path);
     if (!options.signer) return this.raw('POST', path, { body: JSON.stringify(options.body ?? {}), headers: { 'content-type': 'application/json' } });
-    const signed = signRequest('POST', path, options.body ?? {}, options.signer, { atS: options.atS ?? this.clock.nowS, ...(options.nonce ? { nonce: options.nonce } : {}), crypto: nodeEd25519 });
-    return this.raw('POST', path, signed);
+    const nonce = options.nonce;
+    const signed = signRequest({
+      signer: options.signer, method: 'POST', path, fields: options.body ?? {}, nowMs: (options.atS ?? this.clock.nowS) * 1000, crypto: nodeEd25519,
+      ...(nonce && { random: () => hexToBytes(nonce) }),
+    });
+    return this.raw('POST', path, { body: signed.body, headers: { ...signed.headers, 'content-type': 'application/json' } });
   }
 
   async newUser(displayName = 'driver'): Promise<KeyPair & { kidHex: string }> {
@@ -83,6 +87,13 @@ export class RelayCaller {
 
   async voucher(user: KeyPair, pile: TestPile, limit: ChargeLimit, pileNonce = pile.nonce()): Promise<Reply> {
     return this.call('POST', '/v1/vouchers', { body: { pileId: bytesToHex(pile.pileId), pileNonce: bytesToHex(pileNonce), limit }, signer: user });
+  }
+
+  /** The Authorization a voucher answer carries, its relay signature checked. */
+  authorization(reply: Reply): Authorization {
+    const opened = openSigned(base64urlToBytes(reply.json.authorization), { publicKey: this.relayPublicKey, expectType: 'Authorization', crypto: nodeEd25519 });
+    if (!opened.ok) throw new Error(`voucher answer: ${opened.reason} (${reply.text})`);
+    return opened.value.message;
   }
 
   async upload(...records: Uint8Array[]): Promise<Reply> {
@@ -122,7 +133,7 @@ export class TestPile {
   readonly pileId: Uint8Array;
   seq = 0;
   meterWh = 1_000_000;
-  readonly contracts = new Map<number, { limit: ChargeLimit; capAmountMinor: number }>();
+  readonly contracts = new Map<number, { limit: ChargeLimit; capMinor: number }>();
 
   constructor(public tariff: Tariff, readonly maxPowerW: number, readonly relayPublicKey: Uint8Array) {
     const id = new Uint8Array(8);
@@ -154,10 +165,10 @@ export class TestPile {
     if (!opened.ok) throw new Error(`test pile: voucher refused: ${opened.reason}`);
     const v = opened.value.message;
     const seq = ++this.seq;
-    this.contracts.set(seq, { limit: v.limit, capAmountMinor: v.capAmountMinor });
+    this.contracts.set(seq, { limit: v.limit, capMinor: v.capMinor });
     const signed = this.#sign(encodeContract({
       pileId: this.pileId, seq, userKid: v.userKid, voucherId: v.voucherId, limit: v.limit, tariff: this.tariff,
-      startMeterWh: this.meterWh, capAmountMinor: v.capAmountMinor, startAtS: atS,
+      startMeterWh: this.meterWh, capMinor: v.capMinor, startAtS: atS,
     }));
     return { seq, signed, voucher: v };
   }
@@ -166,7 +177,7 @@ export class TestPile {
   receipt(contractSeq: number, m: { energyWh: number; durationS: number; endAtS: number; endReason?: EndReason; amountMinor?: number }): { seq: number; signed: Uint8Array; amountMinor: number } {
     const c = this.contracts.get(contractSeq);
     if (!c) throw new Error(`test pile: no contract ${contractSeq}`);
-    const amountMinor = m.amountMinor ?? Math.min(sessionCostMinor(this.tariff, m.energyWh, m.durationS), c.capAmountMinor);
+    const amountMinor = m.amountMinor ?? Math.min(sessionCostMinor(this.tariff, m.energyWh, m.durationS), c.capMinor);
     this.meterWh += m.energyWh;
     const seq = ++this.seq;
     const signed = this.#sign(encodeReceipt({

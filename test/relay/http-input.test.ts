@@ -5,14 +5,10 @@ import { request } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToBase64url, bytesToHex, utf8Encode } from '../../contracts-offline/bytes.ts';
+import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
-import { KID_HEADER, SIGNATURE_HEADER, requestSigningBytes } from '../../tools/relay/request-signature.ts';
-import { moneyRoutes } from '../../tools/relay/routes/money.ts';
-import { pileRoutes } from '../../tools/relay/routes/piles.ts';
-import { recordRoutes } from '../../tools/relay/routes/records.ts';
-import { relayRoutes } from '../../tools/relay/routes/relay.ts';
-import { userRoutes } from '../../tools/relay/routes/users.ts';
-import { voucherRoutes } from '../../tools/relay/routes/vouchers.ts';
+import { HEADER_KID as KID_HEADER, HEADER_SIGNATURE as SIGNATURE_HEADER, requestSigningBytes } from '../../tools/relay-api/request-signing.ts';
+import { relayApi } from '../../tools/relay-api/routes.ts';
 import { startTestRelay } from './harness.ts';
 
 const t = await startTestRelay();
@@ -68,6 +64,11 @@ test('wrong types and unknown fields → 400 invalid-field naming the field', as
   expectError(await voucher({ mode: 'amount', amountMinor: 1.5 }), 400, 'invalid-field', /limit\.amountMinor/);
   expectError(await voucher({ mode: 'warp' }), 400, 'invalid-field', /"limit\.mode" expected one of/);
   expectError(await voucher({ mode: 'full', energyWh: 5 }), 400, 'invalid-field', /"limit\.energyWh" is not a known field/);
+  expectError(await voucher({ mode: 'energy', energyWh: 5, extra: 1 }), 400, 'invalid-field', /"limit\.extra" is not a known field/);
+  const newcomer = generateKeyPair({ crypto: nodeEd25519 });
+  const register = (displayName: string) => t.call('POST', '/v1/users', { body: { publicKey: bytesToHex(newcomer.publicKey), displayName }, signer: newcomer });
+  expectError(await register('é'.repeat(13)), 400, 'invalid-field', /"displayName" expected at most 24 UTF-8 bytes, got 26/);
+  expectError(await register(''), 400, 'invalid-field', /"displayName" must not be empty/);
   expectError(await voucher({ mode: 'time', durationS: 0 }), 400, 'invalid-field', /expected 1\.\.4294967295, got 0/);
   expectError(await voucher({ mode: 'amount', amountMinor: 5 }, 'abc'), 400, 'invalid-field', /"pileNonce"/);
   expectError(await voucher({ mode: 'amount', amountMinor: 5 }, 'aa'.repeat(4)), 400, 'invalid-field', /expected 8\.\.16 bytes, got 4/);
@@ -116,7 +117,7 @@ test('junk records are refused one by one; the good ones in the same upload stil
 test('the OpenAPI document lists exactly the routes served', async () => {
   const doc = (await t.call('GET', '/openapi.json')).json;
   assert.is(doc.openapi, '3.1.0');
-  const served = [...relayRoutes, ...userRoutes, ...pileRoutes, ...voucherRoutes, ...recordRoutes, ...moneyRoutes].map((r) => `${r.method} ${r.pattern}`).sort();
+  const served = Object.values(relayApi).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`).sort();
   const described = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
   assert.equal(described, served);
 });

@@ -105,8 +105,8 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const { t } = ctx;
     const user = await newUser(ctx);
     const body = { userKid: user.kidHex, amountMinor: 700 };
-    assert.is((await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(8) })).status, 200);
-    const replay = await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(8) });
+    assert.is((await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(16) })).status, 200);
+    const replay = await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(16) });
     assert.equal([replay.status, replay.json.error], [409, 'replayed-request']);
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 700, escrow: 0 });
   });
@@ -145,7 +145,8 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const pile = await t.newPile();
     const voucher = await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 });
     assert.is(voucher.status, 201);
-    assert.equal([voucher.json.capAmountMinor, voucher.json.tariffVersion], [2_000, 1]);
+    assert.equal([t.authorization(voucher).capMinor, t.authorization(voucher).tariffVersion], [2_000, 1]);
+    assert.equal(Object.keys(voucher.json), ['authorization'], 'the voucher answer is the signed bytes, nothing copied beside them');
     const reserved = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
     assert.equal([reserved.reservedMinor, reserved.availableMinor], [2_000, 3_000], 'an unused voucher reserves its cap');
     const c = pile.contract(voucher.json.authorization, t.clock.nowS);
@@ -157,7 +158,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 2_000 });
     assert.is(await recordOf(t, pile.contractId(1)), 'open-capped');
     const provisional = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
-    assert.equal([provisional.status, provisional.capAmountMinor], ['provisional', 2_000]);
+    assert.equal([provisional.status, provisional.capMinor], ['provisional', 2_000]);
     const revenueBefore = await t.relay.ledger.balanceOf(t.relay.ledger.revenueAccount);
     const r = pile.receipt(c.seq, { energyWh: 12_345, durationS: 5_400, endAtS: t.clock.nowS + 5_400 });
     assert.is(r.amountMinor, sessionCostMinor(pile.tariff, 12_345, 5_400));
@@ -178,11 +179,11 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const user = await newUser(ctx, 100_000);
     const pile = await t.newPile({ energyMinorPerKwh: 30, timeMinorPerHour: 60, sessionFeeMinor: 50 }, 7_400);
     const time = await t.voucher(user, pile, { mode: 'time', durationS: 3 * 3600 });
-    assert.is(time.json.capAmountMinor, sessionCostMinor(pile.tariff, 22_200, 3 * 3600), '3 h at 7.4 kW = 22.2 kWh');
+    assert.is(t.authorization(time).capMinor, sessionCostMinor(pile.tariff, 22_200, 3 * 3600), '3 h at 7.4 kW = 22.2 kWh');
     const energy = await t.voucher(user, pile, { mode: 'energy', energyWh: 20_000 });
-    assert.is(energy.json.capAmountMinor, sessionCostMinor(pile.tariff, 20_000, 4 * 3600), '20 kWh within the 4 h allowance');
+    assert.is(t.authorization(energy).capMinor, sessionCostMinor(pile.tariff, 20_000, 4 * 3600), '20 kWh within the 4 h allowance');
     const big = await t.voucher(user, pile, { mode: 'energy', energyWh: 74_000 });
-    assert.is(big.json.capAmountMinor, sessionCostMinor(pile.tariff, 74_000, 10 * 3600), '74 kWh at 7.4 kW needs 10 h');
+    assert.is(t.authorization(big).capMinor, sessionCostMinor(pile.tariff, 74_000, 10 * 3600), '74 kWh at 7.4 kW needs 10 h');
   });
 
   s('insufficient funds: 402, and the refused voucher reserves nothing', async (ctx) => {
@@ -226,7 +227,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const user = await newUser(ctx, 20_000);
     const pile = await t.newPile();
     const voucher = await t.voucher(user, pile, { mode: 'full' });
-    assert.equal([voucher.status, voucher.json.capAmountMinor], [201, 10_000], 'full: min(available, maxOpenCapMinor)');
+    assert.equal([voucher.status, t.authorization(voucher).capMinor], [201, 10_000], 'full: min(available, maxOpenCapMinor)');
     const early = await t.voucher(user, pile, { mode: 'amount', amountMinor: 100 });
     assert.equal([early.status, early.json.error], [409, 'open-contract-outstanding'], 'an unused full voucher blocks too');
     const c = pile.contract(voucher.json.authorization, t.clock.nowS);

@@ -8,7 +8,7 @@ import { type MessageName, MESSAGE_NAMES, codecs, decodeAnyMessage, isMessageNam
 import type { MessageCodec } from '../../contracts-offline/messages/schema.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { CliError } from './cli-error.ts';
-import { readKeyFile } from './key-file.ts';
+import { readKeyFile } from '../key-file.ts';
 
 const USAGE = `usage:
   tapcharge contract sign --type TYPE --in JSON|- --key KEYFILE [--aad HEX] [--out FILE]

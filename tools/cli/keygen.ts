@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { CliError } from './cli-error.ts';
-import { writeKeyFile } from './key-file.ts';
+import { writeKeyFile } from '../key-file.ts';
 
 const USAGE = 'usage: tapcharge keygen --out FILE [--force]';
 

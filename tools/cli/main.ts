@@ -1,4 +1,5 @@
 // The `tapcharge` command: dispatches to one module per command group.
+import { KeyFileError } from '../key-file.ts';
 import { CliError } from './cli-error.ts';
 
 type CommandModule = { run(args: string[]): Promise<number> };
@@ -32,9 +33,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
-    if (error instanceof CliError) {
+    if (error instanceof CliError || error instanceof KeyFileError) {
       process.stderr.write(`tapcharge: ${error.message}\n`);
-      process.exitCode = error.exitCode;
+      process.exitCode = error instanceof CliError ? error.exitCode : 1;
     } else {
       process.stderr.write(`tapcharge: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
       process.exitCode = 70;

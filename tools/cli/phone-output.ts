@@ -4,7 +4,7 @@ import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import type { Carried, Phone, PileScreen, TapReport } from '../phone/phone.ts';
 import type { SyncReport } from '../phone/phone-sync.ts';
-import type { UserAccount, UserContract } from '../phone/relay-responses.ts';
+import type { UserAccount, UserContract } from '../phone/relay-client.ts';
 import type { ActiveContract } from '../phone/wallet-state.ts';
 
 export function describeLimit(limit: ChargeLimit): string {
@@ -24,7 +24,7 @@ export function describeScreen(s: PileScreen): string {
 }
 
 export function describeContract(c: ActiveContract): string {
-  return `${c.pileId}#${c.seq}: ${describeLimit(c.limit)}, cap ${c.capAmountMinor}, started ${new Date(c.startAtS * 1000).toISOString()}`;
+  return `${c.pileId}#${c.seq}: ${describeLimit(c.limit)}, cap ${c.capMinor}, started ${new Date(c.startAtS * 1000).toISOString()}`;
 }
 
 export function describeSync(r: SyncReport): string {
@@ -55,7 +55,7 @@ export function describeAccount({ account: a, contracts }: { account: UserAccoun
   ];
   for (const c of contracts) {
     const end = c.amountMinor !== undefined ? `, amount ${c.amountMinor}${c.energyWh !== undefined ? `, ${c.energyWh} Wh` : ''}${c.endReason ? `, ${c.endReason}` : ''}` : '';
-    lines.push(`  ${c.contractId} ${c.mode} cap ${c.capAmountMinor}: ${c.status}${end}`);
+    lines.push(`  ${c.contractId} ${c.mode} cap ${c.capMinor}: ${c.status}${end}`);
   }
   return lines.join('\n');
 }
@@ -64,7 +64,7 @@ export function describeWallet(phone: Phone): string {
   const s = phone.state;
   const lines = [`user ${phone.kid} "${s.displayName}", relay ${s.relayUrl ?? '(none)'}${s.registered ? ', registered' : ', not registered'}`];
   if (s.active) lines.push(`  running contract ${describeContract(s.active)}`);
-  if (s.voucher) lines.push(`  voucher ${s.voucher.voucherId} for pile ${s.voucher.pileId}: ${describeLimit(s.voucher.limit)}, cap ${s.voucher.capAmountMinor}`);
+  if (s.voucher) lines.push(`  voucher ${s.voucher.voucherId} for pile ${s.voucher.pileId}: ${describeLimit(s.voucher.limit)}, cap ${s.voucher.capMinor}`);
   const pending = phone.pendingRecords;
   lines.push(`  carrying ${pending.length} record(s)${pending.length > 0 ? `: ${pending.map((r) => `${r.kind} ${r.pileId}#${r.seq}`).join(', ')}` : ''}`);
   const acks = Object.keys(s.acks);

@@ -5,11 +5,13 @@ import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
 import { type ChargeLimit, chargeLimitOf, isChargeMode } from '../../contracts-offline/charge-limit.ts';
 import { Phone } from '../phone/phone.ts';
-import { PhoneError } from '../phone/phone-errors.ts';
-import { PileAnswerError, PileRefusedError } from '../phone/pile-reader.ts';
-import { RelayError } from '../phone/relay-errors.ts';
-import { LazyTcpTap, PileLinkError, parsePileAddress } from '../phone/tcp-transport.ts';
-import { WalletFileError, readWalletFile, writeWalletFile } from '../phone/wallet-file.ts';
+import { PhoneError } from '../phone/errors.ts';
+import { PileAnswerError, PileRefusedError } from '../phone/errors.ts';
+import { RelayError } from '../phone/errors.ts';
+import { LazyTcpTap, parsePileAddress } from '../phone/tcp-transport.ts';
+import { PileLinkError } from '../phone/errors.ts';
+import { readWalletFile, writeWalletFile } from '../phone/wallet-file.ts';
+import { WalletFileError } from '../phone/errors.ts';
 import { CliError } from './cli-error.ts';
 import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeWallet } from './phone-output.ts';
 
@@ -135,7 +137,7 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
         if (!limit) return;
         if (!hello.screen.modes.includes(limit.mode)) throw new CliError(`the pile is ${hello.screen.state}: it offers no charging now`);
         const voucher = await phone.requestVoucher(limit);
-        console.log(`voucher ${voucher.voucherId}: cap ${voucher.capAmountMinor} (minor units), valid until ${new Date(voucher.expiresAtS * 1000).toISOString()}`);
+        console.log(`voucher ${voucher.voucherId}: cap ${voucher.capMinor} (minor units), valid until ${new Date(voucher.expiresAtS * 1000).toISOString()}`);
       }
       const started = await withTap(v.pile, (tap) => phone.tapStart(tap));
       console.log(`contract ${describeContract(started.contract)}`);

@@ -2,14 +2,15 @@
 // the TCP bridge, and drive its simulated vehicle and clock from another terminal.
 import { parseArgs } from 'node:util';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
-import { RelayError } from '../phone/relay-errors.ts';
-import { PileLinkError, parsePileAddress, sendPileControl } from '../phone/tcp-transport.ts';
+import { RelayError } from '../phone/errors.ts';
+import { parsePileAddress, sendPileControl } from '../phone/tcp-transport.ts';
+import { PileLinkError } from '../phone/errors.ts';
 import { ProvisioningSourceError, provisioningFromRelay, readProvisioningFile } from '../pile-sim/provisioning-source.ts';
 import { ServePileError, type ServePileOptions, servePile } from '../pile-sim/serve-pile.ts';
 import { TerminalView } from '../pile-sim/terminal-view.ts';
 import { type PileStatus, defaultVehicle } from '../pile-sim/vehicle-control.ts';
 import { CliError } from './cli-error.ts';
-import { readKeyFile } from './key-file.ts';
+import { readKeyFile } from '../key-file.ts';
 
 const usage = `usage: tapcharge pile <command> [options]
 

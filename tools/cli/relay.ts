@@ -3,10 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { base64urlToBytes, bytesToHex } from '../../contracts-offline/bytes.ts';
+import { bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
+import { readKeyFile } from '../key-file.ts';
 import { nodeEd25519 } from '../node-ed25519.ts';
-import { RelayKeyError, readRelayKeyFile } from '../relay/relay-keys.ts';
-import { signRequest } from '../relay/request-signature.ts';
+import { RelayError } from '../phone/errors.ts';
+import { RelayClient } from '../phone/relay-client.ts';
 import { DEFAULT_RELAY_PORT } from '../relay/defaults.ts';
 import { CliError } from './cli-error.ts';
 
@@ -98,49 +99,55 @@ async function start(values: Values): Promise<number> {
   return 0;
 }
 
-async function operatorCall(values: Values, path: string, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
-  let operator;
+/** An operator errand against a running relay, signed with DATA/operator-key.json. */
+async function asOperator<T>(values: Values, errand: (relay: RelayClient, operator: ReturnType<typeof readKeyFile>) => Promise<T>): Promise<T> {
+  const operator = readKeyFile(join(values.data!, 'operator-key.json'), nodeEd25519);
+  let relay: RelayClient;
   try {
-    operator = readRelayKeyFile(join(values.data!, 'operator-key.json'));
-  } catch (error) {
-    throw new CliError(error instanceof RelayKeyError ? error.message : String(error));
+    relay = new RelayClient({ baseUrl: values.url!, crypto: nodeEd25519 });
+  } catch {
+    throw new CliError(`--url expected http://HOST:PORT, got "${values.url}"`, 2);
   }
-  const signed = signRequest('POST', path, fields, operator, { atS: Math.floor(Date.now() / 1000), crypto: nodeEd25519 });
-  let response: Response;
   try {
-    response = await fetch(new URL(path, values.url).toString(), { method: 'POST', body: signed.body, headers: signed.headers });
+    return await errand(relay, operator);
   } catch (error) {
-    const cause = (error as Error).cause;
-    throw new CliError(`cannot reach the relay at ${values.url}: ${cause instanceof Error ? cause.message : (error as Error).message}`);
+    if (error instanceof RelayError) throw new CliError(error.message);
+    throw error;
   }
-  const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) throw new CliError(`relay refused (${response.status} ${String(answer['error'] ?? '')}): ${String(answer['message'] ?? '')}`);
-  return answer;
+}
+
+function hexOption(values: Values, name: keyof Values, bytes: number): Uint8Array {
+  const text = required(values, name);
+  if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(text)) throw new CliError(`--${name} expected ${bytes * 2} hex digits, got "${text}"`, 2);
+  return hexToBytes(text);
 }
 
 async function registerPile(values: Values): Promise<number> {
-  const answer = await operatorCall(values, '/v1/piles', {
-    pileId: required(values, 'pile-id').toLowerCase(),
-    publicKey: required(values, 'public-key').toLowerCase(),
-    operator: values.operator,
+  const pile = {
+    pileId: hexOption(values, 'pile-id', 8),
+    publicKey: hexOption(values, 'public-key', 32),
+    operator: values.operator!,
     label: required(values, 'label'),
     maxPowerW: wholeNumber(values, 'max-power-w'),
     tariff: { energyMinorPerKwh: wholeNumber(values, 'energy-price'), timeMinorPerHour: wholeNumber(values, 'time-price'), sessionFeeMinor: wholeNumber(values, 'session-fee') },
-  });
-  console.log(`registered pile ${String(answer['pileId'])}, config version ${String(answer['configVersion'])}`);
-  console.log(`relay public key ${String(answer['relayPublicKey'])}`);
+  };
+  const answer = await asOperator(values, (relay, operator) => relay.registerPile(operator, pile));
+  console.log(`registered pile ${answer.pileId}, config version ${answer.configVersion}`);
+  console.log(`relay public key ${bytesToHex(answer.relayPublicKey)}`);
   if (values.out) {
-    writeFileSync(values.out, base64urlToBytes(String(answer['pileUpdate'])));
+    writeFileSync(values.out, answer.pileUpdate);
     console.log(`provisioning PileUpdate written to ${values.out}`);
   } else {
-    console.log(`pileUpdate ${String(answer['pileUpdate'])}`);
+    console.log(`pileUpdate ${bytesToBase64url(answer.pileUpdate)}`);
   }
   return 0;
 }
 
 async function issue(values: Values): Promise<number> {
-  const answer = await operatorCall(values, '/v1/issue', { userKid: required(values, 'user').toLowerCase(), amountMinor: wholeNumber(values, 'amount') });
-  console.log(`issued ${String(answer['amountMinor'])} to ${String(answer['userKid'])} (repaid advances ${String(answer['repaidMinor'])}): ${String(answer['status'])} ref ${String(answer['ref'])}`);
+  const userKid = hexOption(values, 'user', 8);
+  const amountMinor = wholeNumber(values, 'amount');
+  const answer = await asOperator(values, (relay, operator) => relay.issue(operator, userKid, amountMinor));
+  console.log(`issued ${answer.amountMinor} to ${answer.userKid} (repaid advances ${answer.repaidMinor}): ${answer.status} ref ${answer.ref}`);
   return 0;
 }
 

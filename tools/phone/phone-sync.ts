@@ -2,7 +2,8 @@
 // is committed to the wallet as soon as its answer arrives; a record leaves the wallet only when
 // the relay answered accepted or duplicate (or rejected: then it moves to `rejected`, never retried).
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
-import { RECORDS_PER_UPLOAD, type RelayClient } from './relay-client.ts';
+import { RECORDS_PER_UPLOAD_MAX } from '../relay-api/routes.ts';
+import type { RelayClient } from './relay-client.ts';
 import { openRelaySigned, relayKey } from './relay-trust.ts';
 import { heldRecords, noteAck } from './wallet-records.ts';
 import type { WalletState } from './wallet-state.ts';
@@ -23,7 +24,7 @@ export async function syncWallet(state: WalletState, relay: RelayClient, commit:
   const report: SyncReport = { accepted: 0, duplicates: 0, rejected: [], gaps: [], acksFor: [], activeClosed: false };
   await relayKey(state, relay);
   while (state.records.length > 0) {
-    const batch = heldRecords(state).slice(0, RECORDS_PER_UPLOAD);
+    const batch = heldRecords(state).slice(0, RECORDS_PER_UPLOAD_MAX);
     const answer = await relay.submitRecords(batch.map((r) => r.bytes));
     const sent = new Set(batch.map((r) => r.text));
     state.records = state.records.filter((text) => !sent.has(text));

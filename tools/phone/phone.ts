@@ -17,19 +17,20 @@
 import { base64urlToBytes as fromBase64url, bytesToBase64url, bytesToHex, hexToBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, type RandomSource, generateKeyPair, keyPairFromSecret, randomNonce } from '../../contracts-offline/keys.ts';
 import type { PileState, Tariff } from '../../contracts-offline/messages/fields.ts';
-import type { ChargeLimit, ChargeMode } from '../../contracts-offline/charge-limit.ts';
+import { type ChargeLimit, type ChargeMode, limitValue } from '../../contracts-offline/charge-limit.ts';
 import { DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
 import type { PileHello } from '../../contracts-offline/messages/pile-hello.ts';
 import { encodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { SW } from '../../contracts-offline/apdu.ts';
 import { type CarriedRecord, readCarriedRecord } from './carried-record.ts';
-import { PhoneError } from './phone-errors.ts';
+import { PhoneError } from './errors.ts';
 import { type SyncReport, fetchPileAck, syncWallet } from './phone-sync.ts';
-import { type IsoDepTransport, PileReader, PileRefusedError } from './pile-reader.ts';
+import { type IsoDepTransport, PileReader } from './pile-reader.ts';
+import { PileRefusedError } from './errors.ts';
 import { RelayClient } from './relay-client.ts';
-import { RelayError, RelayUnreachableError } from './relay-errors.ts';
-import type { RegisteredUser, UserAccount, UserContract } from './relay-responses.ts';
+import { RelayError, RelayUnreachableError } from './errors.ts';
+import type { RegisteredUser, UserAccount, UserContract } from './relay-client.ts';
 import { checkRelayKey, openRelaySigned, relayKey } from './relay-trust.ts';
 import { DEFAULT_TAP_BUDGET, type TapAir, type TapBudget, TapMeter, commandCost, outboxPageCost } from './tap-meter.ts';
 import { holdRecords, outboxCursor } from './wallet-records.ts';
@@ -190,14 +191,14 @@ export class Phone {
     if (!hello) throw new PhoneError('no-pile-nonce', 'tap the pile first (tap 1): a voucher is bound to the nonce the pile gave at that tap');
     if (this.#nowMs() - hello.atMs >= PILE_NONCE_LIFETIME_MS) throw new PhoneError('pile-nonce-expired', 'the tap-1 nonce is older than 15 minutes; tap the pile again');
     await relayKey(this.#state, relay);
-    const voucher = await relay.requestVoucher(this.keyPair, { pileId: hexToBytes(hello.pileId), pileNonce: hexToBytes(hello.pileNonce), limit });
-    const authorization = openRelaySigned(this.#state, voucher.authorization, 'Authorization');
+    const signed = await relay.requestVoucher(this.keyPair, { pileId: hexToBytes(hello.pileId), pileNonce: hexToBytes(hello.pileNonce), limit });
+    const authorization = openRelaySigned(this.#state, signed, 'Authorization');
     const matches = bytesToHex(authorization.pileId) === hello.pileId && bytesToHex(authorization.pileNonce) === hello.pileNonce
-      && bytesToHex(authorization.userKid) === this.kid && authorization.limit.mode === limit.mode;
-    if (!matches) throw new PhoneError('relay-not-trusted', 'the voucher the relay issued is not for this user, pile, nonce and mode');
+      && bytesToHex(authorization.userKid) === this.kid && authorization.limit.mode === limit.mode && limitValue(authorization.limit) === limitValue(limit);
+    if (!matches) throw new PhoneError('relay-not-trusted', 'the voucher the relay issued is not for this user, pile, nonce and limit');
     this.#state.voucher = {
-      pileId: hello.pileId, pileNonce: hello.pileNonce, authorization: bytesToBase64url(voucher.authorization), voucherId: bytesToHex(authorization.voucherId),
-      limit: authorization.limit, capAmountMinor: authorization.capAmountMinor, expiresAtS: authorization.expiresAtS,
+      pileId: hello.pileId, pileNonce: hello.pileNonce, authorization: bytesToBase64url(signed), voucherId: bytesToHex(authorization.voucherId),
+      limit: authorization.limit, capMinor: authorization.capMinor, expiresAtS: authorization.expiresAtS,
     };
     this.#commit();
     return structuredClone(this.#state.voucher);
@@ -227,7 +228,7 @@ export class Phone {
     }
     const record = mustRead(signed.signed);
     const m = signed.message;
-    this.#state.active = { pileId, seq: m.seq, contract: record.text, limit: m.limit, capAmountMinor: m.capAmountMinor, startAtS: m.startAtS };
+    this.#state.active = { pileId, seq: m.seq, contract: record.text, limit: m.limit, capMinor: m.capMinor, startAtS: m.startAtS };
     this.#state.voucher = null;
     this.#state.hello = null;
     holdRecords(this.#state, [record]);
@@ -334,9 +335,9 @@ export class Phone {
     if (memo.publicKey) return hexToBytes(memo.publicKey);
     try {
       const entry = await relay.pile(hexToBytes(pileId));
-      memo.publicKey = bytesToHex(entry.publicKey);
+      memo.publicKey = entry.publicKey.toLowerCase();
       this.#commit();
-      return entry.publicKey;
+      return hexToBytes(entry.publicKey);
     } catch (error) {
       if (error instanceof RelayError && error.code === 'unknown-pile') throw new PhoneError('pile-not-genuine', `pile ${pileId} is not registered at the relay`);
       throw error;

@@ -21,9 +21,8 @@ import type { StopRequest } from '../../contracts-offline/messages/stop-request.
 import { type UserHello, encodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
 import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
 import { contractVoucherDifferences } from '../../contracts-offline/voucher-match.ts';
-import { type PileCommandName, PileAnswerError, PileRefusedError } from './pile-reader-errors.ts';
+import { type PileCommandName, PileAnswerError, PileRefusedError } from './errors.ts';
 
-export { PileAnswerError, PileRefusedError, describeStatusWord, type PileCommandName } from './pile-reader-errors.ts';
 
 /** An ISO-DEP link to the card: one command APDU in, its response APDU out (rejects on tag loss). */
 export type IsoDepTransport = { transceive(apdu: Uint8Array): Promise<Uint8Array> };

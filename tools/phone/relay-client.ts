@@ -1,19 +1,18 @@
-// Typed client of the verifier relay's HTTP JSON API (tools/relay/README.md). Requests that
-// change state are signed by their author (request-signing.ts). Uses the global fetch; every
-// failure is a RelayError carrying the HTTP status and the relay's error code, or a
+// Typed client of the verifier relay's HTTP API: every call is a route of the one API table
+// (tools/relay-api/routes.ts), every answer checked against that route's schema before the phone
+// believes it — a confused or hostile relay cannot slip wrong types into the wallet. Requests that
+// change state are signed by their author (tools/relay-api/request-signing.ts). Uses the global
+// fetch; every failure is a RelayError carrying the HTTP status and the relay's error code, or a
 // RelayUnreachableError when no answer came, so callers can keep records for later.
-import { bytesToBase64url, bytesToHex, utf8Encode } from '../../contracts-offline/bytes.ts';
+import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import type { KeyPair, RandomSource } from '../../contracts-offline/keys.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
-import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
-import { RelayError, RelayUnreachableError } from './relay-errors.ts';
-import {
-  type PileEntry, type PileRegistration, type PileUpdateOffer, type RecordsAnswer, type RegisteredUser, type RelayInfo, type UserAccount,
-  type UserContract, type Voucher, parseAck, parsePileEntry, parsePileRegistration, parsePileUpdateOffer, parseRecordsAnswer,
-  parseRegisteredUser, parseRelayInfo, parseUserAccount, parseUserContracts, parseVoucher,
-} from './relay-responses.ts';
-import { signRequest } from './request-signing.ts';
+import { checkJson } from '../relay-api/explain.ts';
+import { signRequest } from '../relay-api/request-signing.ts';
+import { type Answer, RECORDS_PER_UPLOAD_MAX, type RelayApi, type RequestBody, type RouteName, relayApi } from '../relay-api/routes.ts';
+import { RelayError, RelayUnreachableError } from './errors.ts';
 
 export type RelayClientOptions = {
   /** e.g. "http://127.0.0.1:8787" (no trailing path). */
@@ -27,12 +26,19 @@ export type RelayClientOptions = {
   fetch?: typeof globalThis.fetch;
 };
 
-/** The relay takes at most this many records per POST /v1/records. */
-export const RECORDS_PER_UPLOAD = 64;
+export type RelayInfo = { relayPublicKey: Uint8Array; relayKid: Uint8Array; ledger: Answer<'relayInfo', 200>['ledger'] };
+export type UserAccount = Answer<'user', 200>;
+export type UserContract = Answer<'userContracts', 200>['contracts'][number];
+export type RegisteredUser = Answer<'registerUser', 201>;
+export type PileEntry = Answer<'pile', 200>;
+export type PileUpdateOffer = { configVersion: number; pileUpdate: Uint8Array };
+export type PileRegistration = { pileId: string; relayPublicKey: Uint8Array; configVersion: number; pileUpdate: Uint8Array };
+export type RecordsAnswer = { results: Answer<'uploadRecords', 200>['results']; acks: { pileId: string; ack: Uint8Array }[] };
 
 const defaults = { timeoutMs: 10_000 };
 
-type Answer = { status: number; body: unknown };
+/** A checked answer of route N: its status and body. */
+type Reply<N extends RouteName> = { [S in keyof RelayApi[N]['answers']]: { status: S; body: Answer<N, S> } }[keyof RelayApi[N]['answers']];
 
 export class RelayClient {
   readonly baseUrl: string;
@@ -55,95 +61,111 @@ export class RelayClient {
   }
 
   async relayInfo(): Promise<RelayInfo> {
-    const a = await this.#get('/v1/relay');
-    return parseRelayInfo(a.body, a.status);
+    const { body } = await this.#call('relayInfo', {});
+    return { relayPublicKey: hexToBytes(body.relayPublicKey), relayKid: hexToBytes(body.relayKid), ledger: body.ledger };
   }
 
   async registerUser(user: KeyPair, displayName: string): Promise<RegisteredUser> {
-    const a = await this.#signed(user, 'POST', '/v1/users', { publicKey: bytesToHex(user.publicKey), displayName });
-    return parseRegisteredUser(a.body, a.status);
+    return (await this.#call('registerUser', { signer: user, body: { publicKey: bytesToHex(user.publicKey), displayName } })).body;
   }
 
   async user(kid: Uint8Array): Promise<UserAccount> {
-    const a = await this.#get(`/v1/users/${bytesToHex(kid)}`);
-    return parseUserAccount(a.body, a.status);
+    return (await this.#call('user', { params: { kid: bytesToHex(kid) } })).body;
   }
 
   async userContracts(kid: Uint8Array): Promise<UserContract[]> {
-    const a = await this.#get(`/v1/users/${bytesToHex(kid)}/contracts`);
-    return parseUserContracts(a.body, a.status);
+    return (await this.#call('userContracts', { params: { kid: bytesToHex(kid) } })).body.contracts;
   }
 
-  /** The credit record (R11), as the relay answers it. */
-  async userCredit(kid: Uint8Array): Promise<Record<string, unknown>> {
-    const a = await this.#get(`/v1/users/${bytesToHex(kid)}/credit`);
-    if (typeof a.body !== 'object' || a.body === null) throw new RelayError(a.status, 'bad-response', 'relay answer to GET /v1/users/{kid}/credit: body expected an object');
-    return a.body as Record<string, unknown>;
+  /** The credit record (R11). */
+  async userCredit(kid: Uint8Array): Promise<Answer<'userCredit', 200>> {
+    return (await this.#call('userCredit', { params: { kid: bytesToHex(kid) } })).body;
   }
 
   async pile(pileId: Uint8Array): Promise<PileEntry> {
-    const a = await this.#get(`/v1/piles/${bytesToHex(pileId)}`);
-    return parsePileEntry(a.body, a.status);
+    return (await this.#call('pile', { params: { pileId: bytesToHex(pileId) } })).body;
   }
 
   /** The signed PileUpdate when the relay holds a config newer than `configVersion`, else undefined. */
   async pileUpdate(pileId: Uint8Array, configVersion: number): Promise<PileUpdateOffer | undefined> {
-    const a = await this.#get(`/v1/piles/${bytesToHex(pileId)}/update?configVersion=${configVersion}`);
-    return a.status === 204 ? undefined : parsePileUpdateOffer(a.body, a.status);
+    const reply = await this.#call('pileUpdate', { params: { pileId: bytesToHex(pileId) }, query: `?configVersion=${configVersion}` });
+    return reply.status === 204 ? undefined : { configVersion: reply.body.configVersion, pileUpdate: base64urlToBytes(reply.body.pileUpdate) };
   }
 
   /** The relay-signed Ack covering every record the relay holds for the pile, or undefined. */
   async pileAck(pileId: Uint8Array): Promise<Uint8Array | undefined> {
-    const a = await this.#get(`/v1/piles/${bytesToHex(pileId)}/ack`);
-    return a.status === 204 ? undefined : parseAck(a.body, a.status);
+    const reply = await this.#call('pileAck', { params: { pileId: bytesToHex(pileId) } });
+    return reply.status === 204 ? undefined : base64urlToBytes(reply.body.ack);
   }
 
   async registerPile(operator: KeyPair, pile: { pileId: Uint8Array; publicKey: Uint8Array; operator: string; label: string; maxPowerW: number; tariff: Omit<Tariff, 'version'> }): Promise<PileRegistration> {
     const { pileId, publicKey, ...rest } = pile;
-    const a = await this.#signed(operator, 'POST', '/v1/piles', { pileId: bytesToHex(pileId), publicKey: bytesToHex(publicKey), ...rest });
-    return parsePileRegistration(a.body, a.status);
+    const { body } = await this.#call('registerPile', { signer: operator, body: { pileId: bytesToHex(pileId), publicKey: bytesToHex(publicKey), ...rest } });
+    return { pileId: body.pileId, relayPublicKey: hexToBytes(body.relayPublicKey), configVersion: body.configVersion, pileUpdate: base64urlToBytes(body.pileUpdate) };
   }
 
-  async configurePile(operator: KeyPair, pileId: Uint8Array, changes: { label?: string; maxPowerW?: number; tariff?: Omit<Tariff, 'version'> }): Promise<PileUpdateOffer> {
-    const a = await this.#signed(operator, 'POST', `/v1/piles/${bytesToHex(pileId)}/config`, changes);
-    return parsePileUpdateOffer(a.body, a.status);
+  async configurePile(operator: KeyPair, pileId: Uint8Array, changes: RequestBody<'configurePile'>): Promise<PileUpdateOffer> {
+    const { body } = await this.#call('configurePile', { signer: operator, params: { pileId: bytesToHex(pileId) }, body: changes });
+    return { configVersion: body.configVersion, pileUpdate: base64urlToBytes(body.pileUpdate) };
   }
 
-  async requestVoucher(user: KeyPair, request: { pileId: Uint8Array; pileNonce: Uint8Array; limit: ChargeLimit }): Promise<Voucher> {
-    const a = await this.#signed(user, 'POST', '/v1/vouchers', { pileId: bytesToHex(request.pileId), pileNonce: bytesToHex(request.pileNonce), limit: request.limit });
-    return parseVoucher(a.body, a.status);
+  /** The relay-signed Authorization for the tap-1 nonce: check it (relay-trust.ts) before using what it says. */
+  async requestVoucher(user: KeyPair, request: { pileId: Uint8Array; pileNonce: Uint8Array; limit: ChargeLimit }): Promise<Uint8Array> {
+    const { body } = await this.#call('issueVoucher', { signer: user, body: { pileId: bytesToHex(request.pileId), pileNonce: bytesToHex(request.pileNonce), limit: request.limit } });
+    return base64urlToBytes(body.authorization);
   }
 
   /** Uploads signed contracts and receipts (any pile, any user); results are in upload order. */
   async submitRecords(records: readonly Uint8Array[]): Promise<RecordsAnswer> {
-    if (records.length < 1 || records.length > RECORDS_PER_UPLOAD) throw new RangeError(`relay-client: "records" expected 1..${RECORDS_PER_UPLOAD}, got ${records.length}`);
-    const a = await this.#send('POST', '/v1/records', utf8Encode(JSON.stringify({ records: records.map(bytesToBase64url) })), {});
-    const answer = parseRecordsAnswer(a.body, a.status);
-    if (answer.results.length !== records.length) throw new RelayError(a.status, 'bad-response', `relay answer to POST /v1/records: ${answer.results.length} results for ${records.length} records`);
-    return answer;
+    if (records.length < 1 || records.length > RECORDS_PER_UPLOAD_MAX) throw new RangeError(`relay-client: "records" expected 1..${RECORDS_PER_UPLOAD_MAX}, got ${records.length}`);
+    const { status, body } = await this.#call('uploadRecords', { body: { records: records.map(bytesToBase64url) } });
+    if (body.results.length !== records.length) throw new RelayError(status, 'bad-response', `relay answer to POST /v1/records: ${body.results.length} results for ${records.length} records`);
+    return { results: body.results, acks: body.acks.map((a) => ({ pileId: a.pileId, ack: base64urlToBytes(a.ack) })) };
   }
 
-  async issue(operator: KeyPair, userKid: Uint8Array, amountMinor: number): Promise<Record<string, unknown>> {
-    const a = await this.#signed(operator, 'POST', '/v1/issue', { userKid: bytesToHex(userKid), amountMinor });
-    return (a.body ?? {}) as Record<string, unknown>;
+  async issue(operator: KeyPair, userKid: Uint8Array, amountMinor: number): Promise<Answer<'issue'>> {
+    return (await this.#call('issue', { signer: operator, body: { userKid: bytesToHex(userKid), amountMinor } })).body;
   }
 
-  async transfer(user: KeyPair, toKid: Uint8Array, amountMinor: number): Promise<Record<string, unknown>> {
-    const a = await this.#signed(user, 'POST', '/v1/transfers', { toKid: bytesToHex(toKid), amountMinor });
-    return (a.body ?? {}) as Record<string, unknown>;
+  async transfer(user: KeyPair, toKid: Uint8Array, amountMinor: number): Promise<Answer<'transfer'>> {
+    return (await this.#call('transfer', { signer: user, body: { toKid: bytesToHex(toKid), amountMinor } })).body;
   }
 
-  #get(path: string): Promise<Answer> {
-    return this.#send('GET', path, undefined, {});
+  async #call<N extends RouteName>(name: N, request: { params?: Record<string, string>; query?: string; body?: object; signer?: KeyPair }): Promise<Reply<N>> {
+    const spec = relayApi[name];
+    const path = spec.url.replace(/:(\w+)/g, (_m, key: string) => request.params?.[key] ?? '') + (request.query ?? '');
+    let body: Uint8Array | undefined;
+    let headers: Record<string, string> = {};
+    if (request.signer) {
+      const { random, crypto } = this.#options;
+      const signed = signRequest({ signer: request.signer, method: spec.method, path, fields: request.body as Record<string, unknown>, nowMs: this.#options.nowMs(), ...(random && { random }), ...(crypto && { crypto }) });
+      ({ body, headers } = signed);
+    } else if (request.body) {
+      body = utf8Encode(JSON.stringify(request.body));
+    }
+    const { status, text } = await this.#send(spec.method, path, body, headers);
+    const what = `${spec.method} ${path}`;
+    if (status === 204 && 204 in spec.answers) return { status, body: undefined } as Reply<N>;
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new RelayError(status, status >= 400 ? `http-${status}` : 'bad-response', `relay answered ${what} with ${status} and a body that is not JSON`);
+    }
+    const schema = (spec.answers as Record<number, Parameters<typeof checkJson>[0]>)[status];
+    if (!schema) {
+      const error = json as { error?: unknown; message?: unknown } | undefined;
+      const code = typeof error?.error === 'string' ? error.error : `http-${status}`;
+      const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
+      if (status >= 200 && status < 300) throw new RelayError(status, 'bad-response', `relay answer to ${what}: status ${status} is not one this route answers`);
+      throw new RelayError(status, code, `relay refused ${what}: ${status} ${code}: ${message}`);
+    }
+    const checked = checkJson(schema, json, 'answer');
+    if (!checked.ok) throw new RelayError(status, 'bad-response', `relay answer to ${what}: ${checked.reason}`);
+    return { status, body: checked.value } as Reply<N>;
   }
 
-  #signed(signer: KeyPair, method: string, path: string, fields: Record<string, unknown>): Promise<Answer> {
-    const { random, crypto } = this.#options;
-    const signed = signRequest({ signer, method, path, fields, nowMs: this.#options.nowMs(), ...(random && { random }), ...(crypto && { crypto }) });
-    return this.#send(method, path, signed.body, signed.headers);
-  }
-
-  async #send(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<Answer> {
+  async #send(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<{ status: number; text: string }> {
     let response: Response;
     try {
       response = await this.#options.fetch(this.baseUrl + path, {
@@ -157,27 +179,10 @@ export class RelayClient {
       const why = cause?.code ?? cause?.message ?? (error as Error).name;
       throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${method} ${path}: ${why})`);
     }
-    let text: string;
     try {
-      text = await response.text();
+      return { status: response.status, text: await response.text() };
     } catch (error) {
       throw new RelayUnreachableError(`relay ${this.baseUrl}: answer to ${method} ${path} broke off (${(error as Error).name})`);
     }
-    return this.#interpret(method, path, response.status, text);
-  }
-
-  #interpret(method: string, path: string, status: number, text: string): Answer {
-    if (status === 204) return { status, body: undefined };
-    let body: unknown;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      throw new RelayError(status, status >= 400 ? `http-${status}` : 'bad-response', `relay answered ${method} ${path} with ${status} and a body that is not JSON`);
-    }
-    if (status >= 200 && status < 300) return { status, body };
-    const error = body as { error?: unknown; message?: unknown } | undefined;
-    const code = typeof error?.error === 'string' ? error.error : `http-${status}`;
-    const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
-    throw new RelayError(status, code, `relay refused ${method} ${path}: ${status} ${code}: ${message}`);
   }
 }

@@ -4,7 +4,7 @@
 import { bytesToHex, equalBytes, hexToBytes } from '../../contracts-offline/bytes.ts';
 import type { MessageMap } from '../../contracts-offline/messages/registry.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
-import { PhoneError } from './phone-errors.ts';
+import { PhoneError } from './errors.ts';
 import type { RelayClient } from './relay-client.ts';
 import type { WalletState } from './wallet-state.ts';
 

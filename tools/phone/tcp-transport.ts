@@ -3,15 +3,8 @@
 // PileReader. A dropped connection fails the next transceive, as a lost tag does on a phone.
 import { connect, type Socket } from 'node:net';
 import { utf8Decode, utf8Encode } from '../../contracts-offline/bytes.ts';
+import { PileLinkError } from './errors.ts';
 import { type Frame, FrameReader, FrameType, encodeFrame } from './tcp-frames.ts';
-
-/** The link to the pile failed: refused, closed, timed out, or the pile answered ERROR. */
-export class PileLinkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PileLinkError';
-  }
-}
 
 export type PileAddress = { host: string; port: number };
 

@@ -2,14 +2,8 @@
 // file that is then renamed over the old one, so a crash leaves either the old or the new wallet,
 // never half of one — a carried receipt is not lost to a torn write.
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { WalletFileError } from './errors.ts';
 import { type WalletState, parseWalletState } from './wallet-state.ts';
-
-export class WalletFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WalletFileError';
-  }
-}
 
 export function readWalletFile(path: string): WalletState {
   let text: string;

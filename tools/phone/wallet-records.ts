@@ -47,7 +47,7 @@ function adoptIfOurVoucher(state: WalletState, contract: CarriedRecord & { kind:
   const voucher = state.voucher;
   if (!voucher || voucher.pileId !== contract.pileId || voucher.voucherId !== bytesToHex(contract.message.voucherId)) return;
   const m = contract.message;
-  state.active = { pileId: contract.pileId, seq: m.seq, contract: contract.text, limit: m.limit, capAmountMinor: m.capAmountMinor, startAtS: m.startAtS };
+  state.active = { pileId: contract.pileId, seq: m.seq, contract: contract.text, limit: m.limit, capMinor: m.capMinor, startAtS: m.startAtS };
   state.voucher = null;
 }
 

@@ -1,12 +1,15 @@
 // Where a simulated pile's provisioning record comes from: the relay (register the pile with an
 // operator key: POST /v1/piles answers the record to write) or a file holding that same answer
-// as JSON {pileId, relayPublicKey, pileUpdate} (hex, hex, base64url).
+// as JSON {pileId, relayPublicKey, configVersion, pileUpdate}, checked with the API's schema of it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import { readSigned } from '../../contracts-offline/signed.ts';
 import type { ProvisioningRecord } from '../../firmware/records/provisioning-record.ts';
 import { RelayClient } from '../phone/relay-client.ts';
+import { checkJson } from '../relay-api/explain.ts';
+import { relayApi } from '../relay-api/routes.ts';
 
 export class ProvisioningSourceError extends Error {
   constructor(message: string) {
@@ -36,24 +39,21 @@ export async function provisioningFromRelay(request: PileRegistrationRequest): P
 }
 
 export function readProvisioningFile(path: string, pileKey: KeyPair): ProvisioningRecord {
-  let json: Record<string, unknown>;
+  let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ProvisioningSourceError(`cannot read provisioning file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'}`);
   }
-  const field = (name: string, decode: (text: string) => Uint8Array, length?: number): Uint8Array => {
-    const value = json?.[name];
-    try {
-      const bytes = decode(value as string);
-      if (length === undefined || bytes.length === length) return bytes;
-    } catch { /* reported below */ }
-    throw new ProvisioningSourceError(`${path}: "${name}" expected ${length ? `${length} bytes of hex` : 'base64url'}`);
-  };
-  return { pileId: field('pileId', hexToBytes, 8), relayPublicKey: field('relayPublicKey', hexToBytes, 32), pilePublicKey: pileKey.publicKey, pileUpdate: field('pileUpdate', base64urlToBytes) };
+  const answer = checkJson(relayApi.registerPile.answers[201], json, 'file');
+  if (!answer.ok) throw new ProvisioningSourceError(`${path}: ${answer.reason}`);
+  const { pileId, relayPublicKey, pileUpdate } = answer.value;
+  return { pileId: hexToBytes(pileId), relayPublicKey: hexToBytes(relayPublicKey), pilePublicKey: pileKey.publicKey, pileUpdate: base64urlToBytes(pileUpdate) };
 }
 
 export function writeProvisioningFile(path: string, record: ProvisioningRecord): void {
-  const json = { pileId: bytesToHex(record.pileId), relayPublicKey: bytesToHex(record.relayPublicKey), pileUpdate: bytesToBase64url(record.pileUpdate) };
+  const update = readSigned(record.pileUpdate, 'PileUpdate');
+  if (!update.ok) throw new TypeError(`provisioning-source: "pileUpdate" is not a signed PileUpdate (${update.reason})`);
+  const json = { pileId: bytesToHex(record.pileId), relayPublicKey: bytesToHex(record.relayPublicKey), configVersion: update.value.message.configVersion, pileUpdate: bytesToBase64url(record.pileUpdate) };
   writeFileSync(path, JSON.stringify(json, null, 2) + '\n');
 }

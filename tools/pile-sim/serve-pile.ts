@@ -12,7 +12,7 @@ import type { PileHal } from '../../hal/types.ts';
 import { type PileHandle, bootPile } from '../../firmware/pile.ts';
 import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
 import type { ProvisioningRecord } from '../../firmware/records/provisioning-record.ts';
-import { readKeyFile, writeKeyFile } from '../cli/key-file.ts';
+import { readKeyFile, writeKeyFile } from '../key-file.ts';
 import { type PileBridge, startPileBridge } from './bridge-server.ts';
 import { writeProvisioningFile } from './provisioning-source.ts';
 import { type PileStatus, handleControl, pileStatus } from './vehicle-control.ts';

@@ -1,7 +1,6 @@
 // startRelay: the verifier relay, assembled — keys and database in the data folder (or PostgreSQL),
 // the ledger (embedded EDR in the data folder unless one is given), the outbox worker, and the
 // HTTP server on 127.0.0.1. Used by `tapcharge relay start`, tests, the phone SDK and `npm start`.
-import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
@@ -20,12 +19,12 @@ import type { VerifiedRecord } from './ingest/verify-record.ts';
 import { LedgerOutboxWorker, type OutboxStats } from './ledger-outbox/worker.ts';
 import { type PolicyOverrides, policyWith } from './policy.ts';
 import { loadRelayKeys } from './relay-keys.ts';
-import { moneyRoutes } from './routes/money.ts';
-import { pileRoutes } from './routes/piles.ts';
-import { recordRoutes } from './routes/records.ts';
-import { relayRoutes } from './routes/relay.ts';
-import { userRoutes } from './routes/users.ts';
-import { voucherRoutes } from './routes/vouchers.ts';
+import { moneyHandlers } from './routes/money.ts';
+import { pileHandlers } from './routes/piles.ts';
+import { recordHandlers } from './routes/records.ts';
+import { relayHandlers } from './routes/relay.ts';
+import { userHandlers } from './routes/users.ts';
+import { voucherHandlers } from './routes/vouchers.ts';
 import { openRelayDb } from './storage/open-db.ts';
 
 const NONCE_PRUNE_MS = 60_000;
@@ -60,17 +59,6 @@ export type RunningRelay = {
   outboxStats(): Promise<OutboxStats>;
   close(): Promise<void>;
 };
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(port, HOST, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolvePort(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
 
 export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
   const port = options.port ?? DEFAULT_RELAY_PORT;
@@ -118,15 +106,11 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     const pruner = setInterval(() => void pruneNonces(db, ctx.nowS()).catch(() => undefined), NONCE_PRUNE_MS);
     pruner.unref();
     cleanups.push(async () => clearInterval(pruner));
-    const server = createRelayServer(ctx, [...relayRoutes, ...userRoutes, ...pileRoutes, ...voucherRoutes, ...recordRoutes, ...moneyRoutes]);
-    const boundPort = await listen(server, port);
-    cleanups.push(
-      () =>
-        new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
-    );
+    const server = await createRelayServer(ctx, { ...relayHandlers, ...userHandlers, ...pileHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers });
+    cleanups.push(() => server.close());
+    await server.listen({ port, host: HOST });
+    const address = server.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
     let closing: Promise<void> | undefined;
     return {
       url: `http://${HOST}:${boundPort}`,

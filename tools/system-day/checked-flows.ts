@@ -20,9 +20,9 @@ export function check(ok: boolean, what: string): void {
 }
 
 /** R6/R7: the plug is pulled on `owner`'s capped contract; the ledger holds the cap until `carrier` taps the pile. */
-export async function pulledCapped(scene: Scene, owner: Driver, carrier: Driver, pile: SimPile, contract: { seq: number; capAmountMinor: number }, carrierTap: () => Promise<void>): Promise<void> {
+export async function pulledCapped(scene: Scene, owner: Driver, carrier: Driver, pile: SimPile, contract: { seq: number; capMinor: number }, carrierTap: () => Promise<void>): Promise<void> {
   const before = await onLedger(scene, owner);
-  check(before.escrowMinor === contract.capAmountMinor, `${owner.name}'s escrow ${before.escrowMinor} is the cap ${contract.capAmountMinor} before any tap`);
+  check(before.escrowMinor === contract.capMinor, `${owner.name}'s escrow ${before.escrowMinor} is the cap ${contract.capMinor} before any tap`);
   check((await scene.contractOf(owner, pile, contract.seq)).status === 'provisional', `${owner.name}'s contract is provisional before any tap`);
   owner.screen = `balance ${formatMoney(before.balanceMinor)}, cap ${formatMoney(before.escrowMinor)} held — receipt still in the pile`;
   await scene.say('ledger', `${owner.name}: balance ${formatMoney(before.balanceMinor)}, escrow = the cap ${formatMoney(before.escrowMinor)} while the receipt waits in ${pile.label}`);
@@ -31,13 +31,13 @@ export async function pulledCapped(scene: Scene, owner: Driver, carrier: Driver,
   const settled = await scene.contractOf(owner, pile, contract.seq);
   const amount = settled.amountMinor ?? -1;
   check(settled.status === 'settled' && settled.endReason === 'abnormal', `${owner.name}'s contract settled as abnormal after ${carrier.name}'s tap`);
-  check(after.escrowMinor === 0 && after.balanceMinor === before.balanceMinor + contract.capAmountMinor - amount, `${owner.name}'s ledger balance is the metered amount after the tap`);
-  scene.flows.mark('capped-plug-pulled', `${owner.name} at ${pile.label}: cap ${formatMoney(contract.capAmountMinor)} held until ${carrier.name}'s tap, then ${formatMoney(amount)} metered (balance ${formatMoney(before.balanceMinor)} → ${formatMoney(after.balanceMinor)})`);
+  check(after.escrowMinor === 0 && after.balanceMinor === before.balanceMinor + contract.capMinor - amount, `${owner.name}'s ledger balance is the metered amount after the tap`);
+  scene.flows.mark('capped-plug-pulled', `${owner.name} at ${pile.label}: cap ${formatMoney(contract.capMinor)} held until ${carrier.name}'s tap, then ${formatMoney(amount)} metered (balance ${formatMoney(before.balanceMinor)} → ${formatMoney(after.balanceMinor)})`);
   await scene.say('ledger', `${owner.name}: escrow released, charged the metered ${formatMoney(amount)}, balance ${formatMoney(after.balanceMinor)}`);
 }
 
 /** R11: `driver` asks for more than balance + credit (402), then for less — beyond the balance, within the credit line. */
-export async function startOnCredit(scene: Scene, driver: Driver, pile: SimPile): Promise<{ seq: number; capAmountMinor: number }> {
+export async function startOnCredit(scene: Scene, driver: Driver, pile: SimPile): Promise<{ seq: number; capMinor: number }> {
   const account = await scene.account(driver);
   check(account.creditLimitMinor > 0, `${driver.name} has a credit line (limit ${account.creditLimitMinor})`);
   await scene.say('relay', `${driver.name}: balance ${formatMoney(account.balanceMinor)}, credit line ${formatMoney(account.creditLimitMinor)} from ${driver.name}'s settled history`);

@@ -17,7 +17,7 @@ export type SessionFigure = {
   seq: number;
   driver: string;
   mode: string;
-  capAmountMinor: number;
+  capMinor: number;
   status: string;
   ledger: string;
   endReason?: string;
@@ -65,7 +65,7 @@ export async function collectFigures(dataDir: string): Promise<DayFigures> {
         seq: s.contractSeq,
         driver: names.get(s.userKid) ?? s.userKid,
         mode: s.contract.limit.mode,
-        capAmountMinor: s.contract.capAmountMinor,
+        capMinor: s.contract.capMinor,
         status: s.relayStatus,
         ledger: s.ledger,
         ...(s.receipt && { endReason: s.receipt.endReason, endDetail: endDetailText(s.receipt.endDetail), energyWh: s.receipt.energyWh, durationS: s.receipt.durationS }),
@@ -79,7 +79,7 @@ export async function collectFigures(dataDir: string): Promise<DayFigures> {
           sessions: mine.length,
           energyWh: mine.reduce((sum, s) => sum + (s.receipt?.energyWh ?? 0), 0),
           settledMinor: mine.reduce((sum, s) => sum + (s.settledMinor ?? 0), 0),
-          provisionalCapMinor: mine.filter((s) => s.ledger === 'open').reduce((sum, s) => sum + s.contract.capAmountMinor, 0),
+          provisionalCapMinor: mine.filter((s) => s.ledger === 'open').reduce((sum, s) => sum + s.contract.capMinor, 0),
         };
       });
       const userFigures = [];

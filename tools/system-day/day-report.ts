@@ -31,7 +31,7 @@ export function formatReport(f: DayFigures, flows?: Record<string, readonly stri
   lines.push('', `contracts: ${f.sessions.length - provisional} settled, ${provisional} provisional (cap held until a tap carries the receipt)`);
   lines.push(...table(
     ['contract', 'driver', 'mode', 'cap', 'status', 'ledger', 'energy', 'time', 'end', 'amount'],
-    f.sessions.map((s) => [`${s.pile} #${s.seq}`, s.driver, s.mode, money(s.capAmountMinor), s.status, s.ledger, s.energyWh === undefined ? '-' : formatEnergy(s.energyWh), s.durationS === undefined ? '-' : formatDuration(s.durationS), s.endReason ? `${s.endReason}: ${s.endDetail}` : '-', money(s.amountMinor)]),
+    f.sessions.map((s) => [`${s.pile} #${s.seq}`, s.driver, s.mode, money(s.capMinor), s.status, s.ledger, s.energyWh === undefined ? '-' : formatEnergy(s.energyWh), s.durationS === undefined ? '-' : formatDuration(s.durationS), s.endReason ? `${s.endReason}: ${s.endDetail}` : '-', money(s.amountMinor)]),
     [3, 6, 7, 9],
   ));
   lines.push('', 'balances on the ledger');

@@ -1,6 +1,6 @@
 // The flows of the billing method (design §1) a scripted day must show, and the book of evidence
 // the scene keeps as each one is seen happening at the relay and on the ledger.
-import type { UserContract } from '../phone/relay-responses.ts';
+import type { UserContract } from '../phone/relay-client.ts';
 
 export const FLOW_TITLES = Object.freeze({
   'tap1-update': 'R3      tap 1 wrote a newer relay-signed config into the pile',

@@ -7,8 +7,8 @@ import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { chargeLimitText, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
 import { Phone, type TapReport } from '../phone/phone.ts';
 import { RelayClient } from '../phone/relay-client.ts';
-import { RelayError } from '../phone/relay-errors.ts';
-import type { UserAccount, UserContract } from '../phone/relay-responses.ts';
+import { RelayError } from '../phone/errors.ts';
+import type { UserAccount, UserContract } from '../phone/relay-client.ts';
 import { type FlowBook, type FlowId, flowOfSettlement } from './flows.ts';
 import type { SimPile, SimSystem } from './sim-system.ts';
 
@@ -173,9 +173,9 @@ export class Scene {
 
   async choose(driver: Driver, limit: ChargeLimit): Promise<number> {
     const voucher = await driver.phone.requestVoucher(limit);
-    driver.screen = `${chargeLimitText(limit)} chosen, cap ${formatMoney(voucher.capAmountMinor)} — tap again to start`;
-    await this.say('phones', `${driver.name} chooses ${chargeLimitText(limit)}: voucher with cap ${formatMoney(voucher.capAmountMinor)}`);
-    return voucher.capAmountMinor;
+    driver.screen = `${chargeLimitText(limit)} chosen, cap ${formatMoney(voucher.capMinor)} — tap again to start`;
+    await this.say('phones', `${driver.name} chooses ${chargeLimitText(limit)}: voucher with cap ${formatMoney(voucher.capMinor)}`);
+    return voucher.capMinor;
   }
 
   /** Asks for a voucher that the relay must refuse with `status`; answers the relay's error. */
@@ -193,13 +193,13 @@ export class Scene {
     throw new ScriptError(`${driver.name}: the relay issued a voucher for ${chargeLimitText(limit)}; expected ${status}`);
   }
 
-  async tapStart(driver: Driver, pile: SimPile): Promise<{ seq: number; capAmountMinor: number }> {
+  async tapStart(driver: Driver, pile: SimPile): Promise<{ seq: number; capMinor: number }> {
     const report = await this.system.tap(pile, (t) => driver.phone.tapStart(t));
     const c = report.contract;
-    driver.screen = `charging at ${pile.label}: ${chargeLimitText(c.limit)}, cap ${formatMoney(c.capAmountMinor)}`;
+    driver.screen = `charging at ${pile.label}: ${chargeLimitText(c.limit)}, cap ${formatMoney(c.capMinor)}`;
     await this.say(pile.label, `${driver.name} tap 2: contract #${c.seq} signed by the pile${carriedText(report)}`);
     await this.settle(driver);
-    return { seq: c.seq, capAmountMinor: c.capAmountMinor };
+    return { seq: c.seq, capMinor: c.capMinor };
   }
 
   async tapStop(driver: Driver, pile: SimPile): Promise<void> {
@@ -246,15 +246,15 @@ export class Scene {
         const pile = this.system.piles.find((p) => p.pileIdHex === c.pileId);
         const where = `${pile?.label ?? c.pileId} #${c.seq}`;
         if (c.status === 'provisional') {
-          await this.say('relay', `${driver.name}'s ${c.mode} contract ${where} held: cap ${formatMoney(c.capAmountMinor)} escrowed on the ledger`);
+          await this.say('relay', `${driver.name}'s ${c.mode} contract ${where} held: cap ${formatMoney(c.capMinor)} escrowed on the ledger`);
           continue;
         }
         const carrier = tapper && tapper !== driver ? `, receipt carried by ${tapper.name}'s phone` : '';
         driver.screen = `${where} ${c.status}: ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)}`;
-        await this.say('relay', `${driver.name}'s contract ${where} ${c.status} (${c.endReason}): ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)} of cap ${formatMoney(c.capAmountMinor)}${carrier}`);
+        await this.say('relay', `${driver.name}'s contract ${where} ${c.status} (${c.endReason}): ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)} of cap ${formatMoney(c.capMinor)}${carrier}`);
         const flow = flowOfSettlement(c);
         if (flow) this.flows.mark(flow, `${driver.name} at ${where}: ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)}`);
-        if (tapper && tapper !== driver && c.capAmountMinor > 0 && c.mode !== 'full' && c.endReason === 'normal') {
+        if (tapper && tapper !== driver && c.capMinor > 0 && c.mode !== 'full' && c.endReason === 'normal') {
           this.flows.mark('capped-carried-by-another', `${driver.name}'s ${c.mode} contract ${where} settled by ${tapper.name}'s tap`);
         }
       }

@@ -150,7 +150,7 @@ export async function auditSessions(db: Queryable, ledger: Ledger, options: { cr
     const opens = own.filter((e) => e.kind === 'opened');
     const closes = own.filter((e) => e.kind === 'settled' || e.kind === 'corrected');
     if (opens.length !== 1) problems.push(`${where}: ${opens.length} ledger Opened events (expected 1)`);
-    checkEvent(problems, where, opens[0], { user, capMinor: c.capAmountMinor, hash: sha256 });
+    checkEvent(problems, where, opens[0], { user, capMinor: c.capMinor, hash: sha256 });
     const open = opens[0];
     if (open?.kind === 'opened' && open.capped !== isCapped(c.limit.mode)) problems.push(`${where}: ledger says capped=${open.capped} for a ${c.limit.mode} contract`);
     const voucherProblem = await voucherMismatch(db, c);
@@ -161,9 +161,9 @@ export async function auditSessions(db: Queryable, ledger: Ledger, options: { cr
     if (held.length > 1) problems.push(`${where}: ${held.length} signed receipts`);
     const r = held[0];
     if (r) {
-      const expected = receiptSettlement(r.message, c.tariff, c.capAmountMinor).settledMinor;
+      const expected = receiptSettlement(r.message, c.tariff, c.capMinor).settledMinor;
       if (closes.length !== 1) problems.push(`${where}: ${closes.length} ledger settlements for one signed receipt (expected 1)`);
-      checkEvent(problems, where, closes[0], { user, capMinor: c.capAmountMinor, hash: r.sha256, amountMinor: expected });
+      checkEvent(problems, where, closes[0], { user, capMinor: c.capMinor, hash: r.sha256, amountMinor: expected });
       Object.assign(session, { receipt: r.message, receiptSha256: r.sha256 });
       const close = closes[0];
       if (close && (close.kind === 'settled' || close.kind === 'corrected')) session.settledMinor = Number(close.amountMinor);

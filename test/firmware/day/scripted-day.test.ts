@@ -43,10 +43,10 @@ test('billing: seqs 1..N, every receipt within its cap, an amount limit met, a c
   assert.equal(day.records.map((r) => r.seq), Array.from({ length: day.records.length }, (_, i) => i + 1));
   for (const receipt of receipts) {
     const contract = contracts.find((c) => c.seq === receipt.contractSeq)!;
-    assert.ok(receipt.seq > contract.seq && receipt.amountMinor <= contract.capAmountMinor);
+    assert.ok(receipt.seq > contract.seq && receipt.amountMinor <= contract.capMinor);
     assert.is(receipt.energyWh, receipt.endMeterWh - contract.startMeterWh);
     if (contract.limit.mode === 'amount' && receipt.endDetail === EndDetail.limitReached) assert.ok(receipt.amountMinor >= contract.limit.amountMinor);
-    if (receipt.endDetail === EndDetail.capReached) assert.is(receipt.amountMinor, contract.capAmountMinor);
+    if (receipt.endDetail === EndDetail.capReached) assert.is(receipt.amountMinor, contract.capMinor);
   }
   const voucherIds = contracts.map((c) => bytesToHex(c.voucherId));
   assert.is(new Set(voucherIds).size, voucherIds.length, 'one contract per voucher');

@@ -17,7 +17,7 @@ import { type NorFlashStats, NorFlashSim } from '../../../hal/sim/nor-flash.ts';
 import type { SimulatedPile } from '../../../hal/sim/simulated-pile.ts';
 import { type BootOptions, type PileHandle, bootPile } from '../../../firmware/pile.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
-import { PileRefusedError } from '../../../tools/phone/pile-reader.ts';
+import { PileRefusedError } from '../../../tools/phone/errors.ts';
 import { pileSecretKey, provisionedRig } from '../pile/rig.ts';
 import { DayPhone, type PhoneContext, type TapLog } from './day-phone.ts';
 import { type DayStep, type EvProfile, type ExpectedEnd, type PhoneName, dayScript, phoneNames } from './day-script.ts';

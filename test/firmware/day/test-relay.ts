@@ -50,11 +50,11 @@ export class TestRelay {
   }
 
   /** A voucher for `user` over the pile nonce of their tap 1 (the relay checked the user's own signed request). */
-  voucher(pileNonce: Uint8Array, user: KeyPair, limit: ChargeLimit, capAmountMinor: number, tariffVersion: number, nowS: number): Uint8Array {
+  voucher(pileNonce: Uint8Array, user: KeyPair, limit: ChargeLimit, capMinor: number, tariffVersion: number, nowS: number): Uint8Array {
     this.#vouchers++;
     const voucherId = Uint8Array.of(0x70, 0xc4, 0xda, 0x70, 0, 0, this.#vouchers >> 8, this.#vouchers & 0xff);
     return this.#sign(encodeAuthorization({
-      voucherId, userKid: user.kid, pileId, pileNonce, limit, capAmountMinor, tariffVersion, expiresAtS: nowS + voucherLifetimeS,
+      voucherId, userKid: user.kid, pileId, pileNonce, limit, capMinor, tariffVersion, expiresAtS: nowS + voucherLifetimeS,
     }));
   }
 

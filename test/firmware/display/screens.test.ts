@@ -12,7 +12,7 @@ import { samples } from '../../contracts-offline/samples.ts';
 const tariff = { version: 3, energyMinorPerKwh: 1_234_567, timeMinorPerHour: 10_000_000, sessionFeeMinor: 10_000_000 };
 const worst = {
   name: 'W'.repeat(24), limit: { mode: 'energy' as const, energyWh: 0xffff_ffff }, energyWh: 0xffff_ffff, durationS: 359_999,
-  costMinor: 0xffff_ffff, capAmountMinor: 0xffff_ffff, delivering: true,
+  costMinor: 0xffff_ffff, capMinor: 0xffff_ffff, delivering: true,
 };
 const screens: [string, Screen][] = [
   ['idle', idleScreen(samples.PileInfo.pileId, 'L'.repeat(32), tariff)],

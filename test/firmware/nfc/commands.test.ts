@@ -93,7 +93,7 @@ test('START: checks in README order, each refusal changes nothing and keeps the 
   const cases: [Uint8Array, number, string][] = [
     [encodeCbor([1, 2]), SW.wrongData, 'not COSE'],
     [withPayload(good, goodPayload.subarray(0, goodPayload.length - 1)), SW.wrongData, 'payload cut'],
-    [withPayload(good, encodeAuthorization(voucher(nonce, { capAmountMinor: 99_999 }))), SW.securityNotSatisfied, 'cap raised after signing'],
+    [withPayload(good, encodeAuthorization(voucher(nonce, { capMinor: 99_999 }))), SW.securityNotSatisfied, 'cap raised after signing'],
     [withBadSignature(good), SW.securityNotSatisfied, 'bad signature'],
     [signedVoucher(nonce, {}, userKeys), SW.securityNotSatisfied, 'signed by the user, not the relay'],
     [signedVoucher(nonce, {}, pileKeys), SW.securityNotSatisfied, 'signed by the pile'],

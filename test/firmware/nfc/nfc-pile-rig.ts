@@ -86,10 +86,10 @@ let voucherCounter = 0;
 
 /** What the relay signs, with the test relay key. */
 export const testRelay = {
-  voucher(pileNonce: Uint8Array, user: KeyPair, limit: ChargeLimit, capAmountMinor: number, tariffVersion = 1): Uint8Array {
+  voucher(pileNonce: Uint8Array, user: KeyPair, limit: ChargeLimit, capMinor: number, tariffVersion = 1): Uint8Array {
     voucherCounter++;
     const voucherId = Uint8Array.of(0x70, 0xc4, 0, 0, 0, 0, voucherCounter >> 8, voucherCounter & 0xff);
-    return signedVoucher(pileNonce, { voucherId, userKid: user.kid, limit, capAmountMinor, tariffVersion, expiresAtS: startMs / 1000 + 30 * 86_400 });
+    return signedVoucher(pileNonce, { voucherId, userKid: user.kid, limit, capMinor, tariffVersion, expiresAtS: startMs / 1000 + 30 * 86_400 });
   },
   stop(pileNonce: Uint8Array, contractSeq: number, atS: number): Uint8Array {
     return signedStop({ pileId, contractSeq, pileNonce, atS }, relayKeys);

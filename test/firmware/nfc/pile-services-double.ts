@@ -112,7 +112,7 @@ export class RecordingPileServicesDouble implements PileServices {
     const seq = this.#nextSeq++;
     const bytes = signMessageWith(encodeContract({
       pileId: this.pileId, seq, userKid: voucher.userKid, voucherId: voucher.voucherId, limit: voucher.limit,
-      tariff: this.pileConfig.tariff, startMeterWh: 1000, capAmountMinor: voucher.capAmountMinor, startAtS: this.nowSValue,
+      tariff: this.pileConfig.tariff, startMeterWh: 1000, capMinor: voucher.capMinor, startAtS: this.nowSValue,
     }), this.signer);
     this.sessions.push({ contractSeq: seq, userKid: voucher.userKid, receipt: undefined });
     this.outboxRecords.push({ seq, bytes });

@@ -8,7 +8,8 @@ import type { KeyPair } from '../../../contracts-offline/keys.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
 import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { EndDetail, type Receipt } from '../../../contracts-offline/messages/receipt.ts';
-import { PileRefusedError, type OutboxRecord } from '../../../tools/phone/pile-reader.ts';
+import { type OutboxRecord } from '../../../tools/phone/pile-reader.ts';
+import { PileRefusedError } from '../../../tools/phone/errors.ts';
 import { type NfcPileRig, TestPhone, nfcPileRig, plugEv, provisionedTariff, runUntil, testRelay, userStop } from './nfc-pile-rig.ts';
 import { otherUserKeys, pileId, pileKeys, userKeys } from './tap-kit.ts';
 
@@ -16,14 +17,14 @@ const nowS = (rig: NfcPileRig) => Math.floor(rig.sim.clock.nowMs() / 1000);
 const charging = (rig: NfcPileRig) => rig.sim.contactor.commandedClosed;
 
 /** Tap 1 (SELECT + HELLO) then, with the relay's voucher over tap 1's nonce, tap 2 (SELECT + START). */
-async function startCharging(rig: NfcPileRig, phone: TestPhone, limit: ChargeLimit, capAmountMinor: number): Promise<Contract> {
+async function startCharging(rig: NfcPileRig, phone: TestPhone, limit: ChargeLimit, capMinor: number): Promise<Contract> {
   const tap1Nonce = await phone.tap('tap 1: SELECT + HELLO', async (reader) => {
     const hello = await reader.select();
     reader.trustPileKey(pileKeys.publicKey);
     await reader.hello(phone.userHello());
     return hello.pileNonce;
   });
-  const voucher = testRelay.voucher(tap1Nonce, phone.user, limit, capAmountMinor);
+  const voucher = testRelay.voucher(tap1Nonce, phone.user, limit, capMinor);
   const contract = await phone.tap('tap 2: SELECT + START', async (reader) => {
     await reader.select();
     reader.trustPileKey(pileKeys.publicKey);
@@ -92,7 +93,7 @@ test('R5/R7 amount mode ends normally at its amount; any phone carries the recei
   plugEv(rig);
   const ada = new TestPhone(rig, userKeys, 'Ada');
   const contract = await startCharging(rig, ada, { mode: 'amount', amountMinor: 300 }, 400);
-  assert.is(contract.capAmountMinor, 400);
+  assert.is(contract.capMinor, 400);
   runUntil(rig, () => !charging(rig), 4 * 3600);
   const bob = new TestPhone(rig, otherUserKeys, 'Bob');
   const records = await collect(bob);

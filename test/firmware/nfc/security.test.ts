@@ -49,7 +49,7 @@ test('START: forged, tampered, misdirected, unknown-nonce, expired and replayed 
     [signedVoucher(nonce, { tariffVersion: 1 }, userKeys), SW.securityNotSatisfied, 'forged: signed by a user key'],
     [signedVoucher(nonce, { tariffVersion: 1 }, pileKeys), SW.securityNotSatisfied, 'forged: signed by the pile key'],
     [withBadSignature(genuine), SW.securityNotSatisfied, 'signature bit flipped'],
-    [withPayload(genuine, encodeAuthorization(voucher(nonce, { tariffVersion: 1, capAmountMinor: 1 }))), SW.securityNotSatisfied, 'tampered: cap changed'],
+    [withPayload(genuine, encodeAuthorization(voucher(nonce, { tariffVersion: 1, capMinor: 1 }))), SW.securityNotSatisfied, 'tampered: cap changed'],
     [testRelay.voucher(new Uint8Array(16).fill(7), userKeys, energy, 1000), SW.referenceNotUsable, 'unknown nonce'],
     [signedVoucher(nonce, { tariffVersion: 1, pileId: otherPileId }), SW.referenceNotUsable, 'voucher for another pile'],
     [signedVoucher(nonce, { tariffVersion: 1, expiresAtS: nowS(rig) - 1 }), SW.referenceNotUsable, 'expired voucher'],

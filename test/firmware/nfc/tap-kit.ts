@@ -34,7 +34,7 @@ export const startS = startMs / 1000;
 export function voucher(pileNonce: Uint8Array, overrides: Partial<Authorization> = {}): Authorization {
   return {
     voucherId: hexToBytes('70c4e40000000001'), userKid: userKeys.kid, pileId, pileNonce,
-    limit: { mode: 'energy', energyWh: 20_000 }, capAmountMinor: 1_050, tariffVersion: 3, expiresAtS: startS + 600,
+    limit: { mode: 'energy', energyWh: 20_000 }, capMinor: 1_050, tariffVersion: 3, expiresAtS: startS + 600,
     ...overrides,
   };
 }

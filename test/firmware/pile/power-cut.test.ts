@@ -25,29 +25,29 @@ const maxPowerW = 7360; // 32 A × 230 V: the vehicle's draw
 
 type Step =
   | { op: 'plug' | 'unplug' | 'stop' }
-  | { op: 'start'; limit: ChargeLimit; cap: number }
+  | { op: 'start'; limit: ChargeLimit; capMinor: number }
   | { op: 'run'; ms: number }
   | { op: 'update'; version: number }
   | { op: 'sync'; ack: boolean };
 
 const script: Step[] = [
   { op: 'plug' },
-  { op: 'start', limit: { mode: 'energy', energyWh: 250 }, cap: 500 },
+  { op: 'start', limit: { mode: 'energy', energyWh: 250 }, capMinor: 500 },
   { op: 'run', ms: 130_000 },
   { op: 'sync', ack: true },
-  { op: 'start', limit: { mode: 'time', durationS: 60 }, cap: 300 },
+  { op: 'start', limit: { mode: 'time', durationS: 60 }, capMinor: 300 },
   { op: 'run', ms: 25_000 },
   { op: 'stop' },
   { op: 'update', version: 2 },
-  { op: 'start', limit: { mode: 'full' }, cap: 3000 },
+  { op: 'start', limit: { mode: 'full' }, capMinor: 3000 },
   { op: 'run', ms: 35_000 },
   { op: 'unplug' },
   { op: 'run', ms: 2000 },
   { op: 'plug' },
   { op: 'sync', ack: true },
-  { op: 'start', limit: { mode: 'amount', amountMinor: 58 }, cap: 60 },
+  { op: 'start', limit: { mode: 'amount', amountMinor: 58 }, capMinor: 60 },
   { op: 'run', ms: 130_000 },
-  { op: 'start', limit: { mode: 'time', durationS: 40 }, cap: 300 },
+  { op: 'start', limit: { mode: 'time', durationS: 40 }, capMinor: 300 },
   { op: 'run', ms: 41_000 },
   { op: 'sync', ack: false },
 ];
@@ -152,7 +152,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
       case 'start': {
         if (pile!.session) break;
         voucherCount++;
-        const started = pile!.startSession(voucher(step.limit, step.cap, { tariffVersion: pile!.config().tariff.version, voucherId: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, voucherCount) }), 'Ann');
+        const started = pile!.startSession(voucher(step.limit, step.capMinor, { tariffVersion: pile!.config().tariff.version, voucherId: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, voucherCount) }), 'Ann');
         if (started.ok) lastContractSeq = model.observe(started.value, label).seq;
         else assert.not.ok(flash.powered, `${label}: start refused (${started.code}: ${started.reason})`);
         checkPower();

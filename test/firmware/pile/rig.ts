@@ -37,12 +37,12 @@ export function pileUpdate(configVersion: number, changes: Partial<PileUpdate> =
 
 let voucherCounter = 0;
 /** A relay voucher as the NFC layer hands it over once verified. */
-export function voucher(limit: ChargeLimit, capAmountMinor: number, changes: Partial<Authorization> = {}): Authorization {
+export function voucher(limit: ChargeLimit, capMinor: number, changes: Partial<Authorization> = {}): Authorization {
   voucherCounter++;
   const voucherId = new Uint8Array(8);
   new DataView(voucherId.buffer).setUint32(4, voucherCounter);
   return {
-    voucherId, userKid, pileId, pileNonce: new Uint8Array(16).fill(1), limit, capAmountMinor, tariffVersion: 1, expiresAtS: startMs / 1000 + 86_400, ...changes,
+    voucherId, userKid, pileId, pileNonce: new Uint8Array(16).fill(1), limit, capMinor, tariffVersion: 1, expiresAtS: startMs / 1000 + 86_400, ...changes,
   };
 }
 
@@ -85,8 +85,8 @@ export function plugEv(sim: SimulatedPile, options: Partial<EvOptions> = {}): Ev
 }
 
 /** Start a session; throws with the refusal when the pile refuses. */
-export function startSession(pile: PileController, limit: ChargeLimit, capAmountMinor: number, changes: Partial<Authorization> = {}): Uint8Array {
-  const started = pile.startSession(voucher(limit, capAmountMinor, changes), 'Zoe K.');
+export function startSession(pile: PileController, limit: ChargeLimit, capMinor: number, changes: Partial<Authorization> = {}): Uint8Array {
+  const started = pile.startSession(voucher(limit, capMinor, changes), 'Zoe K.');
   if (!started.ok) throw new Error(`rig: start refused (${started.code}: ${started.reason})`);
   return started.value;
 }

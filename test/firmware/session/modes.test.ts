@@ -9,9 +9,9 @@ import {
   heldReceipt, openPileSigned, outboxMessages, pileId, plugEv, provisionedRig, runUntil, startSession, tariff, userKid, voucher as voucherFor,
 } from '../pile/rig.ts';
 
-function expectBilled(receipt: Receipt, capAmountMinor: number): void {
+function expectBilled(receipt: Receipt, capMinor: number): void {
   const cost = sessionCostMinor(tariff, receipt.energyWh, receipt.durationS);
-  assert.is(receipt.amountMinor, Math.min(cost, capAmountMinor), 'amount = min(cost by the half-up rule, cap)');
+  assert.is(receipt.amountMinor, Math.min(cost, capMinor), 'amount = min(cost by the half-up rule, cap)');
 }
 
 test('energy mode: ends at the limit with the exact metered energy', () => {

@@ -34,7 +34,7 @@ export function readBook(q: Queryable, userKid: string, forUpdate: string): Prom
 
 export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, policy: RelayPolicy): Promise<Standing> {
   const reserved = await q.get<{ minor: number }>(
-    'SELECT COALESCE(SUM(cap_amount_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND contract_id IS NULL AND expires_at_s + ? >= ?',
+    'SELECT COALESCE(SUM(cap_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND contract_id IS NULL AND expires_at_s + ? >= ?',
     [book.kid, VOUCHER_RESERVATION_GRACE_S, nowS],
   );
   const history = await creditHistory(q, book.kid);

@@ -19,16 +19,16 @@ export async function chargeOverdueContracts(ctx: RelayContext): Promise<boolean
   );
   for (const { contract_id: contractId } of due) {
     await ctx.db.transaction(async (tx) => {
-      const c = await tx.get<{ user_kid: string; cap_amount_minor: number; status: string }>(
-        `SELECT user_kid, cap_amount_minor, status FROM contracts WHERE contract_id = ?${ctx.db.forUpdate}`,
+      const c = await tx.get<{ user_kid: string; cap_minor: number; status: string }>(
+        `SELECT user_kid, cap_minor, status FROM contracts WHERE contract_id = ?${ctx.db.forUpdate}`,
         [contractId],
       );
       if (!c || c.status !== 'provisional') return; // a receipt won the race
       const user = await tx.get<{ address: Hex }>('SELECT address FROM users WHERE kid = ?', [c.user_kid]);
-      const cap = Number(c.cap_amount_minor);
+      const capMinor = Number(c.cap_minor);
       await tx.run("UPDATE contracts SET status = 'charged-at-cap' WHERE contract_id = ?", [contractId]);
-      await changeBook(tx, c.user_kid, { escrowMinor: -cap });
-      await enqueueLedgerWrite(tx, { kind: 'charge-cap', contractId: `0x${contractId}`, user: user!.address, capMinor: cap }, ctx.nowMs());
+      await changeBook(tx, c.user_kid, { escrowMinor: -capMinor });
+      await enqueueLedgerWrite(tx, { kind: 'charge-cap', contractId: `0x${contractId}`, user: user!.address, capMinor }, ctx.nowMs());
     });
   }
   return due.length > 0;

@@ -1,50 +1,27 @@
-// What a route is: method + path pattern (`{name}` = one path segment), who must sign it, and a
-// handler answering a status and a JSON body. Patterns compile to anchored regular expressions.
-import type { Signer, SignerRole } from '../auth.ts';
+// What a route handler is: for one route of the API table (tools/relay-api/routes.ts), a function
+// of the validated request answering one of the route's statuses with its body — both typed from
+// that table, so a handler cannot answer what the OpenAPI document does not say.
+import type { Static, TSchema } from 'typebox';
+import type { RelayApi, RouteName } from '../../relay-api/routes.ts';
+import type { Signer } from '../auth.ts';
 import type { RelayContext } from '../context.ts';
 
-export type RouteRequest = {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** The parsed JSON body (POST), undefined for GET. */
-  body: unknown;
-  signer: Signer | undefined;
+type Part<N extends RouteName, K extends 'params' | 'querystring' | 'body'> = RelayApi[N] extends { [P in K]: infer S extends TSchema } ? Static<S> : undefined;
+
+export type RouteRequest<N extends RouteName> = {
+  params: Part<N, 'params'>;
+  query: Part<N, 'querystring'>;
+  body: Part<N, 'body'>;
+  /** The verified signer, on routes that must be signed (auth.ts). */
+  signer: RelayApi[N] extends { signedBy: string } ? Signer : undefined;
 };
 
-export type RouteReply = { status: number; body?: unknown };
+type Answers<N extends RouteName> = RelayApi[N]['answers'];
+export type RouteReply<N extends RouteName> = {
+  [S in keyof Answers<N>]: S extends 204 ? { status: S; body?: undefined } : { status: S; body: Answers<N>[S] extends infer A extends TSchema ? Static<A> : never };
+}[keyof Answers<N>];
 
-export type Route = {
-  method: 'GET' | 'POST';
-  pattern: string;
-  signedBy?: SignerRole;
-  handle(ctx: RelayContext, request: RouteRequest): Promise<RouteReply>;
-};
+export type RouteHandler<N extends RouteName> = (ctx: RelayContext, request: RouteRequest<N>) => Promise<RouteReply<N>>;
 
-export type CompiledRoute = Route & { regex: RegExp; names: string[] };
-
-export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
-  return routes.map((route) => {
-    const names: string[] = [];
-    const source = route.pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
-    return { ...route, regex: new RegExp(`^${source}$`), names };
-  });
-}
-
-export function matchRoute(routes: readonly CompiledRoute[], method: string, pathname: string): { route: CompiledRoute; params: Record<string, string> } | { allowed: string[] } {
-  const allowed: string[] = [];
-  for (const route of routes) {
-    const match = route.regex.exec(pathname);
-    if (!match) continue;
-    if (route.method !== method) {
-      allowed.push(route.method);
-      continue;
-    }
-    const params: Record<string, string> = {};
-    route.names.forEach((name, i) => (params[name] = match[i + 1]!));
-    return { route, params };
-  }
-  return { allowed };
-}
+/** A handler per route; the OpenAPI document (`openapi`) is the server's own. */
+export type RouteHandlers = { [N in Exclude<RouteName, 'openapi'>]: RouteHandler<N> };

@@ -1,65 +1,150 @@
-// The relay's HTTP server (node:http): routing, body limits, signed-request checks, JSON answers.
-// Every refusal is `{"error": code, "message": one line}`; an unexpected failure is a 500 whose
-// details go to the log only.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { authenticate } from '../auth.ts';
+// The relay's HTTP server: fastify serving the route table of tools/relay-api/routes.ts — requests
+// validated with its schemas (one line naming the field: tools/relay-api/explain.ts), signed
+// requests verified before anything else (auth.ts), answers serialised by their schemas, and the
+// OpenAPI document generated from the same table. JSON bodies only (415), at most 64 KiB (413),
+// valid UTF-8 and JSON (400). Every refusal is `{"error": code, "message": one line}`; an
+// unexpected failure is a 500 whose details go to the log only.
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifySchemaCompiler } from 'fastify';
+import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { checkJson } from '../../relay-api/explain.ts';
+import { HEADER_KID, HEADER_SIGNATURE } from '../../relay-api/request-signing.ts';
+import { ErrorAnswer, type RouteName, type RouteSpec, relayApi } from '../../relay-api/routes.ts';
+import { type Signer, authenticate } from '../auth.ts';
 import type { RelayContext } from '../context.ts';
-import { expectJsonContentType, parseJson, readBody } from './body.ts';
-import { HttpError } from './errors.ts';
-import { type Route, compileRoutes, matchRoute } from './routes.ts';
+import { HttpError } from '../errors.ts';
+import type { RouteHandlers } from './routes.ts';
 
-function send(response: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
-  if (status === 204 || body === undefined) {
-    response.writeHead(status, extraHeaders).end();
-    return;
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody: Uint8Array;
+    signer: Signer | undefined;
   }
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...extraHeaders }).end(text);
 }
 
-async function handle(ctx: RelayContext, routes: ReturnType<typeof compileRoutes>, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const method = request.method ?? 'GET';
-  const path = request.url ?? '/';
-  const url = new URL(path, 'http://relay.invalid');
-  const found = matchRoute(routes, method, url.pathname);
-  if (!('route' in found)) {
-    if (found.allowed.length === 0) throw new HttpError(404, 'not-found', `no such endpoint: ${url.pathname}`);
-    throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname} (allowed: ${found.allowed.join(', ')})`);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) throw new HttpError('invalid-json', 'request body is empty (expected a JSON object)');
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new HttpError('invalid-json', 'request body is not valid UTF-8');
   }
-  const { route, params } = found;
-  let body: unknown;
-  let rawBody: Uint8Array = new Uint8Array(0);
-  if (route.method === 'POST') {
-    expectJsonContentType(request);
-    rawBody = await readBody(request);
-    body = parseJson(rawBody);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError('invalid-json', `request body is not valid JSON (${(error as Error).message})`);
   }
-  const signer = route.signedBy
-    ? await authenticate(ctx.db, ctx.crypto, ctx.nowS(), route.signedBy, { method, path, headers: request.headers, rawBody, body })
-    : undefined;
-  const reply = await route.handle(ctx, { params, query: url.searchParams, body, signer });
-  send(response, reply.status, reply.body);
 }
 
-export function createRelayServer(ctx: RelayContext, routeList: readonly Route[]): Server {
-  const routes = compileRoutes(routeList);
-  const server = createServer((request, response) => {
-    handle(ctx, routes, request, response).catch((error: unknown) => {
-      if (response.headersSent) {
-        response.destroy();
-        return;
-      }
-      if (error instanceof HttpError) {
-        // A refused body may still be arriving: answer, then close the connection instead of reading it.
-        const close = error.status === 413 || error.status === 415 ? { connection: 'close' } : undefined;
-        send(response, error.status, { error: error.code, message: error.message }, close);
-        if (close) request.resume();
-        return;
-      }
-      ctx.log(`relay: internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`);
-      send(response, 500, { error: 'internal-error', message: 'the relay failed to handle this request; see its log' });
-    });
+const partNames: Record<string, string> = { body: 'body', params: 'path', querystring: 'query' };
+
+/** Validates with the API's schemas (TypeBox); path and query values are converted from text first. */
+const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => (value) => {
+  const converted = httpPart === 'body' ? value : Value.Convert(schema, value);
+  const checked = checkJson(schema, converted, partNames[httpPart ?? 'body'] ?? 'body');
+  return checked.ok ? { value: checked.value } : { error: new HttpError('invalid-field', checked.reason) };
+};
+
+/** Path patterns of the table, to tell an unknown path (404) from a known one with another method (405). */
+const patterns = Object.values(relayApi).map((r) => ({ method: r.method, regex: new RegExp(`^${r.url.replace(/:\w+/g, '[^/]+')}$`) }));
+
+function refusal(error: unknown, request: FastifyRequest, ctx: RelayContext): HttpError {
+  if (error instanceof HttpError) return error;
+  const e = error as FastifyError;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpError('body-too-large', `request body is over the limit of ${BODY_LIMIT_BYTES} bytes`);
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    return new HttpError('unsupported-media-type', `expected content-type application/json, got ${type === '' ? 'none' : type}`);
+  }
+  if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new HttpError('invalid-json', 'request body is empty (expected a JSON object)');
+  ctx.log(`relay: internal error on ${request.method} ${request.url}: ${error instanceof Error ? error.stack : String(error)}`);
+  return new HttpError('internal-error', 'the relay failed to handle this request; see its log');
+}
+
+function schemaOf(spec: RouteSpec): Record<string, unknown> {
+  const response: Record<number, TSchema> = { ...spec.answers };
+  for (const status of spec.refusals) response[status] = ErrorAnswer;
+  return {
+    summary: spec.summary,
+    ...(spec.params && { params: spec.params }),
+    ...(spec.querystring && { querystring: spec.querystring }),
+    ...(spec.body && { body: spec.body }),
+    ...(spec.signedBy && { security: [{ tapchargeKid: [], tapchargeSignature: [] }] }),
+    response,
+  };
+}
+
+export async function createRelayServer(ctx: RelayContext, handlers: RouteHandlers): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, keepAliveTimeout: 5_000, forceCloseConnections: true });
+  app.decorateRequest('rawBody', null as unknown as Uint8Array);
+  app.decorateRequest('signer', undefined);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    request.rawBody = new Uint8Array((raw as Buffer).buffer, (raw as Buffer).byteOffset, (raw as Buffer).byteLength);
+    try {
+      done(null, parseJsonBody(raw as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
-  server.keepAliveTimeout = 5_000;
-  return server;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler((error, request, reply) => {
+    const refused = refusal(error, request, ctx);
+    // A refused body may still be arriving: answer, then close the connection instead of reading it.
+    if (refused.status === 413 || refused.status === 415) reply.header('connection', 'close');
+    return reply.code(refused.status).send({ error: refused.code, message: refused.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
+    const refused = allowed.length === 0
+      ? new HttpError('not-found', `no such endpoint: ${path}`)
+      : new HttpError('method-not-allowed', `${request.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`);
+    return reply.code(refused.status).send({ error: refused.code, message: refused.message });
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tapcharge verifier relay',
+        version: '1',
+        description: 'Users, pile registry, vouchers, record ingestion with relay-signed Acks, money on the ledger. Signed requests: see tools/relay/README.md.',
+      },
+      components: {
+        securitySchemes: {
+          tapchargeKid: { type: 'apiKey', in: 'header', name: HEADER_KID, description: 'key id (16 hex) of the signer' },
+          tapchargeSignature: { type: 'apiKey', in: 'header', name: HEADER_SIGNATURE, description: 'base64url Ed25519 signature of "tapcharge-request-v1\\n" + METHOD + "\\n" + PATH + "\\n" ‖ body' },
+        },
+      },
+    },
+  });
+  for (const name of Object.keys(relayApi) as RouteName[]) {
+    const spec: RouteSpec = relayApi[name];
+    const role = spec.signedBy;
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      schema: schemaOf(spec),
+      ...(role && {
+        preValidation: async (request: FastifyRequest) => {
+          request.signer = await authenticate(ctx.db, ctx.crypto, ctx.nowS(), role, { method: request.method, path: request.url, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0), body: request.body });
+        },
+      }),
+      handler: async (request, reply) => {
+        const answer = name === 'openapi'
+          ? { status: 200, body: app.swagger() }
+          : await (handlers[name] as (ctx: RelayContext, request: unknown) => Promise<{ status: number; body?: unknown }>)(ctx, { params: request.params, query: request.query, body: request.body, signer: request.signer });
+        reply.code(answer.status);
+        return answer.status === 204 ? reply.send() : answer.body;
+      },
+    });
+  }
+  await app.ready();
+  return app;
 }

@@ -40,17 +40,17 @@ export async function applyContract(ctx: RelayContext, tx: Queryable, c: Contrac
   const book = await readBook(tx, userKid, ctx.db.forUpdate);
   const problem = voucherProblem(voucher, c, contractId) ?? (book ? undefined : `user ${userKid} is not registered`);
   await tx.run(
-    `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, limit_value, cap_amount_minor, capped, tariff_version,
+    `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, limit_value, cap_minor, capped, tariff_version,
        energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status, problem)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [contractId, pileId, c.seq, userKid, bytesToHex(c.voucherId), c.limit.mode, limitValue(c.limit) ?? null, c.capAmountMinor, isCapped(c.limit.mode) ? 1 : 0,
+    [contractId, pileId, c.seq, userKid, bytesToHex(c.voucherId), c.limit.mode, limitValue(c.limit) ?? null, c.capMinor, isCapped(c.limit.mode) ? 1 : 0,
       c.tariff.version, c.tariff.energyMinorPerKwh, c.tariff.timeMinorPerHour, c.tariff.sessionFeeMinor, c.startAtS, nowS, sha256,
       problem ? 'disputed' : 'provisional', problem ?? null],
   );
   if (!problem && book) {
     await tx.run('UPDATE vouchers SET contract_id = ? WHERE voucher_id = ?', [contractId, voucher!.voucher_id]);
     const ledgerId = `0x${contractId}` as Hex;
-    const advance = Math.max(0, c.capAmountMinor - Number(book.book_balance_minor));
+    const advance = Math.max(0, c.capMinor - Number(book.book_balance_minor));
     if (advance > 0) {
       const ref = ledgerRef('advance', contractId);
       const outboxId = await enqueueLedgerWrite(tx, { kind: 'issue', ref, user: book.address as Hex, amountMinor: advance }, ctx.nowMs());
@@ -58,8 +58,8 @@ export async function applyContract(ctx: RelayContext, tx: Queryable, c: Contrac
       await tx.run('UPDATE contracts SET advance_minor = ? WHERE contract_id = ?', [advance, contractId]);
       await changeBook(tx, userKid, { balanceMinor: advance, debtMinor: advance });
     }
-    await changeBook(tx, userKid, { balanceMinor: -c.capAmountMinor, escrowMinor: c.capAmountMinor });
-    await enqueueLedgerWrite(tx, { kind: 'open', contractId: ledgerId, user: book.address as Hex, capMinor: c.capAmountMinor, capped: isCapped(c.limit.mode), hash: `0x${sha256}` }, ctx.nowMs());
+    await changeBook(tx, userKid, { balanceMinor: -c.capMinor, escrowMinor: c.capMinor });
+    await enqueueLedgerWrite(tx, { kind: 'open', contractId: ledgerId, user: book.address as Hex, capMinor: c.capMinor, capped: isCapped(c.limit.mode), hash: `0x${sha256}` }, ctx.nowMs());
   }
   await applyWaitingReceipt(ctx, tx, pileId, c.seq);
   return problem;

@@ -14,12 +14,12 @@ import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
 import type { Queryable } from '../storage/db.ts';
 
 type ContractRow = {
-  contract_id: string; user_kid: string; cap_amount_minor: number; status: string; problem: string | null; receipt_seq: number | null;
+  contract_id: string; user_kid: string; cap_minor: number; status: string; problem: string | null; receipt_seq: number | null;
   energy_minor_per_kwh: number; time_minor_per_hour: number; session_fee_minor: number; tariff_version: number; received_at_s: number;
 };
 type ReceiptRow = { pile_id: string; seq: number; end_reason: string; end_detail: number; energy_wh: number; duration_s: number; amount_minor: number; sha256: string };
 
-const contractColumns = `contract_id, user_kid, cap_amount_minor, status, problem, receipt_seq, energy_minor_per_kwh, time_minor_per_hour,
+const contractColumns = `contract_id, user_kid, cap_minor, status, problem, receipt_seq, energy_minor_per_kwh, time_minor_per_hour,
   session_fee_minor, tariff_version, received_at_s`;
 
 async function closeContract(ctx: RelayContext, tx: Queryable, c: ContractRow, r: ReceiptRow): Promise<string | undefined> {
@@ -27,9 +27,9 @@ async function closeContract(ctx: RelayContext, tx: Queryable, c: ContractRow, r
     await tx.run("UPDATE receipts SET state = 'conflict' WHERE pile_id = ? AND seq = ?", [r.pile_id, r.seq]);
     return `contract ${c.contract_id} already has receipt ${c.receipt_seq}: this one moves nothing`;
   }
-  const cap = Number(c.cap_amount_minor);
+  const capMinor = Number(c.cap_minor);
   const tariff = { version: Number(c.tariff_version), energyMinorPerKwh: Number(c.energy_minor_per_kwh), timeMinorPerHour: Number(c.time_minor_per_hour), sessionFeeMinor: Number(c.session_fee_minor) };
-  const amount = receiptSettlement({ energyWh: Number(r.energy_wh), durationS: Number(r.duration_s), amountMinor: Number(r.amount_minor) }, tariff, cap);
+  const amount = receiptSettlement({ energyWh: Number(r.energy_wh), durationS: Number(r.duration_s), amountMinor: Number(r.amount_minor) }, tariff, capMinor);
   const nowS = ctx.nowS();
   const late = c.status === 'charged-at-cap' || nowS - Number(c.received_at_s) > ctx.policy.receiptOverdueS;
   const mismatch = amount.mismatch ? `amount-mismatch: the receipt says ${r.amount_minor}, the tariff gives ${amount.billedMinor}; settled ${amount.settledMinor}` : undefined;
@@ -42,12 +42,12 @@ async function closeContract(ctx: RelayContext, tx: Queryable, c: ContractRow, r
   await tx.run("UPDATE receipts SET state = 'applied' WHERE pile_id = ? AND seq = ?", [r.pile_id, r.seq]);
   if (status === 'disputed') return c.problem ?? undefined;
   const user = await tx.get<{ address: Hex }>('SELECT address FROM users WHERE kid = ?', [c.user_kid]);
-  const entry = { contractId: `0x${c.contract_id}` as Hex, user: user!.address, capMinor: cap, amountMinor: amount.settledMinor, hash: `0x${r.sha256}` as Hex };
+  const entry = { contractId: `0x${c.contract_id}` as Hex, user: user!.address, capMinor, amountMinor: amount.settledMinor, hash: `0x${r.sha256}` as Hex };
   if (status === 'settled') {
-    await changeBook(tx, c.user_kid, { escrowMinor: -cap, balanceMinor: cap - amount.settledMinor });
+    await changeBook(tx, c.user_kid, { escrowMinor: -capMinor, balanceMinor: capMinor - amount.settledMinor });
     await enqueueLedgerWrite(tx, { kind: 'settle', ...entry }, ctx.nowMs());
   } else {
-    await changeBook(tx, c.user_kid, { balanceMinor: cap - amount.settledMinor });
+    await changeBook(tx, c.user_kid, { balanceMinor: capMinor - amount.settledMinor });
     await enqueueLedgerWrite(tx, { kind: 'correct', ...entry }, ctx.nowMs());
   }
   return mismatch;

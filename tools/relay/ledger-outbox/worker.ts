@@ -124,11 +124,11 @@ export class LedgerOutboxWorker {
   }
 
   /** The state of one row once it is no longer pending, or 'pending' after `timeoutMs`. */
-  async waitFor(id: number, timeoutMs: number): Promise<{ state: string; error: string | null; txHash: string | null }> {
+  async waitFor(id: number, timeoutMs: number): Promise<{ state: string; error: string | null; txHash: Hex | null }> {
     const deadline = Date.now() + timeoutMs;
     this.kick();
     for (;;) {
-      const row = await this.#db.get<{ state: string; last_error: string | null; tx_hash: string | null }>('SELECT state, last_error, tx_hash FROM ledger_outbox WHERE id = ?', [id]);
+      const row = await this.#db.get<{ state: string; last_error: string | null; tx_hash: Hex | null }>('SELECT state, last_error, tx_hash FROM ledger_outbox WHERE id = ?', [id]);
       if (!row) throw new Error(`relay outbox: no row ${id}`);
       if (row.state !== 'pending' || Date.now() >= deadline) return { state: row.state, error: row.last_error, txHash: row.tx_hash };
       await new Promise((r) => setTimeout(r, 10));

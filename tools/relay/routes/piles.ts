@@ -2,13 +2,12 @@
 // PileUpdate to write into the pile), the pile's record holdings and gaps, pending updates for
 // phones (R3), and the current Ack.
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { LABEL_MAX_BYTES, PRICE_MAX_MINOR, type Tariff, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
+import { type Tariff, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
 import { encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
 import type { RelayContext } from '../context.ts';
-import { HttpError, notFound } from '../http/errors.ts';
-import { JsonFields, hexParam } from '../http/fields.ts';
-import type { Route } from '../http/routes.ts';
+import { HttpError } from '../errors.ts';
+import type { RouteHandler } from '../http/routes.ts';
 import { gapsOf, heldRanges, pickAckRanges, signAck } from '../ingest/ack.ts';
 import type { Queryable } from '../storage/db.ts';
 
@@ -29,7 +28,7 @@ const configOf = (r: ConfigRow): PileConfig => ({
 /** The pile's current configuration (404 unknown-pile when it is not registered). */
 export async function currentConfig(q: Queryable, pileId: string, forUpdate = ''): Promise<PileConfig & { pileUpdate: Uint8Array }> {
   const pile = await q.get<{ config_version: number }>(`SELECT config_version FROM piles WHERE pile_id = ?${forUpdate}`, [pileId]);
-  if (!pile) throw notFound('unknown-pile', `pile ${pileId} is not registered`);
+  if (!pile) throw new HttpError('unknown-pile', `pile ${pileId} is not registered`);
   const row = (await q.get<ConfigRow>('SELECT * FROM pile_configs WHERE pile_id = ? AND config_version = ?', [pileId, pile.config_version]))!;
   return { ...configOf(row), pileUpdate: row.pile_update };
 }
@@ -47,100 +46,64 @@ async function storeConfig(ctx: RelayContext, tx: Queryable, pileId: string, con
   return update;
 }
 
-function readTariff(f: JsonFields, version: number): Tariff {
-  const t = f.object('tariff', ['energyMinorPerKwh', 'timeMinorPerHour', 'sessionFeeMinor']);
-  return { version, energyMinorPerKwh: t.int('energyMinorPerKwh', 0, PRICE_MAX_MINOR), timeMinorPerHour: t.int('timeMinorPerHour', 0, PRICE_MAX_MINOR), sessionFeeMinor: t.int('sessionFeeMinor', 0, PRICE_MAX_MINOR) };
-}
-
-const register: Route = {
-  method: 'POST',
-  pattern: '/v1/piles',
-  signedBy: 'operator',
-  async handle(ctx, { body }) {
-    const f = JsonFields.of(body, ['pileId', 'publicKey', 'operator', 'label', 'maxPowerW', 'tariff', 'nonce', 'atS']);
-    const pileId = bytesToHex(f.hex('pileId', 8));
-    const publicKey = bytesToHex(f.hex('publicKey', 32));
-    const operator = f.text('operator', 64, 1);
-    const config: PileConfig = { configVersion: 1, label: f.text('label', LABEL_MAX_BYTES), maxPowerW: f.int('maxPowerW', 1, 1_000_000), tariff: readTariff(f, 1) };
-    const pileUpdate = await ctx.db.transaction(async (tx) => {
-      const inserted = await tx.run('INSERT INTO piles (pile_id, public_key, operator, config_version, created_at_s) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING', [pileId, publicKey, operator, ctx.nowS()]);
-      if (inserted === 0) throw new HttpError(409, 'already-registered', `pile ${pileId} is already registered`);
-      return storeConfig(ctx, tx, pileId, config);
-    });
-    return { status: 201, body: { pileId, relayPublicKey: bytesToHex(ctx.relayKey.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(pileUpdate) } };
-  },
+const registerPile: RouteHandler<'registerPile'> = async (ctx, { body }) => {
+  const pileId = body.pileId.toLowerCase();
+  const config: PileConfig = { configVersion: 1, label: body.label, maxPowerW: body.maxPowerW, tariff: { version: 1, ...body.tariff } };
+  const pileUpdate = await ctx.db.transaction(async (tx) => {
+    const inserted = await tx.run('INSERT INTO piles (pile_id, public_key, operator, config_version, created_at_s) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING', [pileId, body.publicKey.toLowerCase(), body.operator, ctx.nowS()]);
+    if (inserted === 0) throw new HttpError('already-registered', `pile ${pileId} is already registered`);
+    return storeConfig(ctx, tx, pileId, config);
+  });
+  return { status: 201, body: { pileId, relayPublicKey: bytesToHex(ctx.relayKey.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(pileUpdate) } };
 };
 
-const configure: Route = {
-  method: 'POST',
-  pattern: '/v1/piles/{pileId}/config',
-  signedBy: 'operator',
-  async handle(ctx, { params, body }) {
-    const pileId = hexParam(params['pileId']!, 'pileId', 8);
-    const f = JsonFields.of(body, ['label', 'maxPowerW', 'tariff', 'nonce', 'atS']);
-    if (!f.has('label') && !f.has('maxPowerW') && !f.has('tariff')) throw new HttpError(400, 'invalid-field', 'give at least one of "label", "maxPowerW", "tariff"');
-    const label = f.has('label') ? f.text('label', LABEL_MAX_BYTES) : undefined;
-    const maxPowerW = f.has('maxPowerW') ? f.int('maxPowerW', 1, 1_000_000) : undefined;
-    const tariff = f.has('tariff') ? readTariff(f, 0) : undefined;
-    const { configVersion, pileUpdate } = await ctx.db.transaction(async (tx) => {
-      const held = await currentConfig(tx, pileId, ctx.db.forUpdate);
-      if (held.configVersion >= U32_MAX) throw new HttpError(409, 'config-exhausted', `pile ${pileId} has used every config version`);
-      const t = held.tariff;
-      const tariffChanged = tariff !== undefined && (tariff.energyMinorPerKwh !== t.energyMinorPerKwh || tariff.timeMinorPerHour !== t.timeMinorPerHour || tariff.sessionFeeMinor !== t.sessionFeeMinor);
-      const next: PileConfig = {
-        configVersion: held.configVersion + 1,
-        label: label ?? held.label,
-        maxPowerW: maxPowerW ?? held.maxPowerW,
-        tariff: tariffChanged ? { ...tariff, version: t.version + 1 } : t,
-      };
-      return { configVersion: next.configVersion, pileUpdate: await storeConfig(ctx, tx, pileId, next) };
-    });
-    return { status: 200, body: { configVersion, pileUpdate: bytesToBase64url(pileUpdate) } };
-  },
-};
-
-const show: Route = {
-  method: 'GET',
-  pattern: '/v1/piles/{pileId}',
-  async handle(ctx, { params }) {
-    const pileId = hexParam(params['pileId']!, 'pileId', 8);
-    const config = await currentConfig(ctx.db, pileId);
-    const pile = (await ctx.db.get<{ public_key: string; operator: string }>('SELECT public_key, operator FROM piles WHERE pile_id = ?', [pileId]))!;
-    const count = await ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM records WHERE pile_id = ?', [pileId]);
-    const held = await heldRanges(ctx.db, pileId);
-    return {
-      status: 200,
-      body: {
-        pileId, publicKey: pile.public_key, operator: pile.operator, label: config.label, maxPowerW: config.maxPowerW,
-        configVersion: config.configVersion, tariff: config.tariff, records: Number(count?.n ?? 0), held, gaps: gapsOf(held),
-      },
+const configurePile: RouteHandler<'configurePile'> = async (ctx, { params, body }) => {
+  const pileId = params.pileId.toLowerCase();
+  const { label, maxPowerW, tariff } = body;
+  if (label === undefined && maxPowerW === undefined && tariff === undefined) throw new HttpError('invalid-field', 'give at least one of "label", "maxPowerW", "tariff"');
+  const { configVersion, pileUpdate } = await ctx.db.transaction(async (tx) => {
+    const held = await currentConfig(tx, pileId, ctx.db.forUpdate);
+    if (held.configVersion >= U32_MAX) throw new HttpError('config-exhausted', `pile ${pileId} has used every config version`);
+    const t = held.tariff;
+    const tariffChanged = tariff !== undefined && (tariff.energyMinorPerKwh !== t.energyMinorPerKwh || tariff.timeMinorPerHour !== t.timeMinorPerHour || tariff.sessionFeeMinor !== t.sessionFeeMinor);
+    const next: PileConfig = {
+      configVersion: held.configVersion + 1,
+      label: label ?? held.label,
+      maxPowerW: maxPowerW ?? held.maxPowerW,
+      tariff: tariffChanged ? { ...tariff, version: t.version + 1 } : t,
     };
-  },
+    return { configVersion: next.configVersion, pileUpdate: await storeConfig(ctx, tx, pileId, next) };
+  });
+  return { status: 200, body: { configVersion, pileUpdate: bytesToBase64url(pileUpdate) } };
 };
 
-const update: Route = {
-  method: 'GET',
-  pattern: '/v1/piles/{pileId}/update',
-  async handle(ctx, { params, query }) {
-    const pileId = hexParam(params['pileId']!, 'pileId', 8);
-    const text = query.get('configVersion') ?? '0';
-    if (!/^[0-9]{1,10}$/.test(text) || Number(text) > U32_MAX) throw new HttpError(400, 'invalid-field', `"configVersion" expected an integer 0..${U32_MAX}`);
-    const config = await currentConfig(ctx.db, pileId);
-    if (config.configVersion <= Number(text)) return { status: 204 };
-    return { status: 200, body: { configVersion: config.configVersion, pileUpdate: bytesToBase64url(config.pileUpdate) } };
-  },
+const pile: RouteHandler<'pile'> = async (ctx, { params }) => {
+  const pileId = params.pileId.toLowerCase();
+  const config = await currentConfig(ctx.db, pileId);
+  const row = (await ctx.db.get<{ public_key: string; operator: string }>('SELECT public_key, operator FROM piles WHERE pile_id = ?', [pileId]))!;
+  const count = await ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM records WHERE pile_id = ?', [pileId]);
+  const held = await heldRanges(ctx.db, pileId);
+  return {
+    status: 200,
+    body: {
+      pileId, publicKey: row.public_key, operator: row.operator, label: config.label, maxPowerW: config.maxPowerW,
+      configVersion: config.configVersion, tariff: config.tariff, records: Number(count?.n ?? 0), held, gaps: gapsOf(held),
+    },
+  };
 };
 
-const ack: Route = {
-  method: 'GET',
-  pattern: '/v1/piles/{pileId}/ack',
-  async handle(ctx, { params }) {
-    const pileId = hexParam(params['pileId']!, 'pileId', 8);
-    await currentConfig(ctx.db, pileId);
-    const held = await heldRanges(ctx.db, pileId);
-    if (held.length === 0) return { status: 204 };
-    return { status: 200, body: { ack: bytesToBase64url(signAck(pileId, pickAckRanges(held, []), ctx.nowS(), ctx.relayKey, ctx.crypto)) } };
-  },
+const pileUpdate: RouteHandler<'pileUpdate'> = async (ctx, { params, query }) => {
+  const config = await currentConfig(ctx.db, params.pileId.toLowerCase());
+  if (config.configVersion <= (query.configVersion ?? 0)) return { status: 204 };
+  return { status: 200, body: { configVersion: config.configVersion, pileUpdate: bytesToBase64url(config.pileUpdate) } };
 };
 
-export const pileRoutes: readonly Route[] = [register, configure, show, update, ack];
+const pileAck: RouteHandler<'pileAck'> = async (ctx, { params }) => {
+  const pileId = params.pileId.toLowerCase();
+  await currentConfig(ctx.db, pileId);
+  const held = await heldRanges(ctx.db, pileId);
+  if (held.length === 0) return { status: 204 };
+  return { status: 200, body: { ack: bytesToBase64url(signAck(pileId, pickAckRanges(held, []), ctx.nowS(), ctx.relayKey, ctx.crypto)) } };
+};
+
+export const pileHandlers = { registerPile, configurePile, pile, pileUpdate, pileAck };

@@ -1,130 +1,111 @@
 // Users: registration (signed by the key being registered), balances (ledger) with what the relay
 // has queued (book), contracts with provisional vs settled, the credit record (R11), history.
 import type { Address } from 'viem';
-import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { DISPLAY_NAME_MAX_BYTES } from '../../../contracts-offline/messages/fields.ts';
+import { hexToBytes } from '../../../contracts-offline/bytes.ts';
+import type { Answer } from '../../relay-api/routes.ts';
 import { userAddressOf } from '../../ledger/ids.ts';
 import type { LedgerEvent } from '../../ledger/ledger.ts';
 import { readBook, standingOf, type UserBookRow } from '../billing/book.ts';
 import type { RelayContext } from '../context.ts';
-import { HttpError, notFound } from '../http/errors.ts';
-import { JsonFields, hexParam } from '../http/fields.ts';
-import type { Route } from '../http/routes.ts';
+import { HttpError } from '../errors.ts';
+import type { RouteHandler } from '../http/routes.ts';
 
 async function userBook(ctx: RelayContext, kid: string): Promise<UserBookRow> {
   const book = await readBook(ctx.db, kid, '');
-  if (!book) throw notFound('unknown-user', `no user with key id ${kid}`);
+  if (!book) throw new HttpError('unknown-user', `no user with key id ${kid}`);
   return book;
 }
 
-const register: Route = {
-  method: 'POST',
-  pattern: '/v1/users',
-  signedBy: 'new-user',
-  async handle(ctx, { body, signer }) {
-    const f = JsonFields.of(body, ['publicKey', 'displayName', 'nonce', 'atS']);
-    const publicKey = f.hex('publicKey', 32);
-    const displayName = f.text('displayName', DISPLAY_NAME_MAX_BYTES, 1);
-    const address = userAddressOf(hexToBytes(signer!.kid));
-    const inserted = await ctx.db.run('INSERT INTO users (kid, public_key, display_name, address, created_at_s) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-      signer!.kid, bytesToHex(publicKey), displayName, address, ctx.nowS(),
-    ]);
-    if (inserted === 0) throw new HttpError(409, 'already-registered', `user ${signer!.kid} is already registered`);
-    return { status: 201, body: { kid: signer!.kid, address } };
-  },
+const registerUser: RouteHandler<'registerUser'> = async (ctx, { body, signer }) => {
+  const address = userAddressOf(hexToBytes(signer.kid));
+  const inserted = await ctx.db.run('INSERT INTO users (kid, public_key, display_name, address, created_at_s) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+    signer.kid, body.publicKey.toLowerCase(), body.displayName, address, ctx.nowS(),
+  ]);
+  if (inserted === 0) throw new HttpError('already-registered', `user ${signer.kid} is already registered`);
+  return { status: 201, body: { kid: signer.kid, address } };
 };
 
-const show: Route = {
-  method: 'GET',
-  pattern: '/v1/users/{kid}',
-  async handle(ctx, { params }) {
-    const kid = hexParam(params['kid']!, 'kid', 8);
-    const book = await userBook(ctx, kid);
-    const user = (await ctx.db.get<{ display_name: string }>('SELECT display_name FROM users WHERE kid = ?', [kid]))!;
-    const standing = await standingOf(ctx.db, book, ctx.nowS(), ctx.policy);
-    const open = await ctx.db.all<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND status IN ('provisional', 'charged-at-cap') ORDER BY received_at_s, contract_id", [kid]);
-    const pending = await ctx.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM ledger_outbox WHERE state = 'pending' AND (user_address = ? OR to_address = ?)", [book.address, book.address]);
-    const address = book.address as Address;
-    const [balance, escrow] = await Promise.all([ctx.ledger.balanceOf(address), ctx.ledger.escrowOf(address)]);
-    return {
-      status: 200,
-      body: {
-        kid,
-        displayName: user.display_name,
-        address,
-        balanceMinor: Number(balance),
-        escrowMinor: Number(escrow),
-        creditLimitMinor: standing.creditLimitMinor,
-        creditUsedMinor: standing.debtMinor,
-        availableMinor: standing.availableMinor,
-        reservedMinor: standing.reservedMinor,
-        openContracts: open.map((c) => c.contract_id),
-        pendingLedgerWrites: Number(pending?.n ?? 0),
-        bookBalanceMinor: standing.balanceMinor,
-        bookEscrowMinor: standing.escrowMinor,
-      },
-    };
-  },
+const user: RouteHandler<'user'> = async (ctx, { params }) => {
+  const kid = params.kid.toLowerCase();
+  const book = await userBook(ctx, kid);
+  const user = (await ctx.db.get<{ display_name: string }>('SELECT display_name FROM users WHERE kid = ?', [kid]))!;
+  const standing = await standingOf(ctx.db, book, ctx.nowS(), ctx.policy);
+  const open = await ctx.db.all<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND status IN ('provisional', 'charged-at-cap') ORDER BY received_at_s, contract_id", [kid]);
+  const pending = await ctx.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM ledger_outbox WHERE state = 'pending' AND (user_address = ? OR to_address = ?)", [book.address, book.address]);
+  const address = book.address as Address;
+  const [balance, escrow] = await Promise.all([ctx.ledger.balanceOf(address), ctx.ledger.escrowOf(address)]);
+  return {
+    status: 200,
+    body: {
+      kid,
+      displayName: user.display_name,
+      address,
+      balanceMinor: Number(balance),
+      escrowMinor: Number(escrow),
+      creditLimitMinor: standing.creditLimitMinor,
+      creditUsedMinor: standing.debtMinor,
+      availableMinor: standing.availableMinor,
+      reservedMinor: standing.reservedMinor,
+      openContracts: open.map((c) => c.contract_id),
+      pendingLedgerWrites: Number(pending?.n ?? 0),
+      bookBalanceMinor: standing.balanceMinor,
+      bookEscrowMinor: standing.escrowMinor,
+    },
+  };
 };
+
+type ContractAnswer = Answer<'userContracts', 200>['contracts'][number];
 
 type ContractListRow = {
-  contract_id: string; pile_id: string; seq: number; mode: string; cap_amount_minor: number; status: string; amount_minor: number | null;
+  contract_id: string; pile_id: string; seq: number; mode: string; cap_minor: number; status: string; amount_minor: number | null;
   receipt_amount_minor: number | null; energy_wh: number | null; duration_s: number | null; end_reason: string | null; problem: string | null;
   late: number; advance_minor: number;
 };
 
-const contracts: Route = {
-  method: 'GET',
-  pattern: '/v1/users/{kid}/contracts',
-  async handle(ctx, { params }) {
-    const kid = hexParam(params['kid']!, 'kid', 8);
-    await userBook(ctx, kid);
-    const rows = await ctx.db.all<ContractListRow>(
-      `SELECT contract_id, pile_id, seq, mode, cap_amount_minor, status, amount_minor, receipt_amount_minor, energy_wh, duration_s, end_reason, problem, late, advance_minor
-         FROM contracts WHERE user_kid = ? ORDER BY received_at_s, contract_id`,
-      [kid],
-    );
-    const list = await Promise.all(rows.map(async (r) => ({
-      contractId: r.contract_id,
-      pileId: r.pile_id,
-      seq: Number(r.seq),
-      mode: r.mode,
-      capAmountMinor: Number(r.cap_amount_minor),
-      status: r.status,
-      ledgerState: await ctx.ledger.record(`0x${r.contract_id}`),
-      ...(r.amount_minor !== null ? { amountMinor: Number(r.amount_minor) } : {}),
-      ...(r.receipt_amount_minor !== null ? { receiptAmountMinor: Number(r.receipt_amount_minor) } : {}),
-      ...(r.energy_wh !== null ? { energyWh: Number(r.energy_wh) } : {}),
-      ...(r.duration_s !== null ? { durationS: Number(r.duration_s) } : {}),
-      ...(r.end_reason !== null ? { endReason: r.end_reason } : {}),
-      ...(r.problem !== null ? { problem: r.problem } : {}),
-      ...(Number(r.late) === 1 ? { late: true } : {}),
-      ...(Number(r.advance_minor) > 0 ? { advanceMinor: Number(r.advance_minor) } : {}),
-    })));
-    return { status: 200, body: { contracts: list } };
-  },
+const userContracts: RouteHandler<'userContracts'> = async (ctx, { params }) => {
+  const kid = params.kid.toLowerCase();
+  await userBook(ctx, kid);
+  const rows = await ctx.db.all<ContractListRow>(
+    `SELECT contract_id, pile_id, seq, mode, cap_minor, status, amount_minor, receipt_amount_minor, energy_wh, duration_s, end_reason, problem, late, advance_minor
+       FROM contracts WHERE user_kid = ? ORDER BY received_at_s, contract_id`,
+    [kid],
+  );
+  const list = await Promise.all(rows.map(async (r) => ({
+    contractId: r.contract_id,
+    pileId: r.pile_id,
+    seq: Number(r.seq),
+    mode: r.mode as ContractAnswer['mode'],
+    capMinor: Number(r.cap_minor),
+    status: r.status as ContractAnswer['status'],
+    ledgerState: await ctx.ledger.record(`0x${r.contract_id}`),
+    ...(r.amount_minor !== null ? { amountMinor: Number(r.amount_minor) } : {}),
+    ...(r.receipt_amount_minor !== null ? { receiptAmountMinor: Number(r.receipt_amount_minor) } : {}),
+    ...(r.energy_wh !== null ? { energyWh: Number(r.energy_wh) } : {}),
+    ...(r.duration_s !== null ? { durationS: Number(r.duration_s) } : {}),
+    ...(r.end_reason !== null ? { endReason: r.end_reason } : {}),
+    ...(r.problem !== null ? { problem: r.problem } : {}),
+    ...(Number(r.late) === 1 ? { late: true } : {}),
+    ...(Number(r.advance_minor) > 0 ? { advanceMinor: Number(r.advance_minor) } : {}),
+  })));
+  return { status: 200, body: { contracts: list } };
 };
 
-const credit: Route = {
-  method: 'GET',
-  pattern: '/v1/users/{kid}/credit',
-  async handle(ctx, { params }) {
-    const kid = hexParam(params['kid']!, 'kid', 8);
-    const standing = await standingOf(ctx.db, await userBook(ctx, kid), ctx.nowS(), ctx.policy);
-    return {
-      status: 200,
-      body: {
-        kid,
-        ...standing.history,
-        creditLimitMinor: standing.creditLimitMinor,
-        creditUsedMinor: standing.debtMinor,
-        policy: ctx.policy.credit,
-      },
-    };
-  },
+const userCredit: RouteHandler<'userCredit'> = async (ctx, { params }) => {
+  const kid = params.kid.toLowerCase();
+  const standing = await standingOf(ctx.db, await userBook(ctx, kid), ctx.nowS(), ctx.policy);
+  return {
+    status: 200,
+    body: {
+      kid,
+      ...standing.history,
+      creditLimitMinor: standing.creditLimitMinor,
+      creditUsedMinor: standing.debtMinor,
+      policy: ctx.policy.credit,
+    },
+  };
 };
 
-function describeEvent(e: LedgerEvent): Record<string, unknown> {
+function describeEvent(e: LedgerEvent): Answer<'userHistory', 200>['events'][number] {
   const base = { blockNumber: Number(e.blockNumber), txHash: e.txHash, kind: e.kind };
   switch (e.kind) {
     case 'issued': case 'redeemed': return { ...base, amountMinor: Number(e.amountMinor), ref: e.ref };
@@ -136,22 +117,18 @@ function describeEvent(e: LedgerEvent): Record<string, unknown> {
   }
 }
 
-const history: Route = {
-  method: 'GET',
-  pattern: '/v1/users/{kid}/history',
-  async handle(ctx, { params }) {
-    const kid = hexParam(params['kid']!, 'kid', 8);
-    const address = (await userBook(ctx, kid)).address.toLowerCase();
-    const mine = (e: LedgerEvent): boolean => {
-      switch (e.kind) {
-        case 'issued': case 'redeemed': return e.account.toLowerCase() === address;
-        case 'transfer': return e.from.toLowerCase() === address || e.to.toLowerCase() === address;
-        case 'opened': case 'settled': case 'charged-at-cap': case 'corrected': return e.user.toLowerCase() === address;
-        default: return false;
-      }
-    };
-    return { status: 200, body: { events: (await ctx.ledger.history()).filter(mine).map(describeEvent) } };
-  },
+const userHistory: RouteHandler<'userHistory'> = async (ctx, { params }) => {
+  const kid = params.kid.toLowerCase();
+  const address = (await userBook(ctx, kid)).address.toLowerCase();
+  const mine = (e: LedgerEvent): boolean => {
+    switch (e.kind) {
+      case 'issued': case 'redeemed': return e.account.toLowerCase() === address;
+      case 'transfer': return e.from.toLowerCase() === address || e.to.toLowerCase() === address;
+      case 'opened': case 'settled': case 'charged-at-cap': case 'corrected': return e.user.toLowerCase() === address;
+      default: return false;
+    }
+  };
+  return { status: 200, body: { events: (await ctx.ledger.history()).filter(mine).map(describeEvent) } };
 };
 
-export const userRoutes: readonly Route[] = [register, show, contracts, credit, history];
+export const userHandlers = { registerUser, user, userContracts, userCredit, userHistory };

@@ -56,6 +56,14 @@ export const migrations: readonly Migration[] = Object.freeze([
       `CREATE TABLE worker_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at_ms BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: 'one name for the price cap: cap_minor',
+    statements: [
+      `ALTER TABLE vouchers RENAME COLUMN cap_amount_minor TO cap_minor`,
+      `ALTER TABLE contracts RENAME COLUMN cap_amount_minor TO cap_minor`,
+    ],
+  },
 ]);
 
 /** What a dialect adds for migrations: DDL token translation and a lock held while migrating. */

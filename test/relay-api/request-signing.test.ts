@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { base64urlToBytes, bytesToHex, hexToBytes, utf8Decode, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
 import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
-import { HEADER_KID, HEADER_SIGNATURE, requestSigningBytes, signRequest } from '../../tools/phone/request-signing.ts';
+import { HEADER_KID, HEADER_SIGNATURE, requestSigningBytes, signRequest } from '../../tools/relay-api/request-signing.ts';
 
 const user = keyPairFromSecret(hexToBytes('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60')); // RFC 8032 test 1
 const fixedRandom = (length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => i + 1);

@@ -2,6 +2,8 @@
 // Ed25519 (RFC 8032), the UTF-8 bytes of "tapcharge-request-v1\n" + METHOD + "\n" + PATH + "\n"
 // followed by the raw body bytes; PATH includes the query string. The body carries a fresh
 // `nonce` (hex) and the author's clock `atS`, so the relay refuses replays and stale requests.
+// The phone and operator tools sign with this module; the relay (tools/relay/auth.ts) verifies
+// with the same signing bytes.
 import { bytesToBase64url, bytesToHex, concatBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { type Ed25519Provider, nobleEd25519 } from '../../contracts-offline/crypto.ts';
 import { type KeyPair, type RandomSource, randomNonce } from '../../contracts-offline/keys.ts';
@@ -9,6 +11,8 @@ import { type KeyPair, type RandomSource, randomNonce } from '../../contracts-of
 export const REQUEST_SIGNATURE_CONTEXT = 'tapcharge-request-v1';
 export const HEADER_KID = 'tapcharge-kid';
 export const HEADER_SIGNATURE = 'tapcharge-signature';
+/** Largest |relay clock − atS| the relay accepts. */
+export const REQUEST_MAX_SKEW_S = 300;
 /** Request nonces are 16 random bytes (32 hex digits; the relay accepts 16..64 hex). */
 const requestNonceBytes = 16;
 
@@ -22,7 +26,7 @@ export function requestSigningBytes(method: string, path: string, body: Uint8Arr
 export type SignedRequest = { body: Uint8Array; headers: Record<string, string> };
 
 export type SignRequestOptions = {
-  signer: KeyPair;
+  signer: Pick<KeyPair, 'secretKey' | 'kid'>;
   method: string;
   path: string;
   /** The request's own fields; `nonce` and `atS` are added here. */

@@ -1,0 +1,107 @@
+// Every way a phone flow can fail, in one place: the phone's own refusals (PhoneError, with a code),
+// the relay's (RelayError: its HTTP status and error code; RelayUnreachableError when no answer
+// came, so records stay in the wallet for a later sync), the pile's (PileRefusedError: a status word
+// other than 9000; PileAnswerError: an answer that breaks the protocol), the link to a simulated
+// pile (PileLinkError) and the wallet file (WalletFileError).
+import { SW, swHex } from '../../contracts-offline/apdu.ts';
+
+export type PhoneErrorCode =
+  | 'no-pile-nonce' // a voucher needs the nonce of a tap 1 at that pile
+  | 'pile-nonce-expired' // the tap-1 nonce is older than the pile keeps it
+  | 'no-voucher' // tap 2 without a voucher
+  | 'voucher-expired'
+  | 'wrong-pile' // the tapped pile is not the one the voucher / contract is for
+  | 'no-active-contract' // stop without a running contract
+  | 'pile-not-genuine' // PileInfo or a record does not verify with the pile key the relay registered
+  | 'relay-not-trusted' // a relay-signed message does not verify with the pinned relay key
+  | 'not-registered';
+
+export class PhoneError extends Error {
+  readonly code: PhoneErrorCode;
+  constructor(code: PhoneErrorCode, message: string) {
+    super(message);
+    this.name = 'PhoneError';
+    this.code = code;
+  }
+}
+
+export class RelayError extends Error {
+  /** HTTP status; 0 when no answer came (see RelayUnreachableError). */
+  readonly status: number;
+  /** The relay's `error` code (e.g. "insufficient-funds"), or "bad-response" / "unreachable". */
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'RelayError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** No HTTP answer: connection refused, DNS, timeout. Records stay on the phone for a later sync. */
+export class RelayUnreachableError extends RelayError {
+  constructor(message: string) {
+    super(0, 'unreachable', message);
+    this.name = 'RelayUnreachableError';
+  }
+}
+
+export type PileCommandName = 'SELECT' | 'HELLO' | 'UPDATE' | 'START' | 'STOP' | 'OUTBOX' | 'ACK';
+
+const swMeanings: ReadonlyMap<number, string> = new Map([
+  [SW.wrongLength, 'wrong length (a command, its data or its chain has the wrong size)'],
+  [SW.chainBroken, 'command chain broken, or no answer left to fetch'],
+  [SW.securityNotSatisfied, 'signature or signer refused'],
+  [SW.referenceNotUsable, 'authentic but unusable here (nonce unknown, used or expired; voucher expired; another pile; config not newer; tariff version changed)'],
+  [SW.conditionsNotSatisfied, "the pile's state does not allow it (no vehicle, busy, no such session, fault, not provisioned)"],
+  [SW.notAllowed, 'the tapcharge application is not selected in this tap'],
+  [SW.wrongData, 'malformed data'],
+  [SW.appNotFound, 'no tapcharge application on this card'],
+  [SW.memoryFull, "the pile's journal is full"],
+  [SW.wrongP1P2, 'wrong P1/P2'],
+  [SW.insNotSupported, 'command not supported'],
+  [SW.claNotSupported, 'class byte not supported'],
+  [SW.deviceFault, 'device fault inside the pile (nothing changed)'],
+]);
+
+/** What status word `sw` means in the tapcharge protocol. */
+export function describeStatusWord(sw: number): string {
+  return swMeanings.get(sw) ?? 'unexpected status word';
+}
+
+/** The pile answered a status word other than 9000 / 61xx: it refused the command and changed nothing. */
+export class PileRefusedError extends Error {
+  readonly command: PileCommandName;
+  readonly sw: number;
+  constructor(command: PileCommandName, sw: number) {
+    super(`${command} refused by the pile: ${swHex(sw)} ${describeStatusWord(sw)}`);
+    this.name = 'PileRefusedError';
+    this.command = command;
+    this.sw = sw;
+  }
+}
+
+/** The pile answered 9000 with data that breaks the protocol (malformed, wrong record, bad signature). */
+export class PileAnswerError extends Error {
+  readonly command: PileCommandName;
+  constructor(command: PileCommandName, reason: string) {
+    super(`${command}: the pile's answer is not usable: ${reason}`);
+    this.name = 'PileAnswerError';
+    this.command = command;
+  }
+}
+
+/** The link to a simulated pile failed: refused, closed, timed out, or the pile answered ERROR. */
+export class PileLinkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PileLinkError';
+  }
+}
+
+export class WalletFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WalletFileError';
+  }
+}

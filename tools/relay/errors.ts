@@ -1,0 +1,39 @@
+// Every refusal the relay answers: a stable code, its one HTTP status, and one line for people.
+// The server turns an HttpError into `{"error": code, "message": message}` (tools/relay/README.md).
+export const RELAY_ERRORS = Object.freeze({
+  'invalid-json': 400,
+  'invalid-field': 400,
+  'unknown-signer': 401,
+  'bad-signature': 401,
+  'stale-request': 401,
+  'insufficient-funds': 402,
+  'not-operator': 403,
+  'not-found': 404,
+  'unknown-pile': 404,
+  'unknown-user': 404,
+  'method-not-allowed': 405,
+  'already-registered': 409,
+  'config-exhausted': 409,
+  'open-contract-outstanding': 409,
+  'replayed-request': 409,
+  'voucher-outstanding': 409,
+  'body-too-large': 413,
+  'unsupported-media-type': 415,
+  'internal-error': 500,
+  'ledger-refused': 502,
+} as const);
+
+export type RelayErrorCode = keyof typeof RELAY_ERRORS;
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: RelayErrorCode;
+  constructor(code: RelayErrorCode, message: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.code = code;
+    this.status = RELAY_ERRORS[code];
+  }
+}
+
+export const invalidField = (field: string, expected: string): HttpError => new HttpError('invalid-field', `"${field}" ${expected}`);
