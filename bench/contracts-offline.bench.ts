@@ -14,9 +14,9 @@ import { type Receipt, ReceiptCodec } from '../contracts-offline/messages/receip
 import { MESSAGE_NAMES, codecs } from '../contracts-offline/messages/registry.ts';
 import type { MessageCodec } from '../contracts-offline/messages/schema.ts';
 import { openSigned, signMessage } from '../contracts-offline/signed.ts';
-import { fixtureFile } from '../test/fixtures/generate.ts';
-import { bundleForXs } from '../test/xs/bundle.ts';
-import { runXsScript } from '../test/xs/xsnap.ts';
+import { fixtureFile } from '../test/support/fixtures.ts';
+import { bundleForXs } from '../test/support/xs/bundle.ts';
+import { runXsScript } from '../test/support/xs/xsnap.ts';
 import { nodeEd25519 } from '../tools/node-ed25519.ts';
 
 const fixtures = new URL('../test/fixtures/', import.meta.url).pathname;

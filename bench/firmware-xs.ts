@@ -13,8 +13,8 @@
 import { parseSign1, sigStructure } from '../contracts-offline/cose-sign1.ts';
 import { nobleEd25519 } from '../contracts-offline/crypto.ts';
 import type { NfcCardHandler } from '../hal/types.ts';
-import { pileKey, pileSecretKey } from '../test/firmware/pile/rig.ts';
-import { type DayBoard, runScriptedDay } from '../test/firmware/day/scripted-day.ts';
+import { pileKey, pileSecretKey } from '../test/support/pile-rig.ts';
+import { type DayBoard, runScriptedDay } from '../test/support/day/scripted-day.ts';
 import { meteredRuns } from './xs-meter.ts';
 
 declare function print(...values: unknown[]): void;

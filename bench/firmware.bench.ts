@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleForXs } from '../test/xs/bundle.ts';
-import { ensureXsnap } from '../test/xs/xsnap.ts';
-import type { SessionLog, TapLog } from '../test/firmware/day/scripted-day.ts';
+import { bundleForXs } from '../test/support/xs/bundle.ts';
+import { ensureXsnap } from '../test/support/xs/xsnap.ts';
+import type { SessionLog, TapLog } from '../test/support/day/scripted-day.ts';
 import type { MeteredApdu, MeteredTick } from './firmware-xs.ts';
 
 type MeterRun = { sign: number[]; verify: number[]; apdus: MeteredApdu[]; ticks: MeteredTick[]; taps: TapLog[]; sessions: SessionLog[]; records: number; flashStats: { programs: number; erases: number; bytesProgrammed: number; erasesPerBlock: number[] } };

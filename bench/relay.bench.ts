@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToBase64url } from '../contracts-offline/bytes.ts';
 import { startRelay } from '../tools/relay/start-relay.ts';
-import { type TestPile, TestClock, TestRelay } from '../test/relay/harness.ts';
-import { startTestPostgres } from '../test/relay/postgres.ts';
+import { type TestPile, TestClock, TestRelay } from '../test/support/relay-harness.ts';
+import { startTestPostgres } from '../test/support/postgres.ts';
 
 const SESSIONS = 600; // 1,200 records per storage
 const LATENCY_SAMPLES = 150;

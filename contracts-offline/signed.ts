@@ -31,27 +31,31 @@ export function signMessageWith(messageBytes: Uint8Array, signer: Sign1Signer, e
   return signSign1With(messageBytes, signer, externalAad);
 }
 
+/** A signed message read but not verified yet: the message, and its envelope for `verifyRead`. */
+export type ReadMessage<N extends MessageName = MessageName> = OpenedMessage<N> & { envelope: ParsedSign1 };
+
 /**
  * Reads a signed message WITHOUT checking its signature: the envelope and the payload strictly,
  * for a reader that does not hold the signer's key yet (a phone before it asked the relay) or
- * that verifies later. Never act on what it answers before `openSigned` verified it.
+ * that learns from the message which key verifies it (a relay: the pile id). Never act on what it
+ * answers before `verifyRead` or `openSigned` verified it.
  */
-export function readSigned<N extends MessageName = MessageName>(bytes: Uint8Array, expectType?: N): Result<OpenedMessage<N>> {
-  const read = readParsed(bytes, expectType);
-  return read.ok ? ok(read.value.opened) : read;
-}
-
-type ReadMessage<N extends MessageName> = { opened: OpenedMessage<N>; parsed: ParsedSign1 };
-
-function readParsed<N extends MessageName>(bytes: Uint8Array, expectType: N | undefined): Result<ReadMessage<N>> {
+export function readSigned<N extends MessageName = MessageName>(bytes: Uint8Array, expectType?: N): Result<ReadMessage<N>> {
   const parsed = parseSign1(bytes);
   if (!parsed.ok) return parsed;
   const decoded = decodeAnyMessage(parsed.value.payload);
   if (!decoded.ok) return decoded;
   const { name, type, message }: AnyMessage = decoded.value;
   if (expectType !== undefined && name !== expectType) return fail('malformed', `signed: expected ${expectType}, got ${name}`);
-  const opened = { name, type, message, kid: parsed.value.kid, alg: parsed.value.alg } as OpenedMessage<N>;
-  return ok({ opened, parsed: parsed.value });
+  return ok({ name, type, message, kid: parsed.value.kid, alg: parsed.value.alg, envelope: parsed.value } as ReadMessage<N>);
+}
+
+/** The signature check of a message `readSigned` read: no second decoding. */
+export function verifyRead<N extends MessageName>(read: ReadMessage<N>, publicKey: Uint8Array, options: VerifyOptions = {}): Result<OpenedMessage<N>, BadSignature> {
+  const verified = verifyParsedSign1(read.envelope, publicKey, options);
+  if (!verified.ok) return verified;
+  const { envelope: _, ...opened } = read;
+  return ok(opened as OpenedMessage<N>);
 }
 
 /**
@@ -60,8 +64,6 @@ function readParsed<N extends MessageName>(bytes: Uint8Array, expectType: N | un
  * another key) as 'bad-signature'. Never throws on untrusted bytes.
  */
 export function openSigned<N extends MessageName = MessageName>(bytes: Uint8Array, options: OpenOptions<N>): Result<OpenedMessage<N>, Malformed | BadSignature> {
-  const read = readParsed(bytes, options.expectType);
-  if (!read.ok) return read;
-  const verified = verifyParsedSign1(read.value.parsed, options.publicKey, options);
-  return verified.ok ? ok(read.value.opened) : verified;
+  const read = readSigned(bytes, options.expectType);
+  return read.ok ? verifyRead(read.value, options.publicKey, options) : read;
 }

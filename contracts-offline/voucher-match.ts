@@ -8,8 +8,11 @@ import type { Contract } from './messages/contract.ts';
 
 export type VoucherField = 'voucher' | 'user' | 'pile' | 'limit' | 'cap' | 'tariff version';
 
+/** What a voucher grants: the Authorization's terms a contract must keep (its nonce and expiry are the pile's to check). */
+export type VoucherTerms = Pick<Authorization, 'voucherId' | 'userKid' | 'pileId' | 'limit' | 'capMinor' | 'tariffVersion'>;
+
 /** The fields in which `contract` differs from `voucher`; empty when it keeps to it. */
-export function contractVoucherDifferences(contract: Contract, voucher: Authorization): VoucherField[] {
+export function contractVoucherDifferences(contract: Contract, voucher: VoucherTerms): VoucherField[] {
   const differs: VoucherField[] = [];
   if (!equalBytes(contract.voucherId, voucher.voucherId)) differs.push('voucher');
   if (!equalBytes(contract.userKid, voucher.userKid)) differs.push('user');

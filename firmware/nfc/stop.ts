@@ -6,14 +6,14 @@ import { SW, parseStopData } from '../../contracts-offline/apdu.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import { keyId } from '../../contracts-offline/keys.ts';
 import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
-import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
+import { readSigned, verifyRead } from '../../contracts-offline/signed.ts';
 
 export function stop(context: TapContext, data: Uint8Array): Answer {
   const { services, nonces } = context;
   const stopData = parseStopData(data);
   if (!stopData.ok) return refused(SW.wrongData);
   const { signedStopRequest, userPublicKey } = stopData.value;
-  // Read before verifying only to learn which key signs it (the relay's, or the contract's user's).
+  // Read first to learn which key signs it (the relay's, or the contract's user's), then verified.
   const parsed = readSigned(signedStopRequest, 'StopRequest');
   if (!parsed.ok) return refusalAnswer(parsed.code);
 
@@ -26,7 +26,7 @@ export function stop(context: TapContext, data: Uint8Array): Answer {
     if (contractUserKid !== undefined && !equalBytes(keyId(userPublicKey), contractUserKid)) return refused(SW.securityNotSatisfied);
     signerKey = userPublicKey;
   }
-  const verified = openSigned(signedStopRequest, { publicKey: signerKey, expectType: 'StopRequest' });
+  const verified = verifyRead(parsed.value, signerKey);
   if (!verified.ok) return refusalAnswer(verified.code);
   const request = verified.value.message;
 

@@ -11,6 +11,8 @@ import { formatJournal, mountJournal } from '../journal/mount.ts';
 import { RecordKind } from '../records/record-kinds.ts';
 import { type ProvisioningRecord, encodeProvisioningRecord } from '../records/provisioning-record.ts';
 
+export type { ProvisioningRecord };
+
 /** Why a provisioning record was not written: its PileUpdate, or a partition that is not blank. */
 export type ProvisioningRefusal = Malformed | BadSignature | 'foreign-pile' | 'not-blank' | JournalErrorCode;
 

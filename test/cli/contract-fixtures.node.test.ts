@@ -8,8 +8,8 @@ import { MESSAGE_NAMES, codecs } from '../../contracts-offline/messages/registry
 import type { MessageCodec } from '../../contracts-offline/messages/schema.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
-import { samples } from '../contracts-offline/samples.ts';
-import { fixtureFile } from '../fixtures/generate.ts';
+import { samples } from '../support/samples.ts';
+import { fixtureFile } from '../support/fixtures.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;

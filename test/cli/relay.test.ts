@@ -12,7 +12,7 @@ import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
 import { readKeyFile } from '../../tools/key-file.ts';
-import { RelayCaller, TestClock } from '../relay/harness.ts';
+import { RelayCaller, TestClock } from '../support/relay-harness.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-cli-'));

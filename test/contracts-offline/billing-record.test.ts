@@ -9,7 +9,7 @@ import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import { encodePileInfo } from '../../contracts-offline/messages/pile-info.ts';
 import { encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 import { rfc8032Vectors } from './vectors-rfc8032.ts';
 
 const pile = keyPairFromSecret(hexToBytes(rfc8032Vectors[0]!.secretKey));

@@ -9,7 +9,7 @@ import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
 import { signSign1, verifySign1 } from '../../contracts-offline/cose-sign1.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { MESSAGE_NAMES, codecs } from '../../contracts-offline/messages/registry.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 
 const pile = keyPairFromSecret(hexToBytes('c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7'));
 const aad = hexToBytes('50a1e00000000017b1a2c3d4e5f60718');

@@ -11,7 +11,7 @@ import { parseSign1, sigStructure, signSign1, verifySign1 } from '../../contract
 import { openSigned, readSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import { encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 import { rfc8032Vectors } from './vectors-rfc8032.ts';
 
 const pile = keyPairFromSecret(hexToBytes(rfc8032Vectors[0]!.secretKey));

@@ -9,7 +9,7 @@ import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { rfc8032Vectors, testRfc8032Vectors } from './vectors-rfc8032.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 
 testRfc8032Vectors(nodeEd25519, 'node:crypto', 40);
 

@@ -11,7 +11,7 @@ import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
 import { parseSign1, verifySign1 } from '../../contracts-offline/cose-sign1.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { MESSAGE_NAMES, codecs, decodeAnyMessage } from '../../contracts-offline/messages/registry.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 
 const FUZZ_ITERATIONS: number = (globalThis as { FUZZ_ITERATIONS?: number }).FUZZ_ITERATIONS ?? 100_000;
 const SEED = 0x7a9c4a11;

@@ -13,7 +13,7 @@ import { decodeAck, encodeAck, ackCovers } from '../../contracts-offline/message
 import { isNewerConfig } from '../../contracts-offline/messages/pile-update.ts';
 import { isCapped } from '../../contracts-offline/charge-limit.ts';
 import { decodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 
 const golden: Record<MessageName, string> = {
   PileHello: 'a800010101024850a1e000000000170365302e312e300403050006020748b1a2c3d4e5f60718',

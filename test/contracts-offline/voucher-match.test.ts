@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import { contractVoucherDifferences } from '../../contracts-offline/voucher-match.ts';
-import { samples } from './samples.ts';
+import { samples } from '../support/samples.ts';
 
 const voucher: Authorization = samples.Authorization;
 const contract: Contract = samples.Contract;

@@ -3,7 +3,8 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openWords, settleWords } from '../../tools/ledger/batch-words.ts';
-import { LedgerInputError, contractIdOf, parseAddress, parseAmountMinor, parseContractId, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
+import { contractIdOf, parseAddress, parseAmountMinor, parseContractId, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
+import { LedgerError } from '../../tools/ledger/errors.ts';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
@@ -33,9 +34,9 @@ const badText: [() => unknown, RegExp][] = [
   [() => refOf(''), /^bad ref ""/],
 ];
 
-test('untrusted text is rejected with one-line LedgerInputErrors', () => {
+test('untrusted text is rejected with one-line LedgerErrors (bad-input)', () => {
   for (const [run, message] of badText) {
-    assert.throws(run, (e: unknown) => e instanceof LedgerInputError && message.test(e.message) && !e.message.includes('\n'));
+    assert.throws(run, (e: unknown) => e instanceof LedgerError && message.test(e.message) && !e.message.includes('\n'));
   }
   assert.is(parseContractId('0X'.toLowerCase() + 'AB'.repeat(15) + '01'), `0x${'ab'.repeat(15)}01`);
   assert.is(parseAmountMinor('007'), 7n);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JournalCorruptError, TxJournal } from '../../tools/ledger/journal.ts';
+import { TxJournal } from '../../tools/ledger/journal.ts';
+import { LedgerError } from '../../tools/ledger/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-journal-'));
 const records = [
@@ -64,7 +65,7 @@ test('a bad CRC before the last frame is corruption: open fails and the file is 
   const bytes = readFileSync(path);
   bytes[18] = bytes[18]! ^ 0x01; // the first record's last raw byte
   writeFileSync(path, bytes);
-  assert.throws(() => TxJournal.open(path), (e: unknown) => e instanceof JournalCorruptError && /corrupt at byte 0: CRC mismatch/.test(e.message));
+  assert.throws(() => TxJournal.open(path), (e: unknown) => e instanceof LedgerError && /corrupt at byte 0: CRC mismatch/.test(e.message));
   assert.is(statSync(path).size, bytes.length);
 });
 
@@ -73,7 +74,7 @@ test('an impossible frame length is corruption, not a torn tail', () => {
   const bytes = readFileSync(path);
   bytes[19] = 0x7f; // second frame's length: 2 GiB
   writeFileSync(path, bytes);
-  assert.throws(() => TxJournal.open(path), (e: unknown) => e instanceof JournalCorruptError && /corrupt at byte 19: frame length/.test(e.message));
+  assert.throws(() => TxJournal.open(path), (e: unknown) => e instanceof LedgerError && /corrupt at byte 19: frame length/.test(e.message));
   assert.is(statSync(path).size, bytes.length);
 });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort } from '../free-port.ts';
+import { freePort } from '../support/free-port.ts';
 import { type PileProcess, startPileProcess } from './pile-serve-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;

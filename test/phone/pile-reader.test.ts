@@ -12,7 +12,7 @@ import { type IsoDepTransport, PileReader } from '../../tools/phone/pile-reader.
 import { PileAnswerError, PileRefusedError, describeStatusWord } from '../../tools/phone/errors.ts';
 import {
   doubleRig, otherUserKeys, pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedUpdate, signedVoucher, startS, userKeys,
-} from '../firmware/nfc/tap-kit.ts';
+} from '../support/tap-kit.ts';
 
 const userHello = { userKid: userKeys.kid, displayName: 'Ada', phoneNonce: new Uint8Array(12).fill(3) };
 

@@ -15,7 +15,7 @@ import { auditLedger } from '../../tools/ledger/audit.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
 import { readKeyFile } from '../../tools/key-file.ts';
-import { RelayCaller, TestClock, type TestPile } from './harness.ts';
+import { RelayCaller, TestClock, type TestPile } from '../support/relay-harness.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-crash-'));

@@ -9,7 +9,7 @@ import { generateKeyPair } from '../../contracts-offline/keys.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { HEADER_KID as KID_HEADER, HEADER_SIGNATURE as SIGNATURE_HEADER, requestSigningBytes } from '../../tools/relay-api/request-signing.ts';
 import { relayApi } from '../../tools/relay-api/routes.ts';
-import { startTestRelay } from './harness.ts';
+import { startTestRelay } from '../support/relay-harness.ts';
 
 const t = await startTestRelay();
 const user = await t.newUser('prober');

@@ -11,8 +11,8 @@ import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
 import { startRelay } from '../../tools/relay/start-relay.ts';
-import { TestClock, TestRelay } from './harness.ts';
-import { startTestPostgres } from './postgres.ts';
+import { TestClock, TestRelay } from '../support/relay-harness.ts';
+import { startTestPostgres } from '../support/postgres.ts';
 
 const pg = await startTestPostgres();
 const ledgerDir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-shared-ledger-'));

@@ -11,10 +11,9 @@ import { openSigned } from '../../contracts-offline/signed.ts';
 import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { auditLedger } from '../../tools/ledger/audit.ts';
 import { userAddressOf } from '../../tools/ledger/ids.ts';
-import { type TestRelay, startTestRelay } from './harness.ts';
-import { ingestionCases } from './relay-ingest-cases.ts';
+import { type TestRelay, startTestRelay } from '../support/relay-harness.ts';
+import { type Ctx, ingestionCases } from './relay-ingest-cases.ts';
 
-export type Ctx = { t: TestRelay; users: Set<string> };
 export type Storage = { databaseUrl?: string; stop(): Promise<void> };
 
 const policy = { credit: { minSettledSessions: 2, limitPercentOfSettled: 50, maxCreditMinor: 2_000, lateReceiptPenaltyPercent: 50 } };

@@ -7,8 +7,10 @@ import { base64urlToBytes, bytesToHex } from '../../contracts-offline/bytes.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
 import type { ContractState } from '../../tools/ledger/ledger.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
-import { TestPile, type TestRelay } from './harness.ts';
-import type { Ctx } from './relay-cases.ts';
+import { TestPile, type TestRelay } from '../support/relay-harness.ts';
+
+/** What every relay case gets: the relay under test and the users it registered (checked after each case). */
+export type Ctx = { t: TestRelay; users: Set<string> };
 
 export type CaseKit = {
   s: Test<Ctx>;

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mirrorXsResults, runTestFileInXs } from './xs-tests.ts';
+import { mirrorXsResults, runTestFileInXs } from '../support/xs/xs-tests.ts';
 
 const testDir = new URL('../contracts-offline/', import.meta.url).pathname;
 // Node runs the full 100,000; in XS 5,000 fuzz inputs took ~9 s here, so 20,000 keep this file

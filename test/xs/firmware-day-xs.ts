@@ -3,7 +3,7 @@
 // length, every signed record handed out, and every tap's air figures.
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import { sha256 } from '../../contracts-offline/crypto.ts';
-import { runScriptedDay } from '../firmware/day/scripted-day.ts';
+import { runScriptedDay } from '../support/day/scripted-day.ts';
 
 declare function print(...values: unknown[]): void;
 

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
-import { runScriptedDay } from '../firmware/day/scripted-day.ts';
-import type { TapLog } from '../firmware/day/day-phone.ts';
-import { bundleForXs } from './bundle.ts';
-import { runXsScript } from './xsnap.ts';
+import { runScriptedDay } from '../support/day/scripted-day.ts';
+import type { TapLog } from '../support/day/day-phone.ts';
+import { bundleForXs } from '../support/xs/bundle.ts';
+import { runXsScript } from '../support/xs/xsnap.ts';
 
 type XsDay = { flashSha256: string; flashBytes: number; records: { seq: number; signed: string }[]; taps: TapLog[]; sessions: number };
 

@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MESSAGE_NAMES } from '../../contracts-offline/messages/registry.ts';
-import { fixtureFile } from '../fixtures/generate.ts';
-import { bundleForXs } from './bundle.ts';
+import { fixtureFile } from '../support/fixtures.ts';
+import { bundleForXs } from '../support/xs/bundle.ts';
 import { type RoundTrip, roundTripFixtures } from './fixture-roundtrip.ts';
-import { runXsScript } from './xsnap.ts';
+import { runXsScript } from '../support/xs/xsnap.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const secretKeyHex = (JSON.parse(readFileSync(`${fixtures}test-key.json`, 'utf8')) as { secretKey: string }).secretKey;

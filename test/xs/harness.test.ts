@@ -2,9 +2,9 @@
 // every way a run can go wrong (throw at load, a test that never settles, a Node import) is a failure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bundleForXs } from './bundle.ts';
-import { runTestFileInXs } from './xs-tests.ts';
-import { runXsScript } from './xsnap.ts';
+import { bundleForXs } from '../support/xs/bundle.ts';
+import { runTestFileInXs } from '../support/xs/xs-tests.ts';
+import { runXsScript } from '../support/xs/xsnap.ts';
 
 const sample = (name: string): string => new URL(`./samples/${name}.xs.ts`, import.meta.url).pathname;
 

@@ -5,12 +5,13 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DayDataError, collectFigures } from '../system-day/day-figures.ts';
+import { collectFigures } from '../system-day/day-figures.ts';
 import { formatReport } from '../system-day/day-report.ts';
 import { dayScript } from '../system-day/day-script.ts';
 import { onePileScript } from '../system-day/one-pile-script.ts';
 import { runDay } from '../system-day/run-day.ts';
 import { CliError } from './cli-error.ts';
+import { DayError } from '../system-day/errors.ts';
 
 const usage = `usage: tapcharge day [one-pile | audit] [options]
 
@@ -54,7 +55,7 @@ async function audit(dataDir: string | undefined): Promise<number> {
   try {
     figures = await collectFigures(resolve(dataDir));
   } catch (error) {
-    if (error instanceof DayDataError) throw new CliError(error.message);
+    if (error instanceof DayError) throw new CliError(error.message);
     throw error;
   }
   console.log(formatReport(figures));

@@ -5,11 +5,10 @@ import { parseArgs } from 'node:util';
 import { BaseError, type Address, type Hex } from 'viem';
 import { auditLedger } from '../ledger/audit.ts';
 import { openEmbeddedLedger } from '../ledger/embedded.ts';
-import { LedgerInputError, parseAddress, parseAmountMinor, parseContractId, refOf, userAddressOf } from '../ledger/ids.ts';
+import { parseAddress, parseAmountMinor, parseContractId, refOf, userAddressOf } from '../ledger/ids.ts';
+import { LedgerError } from '../ledger/errors.ts';
 import type { Ledger, LedgerEvent } from '../ledger/ledger.ts';
 import { connectRpcLedger, deployRpcLedger } from '../ledger/rpc.ts';
-import { LedgerError } from '../ledger/tx-sender.ts';
-import { JournalCorruptError } from '../ledger/journal.ts';
 import { CliError } from './cli-error.ts';
 
 const usage = `usage: tapcharge ledger <command> [options]
@@ -37,7 +36,7 @@ type Options = { data: string; rpc?: string; key?: string; address?: string; ref
 function parseAccount(text: string): Address {
   const kid = /^kid:([0-9a-fA-F]{16})$/.exec(text);
   if (kid) return userAddressOf(Uint8Array.from(Buffer.from(kid[1]!, 'hex')));
-  if (text.startsWith('kid:')) throw new LedgerInputError(`bad key id "${text}": expected kid: followed by 16 hex digits`);
+  if (text.startsWith('kid:')) throw new LedgerError('bad-input', `bad key id "${text}": expected kid: followed by 16 hex digits`);
   return parseAddress(text);
 }
 
@@ -166,7 +165,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await command(name, args, { data: data!, rpc, key, address, ref });
   } catch (error) {
-    if (error instanceof LedgerInputError || error instanceof LedgerError || error instanceof JournalCorruptError) throw new CliError(error.message);
+    if (error instanceof LedgerError) throw new CliError(error.message);
     if (error instanceof BaseError) throw new CliError(`chain request failed: ${error.shortMessage}${error.details ? ` (${error.details})` : ''}${rpc ? ` [${rpc}]` : ''}`);
     throw error;
   }

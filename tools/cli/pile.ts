@@ -5,12 +5,13 @@ import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { RelayError } from '../phone/errors.ts';
 import { parsePileAddress, sendPileControl } from '../phone/tcp-transport.ts';
 import { PileLinkError } from '../phone/errors.ts';
-import { ProvisioningSourceError, provisioningFromRelay, readProvisioningFile } from '../pile-sim/provisioning-source.ts';
-import { ServePileError, type ServePileOptions, servePile } from '../pile-sim/serve-pile.ts';
+import { provisioningFromRelay, readProvisioningFile } from '../pile-sim/provisioning-source.ts';
+import { type ServePileOptions, servePile } from '../pile-sim/serve-pile.ts';
 import { TerminalView } from '../pile-sim/terminal-view.ts';
 import { type PileStatus, defaultVehicle } from '../pile-sim/vehicle-control.ts';
 import { CliError } from './cli-error.ts';
 import { readKeyFile } from '../key-file.ts';
+import { PileSimError } from '../pile-sim/errors.ts';
 
 const usage = `usage: tapcharge pile <command> [options]
 
@@ -205,7 +206,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     return name === 'serve' ? await serve(values) : await remote(name, values);
   } catch (error) {
-    if (error instanceof ServePileError || error instanceof ProvisioningSourceError || error instanceof RelayError || error instanceof PileLinkError) throw new CliError(error.message);
+    if (error instanceof PileSimError || error instanceof RelayError || error instanceof PileLinkError) throw new CliError(error.message);
     throw error;
   }
 }

@@ -5,7 +5,8 @@ import { loadLedgerArtifact } from './artifact.ts';
 import { openWords, settleWords } from './batch-words.ts';
 import { decodeLedgerLogs, outcomesOf } from './events.ts';
 import type { BatchResult, ChargeCapEntry, ContractState, Ledger, LedgerEvent, LedgerTotals, OpenEntry, RefWriteResult, SettleEntry, WriteResult } from './ledger.ts';
-import { LedgerError, TxSender, type Deliver, type SenderOptions } from './tx-sender.ts';
+import { TxSender, type Deliver, type SenderOptions } from './tx-sender.ts';
+import { LedgerError } from './errors.ts';
 
 const states: readonly ContractState[] = ['none', 'open-capped', 'open-full', 'charged-at-cap', 'settled', 'corrected'];
 
@@ -23,7 +24,7 @@ export async function deployLedgerContract(parts: ClientParts, revenue?: Address
   const sender = new TxSender(parts.client, parts.account, abi, parts.deliver, parts.sender);
   const data = encodeDeployData({ abi, bytecode, args: [parts.account.address, revenue ?? parts.account.address] });
   const receipt = await sender.send(undefined, data);
-  if (!receipt.contractAddress) throw new LedgerError(`deployment ${receipt.transactionHash} created no contract`);
+  if (!receipt.contractAddress) throw new LedgerError('not-deployed', `deployment ${receipt.transactionHash} created no contract`);
   return receipt.contractAddress;
 }
 
@@ -48,7 +49,7 @@ export class LedgerClient implements Ledger {
   /** Attaches to a deployed TapchargeLedger; fails with one line if there is none at `address`. */
   static async attach(parts: ClientParts, address: Address): Promise<LedgerClient> {
     const code = await parts.client.getCode({ address });
-    if (!code || code === '0x') throw new LedgerError(`no ledger contract at ${address}`);
+    if (!code || code === '0x') throw new LedgerError('not-deployed', `no ledger contract at ${address}`);
     const { abi } = loadLedgerArtifact();
     const revenue = (await parts.client.readContract({ abi, address, functionName: 'revenueAccount' })) as Address;
     return new LedgerClient(parts, address, revenue);

@@ -3,19 +3,10 @@
 import { createRequire } from 'node:module';
 import { hexToBytes, type Address } from 'viem';
 import type * as Edr from '@nomicfoundation/edr';
+import { RpcError } from './errors.ts';
 
 export type Eip1193 = { request(args: { method: string; params?: unknown }): Promise<unknown> };
 export type EdrChainConfig = { chainId: number; genesisTimeS: bigint; funded: Address[] };
-
-export class RpcError extends Error {
-  readonly code: number;
-  readonly data: unknown;
-  constructor(code: number, message: string, data: unknown) {
-    super(message);
-    this.code = code;
-    this.data = data;
-  }
-}
 
 const edr = createRequire(import.meta.url)('@nomicfoundation/edr') as typeof Edr;
 let context: Promise<Edr.EdrContext> | undefined;

@@ -11,7 +11,7 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { LedgerClient, deployLedgerContract, type ClientParts } from './client.ts';
 import { createEdrProvider, type Eip1193 } from './edr-provider.ts';
 import { TxJournal } from './journal.ts';
-import { LedgerError } from './tx-sender.ts';
+import { LedgerError } from './errors.ts';
 
 type ChainFile = { format: 'tapcharge-ledger-embedded/1'; chainId: number; genesisTimeS: number };
 
@@ -45,7 +45,7 @@ function takeLock(dir: string): () => void {
     } catch {
       alive = false;
     }
-    if (alive) throw new LedgerError(`ledger data folder ${dir} is in use by process ${pid}`);
+    if (alive) throw new LedgerError('in-use', `ledger data folder ${dir} is in use by process ${pid}`);
     unlinkSync(path);
   }
   writeFileSync(path, String(process.pid), { flag: 'wx' });
@@ -56,18 +56,18 @@ function loadOrCreate(dir: string): { account: PrivateKeyAccount; chain: ChainFi
   const keyPath = join(dir, 'operator.key');
   if (!existsSync(keyPath)) writeFileDurably(keyPath, generatePrivateKey() + '\n', 0o600);
   const key = readFileSync(keyPath, 'utf8').trim();
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new LedgerError(`${keyPath}: expected 0x followed by 64 hex digits`);
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new LedgerError('bad-config', `${keyPath}: expected 0x followed by 64 hex digits`);
   const chainPath = join(dir, 'chain.json');
   if (!existsSync(chainPath)) {
     const fresh: ChainFile = { format: 'tapcharge-ledger-embedded/1', chainId: chainIdDefault, genesisTimeS: Math.floor(Date.now() / 1000) };
     writeFileDurably(chainPath, JSON.stringify(fresh, null, 1) + '\n');
   }
   const chain = JSON.parse(readFileSync(chainPath, 'utf8')) as ChainFile;
-  if (chain.format !== 'tapcharge-ledger-embedded/1') throw new LedgerError(`${chainPath}: unknown format ${String(chain.format)}`);
+  if (chain.format !== 'tapcharge-ledger-embedded/1') throw new LedgerError('bad-config', `${chainPath}: unknown format ${String(chain.format)}`);
   return { account: privateKeyToAccount(key as Hex), chain };
 }
 
-const notDeployed = (dataDir: string) => new LedgerError(`no ledger deployed in ${join(dataDir, 'ledger')} (run: tapcharge ledger deploy --data ${dataDir})`);
+const notDeployed = (dataDir: string) => new LedgerError('not-deployed', `no ledger deployed in ${join(dataDir, 'ledger')} (run: tapcharge ledger deploy --data ${dataDir})`);
 
 /** Starts the embedded chain from DATA/ledger/, replaying the journal; `create` makes a new folder. */
 export async function startEmbeddedChain(dataDir: string, options: { create: boolean }): Promise<EmbeddedChain> {
@@ -130,7 +130,7 @@ export async function openEmbeddedLedger(dataDir: string, options: { deploy?: bo
     if (deployedNow) {
       if (!options.deploy) throw notDeployed(dataDir);
       const address = await deployLedgerContract(chain.parts);
-      if (address.toLowerCase() !== chain.ledgerAddress.toLowerCase()) throw new LedgerError(`ledger deployed at ${address}, expected ${chain.ledgerAddress}: the journal has other operator transactions first`);
+      if (address.toLowerCase() !== chain.ledgerAddress.toLowerCase()) throw new LedgerError('bad-config', `ledger deployed at ${address}, expected ${chain.ledgerAddress}: the journal has other operator transactions first`);
     }
     const ledger = await LedgerClient.attach(chain.parts, chain.ledgerAddress);
     return Object.assign(ledger, { chain, deployedNow });

@@ -6,18 +6,14 @@
 // followed by more data is corruption and fails without touching the file.
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { LedgerError } from './errors.ts';
 
 export type JournalRecord = { timestampS: bigint; raw: Uint8Array };
 
 const headerBytes = 8;
 const maxPayloadBytes = 1 << 24;
 
-export class JournalCorruptError extends Error {
-  constructor(path: string, offset: number, why: string) {
-    super(`ledger journal ${path} corrupt at byte ${offset}: ${why}`);
-    this.name = 'JournalCorruptError';
-  }
-}
+const corrupt = (path: string, offset: number, why: string): LedgerError => new LedgerError('journal-corrupt', `ledger journal ${path} corrupt at byte ${offset}: ${why}`);
 
 function readAll(fd: number): Uint8Array {
   const size = fstatSync(fd).size;
@@ -52,13 +48,13 @@ export class TxJournal {
       while (at < bytes.length) {
         if (bytes.length - at < headerBytes || bytes.subarray(at).every((b) => b === 0)) break;
         const length = view.getUint32(at);
-        if (length < 8 || length > maxPayloadBytes) throw new JournalCorruptError(path, at, `frame length ${length}`);
+        if (length < 8 || length > maxPayloadBytes) throw corrupt(path, at, `frame length ${length}`);
         const end = at + headerBytes + length;
         if (end > bytes.length) break;
         const payload = bytes.subarray(at + headerBytes, end);
         if (crc32(payload) !== view.getUint32(at + 4)) {
           if (end === bytes.length) break;
-          throw new JournalCorruptError(path, at, 'CRC mismatch before the last frame');
+          throw corrupt(path, at, 'CRC mismatch before the last frame');
         }
         records.push({ timestampS: new DataView(payload.buffer, payload.byteOffset).getBigUint64(0), raw: payload.slice(8) });
         at = end;

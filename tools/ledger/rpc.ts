@@ -4,20 +4,20 @@
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { LedgerClient, deployLedgerContract, type ClientParts } from './client.ts';
-import { LedgerError } from './tx-sender.ts';
+import { LedgerError } from './errors.ts';
 
 export type RpcOptions = { url: string; privateKey: Hex; receiptTimeoutMs?: number };
 
 /** Client, signer and delivery for an endpoint (exported so tests can wrap the delivery). */
 export function rpcParts(options: RpcOptions): ClientParts {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey)) throw new LedgerError('bad private key: expected 0x followed by 64 hex digits');
+  if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey)) throw new LedgerError('bad-config', 'bad private key: expected 0x followed by 64 hex digits');
   let url: URL;
   try {
     url = new URL(options.url);
   } catch {
-    throw new LedgerError(`bad RPC URL "${options.url}"`);
+    throw new LedgerError('bad-config', `bad RPC URL "${options.url}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LedgerError(`bad RPC URL "${options.url}": expected http(s)://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LedgerError('bad-config', `bad RPC URL "${options.url}": expected http(s)://`);
   const client = createPublicClient({ transport: http(options.url, { retryCount: 2 }), cacheTime: 0, pollingInterval: 50 }) as PublicClient;
   return {
     client,

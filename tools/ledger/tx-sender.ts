@@ -4,13 +4,7 @@
 // can never apply twice (one nonce, one transaction).
 import { BaseError, decodeErrorResult, keccak256, type Abi, type Address, type Hex, type PrivateKeyAccount, type PublicClient, type TransactionReceipt } from 'viem';
 import { opNames, skipReasons } from './events.ts';
-
-export class LedgerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LedgerError';
-  }
-}
+import { LedgerError } from './errors.ts';
 
 /** Delivers one signed raw transaction to the chain (the embedded adapter journals it first). */
 export type Deliver = (raw: Hex) => Promise<void>;
@@ -29,30 +23,33 @@ function revertData(error: unknown): Hex | undefined {
   return found;
 }
 
-/** One line for a revert of TapchargeLedger (custom errors decoded with its ABI). */
-export function explainRevert(abi: Abi, error: unknown): string {
+/**
+ * A failed gas estimate as a LedgerError: a revert of TapchargeLedger (custom errors decoded with
+ * its ABI) is final, except the caller's role or a pause (may pass once an admin acts); no revert
+ * data means the node did not answer the question.
+ */
+export function explainRevert(abi: Abi, error: unknown): LedgerError {
   const data = revertData(error);
   if (data) {
     try {
       const { errorName, args = [] } = decodeErrorResult({ abi, data });
       const a = args as readonly unknown[];
       switch (errorName) {
-        case 'Rejected': return `${opNames[Number(a[1])] ?? 'write'} ${a[0]} rejected: ${skipReasons[Number(a[2])] ?? `reason ${a[2]}`}`;
-        case 'Unauthorized': return `unauthorized caller ${a[0]}`;
-        case 'WritesPaused': return 'ledger is paused: writes rejected';
-        case 'InsufficientBalance': return `insufficient balance: ${a[0]} has ${a[1]}, needs ${a[2]}`;
-        case 'InsufficientAllowance': return `insufficient allowance: ${a[2]} < ${a[3]}`;
-        case 'ZeroAddress': return 'zero address not allowed';
-        case 'ZeroAmount': return 'amount must be greater than 0';
-        case 'ZeroRef': return 'ref must not be zero';
-        default: return `reverted: ${errorName}`;
+        case 'Rejected': return new LedgerError('reverted', `${opNames[Number(a[1])] ?? 'write'} ${a[0]} rejected: ${skipReasons[Number(a[2])] ?? `reason ${a[2]}`}`);
+        case 'Unauthorized': return new LedgerError('not-permitted', `unauthorized caller ${a[0]}`);
+        case 'WritesPaused': return new LedgerError('not-permitted', 'ledger is paused: writes rejected');
+        case 'InsufficientBalance': return new LedgerError('reverted', `insufficient balance: ${a[0]} has ${a[1]}, needs ${a[2]}`);
+        case 'InsufficientAllowance': return new LedgerError('reverted', `insufficient allowance: ${a[2]} < ${a[3]}`);
+        case 'ZeroAddress': return new LedgerError('reverted', 'zero address not allowed');
+        case 'ZeroAmount': return new LedgerError('reverted', 'amount must be greater than 0');
+        case 'ZeroRef': return new LedgerError('reverted', 'ref must not be zero');
+        default: return new LedgerError('reverted', `reverted: ${errorName}`);
       }
     } catch {
-      return `reverted with data ${data.slice(0, 74)}`;
+      return new LedgerError('reverted', `reverted with data ${data.slice(0, 74)}`);
     }
   }
-  if (error instanceof BaseError) return error.shortMessage;
-  return error instanceof Error ? error.message : String(error);
+  return new LedgerError('not-mined', error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error));
 }
 
 export class TxSender {
@@ -86,7 +83,7 @@ export class TxSender {
     try {
       gas = await client.estimateGas({ account: this.#account, ...(to ? { to } : {}), data });
     } catch (error) {
-      throw new LedgerError(explainRevert(this.#abi, error));
+      throw explainRevert(this.#abi, error);
     }
     this.#nonce ??= await client.getTransactionCount({ address: this.#account.address, blockTag: 'pending' });
     const block = await client.getBlock({ blockTag: 'latest' });
@@ -99,7 +96,7 @@ export class TxSender {
     try {
       const receipt = await this.#deliverAndWait(raw, hash);
       this.#nonce++;
-      if (receipt.status !== 'success') throw new LedgerError(`transaction ${hash} reverted on chain`);
+      if (receipt.status !== 'success') throw new LedgerError('reverted', `transaction ${hash} reverted on chain`);
       return receipt;
     } catch (error) {
       this.#nonce = undefined;
@@ -125,6 +122,6 @@ export class TxSender {
       }
     }
     const why = lastError instanceof Error ? `: ${lastError.message.split('\n')[0]}` : '';
-    throw new LedgerError(`transaction ${hash} not mined after ${attempts} attempts${why}`);
+    throw new LedgerError('not-mined', `transaction ${hash} not mined after ${attempts} attempts${why}`);
   }
 }

@@ -10,7 +10,8 @@ import type { NotBillingRecord } from '../../contracts-offline/billing-record.ts
 type Carried = { pileId: string; bytes: Uint8Array; text: string };
 export type CarriedRecord = (Omit<Extract<BillingRecord, { kind: 'contract' }>, 'pileId'> & Carried) | (Omit<Extract<BillingRecord, { kind: 'receipt' }>, 'pileId'> & Carried);
 
-const carried = (record: BillingRecord, bytes: Uint8Array): CarriedRecord => ({ ...record, pileId: bytesToHex(record.pileId), bytes: bytes.slice(), text: bytesToBase64url(bytes) });
+const carried = (record: BillingRecord, bytes: Uint8Array): CarriedRecord =>
+  ({ kind: record.kind, pileId: bytesToHex(record.pileId), seq: record.seq, message: record.message, bytes: bytes.slice(), text: bytesToBase64url(bytes) }) as CarriedRecord;
 
 /** Reads a signed record without checking its signature (the key may not be known yet). Never throws. */
 export function readCarriedRecord(bytes: Uint8Array): Result<CarriedRecord, Malformed | NotBillingRecord> {

@@ -4,6 +4,7 @@
 // other than 9000; PileAnswerError: an answer that breaks the protocol), the link to a simulated
 // pile (PileLinkError) and the wallet file (WalletFileError).
 import { SW, swHex } from '../../contracts-offline/apdu.ts';
+import { CodedError } from '../coded-error.ts';
 
 export type PhoneErrorCode =
   | 'no-pile-nonce' // a voucher needs the nonce of a tap 1 at that pile
@@ -16,14 +17,7 @@ export type PhoneErrorCode =
   | 'relay-not-trusted' // a relay-signed message does not verify with the pinned relay key
   | 'not-registered';
 
-export class PhoneError extends Error {
-  readonly code: PhoneErrorCode;
-  constructor(code: PhoneErrorCode, message: string) {
-    super(message);
-    this.name = 'PhoneError';
-    this.code = code;
-  }
-}
+export class PhoneError extends CodedError<PhoneErrorCode> {}
 
 export class RelayError extends Error {
   /** HTTP status; 0 when no answer came (see RelayUnreachableError). */

@@ -191,7 +191,8 @@ export class PileReader {
     const record = this.#pilePublicKey ? openBillingRecord(signed, { publicKey: this.#pilePublicKey }) : readBillingRecord(signed);
     if (!record.ok) throw new PileAnswerError('OUTBOX', record.reason);
     if (this.#hello && !equalBytes(record.value.pileId, this.#hello.pileId)) throw new PileAnswerError('OUTBOX', 'a record names another pile than the one selected');
-    return { ...record.value, signed: signed.slice() };
+    const { kind, pileId, seq, message } = record.value;
+    return { kind, pileId, seq, message, signed: signed.slice() } as OutboxRecord;
   }
 }
 

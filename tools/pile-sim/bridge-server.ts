@@ -7,13 +7,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { utf8Decode, utf8Encode } from '../../contracts-offline/bytes.ts';
 import type { NfcFieldSim, NfcTap } from '../../hal/sim/nfc-field.ts';
 import { type Frame, FrameReader, FrameType, encodeFrame } from '../phone/tcp-frames.ts';
+import { PileSimError } from './errors.ts';
 
 /** A control request the pile refuses (bad vehicle parameters, unknown op): its message goes back as ERROR. */
-export class ControlError extends Error {}
 
 export type PileBridgeOptions = {
   field: NfcFieldSim;
-  /** Handles a CONTROL request (parsed JSON object); answers a JSON-able value or throws ControlError. */
+  /** Handles a CONTROL request (parsed JSON object); answers a JSON-able value or throws PileSimError. */
   control: (request: Record<string, unknown>) => unknown;
   /** 0 = any free port. */
   port?: number;
@@ -120,7 +120,7 @@ function serveConnection(socket: Socket, o: PileBridgeOptions & typeof defaults)
     try {
       reply = o.control(request as Record<string, unknown>);
     } catch (error) {
-      return refuse(`CONTROL: ${error instanceof ControlError ? error.message : `internal error: ${(error as Error).message}`}`);
+      return refuse(`CONTROL: ${error instanceof PileSimError ? error.message : `internal error: ${(error as Error).message}`}`);
     }
     const bytes = utf8Encode(JSON.stringify(reply ?? null));
     if (bytes.length < 2 || bytes.length > 1024) return refuse('CONTROL: the answer does not fit a frame');

@@ -6,17 +6,11 @@ import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from '../.
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import { readSigned } from '../../contracts-offline/signed.ts';
-import type { ProvisioningRecord } from '../../firmware/records/provisioning-record.ts';
+import type { ProvisioningRecord } from '../../firmware/provisioning/provision-pile.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { checkJson } from '../relay-api/explain.ts';
 import { relayApi } from '../relay-api/routes.ts';
-
-export class ProvisioningSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProvisioningSourceError';
-  }
-}
+import { PileSimError } from './errors.ts';
 
 export type PileRegistrationRequest = {
   relayUrl: string;
@@ -34,7 +28,7 @@ export async function provisioningFromRelay(request: PileRegistrationRequest): P
   const answer = await relay.registerPile(request.operatorKey, {
     pileId: request.pileId, publicKey: request.pileKey.publicKey, operator: request.operator, label: request.label, maxPowerW: request.maxPowerW, tariff: request.tariff,
   });
-  if (answer.pileId !== bytesToHex(request.pileId)) throw new ProvisioningSourceError(`the relay registered pile ${answer.pileId}, not ${bytesToHex(request.pileId)}`);
+  if (answer.pileId !== bytesToHex(request.pileId)) throw new PileSimError('provisioning', `the relay registered pile ${answer.pileId}, not ${bytesToHex(request.pileId)}`);
   return { pileId: request.pileId, relayPublicKey: answer.relayPublicKey, pilePublicKey: request.pileKey.publicKey, pileUpdate: answer.pileUpdate };
 }
 
@@ -43,10 +37,10 @@ export function readProvisioningFile(path: string, pileKey: KeyPair): Provisioni
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ProvisioningSourceError(`cannot read provisioning file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'}`);
+    throw new PileSimError('provisioning', `cannot read provisioning file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'}`);
   }
   const answer = checkJson(relayApi.registerPile.answers[201], json, 'file');
-  if (!answer.ok) throw new ProvisioningSourceError(`${path}: ${answer.reason}`);
+  if (!answer.ok) throw new PileSimError('provisioning', `${path}: ${answer.reason}`);
   const { pileId, relayPublicKey, pileUpdate } = answer.value;
   return { pileId: hexToBytes(pileId), relayPublicKey: hexToBytes(relayPublicKey), pilePublicKey: pileKey.publicKey, pileUpdate: base64urlToBytes(pileUpdate) };
 }

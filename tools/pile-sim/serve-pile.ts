@@ -11,18 +11,12 @@ import { type SimulatedPile, createSimulatedPile } from '../../hal/sim/simulated
 import type { PileHal } from '../../hal/types.ts';
 import { type PileHandle, bootPile } from '../../firmware/pile.ts';
 import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
-import type { ProvisioningRecord } from '../../firmware/records/provisioning-record.ts';
+import type { ProvisioningRecord } from '../../firmware/provisioning/provision-pile.ts';
 import { readKeyFile, writeKeyFile } from '../key-file.ts';
 import { type PileBridge, startPileBridge } from './bridge-server.ts';
 import { writeProvisioningFile } from './provisioning-source.ts';
 import { type PileStatus, handleControl, pileStatus } from './vehicle-control.ts';
-
-export class ServePileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServePileError';
-  }
-}
+import { PileSimError } from './errors.ts';
 
 export type ServePileOptions = {
   dataDir: string;
@@ -75,7 +69,7 @@ function restoreFlash(dataDir: string, pile: SimulatedPile): boolean {
   const path = join(dataDir, FLASH_FILE);
   if (!existsSync(path)) return false;
   const image = new Uint8Array(readFileSync(path));
-  if (image.length !== pile.flash.byteLength) throw new ServePileError(`${path} holds ${image.length} bytes; the partition is ${pile.flash.byteLength}`);
+  if (image.length !== pile.flash.byteLength) throw new PileSimError('bad-flash-file', `${path} holds ${image.length} bytes; the partition is ${pile.flash.byteLength}`);
   pile.flash.write(image, 0); // an erased partition ANDed with the image is the image
   return true;
 }
@@ -87,16 +81,16 @@ export async function servePile(options: ServePileOptions): Promise<ServedPile> 
   const key = pileKey(o.dataDir);
   const pile = createSimulatedPile({ secretKey: key.secretKey, startMs: Date.now(), seed: randomInt(2 ** 31) });
   if (!restoreFlash(o.dataDir, pile)) {
-    if (!o.provision) throw new ServePileError(`the pile in ${o.dataDir} is not provisioned: pass --relay URL --operator-key FILE, or --provisioning FILE`);
+    if (!o.provision) throw new PileSimError('not-provisioned', `the pile in ${o.dataDir} is not provisioned: pass --relay URL --operator-key FILE, or --provisioning FILE`);
     const record = await o.provision(key, o.pileId ?? key.kid);
     const written = provisionPile(pile.flash, record);
-    if (!written.ok) throw new ServePileError(written.reason);
+    if (!written.ok) throw new PileSimError('provisioning', written.reason);
     writeProvisioningFile(join(o.dataDir, PROVISIONING_FILE), record);
     saveFlash(o.dataDir, pile);
     o.onLog(`provisioned pile ${bytesToHex(record.pileId)} (relay key ${bytesToHex(record.relayPublicKey).slice(0, 16)}…)`);
   }
   const handle = bootPile({ ...pile.hal, random: osRandom });
-  if (!handle.services) throw new ServePileError(`the pile refused to run: ${handle.fault}`);
+  if (!handle.services) throw new PileSimError('refused-to-run', `the pile refused to run: ${handle.fault}`);
   const pileId = bytesToHex(handle.services.pileId);
   for (const receipt of handle.recovered) o.onLog(`recovered an interrupted session: receipt for contract ${receipt.contractSeq}`);
 
@@ -139,7 +133,7 @@ export async function servePile(options: ServePileOptions): Promise<ServedPile> 
   } catch (error) {
     clearInterval(pump);
     handle.shutdown();
-    throw new ServePileError(`cannot listen on 127.0.0.1:${o.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new PileSimError('cannot-listen', `cannot listen on 127.0.0.1:${o.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   settle();
   return {

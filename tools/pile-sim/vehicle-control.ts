@@ -4,11 +4,11 @@
 //   {"op":"vehicle", "wantsCharge": bool}                                    the EV stops / resumes drawing
 //   {"op":"advance", "ms": N}                                                move the pile's clock forward
 //   {"op":"status"}                                                          what the pile shows and does
-// Each answers the status object; bad requests throw ControlError (the bridge answers ERROR).
+// Each answers the status object; bad requests throw PileSimError 'bad-control' (the bridge answers ERROR).
 import { EvSim } from '../../hal/sim/ev.ts';
 import type { SimulatedPile } from '../../hal/sim/simulated-pile.ts';
 import type { PileHandle } from '../../firmware/pile.ts';
-import { ControlError } from './bridge-server.ts';
+import { PileSimError } from './errors.ts';
 
 export const defaultVehicle = Object.freeze({ batteryWh: 60_000, stateOfChargePerMille: 200, maxCurrentMa: 32_000 });
 /** One advance moves the clock at most a day (a bounded request). */
@@ -43,12 +43,12 @@ export function pileStatus(pile: SimulatedPile, handle: PileHandle, pileId: stri
 
 function intField(request: Record<string, unknown>, name: string, min: number, max: number, fallback?: number): number {
   const value = request[name] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new ControlError(`"${name}" expected an integer ${min}..${max}, got ${JSON.stringify(request[name])}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new PileSimError('bad-control', `"${name}" expected an integer ${min}..${max}, got ${JSON.stringify(request[name])}`);
   return value;
 }
 
 export function plugVehicle(pile: SimulatedPile, request: Record<string, unknown>): void {
-  if (pile.circuit.ev) throw new ControlError('a vehicle is already plugged in');
+  if (pile.circuit.ev) throw new PileSimError('bad-control', 'a vehicle is already plugged in');
   pile.circuit.plug(new EvSim({
     batteryWh: intField(request, 'batteryWh', 1, 1_000_000, defaultVehicle.batteryWh),
     stateOfChargePerMille: intField(request, 'stateOfChargePerMille', 0, 1000, defaultVehicle.stateOfChargePerMille),
@@ -63,13 +63,13 @@ export function handleControl(pile: SimulatedPile, handle: PileHandle, pileId: s
       plugVehicle(pile, request);
       break;
     case 'unplug':
-      if (!pile.circuit.ev) throw new ControlError('no vehicle is plugged in');
+      if (!pile.circuit.ev) throw new PileSimError('bad-control', 'no vehicle is plugged in');
       pile.circuit.unplug();
       break;
     case 'vehicle': {
       const ev = pile.circuit.ev;
-      if (!ev) throw new ControlError('no vehicle is plugged in');
-      if (typeof request.wantsCharge !== 'boolean') throw new ControlError('"wantsCharge" expected true or false');
+      if (!ev) throw new PileSimError('bad-control', 'no vehicle is plugged in');
+      if (typeof request.wantsCharge !== 'boolean') throw new PileSimError('bad-control', '"wantsCharge" expected true or false');
       ev.setWantsCharge(request.wantsCharge);
       break;
     }
@@ -79,7 +79,7 @@ export function handleControl(pile: SimulatedPile, handle: PileHandle, pileId: s
     case 'status':
       break;
     default:
-      throw new ControlError(`unknown op ${JSON.stringify(request.op ?? null)} (plug, unplug, vehicle, advance, status)`);
+      throw new PileSimError('bad-control', `unknown op ${JSON.stringify(request.op ?? null)} (plug, unplug, vehicle, advance, status)`);
   }
   return pileStatus(pile, handle, pileId);
 }

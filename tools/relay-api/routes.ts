@@ -3,6 +3,7 @@
 // it and serves the OpenAPI document generated from it); the phone's relay client types its
 // calls and checks every answer with the same schemas. Platform-neutral: TypeBox only.
 import Type, { type Static, type TSchema } from 'typebox';
+import { CHARGE_MODES } from '../../contracts-offline/charge-limit.ts';
 import { DISPLAY_NAME_MAX_BYTES, LABEL_MAX_BYTES, U32_MAX } from '../../contracts-offline/messages/fields.ts';
 import {
   Address, AtS, ChargeLimit, ContractId, Count, KeyId, MoneyMinor, PileId, PileNonce, PublicKey, SeqRange, SignedMessage, SignedMinor,
@@ -47,8 +48,8 @@ const pileParams = strict({ pileId: PileId });
 const RecordResult = object({
   pileId: Type.Optional(PileId),
   seq: Type.Optional(uint(0, U32_MAX)),
-  kind: Type.Optional(Type.Union([Type.Literal('contract'), Type.Literal('receipt')])),
-  status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate'), Type.Literal('rejected')]),
+  kind: Type.Optional(Type.Enum(['contract', 'receipt'])),
+  status: Type.Enum(['accepted', 'duplicate', 'rejected']),
   error: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
   problem: Type.Optional(Type.String({ description: 'accepted, money moved by the rule, but something to look at (amount mismatch, disputed contract, second receipt)' })),
@@ -61,7 +62,7 @@ const moneyAnswers = <P extends Record<string, TSchema>>(fields: P) => ({
   200: object({ ...fields, status: Type.Literal('applied'), txHash: Type.Optional(TxHash) }),
   202: object({ ...fields, status: Type.Literal('pending') }),
 });
-const ContractStatus = Type.Union(['provisional', 'charged-at-cap', 'settled', 'corrected', 'disputed'].map((s) => Type.Literal(s)));
+const ContractStatus = Type.Enum(['provisional', 'charged-at-cap', 'settled', 'corrected', 'disputed']);
 
 /** The ledger events of one account, as GET /v1/users/{kid}/history lists them. */
 const LedgerEventAnswer = object({
@@ -93,8 +94,8 @@ export const relayApi = {
       200: object({
         relayPublicKey: PublicKey,
         relayKid: KeyId,
-        ledger: object({ kind: Type.Union([Type.Literal('embedded'), Type.Literal('rpc')]), address: Address, operator: Address, revenueAccount: Address }),
-        storage: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+        ledger: object({ kind: Type.Enum(['embedded', 'rpc']), address: Address, operator: Address, revenueAccount: Address }),
+        storage: Type.Enum(['sqlite', 'postgres']),
         outbox: object({
           pending: Count, done: Count, rejected: Count, transactions: Count,
           gasByKind: Type.Record(Type.String(), object({ entries: Count, gasUsed: Count })),
@@ -138,7 +139,7 @@ export const relayApi = {
           contractId: ContractId,
           pileId: PileId,
           seq: uint(1, U32_MAX),
-          mode: Type.Union(['amount', 'time', 'energy', 'full'].map((m) => Type.Literal(m))),
+          mode: Type.Enum([...CHARGE_MODES]),
           capMinor: Count,
           status: ContractStatus,
           ledgerState: Type.String({ description: "the ledger's record of the contract id" }),

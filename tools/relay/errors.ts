@@ -1,5 +1,7 @@
 // Every refusal the relay answers: a stable code, its one HTTP status, and one line for people.
 // The server turns an HttpError into `{"error": code, "message": message}` (tools/relay/README.md).
+import { CodedError } from '../coded-error.ts';
+
 export const RELAY_ERRORS = Object.freeze({
   'invalid-json': 400,
   'invalid-field': 400,
@@ -25,15 +27,8 @@ export const RELAY_ERRORS = Object.freeze({
 
 export type RelayErrorCode = keyof typeof RELAY_ERRORS;
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: RelayErrorCode;
-  constructor(code: RelayErrorCode, message: string) {
-    super(message);
-    this.name = 'HttpError';
-    this.code = code;
-    this.status = RELAY_ERRORS[code];
-  }
+export class HttpError extends CodedError<RelayErrorCode> {
+  readonly status: number = RELAY_ERRORS[this.code];
 }
 
 export const invalidField = (field: string, expected: string): HttpError => new HttpError('invalid-field', `"${field}" ${expected}`);

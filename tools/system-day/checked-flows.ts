@@ -1,9 +1,10 @@
 // The flows whose money side a script checks on the ledger as they happen (R7 plug pulled on a
 // capped contract, R11 credit line): balances and escrow read from the ledger adapter itself, the
-// script stopped with a ScriptError when the method is not followed.
+// script stopped with a DayError ('script') when the method is not followed.
 import { formatMoney } from '../../contracts-offline/display-text.ts';
 import { userAddressOf } from '../ledger/ids.ts';
-import { type Driver, type Scene, ScriptError } from './scene.ts';
+import { type Driver, type Scene } from './scene.ts';
+import { DayError } from './errors.ts';
 import type { SimPile } from './sim-system.ts';
 
 /** Balance and escrow of a driver as the ledger holds them (not the relay's book). */
@@ -16,7 +17,7 @@ export async function onLedger(scene: Scene, driver: Driver): Promise<{ balanceM
 }
 
 export function check(ok: boolean, what: string): void {
-  if (!ok) throw new ScriptError(`check failed: ${what}`);
+  if (!ok) throw new DayError('script', `check failed: ${what}`);
 }
 
 /** R6/R7: the plug is pulled on `owner`'s capped contract; the ledger holds the cap until `carrier` taps the pile. */

@@ -11,6 +11,7 @@ import { defaultPolicy } from '../relay/policy.ts';
 import { openRelayDb } from '../relay/storage/open-db.ts';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { auditSessions } from './session-audit.ts';
+import { DayError } from './errors.ts';
 
 export type SessionFigure = {
   pile: string;
@@ -39,16 +40,9 @@ export type DayFigures = {
   audit: { ok: boolean; recordsVerified: number; settledVerified: number; provisional: number; ledgerEvents: number; ledgerAccounts: number; problems: string[] };
 };
 
-export class DayDataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DayDataError';
-  }
-}
-
 export async function collectFigures(dataDir: string): Promise<DayFigures> {
   if (!existsSync(join(dataDir, 'relay.sqlite')) || !existsSync(join(dataDir, 'ledger', 'chain.json'))) {
-    throw new DayDataError(`${dataDir} holds no day's data (relay.sqlite and ledger/ expected)`);
+    throw new DayError('no-day-data', `${dataDir} holds no day's data (relay.sqlite and ledger/ expected)`);
   }
   const { db } = await openRelayDb({ dataDir, nowMs: Date.now() });
   try {

@@ -4,7 +4,8 @@
 // does not behave as the method says.
 import { ALL_FLOWS } from './flows.ts';
 import { check, pulledCapped, startOnCredit } from './checked-flows.ts';
-import { type DayScript, ScriptError, car } from './scene.ts';
+import { type DayScript, car } from './scene.ts';
+import { DayError } from './errors.ts';
 
 export const dayScript: DayScript = {
   name: 'a day of three piles and five drivers',
@@ -69,7 +70,7 @@ export const dayScript: DayScript = {
     await scene.choose(eli, { mode: 'energy', energyWh: 15_000 });
     const eliContract = await scene.tapStart(eli, depot);
     await scene.at('10:00');
-    if ((await scene.unplug(eli, depot)) !== 'pulled') throw new ScriptError('Eli\'s plug was not pulled mid-charge');
+    if ((await scene.unplug(eli, depot)) !== 'pulled') throw new DayError('script', 'Eli\'s plug was not pulled mid-charge');
 
     await scene.at('10:35');
     scene.expectState(mall, 'finishing');
@@ -91,7 +92,7 @@ export const dayScript: DayScript = {
     await scene.tapCollect(bob, main);
     await scene.unplug(bob, main);
     await scene.at('11:45');
-    if ((await scene.unplug(ada, mall)) !== 'pulled') throw new ScriptError('Ada\'s plug was not pulled mid-charge');
+    if ((await scene.unplug(ada, mall)) !== 'pulled') throw new DayError('script', 'Ada\'s plug was not pulled mid-charge');
 
     await scene.at('12:00'); // R3: a new config, written into the pile by the next tap 1
     await scene.configure(main, { tariff: { energyMinorPerKwh: 35, timeMinorPerHour: 0, sessionFeeMinor: 10 } });

@@ -1,7 +1,8 @@
 // `npm run pile:sim`: one pile on show, driven by two drivers' phones through every flow of
 // R3–R8 in one morning — the same scene vocabulary and checks as the day, on a single pile.
 import { pulledCapped } from './checked-flows.ts';
-import { type DayScript, ScriptError, car } from './scene.ts';
+import { type DayScript, car } from './scene.ts';
+import { DayError } from './errors.ts';
 
 export const onePileScript: DayScript = {
   name: 'one pile, two drivers, every flow of R3–R8',
@@ -69,7 +70,7 @@ export const onePileScript: DayScript = {
     await scene.choose(ada, { mode: 'energy', energyWh: 10_000 });
     const adaContract = await scene.tapStart(ada, bay);
     await scene.at('12:00');
-    if ((await scene.unplug(ada, bay)) !== 'pulled') throw new ScriptError('Ada\'s plug was not pulled mid-charge');
+    if ((await scene.unplug(ada, bay)) !== 'pulled') throw new DayError('script', 'Ada\'s plug was not pulled mid-charge');
     await scene.at('12:10');
     await scene.plug(bob, bay, car(40, 40));
     await pulledCapped(scene, ada, bob, bay, adaContract, () => scene.tapHello(bob, bay));
@@ -79,7 +80,7 @@ export const onePileScript: DayScript = {
     await scene.choose(bob, { mode: 'full' });
     await scene.tapStart(bob, bay);
     await scene.at('12:40');
-    if ((await scene.unplug(bob, bay)) !== 'pulled') throw new ScriptError('Bob\'s plug was not pulled mid-charge');
+    if ((await scene.unplug(bob, bay)) !== 'pulled') throw new DayError('script', 'Bob\'s plug was not pulled mid-charge');
     await scene.at('12:50');
     await scene.plug(bob, bay, car(40, 50));
     await scene.tapHelloOffline(bob, bay);

@@ -11,19 +11,13 @@ import { RelayError } from '../phone/errors.ts';
 import type { UserAccount, UserContract } from '../phone/relay-client.ts';
 import { type FlowBook, type FlowId, flowOfSettlement } from './flows.ts';
 import type { SimPile, SimSystem } from './sim-system.ts';
+import { DayError } from './errors.ts';
 
 export type Car = { batteryWh: number; socPerMille: number; maxCurrentMa: number };
 
 /** A car as a script describes it: battery size, state of charge on arrival, on-board charger limit. */
 export function car(batteryKwh: number, socPercent: number, maxCurrentA = 32): Car {
   return { batteryWh: batteryKwh * 1000, socPerMille: socPercent * 10, maxCurrentMa: maxCurrentA * 1000 };
-}
-
-export class ScriptError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScriptError';
-  }
 }
 
 /** A scripted run of the system: what must be seen, and the acts. */
@@ -82,7 +76,7 @@ export class Scene {
     const [h, m] = hhmm.split(':').map(Number) as [number, number];
     const start = new Date(this.#dayStartMs);
     const target = new Date(start.getFullYear(), start.getMonth(), start.getDate(), h, m).getTime();
-    if (target < this.nowMs) throw new ScriptError(`script: ${hhmm} is before ${clockText(this.nowMs)}`);
+    if (target < this.nowMs) throw new DayError('script', `script: ${hhmm} is before ${clockText(this.nowMs)}`);
     while (this.nowMs < target) {
       this.system.advance(Math.min(target - this.nowMs, MINUTE_MS));
       await this.#out.timePassed();
@@ -106,7 +100,7 @@ export class Scene {
     this.flows.mark('top-up', `${driver.name} +${formatMoney(amountMinor)}`);
     if (repaid > 0) {
       const after = await this.account(driver);
-      if (after.creditUsedMinor !== before.creditUsedMinor - repaid) throw new ScriptError(`${driver.name}: credit used ${before.creditUsedMinor} → ${after.creditUsedMinor}, expected ${repaid} repaid`);
+      if (after.creditUsedMinor !== before.creditUsedMinor - repaid) throw new DayError('script', `${driver.name}: credit used ${before.creditUsedMinor} → ${after.creditUsedMinor}, expected ${repaid} repaid`);
       this.flows.mark('credit-repaid', `${driver.name}'s top-up of ${formatMoney(amountMinor)} repaid the ${formatMoney(repaid)} advance first`);
     }
     await this.say('operator', `top-up ${driver.name} ${formatMoney(amountMinor)}${repaid > 0 ? ` (repays the credit advance ${formatMoney(repaid)} first)` : ''}`);
@@ -190,7 +184,7 @@ export class Scene {
       }
       throw error;
     }
-    throw new ScriptError(`${driver.name}: the relay issued a voucher for ${chargeLimitText(limit)}; expected ${status}`);
+    throw new DayError('script', `${driver.name}: the relay issued a voucher for ${chargeLimitText(limit)}; expected ${status}`);
   }
 
   async tapStart(driver: Driver, pile: SimPile): Promise<{ seq: number; capMinor: number }> {
@@ -219,7 +213,7 @@ export class Scene {
 
   expectState(pile: SimPile, ...states: string[]): void {
     const state = pile.handle.services!.state();
-    if (!states.includes(state)) throw new ScriptError(`script: ${pile.label} is ${state} at ${clockText(this.nowMs)}, expected ${states.join(' or ')}`);
+    if (!states.includes(state)) throw new DayError('script', `script: ${pile.label} is ${state} at ${clockText(this.nowMs)}, expected ${states.join(' or ')}`);
   }
 
   async account(driver: Driver): Promise<UserAccount> {
@@ -230,7 +224,7 @@ export class Scene {
   async contractOf(driver: Driver, pile: SimPile, seq: number): Promise<UserContract> {
     await this.system.relay.drainLedger();
     const found = (await driver.phone.relay!.userContracts(driver.phone.keyPair.kid)).find((c) => c.pileId === pile.pileIdHex && c.seq === seq);
-    if (!found) throw new ScriptError(`script: the relay holds no contract ${pile.label} #${seq} of ${driver.name}`);
+    if (!found) throw new DayError('script', `script: the relay holds no contract ${pile.label} #${seq} of ${driver.name}`);
     return found;
   }
 

@@ -23,7 +23,7 @@ import { nodeEd25519 } from '../../../tools/node-ed25519.ts';
 import {
   EnergyWatch, HandedOutRecords, type OpenSession, checkBillingRecords, checkEnergyCovered, checkRecovery, openSessionOnFlash, powerLossSlackWh, watchContactor,
 } from '../pile/power-cut-checks.ts';
-import { type DayBoard, dayFlash, runScriptedDay } from './scripted-day.ts';
+import { type DayBoard, dayFlash, runScriptedDay } from '../../support/day/scripted-day.ts';
 
 const signatures = new Map<string, Uint8Array>();
 const crypto: Ed25519Provider = {

@@ -9,9 +9,9 @@ import { EndDetail, type Receipt } from '../../../contracts-offline/messages/rec
 import { NorFlashSim } from '../../../hal/sim/nor-flash.ts';
 import { mountJournal } from '../../../firmware/journal/mount.ts';
 import { decodePileSigned, isReceipt } from '../pile/power-cut-checks.ts';
-import { dayScript } from './day-script.ts';
-import { type DayResult, runScriptedDay } from './scripted-day.ts';
-import { tariffOf } from './test-relay.ts';
+import { dayScript } from '../../support/day/day-script.ts';
+import { type DayResult, runScriptedDay } from '../../support/day/scripted-day.ts';
+import { tariffOf } from '../../support/day/test-relay.ts';
 
 const day = await runScriptedDay();
 const messages = day.records.map((r) => decodePileSigned(r.signed));

@@ -7,7 +7,7 @@ import { DisplaySim } from '../../../hal/sim/display.ts';
 import {
   type Screen, busyScreen, chargingScreen, faultScreen, fitScreen, idleScreen, journalFullScreen, receiptScreen, tapPromptScreen, welcomeScreen,
 } from '../../../firmware/display/screens.ts';
-import { samples } from '../../contracts-offline/samples.ts';
+import { samples } from '../../support/samples.ts';
 
 const tariff = { version: 3, energyMinorPerKwh: 1_234_567, timeMinorPerHour: 10_000_000, sessionFeeMinor: 10_000_000 };
 const worst = {

@@ -19,7 +19,7 @@ import { bootPile } from '../../../firmware/pile.ts';
 import type { NfcTap } from '../../../hal/sim/nfc-field.ts';
 import { ApduMutator, type FuzzStep } from './apdu-mutator.ts';
 import { type NfcPileRig, nfcPileRig, plugEv, testRelay, userStop } from './nfc-pile-rig.ts';
-import { otherUserKeys, userKeys } from './tap-kit.ts';
+import { otherUserKeys, userKeys } from '../../support/tap-kit.ts';
 
 const SEQUENCES = Number(process.env.FUZZ_SEQUENCES ?? 200_000);
 const SEED = 0x7a9c_2026;

@@ -13,7 +13,7 @@ import type { NfcTap } from '../../../hal/sim/nfc-field.ts';
 import {
   command, dataOf, doubleRig, payloadOf, otherPileId, otherUserKeys, pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop,
   signedUpdate, signedVoucher, startS, statusOf, userKeys, voucher, withBadSignature, withPayload,
-} from './tap-kit.ts';
+} from '../../support/tap-kit.ts';
 
 type Rig = ReturnType<typeof doubleRig>;
 

@@ -10,7 +10,7 @@ import {
 import { concatBytes, equalBytes } from '../../../contracts-offline/bytes.ts';
 import { decodePileHello } from '../../../contracts-offline/messages/pile-hello.ts';
 import { encodeUserHello } from '../../../contracts-offline/messages/user-hello.ts';
-import { command, dataOf, doubleRig, pileId, statusOf, userKeys } from './tap-kit.ts';
+import { command, dataOf, doubleRig, pileId, statusOf, userKeys } from '../../support/tap-kit.ts';
 
 const userHello = encodeUserHello({ userKid: userKeys.kid, displayName: 'Ada', phoneNonce: new Uint8Array(12).fill(5) });
 

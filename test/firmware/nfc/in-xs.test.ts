@@ -2,7 +2,7 @@
 // PileServices test double) and the R3–R8 scenarios (the real pile, bootPile on the simulated
 // board, phones through the PileReader) bundled and run inside XS, each XS test mirrored here.
 import { test } from 'uvu';
-import { mirrorXsResults, runTestFileInXs } from '../../xs/xs-tests.ts';
+import { mirrorXsResults, runTestFileInXs } from '../../support/xs/xs-tests.ts';
 
 for (const name of ['framing', 'commands', 'nonce-book', 'scenarios']) {
   const run = await runTestFileInXs(new URL(`./${name}.test.ts`, import.meta.url).pathname);

@@ -14,7 +14,7 @@ import type { NfcTapStats } from '../../../hal/sim/nfc-field.ts';
 import { type SimulatedPile, createSimulatedPile } from '../../../hal/sim/simulated-pile.ts';
 import { PileReader } from '../../../tools/phone/pile-reader.ts';
 import { simulatedTapTransport } from '../../../tools/phone/sim-field-transport.ts';
-import { pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedVoucher, startMs } from './tap-kit.ts';
+import { pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedVoucher, startMs } from '../../support/tap-kit.ts';
 
 const pileSecretKey = new Uint8Array(32).fill(0x22); // pileKeys' secret (tap-kit.ts)
 /** Tariff of config version 1: 0.35 per kWh, 0.60 per hour, 0.50 per session. */

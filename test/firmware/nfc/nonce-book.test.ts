@@ -8,7 +8,7 @@ import { NONCES_KEPT, NONCE_LIFETIME_MS, NonceBook, PILE_NONCE_BYTES } from '../
 import type { NfcTap } from '../../../hal/sim/nfc-field.ts';
 import { SeededRandom } from '../../../hal/sim/seeded-random.ts';
 import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
-import { command, dataOf, doubleRig, signedVoucher, startMs, statusOf } from './tap-kit.ts';
+import { command, dataOf, doubleRig, signedVoucher, startMs, statusOf } from '../../support/tap-kit.ts';
 
 test('the book issues distinct 16-byte nonces and consumes each once', () => {
   const book = new NonceBook(new VirtualClock({ startMs }), new SeededRandom(3));

@@ -11,7 +11,7 @@ import { EndDetail, type Receipt } from '../../../contracts-offline/messages/rec
 import { type OutboxRecord } from '../../../tools/phone/pile-reader.ts';
 import { PileRefusedError } from '../../../tools/phone/errors.ts';
 import { type NfcPileRig, TestPhone, nfcPileRig, plugEv, provisionedTariff, runUntil, testRelay, userStop } from './nfc-pile-rig.ts';
-import { otherUserKeys, pileId, pileKeys, userKeys } from './tap-kit.ts';
+import { otherUserKeys, pileId, pileKeys, userKeys } from '../../support/tap-kit.ts';
 
 const nowS = (rig: NfcPileRig) => Math.floor(rig.sim.clock.nowMs() / 1000);
 const charging = (rig: NfcPileRig) => rig.sim.contactor.commandedClosed;

@@ -11,7 +11,7 @@ import type { NfcTap } from '../../../hal/sim/nfc-field.ts';
 import { type NfcPileRig, nfcPileRig, plugEv, testRelay, userStop } from './nfc-pile-rig.ts';
 import {
   command, dataOf, otherPileId, payloadOf, otherUserKeys, pileKeys, signedAck, signedVoucher, startMs, statusOf, userKeys, voucher, withBadSignature, withPayload,
-} from './tap-kit.ts';
+} from '../../support/tap-kit.ts';
 
 function snapshot(rig: NfcPileRig) {
   const services = rig.handle.services!;

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { outboxMessages, pileUpdate, plugEv, provisionedRig, startSession, type Rig } from './rig.ts';
+import { outboxMessages, pileUpdate, plugEv, provisionedRig, startSession, type Rig } from '../../support/pile-rig.ts';
 
 function sessions(rig: Rig, count: number): void {
   for (let i = 0; i < count; i++) {

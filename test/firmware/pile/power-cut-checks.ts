@@ -19,7 +19,7 @@ import { decodeContractRecord } from '../../../firmware/records/contract-record.
 import { decodeReceiptRecord } from '../../../firmware/records/receipt-record.ts';
 import { type Checkpoint, decodeCheckpoint } from '../../../firmware/records/checkpoint-record.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
-import { pileKey } from './rig.ts';
+import { pileKey } from '../../support/pile-rig.ts';
 
 export type BillingMessage = Contract | Receipt;
 

@@ -16,7 +16,7 @@ import { EvSim } from '../../../hal/sim/ev.ts';
 import { NorFlashSim, type Tear } from '../../../hal/sim/nor-flash.ts';
 import { type PileHandle, bootPile } from '../../../firmware/pile.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
-import { pileUpdate, provisionedRig, voucher } from './rig.ts';
+import { pileUpdate, provisionedRig, voucher } from '../../support/pile-rig.ts';
 import { HandedOutRecords, checkBillingRecords, checkRecovery, openSessionOnFlash, powerLossSlackWh, watchContactor } from './power-cut-checks.ts';
 
 const checkpointPeriodS = 5;

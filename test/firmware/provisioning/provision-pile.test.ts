@@ -12,7 +12,7 @@ import { provisionPile } from '../../../firmware/provisioning/provision-pile.ts'
 import { bootPile } from '../../../firmware/pile.ts';
 import { RecordKind } from '../../../firmware/records/record-kinds.ts';
 import { decodeProvisioningRecord } from '../../../firmware/records/provisioning-record.ts';
-import { pileId, pileKey, pileSecretKey, pileUpdate, relayKey, startMs } from '../pile/rig.ts';
+import { pileId, pileKey, pileSecretKey, pileUpdate, relayKey, startMs } from '../../support/pile-rig.ts';
 
 const record = () => ({ pileId, relayPublicKey: relayKey.publicKey, pilePublicKey: pileKey.publicKey, pileUpdate: pileUpdate(1).signedBytes });
 const blankBoard = () => createSimulatedPile({ secretKey: pileSecretKey, startMs });

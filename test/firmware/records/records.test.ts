@@ -12,8 +12,8 @@ import { decodeProvisioningRecord, encodeProvisioningRecord } from '../../../fir
 import { decodeContractRecord } from '../../../firmware/records/contract-record.ts';
 import { decodeReceiptRecord } from '../../../firmware/records/receipt-record.ts';
 import { decodeConfigRecord } from '../../../firmware/records/config-record.ts';
-import { samples } from '../../contracts-offline/samples.ts';
-import { pileSecretKey, pileUpdate } from '../pile/rig.ts';
+import { samples } from '../../support/samples.ts';
+import { pileSecretKey, pileUpdate } from '../../support/pile-rig.ts';
 
 const checkpoint = { contractSeq: 3, meterWh: 1_000_000, durationS: 60, atS: 1_767_225_660 };
 const checkpointHex = 'a40003011a000f424002183c031a6955b93c';

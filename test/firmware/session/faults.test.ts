@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { PILOT_CONSTANT_MINUS_12V, type Meter } from '../../../hal/types.ts';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
 import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
-import { heldReceipt, plugEv, provisionedRig, startSession, tariff, voucher } from '../pile/rig.ts';
+import { heldReceipt, plugEv, provisionedRig, startSession, tariff, voucher } from '../../support/pile-rig.ts';
 
 test('contactor weld: found when the pile opens it, session ends abnormal/contactorFault, pile out of service', () => {
   const { sim, pile, boot, handle } = provisionedRig();

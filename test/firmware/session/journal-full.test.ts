@@ -3,7 +3,7 @@
 // asks for: ≥ 150 settled-but-unacknowledged sessions in a 64 KiB partition.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { plugEv, provisionedRig, voucher, type Rig } from '../pile/rig.ts';
+import { plugEv, provisionedRig, voucher, type Rig } from '../../support/pile-rig.ts';
 
 /** Start-and-stop sessions until START is refused; answers the sessions made and the refusal. */
 function fillJournal(rig: Rig, maxSessions: number): { sessions: number; refusal: string } {

@@ -7,7 +7,7 @@ import { EndDetail, type Receipt } from '../../../contracts-offline/messages/rec
 import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
 import {
   heldReceipt, openPileSigned, outboxMessages, pileId, plugEv, provisionedRig, runUntil, startSession, tariff, userKid, voucher as voucherFor,
-} from '../pile/rig.ts';
+} from '../../support/pile-rig.ts';
 
 function expectBilled(receipt: Receipt, capMinor: number): void {
   const cost = sessionCostMinor(tariff, receipt.energyWh, receipt.durationS);

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
 import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
-import { outboxMessages, plugEv, provisionedRig, startSession, tariff } from '../pile/rig.ts';
+import { outboxMessages, plugEv, provisionedRig, startSession, tariff } from '../../support/pile-rig.ts';
 
 /** A session cut by a power loss `msIntoSession` after its start; `readings`: the meter register at each whole second. */
 function powerLossAfter(msIntoSession: number, checkpointPeriodS?: number) {

@@ -5,28 +5,32 @@
 // A contract that does not match its voucher is held and acknowledged but marked disputed: no money
 // moves for it. A receipt that arrived before its contract is applied now.
 import type { Hex } from 'viem';
-import { bytesToHex } from '../../../contracts-offline/bytes.ts';
-import { isCapped, limitValue } from '../../../contracts-offline/charge-limit.ts';
+import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
+import { chargeLimitOf, isCapped, limitValue } from '../../../contracts-offline/charge-limit.ts';
 import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
-import { readSigned } from '../../../contracts-offline/signed.ts';
-import { contractVoucherDifferences } from '../../../contracts-offline/voucher-match.ts';
+import { type VoucherTerms, contractVoucherDifferences } from '../../../contracts-offline/voucher-match.ts';
 import { changeBook, readBook, recordMoneyMove } from '../billing/book.ts';
 
 import type { RelayContext } from '../context.ts';
 import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
 import { ledgerRef } from '../ledger-outbox/refs.ts';
-import { type Queryable, bytesColumn } from '../storage/db.ts';
+import type { Queryable } from '../storage/db.ts';
 import { applyWaitingReceipt } from './apply-receipt.ts';
 
-type VoucherRow = { voucher_id: string; contract_id: string | null; signed: unknown };
+type VoucherRow = { voucher_id: string; user_kid: string; pile_id: string; mode: string; limit_value: number | null; cap_minor: number; tariff_version: number; contract_id: string | null };
+
+/** The terms of the voucher as the relay recorded them when it signed it. */
+function termsOf(v: VoucherRow): VoucherTerms {
+  const limit = chargeLimitOf(v.mode, v.limit_value === null ? undefined : Number(v.limit_value));
+  if (!limit.ok) throw new Error(`relay: stored voucher ${v.voucher_id}: ${limit.reason}`);
+  return { voucherId: hexToBytes(v.voucher_id), userKid: hexToBytes(v.user_kid), pileId: hexToBytes(v.pile_id), limit: limit.value, capMinor: Number(v.cap_minor), tariffVersion: Number(v.tariff_version) };
+}
 
 function voucherProblem(v: VoucherRow | undefined, c: Contract, contractId: string): string | undefined {
   if (!v) return `voucher ${bytesToHex(c.voucherId)} was not issued by this relay`;
   if (v.contract_id !== null && v.contract_id !== contractId) return `voucher ${v.voucher_id} was already used by contract ${v.contract_id}`;
-  const voucher = readSigned(bytesColumn(v.signed, 'signed'), 'Authorization'); // the relay's own signature, stored when issued
-  if (!voucher.ok) throw new Error(`relay: stored voucher ${v.voucher_id} does not read (${voucher.reason})`);
-  const differs = contractVoucherDifferences(c, voucher.value.message);
+  const differs = contractVoucherDifferences(c, termsOf(v));
   return differs.length ? `contract differs from voucher ${v.voucher_id} in ${differs.join(', ')}` : undefined;
 }
 
@@ -36,7 +40,7 @@ export async function applyContract(ctx: RelayContext, tx: Queryable, c: Contrac
   const userKid = bytesToHex(c.userKid);
   const contractId = contractIdHex(c.pileId, c.seq);
   const nowS = ctx.nowS();
-  const voucher = await tx.get<VoucherRow>(`SELECT voucher_id, contract_id, signed FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [bytesToHex(c.voucherId)]);
+  const voucher = await tx.get<VoucherRow>(`SELECT voucher_id, user_kid, pile_id, mode, limit_value, cap_minor, tariff_version, contract_id FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [bytesToHex(c.voucherId)]);
   const book = await readBook(tx, userKid, ctx.db.forUpdate);
   const problem = voucherProblem(voucher, c, contractId) ?? (book ? undefined : `user ${userKid} is not registered`);
   await tx.run(

@@ -1,8 +1,8 @@
 // First look at an uploaded record: the signed billing record read without its signature (to learn
-// which pile's key verifies it), then verified with that pile's registered key. Nothing here throws
+// which pile's key verifies it), then that reading verified with the pile's registered key. Nothing here throws
 // on untrusted bytes; a refusal carries the relay's record error code.
 import { createHash } from 'node:crypto';
-import { type BillingRecordKind, openBillingRecord, readBillingRecord } from '../../../contracts-offline/billing-record.ts';
+import { type BillingRecordKind, type ReadBillingRecord, readBillingRecord, verifyBillingRecord } from '../../../contracts-offline/billing-record.ts';
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
 import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
 import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
@@ -15,7 +15,7 @@ type RecordWhere = { pileId: string; seq: number; kind: BillingRecordKind };
 /** Where the refused record could be read that far, which pile, sequence and kind it claims. */
 export type RecordRefusal = Failure<RecordError> & Partial<RecordWhere>;
 
-export type ParsedRecord = RecordWhere & { signed: Uint8Array };
+export type ParsedRecord = RecordWhere & { signed: Uint8Array; record: ReadBillingRecord };
 
 export type VerifiedRecord =
   | { kind: 'contract'; pileId: string; seq: number; signed: Uint8Array; sha256: string; message: Contract }
@@ -36,14 +36,14 @@ export type RecordResult = Partial<RecordWhere> & {
 export function parseRecord(signed: Uint8Array): Result<ParsedRecord, RecordError> {
   const read = readBillingRecord(signed);
   if (!read.ok) return fail(read.code === 'malformed' ? 'invalid-record' : read.code, read.reason);
-  return ok({ pileId: bytesToHex(read.value.pileId), seq: read.value.seq, kind: read.value.kind, signed });
+  return ok({ pileId: bytesToHex(read.value.pileId), seq: read.value.seq, kind: read.value.kind, signed, record: read.value });
 }
 
 export function verifyRecord(parsed: ParsedRecord, pilePublicKey: Uint8Array | undefined, crypto: Ed25519Provider): { ok: true; value: VerifiedRecord } | RecordRefusal {
   const where = { pileId: parsed.pileId, seq: parsed.seq, kind: parsed.kind };
   if (!pilePublicKey) return { ...fail('unknown-pile', `pile ${parsed.pileId} is not registered`), ...where };
-  const opened = openBillingRecord(parsed.signed, { publicKey: pilePublicKey, crypto });
-  if (!opened.ok) return { ...fail('bad-signature', `not signed by pile ${parsed.pileId}'s registered key (${opened.reason})`), ...where };
+  const verified = verifyBillingRecord(parsed.record, pilePublicKey, { crypto });
+  if (!verified.ok) return { ...fail('bad-signature', `not signed by pile ${parsed.pileId}'s registered key (${verified.reason})`), ...where };
   const sha256 = createHash('sha256').update(parsed.signed).digest('hex');
-  return ok({ ...opened.value, pileId: parsed.pileId, signed: parsed.signed, sha256 } as VerifiedRecord);
+  return ok({ ...verified.value, pileId: parsed.pileId, signed: parsed.signed, sha256 } as VerifiedRecord);
 }

@@ -7,7 +7,7 @@
 // One worker runs per database: a lease row elects it when several relays share PostgreSQL.
 import type { Address, Hex } from 'viem';
 import type { EntryOutcome, Ledger } from '../../ledger/ledger.ts';
-import { LedgerError } from '../../ledger/tx-sender.ts';
+import { LedgerError } from '../../ledger/errors.ts';
 import type { Db } from '../storage/db.ts';
 import type { OutboxKind } from './enqueue.ts';
 
@@ -36,7 +36,7 @@ const ROWS_PER_ROUND = 500;
 
 /** The chain itself refused the write (a revert): retrying cannot help. */
 function isRefusal(error: unknown): boolean {
-  return error instanceof LedgerError && /rejected: |^insufficient balance|^reverted|reverted on chain/.test(error.message);
+  return error instanceof LedgerError && error.code === 'reverted';
 }
 
 /**

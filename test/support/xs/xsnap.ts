@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const root = new URL('../..', import.meta.url).pathname;
+const root = new URL('../../..', import.meta.url).pathname;
 const packageDir = join(root, 'node_modules/@agoric/xsnap');
 const cacheDir = join(root, 'node_modules/.cache/tapcharge-xsnap');
 const binaryPath = join(cacheDir, 'xsnap');
@@ -65,5 +65,5 @@ export function runXsScript(scriptText: string, options: { timeoutMs?: number } 
   }
 }
 
-// `node --import tsx test/xs/xsnap.ts` builds xsnap ahead of the tests (e.g. in .ci/run) and prints its path.
+// `node --import tsx test/support/xs/xsnap.ts` builds xsnap ahead of the tests (e.g. in .ci/run) and prints its path.
 if (process.argv[1] === new URL(import.meta.url).pathname) console.log(ensureXsnap());

@@ -2,18 +2,18 @@
 // records every call, keeps sessions and an outbox in memory, signs real Contracts and Receipts
 // with the pile key, and can be told to refuse the next call. It is not the session engine (that is
 // firmware/pile.ts, tested through APDUs in the scenario tests).
-import { nobleEd25519 } from '../../../contracts-offline/crypto.ts';
-import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
-import type { Authorization } from '../../../contracts-offline/messages/authorization.ts';
-import { encodeContract } from '../../../contracts-offline/messages/contract.ts';
-import type { PileState } from '../../../contracts-offline/messages/fields.ts';
-import type { PileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
-import { encodeReceipt } from '../../../contracts-offline/messages/receipt.ts';
-import type { UserHello } from '../../../contracts-offline/messages/user-hello.ts';
-import type { KeyPair } from '../../../contracts-offline/keys.ts';
-import { signMessageWith } from '../../../contracts-offline/signed.ts';
-import { fail } from '../../../contracts-offline/result.ts';
-import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner } from '../../../firmware/pile-services.ts';
+import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
+import type { SeqRange } from '../../contracts-offline/messages/ack.ts';
+import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
+import { encodeContract } from '../../contracts-offline/messages/contract.ts';
+import type { PileState } from '../../contracts-offline/messages/fields.ts';
+import type { PileUpdate } from '../../contracts-offline/messages/pile-update.ts';
+import { encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
+import type { UserHello } from '../../contracts-offline/messages/user-hello.ts';
+import type { KeyPair } from '../../contracts-offline/keys.ts';
+import { signMessageWith } from '../../contracts-offline/signed.ts';
+import { fail } from '../../contracts-offline/result.ts';
+import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner } from '../../firmware/pile-services.ts';
 
 export type RecordedCall = { method: string; args: unknown[] };
 

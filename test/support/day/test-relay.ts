@@ -1,5 +1,5 @@
 // A TEST STAND-IN for the verifier relay (tools/relay), just enough for the scripted day: it signs
-// with the rig's fixed TEST relay key (test/firmware/pile/rig.ts — public test material) the
+// with the rig's fixed TEST relay key (test/support/pile-rig.ts — public test material) the
 // vouchers, stop requests, pile updates and acks the real relay would sign, and keeps the pile's
 // records the phones upload. It checks nothing the pile does not check itself; the tests do.
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
@@ -12,7 +12,7 @@ import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
 import { type PileUpdate, encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
 import { encodeStopRequest } from '../../../contracts-offline/messages/stop-request.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
-import { pileId, pileUpdate, relayKey, tariff } from '../pile/rig.ts';
+import { pileId, pileUpdate, relayKey, tariff } from '../pile-rig.ts';
 
 /** How long a voucher is valid after it is issued, s. */
 const voucherLifetimeS = 600;

@@ -12,7 +12,7 @@ import type { SimulatedPile } from '../../../hal/sim/simulated-pile.ts';
 import { type OutboxPage, PileReader } from '../../../tools/phone/pile-reader.ts';
 import { type PileCommandName } from '../../../tools/phone/errors.ts';
 import { simulatedTapTransport } from '../../../tools/phone/sim-field-transport.ts';
-import { pileId, pileKey } from '../pile/rig.ts';
+import { pileId, pileKey } from '../pile-rig.ts';
 import type { TestRelay } from './test-relay.ts';
 
 export type TapLog = {

@@ -6,7 +6,7 @@
 import { build, type Plugin } from 'esbuild';
 
 const here = new URL('.', import.meta.url).pathname;
-const root = new URL('../..', import.meta.url).pathname;
+const root = new URL('../../..', import.meta.url).pathname;
 
 const uvuShim: Plugin = {
   name: 'uvu-xs-shim',

@@ -1,22 +1,22 @@
 // Test rig: a provisioned pile on the simulated board (hal/sim), a relay key that signs updates,
 // vouchers and acks, and helpers to plug a vehicle and run the clock. Deterministic: fixed keys,
 // seeded RNG and flash, virtual time.
-import { hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { keyPairFromSecret } from '../../../contracts-offline/keys.ts';
-import type { Authorization } from '../../../contracts-offline/messages/authorization.ts';
-import type { Tariff } from '../../../contracts-offline/messages/fields.ts';
-import type { ChargeLimit } from '../../../contracts-offline/charge-limit.ts';
-import { type PileUpdate, encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
-import { openSigned, signMessage } from '../../../contracts-offline/signed.ts';
-import type { Contract } from '../../../contracts-offline/messages/contract.ts';
-import type { Receipt } from '../../../contracts-offline/messages/receipt.ts';
-import type { MessageMap } from '../../../contracts-offline/messages/registry.ts';
-import { EvSim, type EvOptions } from '../../../hal/sim/ev.ts';
-import type { NorFlashSim } from '../../../hal/sim/nor-flash.ts';
-import { type SimulatedPile, type SimulatedPileOptions, createSimulatedPile } from '../../../hal/sim/simulated-pile.ts';
-import { provisionPile } from '../../../firmware/provisioning/provision-pile.ts';
-import { type BootOptions, type PileHandle, bootPile } from '../../../firmware/pile.ts';
-import type { PileController } from '../../../firmware/pile-controller.ts';
+import { hexToBytes } from '../../contracts-offline/bytes.ts';
+import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
+import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
+import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
+import { type PileUpdate, encodePileUpdate } from '../../contracts-offline/messages/pile-update.ts';
+import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
+import type { Contract } from '../../contracts-offline/messages/contract.ts';
+import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
+import type { MessageMap } from '../../contracts-offline/messages/registry.ts';
+import { EvSim, type EvOptions } from '../../hal/sim/ev.ts';
+import type { NorFlashSim } from '../../hal/sim/nor-flash.ts';
+import { type SimulatedPile, type SimulatedPileOptions, createSimulatedPile } from '../../hal/sim/simulated-pile.ts';
+import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
+import { type BootOptions, type PileHandle, bootPile } from '../../firmware/pile.ts';
+import type { PileController } from '../../firmware/pile-controller.ts';
 
 export const relayKey = keyPairFromSecret(new Uint8Array(32).fill(0x52));
 export const pileSecretKey = new Uint8Array(32).fill(0x50);

@@ -1,5 +1,5 @@
 // Runs the pile's scripted day (day-script.ts) on the simulated board: the real firmware
-// (bootPile on a provisioned journal, test/firmware/pile/rig.ts), driven only through APDUs by the
+// (bootPile on a provisioned journal, test/support/pile-rig.ts), driven only through APDUs by the
 // day's phones (PileReader over the simulated NFC field), with relay messages signed by the TEST
 // relay key (test-relay.ts). Deterministic and device-safe (no Node APIs): it runs unchanged in
 // Node and in XS, and answers the final flash image, every signed record handed out and every tap.
@@ -18,7 +18,7 @@ import type { SimulatedPile } from '../../../hal/sim/simulated-pile.ts';
 import { type BootOptions, type PileHandle, bootPile } from '../../../firmware/pile.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
 import { PileRefusedError } from '../../../tools/phone/errors.ts';
-import { pileSecretKey, provisionedRig } from '../pile/rig.ts';
+import { pileSecretKey, provisionedRig } from '../pile-rig.ts';
 import { DayPhone, type PhoneContext, type TapLog } from './day-phone.ts';
 import { type DayStep, type EvProfile, type ExpectedEnd, type PhoneName, dayScript, phoneNames } from './day-script.ts';
 import { TestRelay, type Upload } from './test-relay.ts';

@@ -1,24 +1,24 @@
 // Shared by the NFC tests: fixed test keys (public test material, never used outside tests), builders
 // of relay- and user-signed messages, raw APDU helpers, and a rig joining the NFC application to
 // the RecordingPileServicesDouble over the simulated field.
-import { CLA_PROPRIETARY, encodeCommandApdu, parseResponseApdu } from '../../../contracts-offline/apdu.ts';
-import { hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { encodeCbor } from '../../../contracts-offline/cbor-encode.ts';
-import { CborTag } from '../../../contracts-offline/cbor-value.ts';
-import { COSE_SIGN1_TAG, parseSign1 } from '../../../contracts-offline/cose-sign1.ts';
-import { type KeyPair, keyPairFromSecret } from '../../../contracts-offline/keys.ts';
-import { type Ack, encodeAck } from '../../../contracts-offline/messages/ack.ts';
-import { type Authorization, encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
-import { type PileUpdate, encodePileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
-import { type StopRequest, encodeStopRequest } from '../../../contracts-offline/messages/stop-request.ts';
-import { signMessage } from '../../../contracts-offline/signed.ts';
-import { createNfcApplication } from '../../../firmware/nfc/application.ts';
-import type { NfcCardHandler } from '../../../hal/types.ts';
-import { NfcFieldSim, type NfcTap } from '../../../hal/sim/nfc-field.ts';
-import { SeededRandom } from '../../../hal/sim/seeded-random.ts';
-import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
-import { PileReader } from '../../../tools/phone/pile-reader.ts';
-import { simulatedTapTransport } from '../../../tools/phone/sim-field-transport.ts';
+import { CLA_PROPRIETARY, encodeCommandApdu, parseResponseApdu } from '../../contracts-offline/apdu.ts';
+import { hexToBytes } from '../../contracts-offline/bytes.ts';
+import { encodeCbor } from '../../contracts-offline/cbor-encode.ts';
+import { CborTag } from '../../contracts-offline/cbor-value.ts';
+import { COSE_SIGN1_TAG, parseSign1 } from '../../contracts-offline/cose-sign1.ts';
+import { type KeyPair, keyPairFromSecret } from '../../contracts-offline/keys.ts';
+import { type Ack, encodeAck } from '../../contracts-offline/messages/ack.ts';
+import { type Authorization, encodeAuthorization } from '../../contracts-offline/messages/authorization.ts';
+import { type PileUpdate, encodePileUpdate } from '../../contracts-offline/messages/pile-update.ts';
+import { type StopRequest, encodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
+import { signMessage } from '../../contracts-offline/signed.ts';
+import { createNfcApplication } from '../../firmware/nfc/application.ts';
+import type { NfcCardHandler } from '../../hal/types.ts';
+import { NfcFieldSim, type NfcTap } from '../../hal/sim/nfc-field.ts';
+import { SeededRandom } from '../../hal/sim/seeded-random.ts';
+import { VirtualClock } from '../../hal/sim/virtual-clock.ts';
+import { PileReader } from '../../tools/phone/pile-reader.ts';
+import { simulatedTapTransport } from '../../tools/phone/sim-field-transport.ts';
 import { RecordingPileServicesDouble } from './pile-services-double.ts';
 
 const keyFrom = (byte: number): KeyPair => keyPairFromSecret(new Uint8Array(32).fill(byte));

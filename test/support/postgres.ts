@@ -4,7 +4,7 @@
 // removed after. Without PostgreSQL binaries it fails, naming the package to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { freePort } from '../free-port.ts';
+import { freePort } from './free-port.ts';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
