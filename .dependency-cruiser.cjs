@@ -39,6 +39,13 @@ module.exports = {
       to: { pathNot: ['^tools/relay-api/', '^contracts-offline/', '^(node_modules/)?typebox(/|$)'] },
     },
     {
+      name: 'phone-sdk-stays-portable',
+      comment: 'the phone SDK is what a real app embeds: contracts-offline, the relay API, its own folder and Node built-ins; hal/sim only in the simulated-field transport',
+      severity: 'error',
+      from: { path: '^tools/phone/', pathNot: '^tools/phone/sim-field-transport\\.ts$' },
+      to: { pathNot: ['^tools/phone/', '^contracts-offline/', '^tools/relay-api/', '^tools/coded-error\\.ts$', '^(node_modules/)?typebox(/|$)'], dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'tools-use-the-firmware-public-entries',
       comment: 'tools reach the firmware only through firmware/pile.ts (boot) and firmware/provisioning/provision-pile.ts',
       severity: 'error',

@@ -41,6 +41,7 @@ const probe: Record<string, string> = {
   ].join('\n') + '\n',
   'tools/cli/main.ts': 'export const main = 1;\n',
   'tools/phone/a.ts': "import type { B } from './b.ts';\nexport type A = { b?: B };\n",
+  'tools/phone/uses-relay.ts': "import { lib } from '../relay/lib.ts';\nexport const u = lib;\n",
   'tools/phone/b.ts': "import type { A } from './a.ts';\nexport type B = { a?: A };\n",
   'bench/probe.bench.ts': "import { rig } from '../test/relay/rig.ts';\nexport const b = rig;\n",
   'test/support/helper.ts': 'export const helper = 1;\n',
@@ -70,6 +71,7 @@ test('each forbidden import is refused, naming its rule', () => {
       ['bench-shares-only-test-support', /bench\/probe\.bench\.ts → test\/relay\/rig\.ts/],
       ['no-test-file-is-imported', /test\/phone\/borrow\.test\.ts → test\/relay\/some\.test\.ts/],
       ['test-helpers-stay-in-their-area', /test\/phone\/borrow\.test\.ts → test\/relay\/rig\.ts/],
+      ['phone-sdk-stays-portable', /tools\/phone\/uses-relay\.ts → tools\/relay\/lib\.ts/],
       ['no-cycles', /tools\/phone\/a\.ts →\s+tools\/phone\/b\.ts →\s+tools\/phone\/a\.ts/],
     ];
     for (const [rule, line] of expected) {

@@ -19,16 +19,13 @@ export type PhoneErrorCode =
 
 export class PhoneError extends CodedError<PhoneErrorCode> {}
 
-export class RelayError extends Error {
+/** The relay's `error` code (e.g. "insufficient-funds"), or "bad-response" / "unreachable" / "http-NNN". */
+export class RelayError extends CodedError<string> {
   /** HTTP status; 0 when no answer came (see RelayUnreachableError). */
   readonly status: number;
-  /** The relay's `error` code (e.g. "insufficient-funds"), or "bad-response" / "unreachable". */
-  readonly code: string;
   constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'RelayError';
+    super(code, message);
     this.status = status;
-    this.code = code;
   }
 }
 
@@ -36,7 +33,6 @@ export class RelayError extends Error {
 export class RelayUnreachableError extends RelayError {
   constructor(message: string) {
     super(0, 'unreachable', message);
-    this.name = 'RelayUnreachableError';
   }
 }
 
