@@ -8,11 +8,13 @@ import { bytesToBase64url } from '../contracts-offline/bytes.ts';
 import { startRelay } from '../tools/relay/start-relay.ts';
 import { type TestPile, TestClock, TestRelay } from '../test/support/relay-harness.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
+import { OUTBOX_MAX_RECORDS } from '../contracts-offline/apdu.ts';
 
 const SESSIONS = 600; // 1,200 records per storage
 const LATENCY_SAMPLES = 150;
 const PHONES = 8;
-const RECORDS_PER_UPLOAD = 4; // an OUTBOX answer carries at most 4 records
+/** A phone uploads what one OUTBOX answer carries. */
+const RECORDS_PER_UPLOAD = OUTBOX_MAX_RECORDS;
 
 type Row = { storage: string; recordsPerS: number; p50Ms: number; p95Ms: number; gasPerSession: number; entriesPerTx: number; drainS: number };
 

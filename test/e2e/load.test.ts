@@ -32,12 +32,14 @@ import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { readKeyFile } from '../../tools/key-file.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
 import { auditSessions } from '../../tools/system-day/session-audit.ts';
+import { OUTBOX_MAX_RECORDS } from '../../contracts-offline/apdu.ts';
 
 const PHONES = 60;
 const PILES = 6;
 const LOAD_MS = 30_000;
 const MAX_SESSIONS_PER_PHONE = 2_000;
-const RECORDS_PER_UPLOAD = 4;
+/** A phone uploads what one OUTBOX answer carries. */
+const RECORDS_PER_UPLOAD = OUTBOX_MAX_RECORDS;
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 
 /** A pile's signing side: its registered key, its billing sequence and meter, the firmware's message encoders. */

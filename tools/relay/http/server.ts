@@ -1,6 +1,6 @@
 // The relay's HTTP server: fastify serving the route table of tools/relay-api/routes.ts — requests
 // validated with its schemas (one line naming the field: tools/relay-api/explain.ts), signed
-// requests verified before anything else (auth.ts), answers serialised by their schemas, and the
+// requests verified before anything else (auth.ts), handlers typed by the answers it names, and the
 // OpenAPI document generated from the same table. JSON bodies only (415), at most 64 KiB (413),
 // valid UTF-8 and JSON (400). Every refusal is `{"error": code, "message": one line}`; an
 // unexpected failure is a 500 whose details go to the log only.
@@ -20,7 +20,8 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    rawBody: Uint8Array;
+    /** The body's bytes as they arrived (a signed request's signature covers them). */
+    rawBody: Uint8Array | undefined;
     signer: Signer | undefined;
   }
 }
@@ -82,7 +83,7 @@ function schemaOf(spec: RouteSpec): Record<string, unknown> {
 
 export async function createRelayServer(ctx: RelayContext, handlers: RouteHandlers): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, keepAliveTimeout: 5_000, forceCloseConnections: true, exposeHeadRoutes: false });
-  app.decorateRequest('rawBody', null as unknown as Uint8Array);
+  app.decorateRequest('rawBody', undefined);
   app.decorateRequest('signer', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
