@@ -10,7 +10,7 @@ import { Settings } from 'typebox/system';
 import { type Result, fail, ok } from '../../contracts-offline/result.ts';
 
 type SchemaNode = Record<string, unknown>;
-export type SchemaError = { keyword: string; schemaPath: string; instancePath: string; params: Record<string, unknown>; message: string };
+type SchemaError = { keyword: string; schemaPath: string; instancePath: string; params: Record<string, unknown>; message: string };
 
 // TypeBox buffers 8 errors by default; a union reports every branch before its own error, so the
 // branch that matters may come later. Still bounded: bodies are at most 64 KiB.
@@ -106,7 +106,7 @@ function hexBytes(value: string): number | undefined {
 }
 
 /** One line: which field, what was expected, what came. */
-export function explain(schema: TSchema, value: unknown, errors: readonly SchemaError[], root: string): string {
+function explain(schema: TSchema, value: unknown, errors: readonly SchemaError[], root: string): string {
   const chosen = narrowUnions(schema, value, [...errors]);
   const unknownField = chosen.find((e) => e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties'));
   if (unknownField) return `"${fieldName(root, unknownField.instancePath)}" is not a known field`;
