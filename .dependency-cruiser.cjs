@@ -32,6 +32,27 @@ module.exports = {
       to: { path: ['^firmware/', '^tools/', '^test/', '^bench/'] },
     },
     {
+      name: 'drivers-see-only-their-own-folder',
+      comment: 'a chip driver gets its ECMA-419 IO classes in its options: it imports nothing outside its own folder',
+      severity: 'error',
+      from: { path: '^drivers/([^/]+)/' },
+      to: { pathNot: '^drivers/$1/' },
+    },
+    {
+      name: 'only-boards-use-drivers',
+      comment: 'a board assembles the PileHal from drivers; the firmware, the simulations and the tools never see a driver',
+      severity: 'error',
+      from: { path: '^(contracts-offline|hal|firmware|tools)/' },
+      to: { path: '^(drivers|boards)/' },
+    },
+    {
+      name: 'boards-assemble-from-hal-and-drivers',
+      comment: 'a board imports hal (types and its simulations), drivers and the firmware, never tools or tests',
+      severity: 'error',
+      from: { path: '^boards/' },
+      to: { path: '^(tools|test|bench)/' },
+    },
+    {
       name: 'relay-api-is-neutral',
       comment: 'the API schemas are shared by the relay and the phone: TypeBox and contracts-offline only',
       severity: 'error',

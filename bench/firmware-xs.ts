@@ -4,6 +4,11 @@
 //                      tick is metered (resetMeter around the firmware's own call), plus an Ed25519
 //                      sign and verify of the day's first Contract measured in the same run.
 //                      Output: one line `BENCH-FW {json}`.
+//   'meter-host'     — the same day on the host board (boards/host: the five drivers over the bus
+//                      simulations); each supervision tick metered twice: everything, and without
+//                      the bus simulations (metering paused inside every embedded:io call, which is
+//                      native code on a board), with the bus time the tick's IO took.
+//                      Output: one line `BENCH-FW-HOST {json}`.
 //   'heap-1-booted' / 'heap-2-booted'   — one pile booted beside a second simulated board that is
 //                      not provisioned or booted / that is booted too.
 //   'heap-1-session' / 'heap-2-session' — likewise, each booted pile 30 s into its first session.
@@ -15,15 +20,18 @@ import { nobleEd25519 } from '../contracts-offline/crypto.ts';
 import type { NfcCardHandler } from '../hal/types.ts';
 import { pileKey, pileSecretKey } from '../test/support/pile-rig.ts';
 import { type DayBoard, runScriptedDay } from '../test/support/day/scripted-day.ts';
+import type { HostBoard } from '../boards/host/hal.ts';
 import { meteredRuns } from './xs-meter.ts';
 
 declare function print(...values: unknown[]): void;
 declare function resetMeter(limit: number, index: number): number;
-declare const BENCH_MODE: 'meter' | 'heap-1-booted' | 'heap-2-booted' | 'heap-1-session' | 'heap-2-session';
+declare const BENCH_MODE: 'meter' | 'meter-host' | 'heap-1-booted' | 'heap-2-booted' | 'heap-1-session' | 'heap-2-session';
 
 export type MeteredApdu = { tap: number; command: string; units: number };
 export type TickKind = 'idle' | 'charging' | 'checkpoint' | 'session end';
 export type MeteredTick = { kind: TickKind; units: number };
+/** A tick on the host board: `units` all of it, `withoutBusUnits` without the bus simulations, `busUs` its bus time. */
+export type MeteredHostTick = MeteredTick & { withoutBusUnits: number; busUs: number };
 
 const commandByIns: Record<number, string> = { 0xa4: 'SELECT', 0xc0: 'GET RESPONSE', 0x10: 'HELLO', 0x12: 'UPDATE', 0x14: 'START', 0x16: 'STOP', 0x18: 'OUTBOX', 0x1a: 'ACK' };
 const runs = 3;
@@ -58,9 +66,39 @@ function meterNfc(board: DayBoard, apdus: MeteredApdu[]): void {
   };
 }
 
+/** In a tick on the host board: the firmware's units counted up to each embedded:io call, and the bus simulations' inside them. */
+const split = { firmwareUnits: 0, busUnits: 0, inBus: false };
+
+/**
+ * Pause the meter's count for the firmware inside every method of the board's IO classes: the
+ * units before the call are kept, the simulation's own are booked to `busUnits`.
+ */
+function meterBusSeparately(host: HostBoard): void {
+  // The IO classes, and the bus clock their simulations and the drivers' blocking waits advance.
+  const prototypes = [host.io.Serial, host.io.Digital, host.io.PWM, host.io.Analog, host.io.I2C].map((io) => io.prototype as object);
+  for (const prototype of [...prototypes, Object.getPrototypeOf(host.time) as object] as Record<string, unknown>[]) {
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, name)!.value;
+      if (name === 'constructor' || typeof method !== 'function') continue;
+      prototype[name] = function (this: unknown, ...args: unknown[]): unknown {
+        if (split.inBus) return method.apply(this, args);
+        split.firmwareUnits += resetMeter(0, 0);
+        split.inBus = true;
+        try {
+          return method.apply(this, args);
+        } finally {
+          split.inBus = false;
+          split.busUnits += resetMeter(0, 0);
+        }
+      };
+    }
+  }
+}
+
 /** Meter the supervision tick (the firmware's only timer), classified by what it did. */
-function meterTicks(board: DayBoard, ticks: MeteredTick[]): void {
+function meterTicks(board: DayBoard, ticks: MeteredTick[] | MeteredHostTick[]): void {
   const clock = board.sim.hal.clock;
+  const host = board.host;
   board.sim.hal.clock = {
     nowMs: () => clock.nowMs(),
     clearTimer: (id) => clock.clearTimer(id),
@@ -69,11 +107,18 @@ function meterTicks(board: DayBoard, ticks: MeteredTick[]): void {
         const running = board.pile?.session !== undefined;
         const ops = board.flash.operationCount;
         const signatures = board.sim.keyStore.signatures;
+        const busStartUs = host?.time.nowUs() ?? 0;
+        split.firmwareUnits = 0;
+        split.busUnits = 0;
         resetMeter(0, 0);
         callback();
-        const units = resetMeter(0, 0);
+        const last = resetMeter(0, 0);
+        const { firmwareUnits, busUnits } = split;
         const kind: TickKind = board.sim.keyStore.signatures > signatures ? 'session end' : !running ? 'idle' : board.flash.operationCount > ops ? 'checkpoint' : 'charging';
-        ticks.push({ kind, units });
+        if (!host) (ticks as MeteredTick[]).push({ kind, units: last });
+        else {
+          (ticks as MeteredHostTick[]).push({ kind, units: firmwareUnits + last + busUnits, withoutBusUnits: firmwareUnits + last, busUs: host.time.nowUs() - busStartUs });
+        }
       }, delayMs, repeatMs);
     },
   };
@@ -97,6 +142,18 @@ async function meterDay(): Promise<void> {
     if (!nobleEd25519.verify(signature, toBeSigned, pileKey.publicKey)) throw new Error('bench: verify failed');
   });
   print(`BENCH-FW ${JSON.stringify({ sign, verify, apdus, ticks, taps: day.taps, sessions: day.sessions, records: day.records.length, flashStats: day.flashStats })}`);
+}
+
+async function meterHostDay(): Promise<void> {
+  const ticks: MeteredHostTick[] = [];
+  const day = await runScriptedDay({
+    board: 'host',
+    instrument(board) {
+      meterBusSeparately(board.host!);
+      meterTicks(board, ticks);
+    },
+  });
+  print(`BENCH-FW-HOST ${JSON.stringify({ ticks, records: day.records.length })}`);
 }
 
 class StopHere extends Error {}
@@ -132,6 +189,6 @@ async function heapPoint(): Promise<void> {
   print(`BENCH-HEAP ${BENCH_MODE}`);
 }
 
-(BENCH_MODE === 'meter' ? meterDay() : heapPoint()).catch((error: unknown) => {
+(BENCH_MODE === 'meter' ? meterDay() : BENCH_MODE === 'meter-host' ? meterHostDay() : heapPoint()).catch((error: unknown) => {
   print(`BENCH-ERROR ${error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)}`);
 });

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { bundleForXs } from '../test/support/xs/bundle.ts';
 import { ensureXsnap } from '../test/support/xs/xsnap.ts';
 import type { SessionLog, TapLog } from '../test/support/day/scripted-day.ts';
-import type { MeteredApdu, MeteredTick } from './firmware-xs.ts';
+import { type HostHeap, buildHostExecutable, runHostExecutable } from '../test/support/host-build.ts';
+import { findModdable } from '../test/support/moddable.ts';
+import type { MeteredApdu, MeteredHostTick, MeteredTick } from './firmware-xs.ts';
 
 type MeterRun = { sign: number[]; verify: number[]; apdus: MeteredApdu[]; ticks: MeteredTick[]; taps: TapLog[]; sessions: SessionLog[]; records: number; flashStats: { programs: number; erases: number; bytesProgrammed: number; erasesPerBlock: number[] } };
 
@@ -91,6 +93,25 @@ tickRow('idle', 'idle, no session', true);
 tickRow('checkpoint', 'charging + checkpoint write (every 60 s)', false);
 tickRow('session end', 'the tick that ends a session (signs and journals the receipt)', false);
 
+// The same day on the host board: the five drivers (Modbus RTU to the SDM230, contactor, pilot,
+// HD44780 over I2C, flash partition) in place of the hal/sim parts.
+const hostLine = (await runXs('meter-host')).split('\n').find((l) => l.startsWith('BENCH-FW-HOST '));
+if (!hostLine) throw new Error('bench: no BENCH-FW-HOST line from xsnap');
+const hostTicks = (JSON.parse(hostLine.slice('BENCH-FW-HOST '.length)) as { ticks: MeteredHostTick[] }).ticks;
+const hostTickRow = (kind: MeteredTick['kind'], label: string, target: boolean): void => {
+  const ticks = hostTicks.filter((t) => t.kind === kind);
+  if (ticks.length === 0) return;
+  const drivers = ticks.map((t) => t.withoutBusUnits);
+  const hal = m.ticks.filter((t) => t.kind === kind).map((t) => t.units);
+  row(`XS units per metering tick with the real drivers (host board): ${label}`,
+    `${n(max(drivers))} max, ${n(median(drivers))} median (${ticks.length} ticks; hal/sim parts: ${n(max(hal))} max); with the bus simulations ${n(max(ticks.map((t) => t.units)))} max; bus time ${(max(ticks.map((t) => t.busUs)) / 1000).toFixed(1)} ms max, ${(median(ticks.map((t) => t.busUs)) / 1000).toFixed(1)} ms median`,
+    target ? `≤ ${n(tickBudget)} (2 % of a sign)` : 'for information', target ? verdict(max(drivers) <= tickBudget) : '—');
+};
+hostTickRow('charging', 'charging (no journal write)', true);
+hostTickRow('idle', 'idle, no session', true);
+hostTickRow('checkpoint', 'charging + checkpoint write', false);
+hostTickRow('session end', 'the tick that ends a session', false);
+
 // --- Air --------------------------------------------------------------------------------------------
 // Time on air, an estimate: each APDU is two ISO 14443-4 I-blocks (command, response), each adding
 // PCB + CRC_A = 3 bytes; ISO 14443-3 Type A sends 9 bits per byte (8 + parity); plus the minimum
@@ -139,6 +160,33 @@ const pileRow = (label: string, twoPiles: ReturnType<typeof heapOf>, onePile: Re
 };
 pileRow('after boot', heaps['heap-2-booted']!, one);
 pileRow('during a session (30 s into charging)', heaps['heap-2-session']!, heaps['heap-1-session']!);
+
+// --- Heap in the native Moddable build ---------------------------------------------------------------
+// test/device/host-heap.ts reads the machine's own counters (as Moddable's instrumentation does)
+// after a garbage collection at each step; the firmware, drivers and contracts-offline are preloaded.
+const moddable = findModdable();
+if ('skipped' in moddable) {
+  row('XS heap in the native Moddable build', `not measured: ${moddable.skipped}`, '≤ 64 KB', '—');
+} else {
+  buildHostExecutable(moddable);
+  const heap = runHostExecutable<Record<string, HostHeap> & { flashBytes: number }>(['heap'], 'XS-HEAP');
+  const slotBytes = heap.start!.slotBytes;
+  const grew = (from: string, to: string): { chunks: number; slots: number } => ({ chunks: heap[to]!.chunkBytes - heap[from]!.chunkBytes, slots: heap[to]!.slotCount - heap[from]!.slotCount });
+  const esp32 = (d: { chunks: number; slots: number }): number => d.chunks + d.slots * 16;
+  const heapRow = (label: string, d: { chunks: number; slots: number }, device: boolean): void =>
+    row(`native XS heap (x-cli-lin): ${label}`, `${n(d.chunks + d.slots * slotBytes)} B here (${n(d.chunks)} B chunks + ${n(d.slots)} slots of ${slotBytes} B); ≈ ${n(esp32(d))} B with the ESP32's 16-byte slots`, device ? 'on the device' : 'not on a device', '—');
+  heapRow('the main module only', { chunks: heap.start!.chunkBytes, slots: heap.start!.slotCount }, true);
+  const crypto = grew('start', 'crypto'), tables = grew('crypto', 'keys'), board = grew('physics', 'board'), booted = grew('board', 'booted'), session = grew('booted', 'session');
+  heapRow('+ contracts-offline crypto and @noble loaded (noble cannot be preloaded)', crypto, true);
+  heapRow('+ noble\'s precomputed Ed25519 base-point tables (first key use)', tables, true);
+  heapRow('+ the test rig, simulations and the simulated flash (RAM only here)', grew('keys', 'physics'), false);
+  heapRow('+ the host board: five drivers and their bus simulations', board, true);
+  heapRow('+ the pile provisioned and booted', booted, true);
+  heapRow('+ 30 s into a session', session, true);
+  const deviceNoTables = [crypto, board, booted, session].reduce((a, d) => a + esp32(d), heap.start!.chunkBytes + heap.start!.slotCount * 16);
+  row('native XS heap, ESP32 estimate during a session, noble\'s tables aside (the bus simulations counted as an upper bound)', `≈ ${n(deviceNoTables)} B`, '≤ 64 KB', verdict(deviceNoTables <= 64 * 1024));
+  row('native XS heap, ESP32 estimate during a session with noble\'s tables', `≈ ${n(deviceNoTables + esp32(tables))} B`, '≤ 64 KB', verdict(deviceNoTables + esp32(tables) <= 64 * 1024));
+}
 
 console.log('| measure | value | target | result |');
 console.log('|---|---|---|---|');

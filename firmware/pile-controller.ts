@@ -15,7 +15,7 @@ import { fail, ok } from '../contracts-offline/result.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BillingBook } from './billing/billing-book.ts';
 import type { PileConfig, PileOutcome, PileServices, PileSigner } from './pile-services.ts';
-import { type CpState, readCpState, vehicleConnected } from './charging/control-pilot.ts';
+import { type CpState, CpReader, vehicleConnected } from './charging/control-pilot.ts';
 import { ContactorSupervisor } from './charging/contactor-supervisor.ts';
 import { type EndedSession, SessionEngine, type SessionSettings } from './session/session-engine.ts';
 import { RecordKind } from './records/record-kinds.ts';
@@ -54,6 +54,7 @@ export class PileController implements PileServices {
   readonly #presenter: Presenter;
   #config: PileConfig;
   #timer: TimerId | undefined;
+  readonly #cpReader: CpReader;
   #cp: CpState;
   #driverName = '';
   /** A session ended and the plug has not been pulled since. */
@@ -74,11 +75,12 @@ export class PileController implements PileServices {
     this.#settings = settings;
     this.#contactor = new ContactorSupervisor(hal.contactor, hal.clock, settings.contactorSettleMs);
     this.#presenter = new Presenter(hal.display, hal.clock);
+    this.#cpReader = new CpReader(hal.pilot);
     this.#engine = new SessionEngine({
-      clock: hal.clock, meter: hal.meter, pilot: hal.pilot, contactor: this.#contactor, journal, book, signer: identity.signer, settings,
+      clock: hal.clock, meter: hal.meter, pilot: hal.pilot, readCp: () => this.#cpReader.read(), contactor: this.#contactor, journal, book, signer: identity.signer, settings,
       onDeviceFailure: (message) => this.#halt(message),
     });
-    this.#cp = readCpState(hal.pilot);
+    this.#cp = this.#cpReader.read();
     this.#refreshTapPrompt();
   }
 
@@ -156,7 +158,7 @@ export class PileController implements PileServices {
     }
     if (this.#contactor.fault) return fail('conditions', `contactor fault (${this.#contactor.fault})`);
     if (this.#engine.running) return fail('conditions', 'a session is running');
-    this.#cp = readCpState(this.#hal.pilot);
+    this.#cp = this.#cpReader.read();
     if (!vehicleConnected(this.#cp)) return fail('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
     const started = this.#engine.start(voucher, this.pileId, this.#config);
     if (!started.ok) {
@@ -225,7 +227,7 @@ export class PileController implements PileServices {
 
   #tick(): void {
     if (this.#halted) return;
-    this.#cp = readCpState(this.#hal.pilot);
+    this.#cp = this.#cpReader.read();
     if (this.#engine.running) {
       const ended = this.#engine.tick(this.#cp, this.#config);
       if (ended) this.#sessionEnded(ended);
@@ -238,7 +240,7 @@ export class PileController implements PileServices {
 
   #sessionEnded(ended: EndedSession): void {
     this.#idlePilot();
-    this.#finishing = readCpState(this.#hal.pilot) !== 'A';
+    this.#finishing = this.#cpReader.read() !== 'A';
     this.#refreshTapPrompt();
     if (this.#tapPrompt?.seq === ended.receipt.seq) this.#presenter.clearOverlay();
     else this.#presenter.showFor(receiptScreen(ended.receipt), this.#settings.messageMs);

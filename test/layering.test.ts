@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 const root = new URL('..', import.meta.url).pathname;
 const depcruise = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 const config = join(root, '.dependency-cruiser.cjs');
-const folders = ['contracts-offline', 'hal', 'firmware', 'tools', 'bench', 'test'];
+const folders = ['contracts-offline', 'hal', 'drivers', 'boards', 'firmware', 'tools', 'bench', 'test'];
 
 function cruise(cwd: string): { status: number; output: string } {
   const r = spawnSync(process.execPath, [depcruise, '--config', config, '--output-type', 'err', ...folders], { cwd, encoding: 'utf8', timeout: 120_000 });
@@ -25,7 +25,11 @@ test('the tree keeps every import rule', () => {
 
 // One file per forbidden import; every rule must fire on its own line.
 const probe: Record<string, string> = {
-  'tsconfig.json': readFileSync(join(root, 'tsconfig.json'), 'utf8').replace(/"include": \[[^\]]*\]/, '"include": ["contracts-offline", "hal", "firmware", "tools", "bench", "test"]'),
+  'tsconfig.json': readFileSync(join(root, 'tsconfig.json'), 'utf8').replace(/"include": \[[^\]]*\]/, '"include": ["contracts-offline", "hal", "drivers", "boards", "firmware", "tools", "bench", "test"]'),
+  'drivers/meter/meter.ts': "import { crc } from '../crc/crc.ts';\nexport const meter = crc;\n",
+  'drivers/crc/crc.ts': 'export const crc = 1;\n',
+  'boards/board/hal.ts': "import { meter } from '../../drivers/meter/meter.ts';\nimport { rig } from '../../test/relay/rig.ts';\nexport const hal = [meter, rig];\n",
+  'hal/sim/uses-driver.ts': "import { meter } from '../../drivers/meter/meter.ts';\nexport const u = meter;\n",
   'contracts-offline/uses-node.ts': "import { createHash } from 'node:crypto';\nexport const h = createHash;\n",
   'hal/types.ts': "import type { X } from '../tools/relay/lib.ts';\nexport type Y = X;\n",
   'hal/sim/flash.ts': "import { boot } from '../../firmware/pile.ts';\nexport const f = boot;\n",
@@ -72,6 +76,9 @@ test('each forbidden import is refused, naming its rule', () => {
       ['no-test-file-is-imported', /test\/phone\/borrow\.test\.ts → test\/relay\/some\.test\.ts/],
       ['test-helpers-stay-in-their-area', /test\/phone\/borrow\.test\.ts → test\/relay\/rig\.ts/],
       ['phone-sdk-stays-portable', /tools\/phone\/uses-relay\.ts → tools\/relay\/lib\.ts/],
+      ['drivers-see-only-their-own-folder', /drivers\/meter\/meter\.ts → drivers\/crc\/crc\.ts/],
+      ['only-boards-use-drivers', /hal\/sim\/uses-driver\.ts → drivers\/meter\/meter\.ts/],
+      ['boards-assemble-from-hal-and-drivers', /boards\/board\/hal\.ts → test\/relay\/rig\.ts/],
       ['no-cycles', /tools\/phone\/a\.ts →\s+tools\/phone\/b\.ts →\s+tools\/phone\/a\.ts/],
     ];
     for (const [rule, line] of expected) {

@@ -1,5 +1,7 @@
 // `npm test`: type-checks, then runs every test/**/*.test.ts file in its own Node process
 // (two at a time), reads each file's uvu summary, and ends with "N passed, N failed".
+// test/device/ files run last and alone: their Moddable builds take every core (Moddable's
+// x-cli-lin makefile sets MAKEFLAGS += --jobs), which would starve a test running beside them.
 // `npm test -- WORD` runs only the files whose path contains WORD (type checks still run).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -66,22 +68,23 @@ async function runFile(path: string): Promise<Outcome> {
 
 async function main(): Promise<void> {
   const files = findTests(join(root, 'test')).filter((f) => filters.every((w) => relative(root, f).includes(w)));
-  const jobs: (() => Promise<Outcome>)[] = [
+  const alone = (f: string): boolean => relative(root, f).startsWith('test/device/');
+  const shared: (() => Promise<Outcome>)[] = [
     () => typecheck('tsconfig.json'),
     () => typecheck('tsconfig.device.json'),
-    ...files.map((f) => () => runFile(f)),
+    ...files.filter((f) => !alone(f)).map((f) => () => runFile(f)),
   ];
   const outcomes: Outcome[] = [];
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < jobs.length) {
-      const outcome = await jobs[next++]!();
+  async function worker(jobs: (() => Promise<Outcome>)[]): Promise<void> {
+    for (let job = jobs.shift(); job; job = jobs.shift()) {
+      const outcome = await job();
       outcomes.push(outcome);
       process.stdout.write(outcome.output.trimEnd() + '\n');
       process.stdout.write(`[run] ${outcome.failed ? 'FAIL' : 'ok  '} ${outcome.name}: ${outcome.passed} passed, ${outcome.failed} failed\n\n`);
     }
   }
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, () => worker(shared)));
+  await worker(files.filter(alone).map((f) => () => runFile(f)));
   const passed = outcomes.reduce((n, o) => n + o.passed, 0);
   const failed = outcomes.reduce((n, o) => n + o.failed, 0);
   for (const o of outcomes.filter((o) => o.failed)) process.stdout.write(`[run] failing: ${o.name}\n`);

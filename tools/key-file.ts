@@ -8,10 +8,7 @@ import { type KeyPair, keyPairFromSecret } from '../contracts-offline/keys.ts';
 
 /** A key file that cannot be read or written, or does not hold a consistent key pair. */
 export class KeyFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyFileError';
-  }
+  override readonly name = 'KeyFileError';
 }
 
 /** A key file is a few hundred bytes; anything much larger is not one. */

@@ -185,9 +185,19 @@ export type MessageDefinition<T> = {
   check?: (message: T) => string | undefined;
 };
 
+/** Field tables are constants: frozen, so a device can keep them in flash (XS preloading). */
+function freezeFields(fields: Fields): Fields {
+  for (const spec of Object.values(fields)) {
+    if (spec.kind === 'enum') Object.freeze(spec.names);
+    if (spec.kind === 'object' || spec.kind === 'list') freezeFields(spec.fields);
+    Object.freeze(spec);
+  }
+  return Object.freeze(fields);
+}
+
 export function defineMessage<T>(definition: MessageDefinition<T>): MessageCodec<T> {
   const { type, name, check } = definition;
-  const fields = definition.fields as Fields;
+  const fields = freezeFields(definition.fields as Fields);
   checkKeys(name, fields, [KEY_TYPE, KEY_VERSION]);
   planOf(fields, [KEY_TYPE, KEY_VERSION]); // a message table also owns the header keys
 

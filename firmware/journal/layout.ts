@@ -21,7 +21,7 @@ import { crc32 } from './crc32.ts';
 
 export const blockHeaderLength = 16;
 export const recordFramingLength = 13;
-const blockMagic = [0x54, 0x43, 0x4a, 0x31]; // "TCJ1"
+const blockMagic = Object.freeze([0x54, 0x43, 0x4a, 0x31]); // "TCJ1"
 const recordMagic = 0xa5;
 export const flagAcknowledged = 0x01;
 export const flagSettled = 0x02;

@@ -15,12 +15,12 @@ export type Checkpoint = {
   atS: number;
 };
 
-const fields: readonly RecordField[] = [
-  { kind: 'uint', max: U32_MAX },
-  { kind: 'uint', max: Number.MAX_SAFE_INTEGER },
-  { kind: 'uint', max: U32_MAX },
-  { kind: 'uint', max: U32_MAX },
-];
+const fields: readonly RecordField[] = Object.freeze([
+  Object.freeze({ kind: 'uint', max: U32_MAX }),
+  Object.freeze({ kind: 'uint', max: Number.MAX_SAFE_INTEGER }),
+  Object.freeze({ kind: 'uint', max: U32_MAX }),
+  Object.freeze({ kind: 'uint', max: U32_MAX }),
+]);
 
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const { contractSeq, meterWh, durationS, atS } = checkpoint;

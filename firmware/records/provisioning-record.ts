@@ -16,12 +16,12 @@ export type ProvisioningRecord = {
   pileUpdate: Uint8Array;
 };
 
-const fields: readonly RecordField[] = [
-  { kind: 'bytes', length: ID_BYTES },
-  { kind: 'bytes', length: 32 },
-  { kind: 'bytes', length: 32 },
-  { kind: 'bytes' },
-];
+const fields: readonly RecordField[] = Object.freeze([
+  Object.freeze({ kind: 'bytes', length: ID_BYTES }),
+  Object.freeze({ kind: 'bytes', length: 32 }),
+  Object.freeze({ kind: 'bytes', length: 32 }),
+  Object.freeze({ kind: 'bytes' }),
+]);
 
 export function encodeProvisioningRecord(record: ProvisioningRecord): Uint8Array {
   expectBytes('provisioning', 'pileId', record.pileId, ID_BYTES);

@@ -14,7 +14,7 @@ import type { Journal } from '../journal/journal.ts';
 import type { BillingBook, ContractEntry } from '../billing/billing-book.ts';
 import type { PileConfig, PileOutcome, PileSigner } from '../pile-services.ts';
 import { allowedCurrentMa, dutyPerMilleForCurrentMa } from '../charging/pilot-duty.ts';
-import { type CpState, readCpState, vehicleRequestsEnergy } from '../charging/control-pilot.ts';
+import { type CpState, vehicleRequestsEnergy } from '../charging/control-pilot.ts';
 import type { ContactorSupervisor } from '../charging/contactor-supervisor.ts';
 import { RecordKind } from '../records/record-kinds.ts';
 import { encodeCheckpoint } from '../records/checkpoint-record.ts';
@@ -44,6 +44,8 @@ export type SessionDeps = {
   clock: Clock;
   meter: Meter;
   pilot: Pilot;
+  /** The pilot's state now (the controller's reader, with its hysteresis). */
+  readCp(): CpState;
   contactor: ContactorSupervisor;
   journal: Journal;
   book: BillingBook;
@@ -87,7 +89,7 @@ export class SessionEngine {
 
   /** Sign and journal the contract for a checked voucher, then offer energy. The caller checked the pile's conditions. */
   start(voucher: Authorization, pileId: Uint8Array, config: PileConfig): PileOutcome<Uint8Array> {
-    const { clock, book, signer, pilot, contactor } = this.#deps;
+    const { clock, book, signer, contactor } = this.#deps;
     if (this.#running) throw new RangeError('session: a session is already running');
     let sample: MeterSample;
     try {
@@ -124,7 +126,7 @@ export class SessionEngine {
     };
     // The contract is durable: offer current, and close as soon as the vehicle asks (state C/D).
     this.#setPilot(dutyPerMilleForCurrentMa(currentMa));
-    contactor.command(vehicleRequestsEnergy(readCpState(pilot)));
+    contactor.command(vehicleRequestsEnergy(this.#deps.readCp()));
     return ok(signedBytes);
   }
 
@@ -203,7 +205,7 @@ export class SessionEngine {
     try {
       this.#deps.pilot.setDutyPerMille(dutyPerMille);
     } catch {
-      // judged by the next readCpState
+      // judged by the next pilot reading
     }
   }
 

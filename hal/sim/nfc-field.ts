@@ -8,10 +8,7 @@
 import type { NfcCard, NfcCardHandler } from '../types.ts';
 
 export class NfcTagLostError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NfcTagLostError';
-  }
+  override readonly name = 'NfcTagLostError';
 }
 
 export type NfcTapStats = { apdus: number; commandBytes: number; responseBytes: number };

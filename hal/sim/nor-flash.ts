@@ -11,9 +11,9 @@ import type { Flash } from '../types.ts';
 import { SeededRandom } from './seeded-random.ts';
 
 export class PowerCutError extends Error {
+  override readonly name = 'PowerCutError';
   constructor(message = 'sim/flash: power cut') {
     super(message);
-    this.name = 'PowerCutError';
   }
 }
 

@@ -17,11 +17,11 @@ export class LedgerError extends CodedError<LedgerErrorCode> {}
 
 /** A JSON-RPC error of the embedded chain's EIP-1193 provider (its numeric code is the protocol's). */
 export class RpcError extends Error {
+  override readonly name = 'RpcError';
   readonly code: number;
   readonly data: unknown;
   constructor(code: number, message: string, data: unknown) {
     super(message);
-    this.name = 'RpcError';
     this.code = code;
     this.data = data;
   }

@@ -61,11 +61,11 @@ export function describeStatusWord(sw: number): string {
 
 /** The pile answered a status word other than 9000 / 61xx: it refused the command and changed nothing. */
 export class PileRefusedError extends Error {
+  override readonly name = 'PileRefusedError';
   readonly command: PileCommandName;
   readonly sw: number;
   constructor(command: PileCommandName, sw: number) {
     super(`${command} refused by the pile: ${swHex(sw)} ${describeStatusWord(sw)}`);
-    this.name = 'PileRefusedError';
     this.command = command;
     this.sw = sw;
   }
@@ -73,25 +73,19 @@ export class PileRefusedError extends Error {
 
 /** The pile answered 9000 with data that breaks the protocol (malformed, wrong record, bad signature). */
 export class PileAnswerError extends Error {
+  override readonly name = 'PileAnswerError';
   readonly command: PileCommandName;
   constructor(command: PileCommandName, reason: string) {
     super(`${command}: the pile's answer is not usable: ${reason}`);
-    this.name = 'PileAnswerError';
     this.command = command;
   }
 }
 
 /** The link to a simulated pile failed: refused, closed, timed out, or the pile answered ERROR. */
 export class PileLinkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PileLinkError';
-  }
+  override readonly name = 'PileLinkError';
 }
 
 export class WalletFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WalletFileError';
-  }
+  override readonly name = 'WalletFileError';
 }

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allowedCurrentMa, dutyPerMilleForCurrentMa } from '../../../firmware/charging/pilot-duty.ts';
-import { cpStateForMv, readCpState } from '../../../firmware/charging/control-pilot.ts';
+import { type CpState, CpReader, cpStateForMv } from '../../../firmware/charging/control-pilot.ts';
 import { PilotSim } from '../../../hal/sim/pilot.ts';
 import { EvSim, allowedCurrentMa as evAllowedCurrentMa } from '../../../hal/sim/ev.ts';
 
@@ -49,7 +49,7 @@ test('allowed current from maxPowerW and measured voltage (rounded down, capped 
   assert.throws(() => allowedCurrentMa(0, 230_000), /"maxPowerW" expected a positive integer, got 0/);
 });
 
-test('CP states from the high level (Table A.4 ranges), including the gaps between them', () => {
+test('CP states from the high level (Table A.4 ranges); a gap reading is invalid when no neighbouring state came before', () => {
   const vectors: [number, string][] = [
     [12_000, 'A'], [11_000, 'A'], [13_000, 'A'], [10_500, 'invalid'], [9_000, 'B'], [8_000, 'B'], [7_500, 'invalid'],
     [6_000, 'C'], [3_000, 'D'], [1_500, 'invalid'], [0, 'E'], [-1_000, 'E'], [-12_000, 'F'], [-14_000, 'invalid'], [14_000, 'invalid'],
@@ -57,22 +57,46 @@ test('CP states from the high level (Table A.4 ranges), including the gaps betwe
   for (const [mv, state] of vectors) assert.is(cpStateForMv(mv), state, `${mv} mV`);
 });
 
+test('hysteresis: the 1 V gap between neighbouring ranges keeps the state either side of it, and only that', () => {
+  const vectors: [number, CpState, CpState][] = [
+    [10_500, 'A', 'A'], [10_500, 'B', 'B'], [10_500, 'C', 'invalid'], [10_999, 'B', 'B'], [10_001, 'A', 'A'],
+    [7_500, 'B', 'B'], [7_500, 'C', 'C'], [7_500, 'A', 'invalid'],
+    [4_500, 'C', 'C'], [4_500, 'D', 'D'], [1_500, 'D', 'D'], [1_500, 'E', 'E'], [1_500, 'C', 'invalid'],
+    // E (−1..1 V) and F (−13..−11 V) are 10 V apart: no band there.
+    [-5_000, 'E', 'invalid'], [-5_000, 'F', 'invalid'], [13_500, 'A', 'invalid'], [-13_500, 'F', 'invalid'],
+    // Inside a range the range decides, whatever came before.
+    [9_000, 'A', 'B'], [12_000, 'B', 'A'], [6_000, 'invalid', 'C'],
+  ];
+  for (const [mv, previous, state] of vectors) assert.is(cpStateForMv(mv, previous), state, `${mv} mV after ${previous}`);
+});
+
+test('a reader follows a pilot hovering at the A/B boundary without chattering, and a throw resets it', () => {
+  let mv = 12_000;
+  const pilot = { setDutyPerMille() {}, readHighMv: () => { if (Number.isNaN(mv)) throw new Error('adc'); return mv; } };
+  const reader = new CpReader(pilot);
+  const read = (level: number): CpState => ((mv = level), reader.read());
+  assert.equal([11_000, 10_900, 10_100, 10_900, 10_000, 10_400, 10_999, 11_000].map(read), ['A', 'A', 'A', 'A', 'B', 'B', 'B', 'A']);
+  assert.is(read(Number.NaN), 'invalid');
+  assert.is(read(10_500), 'invalid', 'no state to hold after a failed read');
+  assert.is(read(9_000), 'B');
+});
+
 test('CP states read through the simulated pilot circuit and vehicle', () => {
   const pilot = new PilotSim();
-  assert.is(readCpState(pilot), 'A');
+  const reader = (): CpState => new CpReader(pilot).read();
+  assert.is(reader(), 'A');
   const ev = new EvSim({ batteryWh: 40_000, stateOfChargePerMille: 100, maxCurrentMa: 32_000 });
   pilot.attach(ev);
-  assert.is(readCpState(pilot), 'B');
+  assert.is(reader(), 'B');
   pilot.setDutyPerMille(dutyPerMilleForCurrentMa(16_000));
-  assert.is(readCpState(pilot), 'C');
+  assert.is(reader(), 'C');
   pilot.attach(new EvSim({ batteryWh: 40_000, stateOfChargePerMille: 100, maxCurrentMa: 32_000, needsVentilation: true }));
-  assert.is(readCpState(pilot), 'D');
+  assert.is(reader(), 'D');
   ev.shortPilot();
   pilot.attach(ev);
-  assert.is(readCpState(pilot), 'E');
+  assert.is(reader(), 'E');
   pilot.setDutyPerMille(0);
-  assert.is(readCpState(pilot), 'F');
-  assert.is(readCpState({ setDutyPerMille() {}, readHighMv() { throw new Error('adc'); } }), 'invalid');
+  assert.is(reader(), 'F');
 });
 
 test.run();

@@ -18,6 +18,7 @@ import type { SimulatedPile } from '../../../hal/sim/simulated-pile.ts';
 import { type BootOptions, type PileHandle, bootPile } from '../../../firmware/pile.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
 import { PileRefusedError } from '../../../tools/phone/errors.ts';
+import { type HostBoard, createHostBoard } from '../../../boards/host/hal.ts';
 import { pileSecretKey, provisionedRig } from '../pile-rig.ts';
 import { DayPhone, type PhoneContext, type TapLog } from './day-phone.ts';
 import { type DayStep, type EvProfile, type ExpectedEnd, type PhoneName, dayScript, phoneNames } from './day-script.ts';
@@ -46,9 +47,16 @@ export type DayBoard = {
   readonly pile: PileController | undefined;
   readonly handle: PileHandle | undefined;
   readonly powerCycles: number;
+  /** The host board, when the pile runs on the drivers (`board: 'host'`). */
+  readonly host: HostBoard | undefined;
 };
 
 export type DayOptions = {
+  /**
+   * What the firmware runs on: the hal/sim parts themselves (default), or the host board — the
+   * ESP32 board's drivers over bus-level simulations of its chips, driven by the same physics.
+   */
+  board?: 'hal-sim' | 'host';
   /** Ed25519 for the pile's key store, the test relay and the users (default @noble/ed25519). The pile verifies with noble. */
   crypto?: Ed25519Provider;
   /** Phones verify the pile's signatures (default true). */
@@ -104,6 +112,7 @@ class ScriptedDay implements DayBoard {
   readonly sim: SimulatedPile;
   readonly flash: NorFlashSim;
   handle: PileHandle | undefined;
+  host: HostBoard | undefined;
   powerCycles = 0;
   readonly #options: DayOptions;
   readonly #relay: TestRelay;
@@ -122,6 +131,7 @@ class ScriptedDay implements DayBoard {
       instrument: (sim) => {
         (this as { sim: SimulatedPile }).sim = sim;
         if (options.crypto) sim.hal.keyStore = sim.keyStore = new KeyStoreSim(pileSecretKey, options.crypto);
+        if (options.board === 'host') sim.hal = (this.host = createHostBoard(sim)).hal;
         options.instrument?.(this);
       },
     });
@@ -306,6 +316,7 @@ class ScriptedDay implements DayBoard {
   #powerCycle(): void {
     this.#options.onPowerLoss?.(this);
     this.handle!.shutdown();
+    this.host?.restart(); // the drivers start over with the board; the chips keep their state
     for (let boots = 1; ; boots++) {
       this.flash.reboot();
       this.#options.onPowerRestored?.(this);

@@ -1,0 +1,15 @@
+// tapcharge pile board v1 (ESP32-WROVER-E, 4 MB SPI flash, partitions.csv): which pin and bus each chip sits on.
+// ESP32 Technical Reference Manual / datasheet notes behind the choices: UART2 on its default
+// GPIO16/17; the CP sense on GPIO36 (ADC1 channel 0 — ADC2 is unusable while Wi-Fi runs);
+// I2C0 on the usual GPIO21/22 (shared with the NFC controller and secure element, next board rev);
+// no output on the strapping pins 0, 2, 5, 12, 15; GPIO34–39 are input-only and have no pull-ups.
+import type { PileBoardTable } from '../pile-board.ts';
+
+export const pileBoardV1: PileBoardTable = Object.freeze({
+  meter: Object.freeze({ port: 2, receive: 16, transmit: 17, baud: 9600, direction: 4, address: 1 }),
+  contactor: Object.freeze({ coil: 25, auxiliary: 26 }),
+  // The sense divider maps −13.2 V..+13.2 V onto the ADC's 0..3.3 V (±10 % above the ±12 V levels).
+  pilot: Object.freeze({ pwm: 27, sense: 36, lowMv: -13_200, highMv: 13_200, samples: 1 }),
+  display: Object.freeze({ data: 21, clock: 22, hz: 100_000, address: 0x27, rows: 4, columns: 20, led: Object.freeze({ red: 18, green: 19, blue: 23 }) }),
+  journal: Object.freeze({ partition: 'journal' }),
+});

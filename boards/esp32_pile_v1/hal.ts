@@ -1,0 +1,46 @@
+// The v1 board's PileHal on the ESP32: the ECMA-419 IO of Moddable's ESP32 host (the classes of
+// the board's `embedded:provider/builtin`, host/provider.ts; `embedded:storage/flash` on the
+// "journal" partition of partitions.csv), Moddable's timers and
+// clock, the ESP32's hardware RNG (random.c: esp_fill_random), and the drivers assembled by
+// boards/pile-board.ts from the pin and bus table in board.ts. Type-checked and compiled by
+// `npm run device:esp32` against $MODDABLE/typings; it runs only on the board.
+import device from 'embedded:provider/builtin';
+import flash from 'embedded:storage/flash';
+import Timer from 'timer';
+import type { Clock, KeyStore, NfcCard, PileHal, Random } from '../../hal/types.ts';
+import { type PileBoardDrivers, assemblePileHal } from '../pile-board.ts';
+import { pileBoardV1 } from './board.ts';
+
+const fillRandom = native('xs_pile_random_fill') as (bytes: Uint8Array) => void;
+
+/** Moddable `Timer` behind the HAL clock (timer ids are numbers in the HAL, objects in Moddable). */
+function moddableClock(): Clock {
+  const timers = new Map<number, Timer>();
+  let nextId = 1;
+  return {
+    nowMs: () => Date.now(),
+    setTimer(callback, delayMs, repeatMs = 0) {
+      const id = nextId++;
+      const timer = Timer.set(() => {
+        if (repeatMs === 0) timers.delete(id);
+        callback();
+      }, delayMs, repeatMs);
+      timers.set(id, timer);
+      return id;
+    },
+    clearTimer(id) {
+      const timer = timers.get(id);
+      if (timer === undefined) return;
+      Timer.clear(timer);
+      timers.delete(id);
+    },
+  };
+}
+
+const hardwareRandom: Random = Object.freeze({ fill: (bytes: Uint8Array) => fillRandom(bytes) });
+
+/** The key store and NFC card are the secure element's and the NFC controller's drivers. */
+export function pileBoardV1Hal(parts: { keyStore: KeyStore; nfc: NfcCard }): { hal: PileHal; drivers: PileBoardDrivers } {
+  const io = { ...device.io, flash };
+  return assemblePileHal(io, pileBoardV1, { clock: moddableClock(), random: hardwareRandom, wait: (ms) => Timer.delay(ms), ...parts });
+}

@@ -1,0 +1,19 @@
+// Main module of the native host build (test/device/manifest.json, Moddable x-cli-lin): firmware,
+// drivers and bus simulations compiled by mcconfig (tsc, xsc, xsl) with the firmware preloaded.
+//   tapcharge [day]  — the scripted pile day on the host board (host-day-run.ts)
+//   tapcharge heap  — the XS heap of one pile on the host board (host-heap.ts)
+//   tapcharge journal FILE [charge] — one pile whose journal partition is FILE (host-journal.ts)
+// Each mode is imported only when chosen, so the heap mode's first reading holds none of them.
+declare const hostArguments: readonly string[];
+declare function print(...values: unknown[]): void;
+type HostHeap = { chunkBytes: number; slotCount: number; slotBytes: number; peakChunkBytes: number; peakSlotCount: number };
+declare function hostHeap(collect: boolean): HostHeap;
+
+export default async function main(): Promise<number> {
+  const mode = hostArguments[1] ?? 'day';
+  if (mode === 'day') return (await import('./host-day-run.ts')).runDay();
+  if (mode === 'heap') return (await import('./host-heap.ts')).measureHeap(hostHeap(true));
+  if (mode === 'journal') return (await import('./host-journal.ts')).runJournal(hostArguments[2], hostArguments[3]);
+  print(`usage: tapcharge [day | heap | journal FILE [charge]], not "${mode}"`);
+  return 2;
+}
