@@ -1,7 +1,7 @@
 // Ed25519 (RFC 8032) behind a small provider, so the device can plug a native SHA-512 and the
 // relay can plug node:crypto (tools/node-ed25519.ts). Same bytes in, same result out.
 import * as ed from '@noble/ed25519';
-import { expectBytes } from './bytes.ts';
+import { concatBytes, expectBytes } from './bytes.ts';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 
 export type Ed25519Provider = {
@@ -34,7 +34,75 @@ export function sha256(message: Uint8Array): Uint8Array {
   return sha256Function(message);
 }
 
-/** The default provider: @noble/ed25519, RFC 8032 verification (zip215: false — no malleable signatures). */
+/** The order of the prime subgroup, L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032 §5.1). */
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+/** The field prime p = 2^255 − 19. */
+const P = 2n ** 255n - 19n;
+
+function littleEndianNumber(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/**
+ * Ed25519 verification as every provider here does it (libsodium ≥ 1.0.16 and OpenSSL with the
+ * checks of tools/node-ed25519.ts agree on test/support/ed25519-corpus.ts): RFC 8032 §5.1.7 with
+ * A and R decoded strictly (y < p, §5.1.3), neither of small order, S < L, and the cofactorless
+ * equation [S]B = R + [k]A, k = SHA-512(R ‖ A ‖ M) mod L. noble's own strict verify checks the
+ * cofactored [8][S]B = [8]R + [8][k]A, which also accepts an R with a small-order component: only
+ * the key holder can make such a signature, but verifiers would then disagree on it.
+ */
+function verifyStrict(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const rBytes = signature.subarray(0, 32);
+  let A: InstanceType<typeof ed.Point>, R: InstanceType<typeof ed.Point>;
+  try {
+    A = ed.Point.fromBytes(publicKey, false);
+    R = ed.Point.fromBytes(rBytes, false);
+  } catch {
+    return false; // not the encoding of a curve point
+  }
+  if (A.isSmallOrder() || R.isSmallOrder()) return false;
+  const s = littleEndianNumber(signature.subarray(32));
+  if (s >= L) return false;
+  const k = littleEndianNumber(ed.hashes.sha512!(concatBytes(rBytes, publicKey, message))) % L;
+  return ed.Point.BASE.multiplyUnsafe(s).equals(R.add(A.multiplyUnsafe(k)));
+}
+
+let smallOrderYs: ReadonlySet<bigint> | undefined;
+
+/**
+ * Whether a 32-byte point encoding is one of a small-order point (order 1, 2, 4 or 8), its sign
+ * bit ignored, canonical or not (y and y + p): libsodium's blocklist, for a provider that cannot
+ * ask the curve itself. Found once, from noble: [L]P keeps only the small-order part of P.
+ */
+export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
+  if (!smallOrderYs) {
+    const ys = new Set<bigint>();
+    for (let y = 2n; ys.size === 0; y++) {
+      let point: InstanceType<typeof ed.Point>;
+      try {
+        point = ed.Point.fromBytes(numberBytes(y), false);
+      } catch {
+        continue;
+      }
+      const torsion = point.multiplyUnsafe(L - 1n).add(point);
+      if (torsion.multiplyUnsafe(4n).is0()) continue;
+      for (let k = 0n; k < 8n; k++) ys.add(k === 0n ? 1n : torsion.multiplyUnsafe(k).toAffine().y);
+    }
+    for (const y of [...ys]) if (y + P < 2n ** 255n) ys.add(y + P);
+    smallOrderYs = ys;
+  }
+  return smallOrderYs.has(littleEndianNumber(bytes) & (2n ** 255n - 1n));
+}
+
+function numberBytes(n: bigint): Uint8Array {
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, n >>= 8n) bytes[i] = Number(n & 0xffn);
+  return bytes;
+}
+
+/** The default provider: @noble/ed25519 for keys and signing, `verifyStrict` for checking. */
 export const nobleEd25519: Ed25519Provider = Object.freeze({
   sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
     expectBytes('crypto', 'message', message);
@@ -45,11 +113,7 @@ export const nobleEd25519: Ed25519Provider = Object.freeze({
     if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
     if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
     if (!(message instanceof Uint8Array)) return false;
-    try {
-      return ed.verify(signature, message, publicKey, { zip215: false });
-    } catch {
-      return false; // noble throws on encodings that are not points; that is a bad signature
-    }
+    return verifyStrict(signature, message, publicKey);
   },
   publicKey(secretKey: Uint8Array): Uint8Array {
     expectBytes('crypto', 'secretKey', secretKey, 32);

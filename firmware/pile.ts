@@ -5,6 +5,7 @@
 import type { PileHal } from '../hal/types.ts';
 import { PILOT_CONSTANT_MINUS_12V } from '../hal/types.ts';
 import { keyId } from '../contracts-offline/keys.ts';
+import { nobleEd25519 } from '../contracts-offline/crypto.ts';
 import type { Receipt } from '../contracts-offline/messages/receipt.ts';
 import { mountJournal } from './journal/mount.ts';
 import { BillingBook } from './billing/billing-book.ts';
@@ -52,7 +53,7 @@ export function bootPile(hal: PileHal, options: BootOptions = {}): PileHandle {
   if (!recovered.ok) return refuseToRun(hal, recovered.reason);
   const { pileId, relayPublicKey } = provisioned.value.record;
   const controller = new PileController(hal, journal, book.value, { pileId, relayPublicKey, signer }, configOf(provisioned.value.update), settings);
-  hal.nfc.setHandler(createNfcApplication(controller, { clock: hal.clock, random: hal.random }));
+  hal.nfc.setHandler(createNfcApplication(controller, { clock: hal.clock, random: hal.random, crypto: hal.crypto ?? nobleEd25519 }));
   controller.start();
   return {
     services: controller,

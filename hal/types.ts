@@ -8,6 +8,8 @@
 // power failure) throws an Error from the driver. The firmware treats any throw from a device as a
 // fault of that device (abnormal end), never as a reason to format or guess.
 
+import type { Ed25519Provider } from '../contracts-offline/crypto.ts';
+
 /** Opaque handle returned by `Clock.setTimer`. */
 export type TimerId = number;
 
@@ -159,4 +161,6 @@ export interface PileHal {
   nfc: NfcCard;
   keyStore: KeyStore;
   random: Random;
+  /** The board's Ed25519 for checking relay and user signatures (native code on a device); noble when absent. */
+  crypto?: Ed25519Provider;
 }

@@ -1,9 +1,10 @@
 // The Ed25519Provider of contracts-offline/crypto.ts on node:crypto (OpenSSL), for the relay's
 // throughput. Raw 32-byte keys become KeyObjects by prefixing the fixed DER headers of
-// RFC 8410 (PKCS#8 private key, SubjectPublicKeyInfo public key). Same bytes, same result as noble.
+// RFC 8410 (PKCS#8 private key, SubjectPublicKeyInfo public key). Same bytes, same verdicts as
+// noble and libsodium (test/support/ed25519-corpus.ts).
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { expectBytes } from '../contracts-offline/bytes.ts';
-import type { Ed25519Provider } from '../contracts-offline/crypto.ts';
+import { type Ed25519Provider, isSmallOrderEncoding } from '../contracts-offline/crypto.ts';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -52,6 +53,8 @@ export const nodeEd25519: Ed25519Provider = Object.freeze({
     if (!(signature instanceof Uint8Array) || signature.length !== 64 || !scalarIsCanonical(signature)) return false;
     if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
     if (!(message instanceof Uint8Array)) return false;
+    // OpenSSL takes small-order keys and R; the rule every provider applies refuses them (contracts-offline/crypto.ts).
+    if (isSmallOrderEncoding(publicKey) || isSmallOrderEncoding(signature.subarray(0, 32))) return false;
     try {
       return verify(null, message, publicKeyObject(publicKey), signature);
     } catch {

@@ -6,8 +6,8 @@ import { type Answer, type TapContext, done, refusalAnswer, refused } from './an
 import { openSigned } from '../../contracts-offline/signed.ts';
 
 export function ack(context: TapContext, data: Uint8Array): Answer {
-  const { services } = context;
-  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'Ack' });
+  const { services, crypto } = context;
+  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'Ack', crypto });
   if (!opened.ok) return refusalAnswer(opened.code);
   const ack = opened.value.message;
   if (!equalBytes(ack.pileId, services.pileId)) return refused(SW.referenceNotUsable);

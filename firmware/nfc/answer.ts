@@ -1,5 +1,6 @@
 // What a command handler returns, and what every handler is given.
 import { SW } from '../../contracts-offline/apdu.ts';
+import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import type { BadSignature, Malformed } from '../../contracts-offline/result.ts';
 import type { PileRefusalStatus, PileServices } from '../pile-services.ts';
 import type { NonceBook } from './nonce-book.ts';
@@ -9,6 +10,8 @@ export type Answer = { data: Uint8Array; sw: number };
 
 export type TapContext = {
   services: PileServices;
+  /** Checks every signature a tap brings. */
+  crypto: Ed25519Provider;
   nonces: NonceBook;
   /** The user of the last HELLO (RAM only), whose display name START shows. */
   lastGreeting: { userKid: Uint8Array; displayName: string } | undefined;

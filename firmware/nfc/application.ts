@@ -4,6 +4,7 @@
 import {
   CLA_CHAINING_BIT, CLA_ISO, CLA_PROPRIETARY, INS, SHORT_LE_MAX, SW, encodeResponseApdu, parseCommandApdu,
 } from '../../contracts-offline/apdu.ts';
+import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import type { Clock, NfcCardHandler, Random } from '../../hal/types.ts';
 import type { PileServices } from '../pile-services.ts';
 import type { Answer, CommandHandler, TapContext } from './answer.ts';
@@ -48,8 +49,8 @@ function headerStatus(header: ChainHeader, chained: boolean): number | undefined
   return SW.claNotSupported;
 }
 
-export function createNfcApplication(services: PileServices, deps: { clock: Clock; random: Random }): NfcCardHandler {
-  const context: TapContext = { services, nonces: new NonceBook(deps.clock, deps.random), lastGreeting: undefined };
+export function createNfcApplication(services: PileServices, deps: { clock: Clock; random: Random; crypto: Ed25519Provider }): NfcCardHandler {
+  const context: TapContext = { services, crypto: deps.crypto, nonces: new NonceBook(deps.clock, deps.random), lastGreeting: undefined };
   const chain = new CommandChain();
   const pager = new AnswerPager();
   let selected = false;

@@ -8,8 +8,8 @@ import { type Answer, type TapContext, done, refusalAnswer, refused } from './an
 import { openSigned } from '../../contracts-offline/signed.ts';
 
 export function start(context: TapContext, data: Uint8Array): Answer {
-  const { services, nonces } = context;
-  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'Authorization' });
+  const { services, nonces, crypto } = context;
+  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'Authorization', crypto });
   if (!opened.ok) return refusalAnswer(opened.code);
   const voucher = opened.value.message;
   if (!equalBytes(voucher.pileId, services.pileId)) return refused(SW.referenceNotUsable);

@@ -9,7 +9,7 @@ import { type Answer, type TapContext, done, refusalAnswer, refused } from './an
 import { readSigned, verifyRead } from '../../contracts-offline/signed.ts';
 
 export function stop(context: TapContext, data: Uint8Array): Answer {
-  const { services, nonces } = context;
+  const { services, nonces, crypto } = context;
   const stopData = parseStopData(data);
   if (!stopData.ok) return refused(SW.wrongData);
   const { signedStopRequest, userPublicKey } = stopData.value;
@@ -26,7 +26,7 @@ export function stop(context: TapContext, data: Uint8Array): Answer {
     if (contractUserKid !== undefined && !equalBytes(keyId(userPublicKey), contractUserKid)) return refused(SW.securityNotSatisfied);
     signerKey = userPublicKey;
   }
-  const verified = verifyRead(parsed.value, signerKey);
+  const verified = verifyRead(parsed.value, signerKey, { crypto });
   if (!verified.ok) return refusalAnswer(verified.code);
   const request = verified.value.message;
 

@@ -7,8 +7,8 @@ import { type Answer, type TapContext, done, refusalAnswer, refused } from './an
 import { openSigned } from '../../contracts-offline/signed.ts';
 
 export function update(context: TapContext, data: Uint8Array): Answer {
-  const { services } = context;
-  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'PileUpdate' });
+  const { services, crypto } = context;
+  const opened = openSigned(data, { publicKey: services.relayPublicKey, expectType: 'PileUpdate', crypto });
   if (!opened.ok) return refusalAnswer(opened.code);
   const pileUpdate = opened.value.message;
   if (!equalBytes(pileUpdate.pileId, services.pileId)) return refused(SW.referenceNotUsable);

@@ -10,6 +10,7 @@ import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { rfc8032Vectors, testRfc8032Vectors } from './vectors-rfc8032.ts';
 import { samples } from '../support/samples.ts';
+import { ed25519Corpus } from '../support/ed25519-corpus.ts';
 
 testRfc8032Vectors(nodeEd25519, 'node:crypto', 40);
 
@@ -42,6 +43,18 @@ test('same verdicts as noble on malformed and edge inputs', () => {
   }
   assert.ok(nodeEd25519.verify(sig, empty, pk));
   assert.not.ok(nodeEd25519.verify(sPlusL, empty, pk));
+});
+
+test('the same verdicts as noble on the whole corpus: only the valid signatures pass, none with a small-order key or R, malleated S or a non-canonical point', () => {
+  const corpus = ed25519Corpus();
+  assert.ok(corpus.length >= 250);
+  const accepted: string[] = [];
+  for (const { name, signature, message, publicKey } of corpus) {
+    const byNoble = nobleEd25519.verify(signature, message, publicKey);
+    assert.is(nodeEd25519.verify(signature, message, publicKey), byNoble, name);
+    if (byNoble) accepted.push(name);
+  }
+  assert.equal(accepted, [...rfc8032Vectors.map((v) => `${v.name}: valid`), 'R = [r]B, built like the mixed-order cases (valid)']);
 });
 
 test('COSE_Sign1 bytes are identical with either provider, and each verifies the other', () => {

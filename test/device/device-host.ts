@@ -15,8 +15,8 @@ if ('skipped' in moddable) {
   const node = await nodeDayOutcome();
   const sameRecords = JSON.stringify(native.records) === JSON.stringify(node.records);
   console.log(`native x-cli-lin day: ${native.sessions} sessions, ${native.records.length} signed records (build ${buildSeconds.toFixed(1)} s, run ${runSeconds.toFixed(1)} s)`);
-  console.log(`flash SHA-256, native Moddable build (host board, drivers over bus simulations): ${native.flashSha256}`);
-  console.log(`flash SHA-256, Node (hal/sim parts):                                           ${node.flashSha256}`);
+  console.log(`flash SHA-256, native Moddable build (host board, drivers over bus simulations, libsodium Ed25519): ${native.flashSha256}`);
+  console.log(`flash SHA-256, Node (hal/sim parts, noble Ed25519):                                             ${node.flashSha256}`);
   console.log(`journal ${native.flashSha256 === node.flashSha256 ? 'identical' : 'DIFFERENT'}; signed records ${sameRecords ? 'identical' : 'DIFFERENT'}`);
   if (native.flashSha256 !== node.flashSha256 || !sameRecords) process.exitCode = 1;
 }

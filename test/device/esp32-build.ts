@@ -16,7 +16,7 @@ export function buildEsp32Modules(moddable: Moddable, options: { board?: string;
   const board = options.board ?? 'esp32_pile_v1';
   const root = options.root ?? repoRoot;
   const name = options.name ?? 'esp32';
-  const generated = mcconfig(moddable, name, ['-p', `esp32:./boards/${board}`], 'manifest.json', root);
+  const generated = mcconfig(moddable, name, ['-p', `esp32:./boards/${board}`], 'manifest.json', { cwd: root });
   const warnings = generated.output.split('\n').filter((l) => /^### (Warning|Error)/i.test(l));
   if (generated.status !== 0 || warnings.length > 0) return { ok: false, stage: 'mcconfig', reason: `exit ${generated.status}\n${warnings.join('\n') || tail(generated.output)}` };
   const buildDir = join(repoRoot, 'build/device', name, 'tmp/esp32', board, 'release', 'tapcharge');

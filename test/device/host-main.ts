@@ -3,6 +3,7 @@
 //   tapcharge [day]  — the scripted pile day on the host board (host-day-run.ts)
 //   tapcharge heap  — the XS heap of one pile on the host board (host-heap.ts)
 //   tapcharge journal FILE [charge] — one pile whose journal partition is FILE (host-journal.ts)
+//   tapcharge crypto — noble and the native libsodium Ed25519 over one corpus (host-crypto.ts)
 // Each mode is imported only when chosen, so the heap mode's first reading holds none of them.
 declare const hostArguments: readonly string[];
 declare function print(...values: unknown[]): void;
@@ -13,7 +14,8 @@ export default async function main(): Promise<number> {
   const mode = hostArguments[1] ?? 'day';
   if (mode === 'day') return (await import('./host-day-run.ts')).runDay();
   if (mode === 'heap') return (await import('./host-heap.ts')).measureHeap(hostHeap(true));
+  if (mode === 'crypto') return (await import('./host-crypto.ts')).runCrypto();
   if (mode === 'journal') return (await import('./host-journal.ts')).runJournal(hostArguments[2], hostArguments[3]);
-  print(`usage: tapcharge [day | heap | journal FILE [charge]], not "${mode}"`);
+  print(`usage: tapcharge [day | heap | journal FILE [charge] | crypto], not "${mode}"`);
   return 2;
 }

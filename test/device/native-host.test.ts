@@ -3,6 +3,8 @@
 // - design §3, third runtime: the scripted day gives the same journal — flash image SHA-256 and
 //   length — and the same signed records and taps as the day in Node on the hal/sim parts;
 // - the heap mode reads XS's own counters at each step of a boot and a session;
+// - the native Ed25519 (boards/sodium, libsodium) gives noble's verdicts on the whole corpus and
+//   the RFC 8032 keys and signatures, and the day signed and checked with it is the same day;
 // - with its journal partition in a file (boards/host/flash-file.c), a killed process is a power
 //   cut: the next boot ends the interrupted session abnormal/powerLoss at its last checkpoint, once.
 import { spawn } from 'node:child_process';
@@ -18,7 +20,11 @@ import { EndDetail } from '../../contracts-offline/messages/receipt.ts';
 import { type DayOutcome, type HostHeap, buildHostExecutable, hostExecutable, nodeDayOutcome, runHostExecutable, spawnHostExecutable, taggedLines } from '../support/host-build.ts';
 import { findModdable } from '../support/moddable.ts';
 import { openPileSigned } from '../support/pile-rig.ts';
+import { ed25519Corpus } from '../support/ed25519-corpus.ts';
+import { rfc8032Vectors } from '../support/rfc8032-vectors.ts';
+import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
 
+type CryptoRun = { verdicts: { name: string; noble: boolean; native: boolean }[]; vectors: { name: string; publicKey: string; signature: string }[]; sha512Abc: string; shortKey: string };
 type JournalState = { provisioned: boolean; recovered: number[]; records: { seq: number; signed: string }[] };
 type Charging = { contractSeq: number; seconds: number; meterWh: number };
 
@@ -48,7 +54,7 @@ if ('skipped' in moddable) {
   const native = runHostExecutable<DayOutcome>(['day'], 'XS-DAY');
   const node = await nodeDayOutcome();
 
-  test('the day runs to its end in the native executable', () => {
+  test('the day runs to its end in the native executable (signed and checked with the native Ed25519)', () => {
     assert.ok(native.sessions >= 20);
     assert.is(native.sessions, node.sessions);
   });
@@ -61,6 +67,22 @@ if ('skipped' in moddable) {
   test('the same signed records and taps', () => {
     assert.equal(native.records, node.records);
     assert.equal(native.taps, node.taps);
+  });
+
+  test('native Ed25519: the same verdicts as noble on every corpus case, in XS and in Node; RFC 8032 keys and signatures', () => {
+    const run = runHostExecutable<CryptoRun>(['crypto'], 'XS-CRYPTO');
+    const corpus = ed25519Corpus();
+    assert.is(run.verdicts.length, corpus.length);
+    corpus.forEach(({ name, signature, message, publicKey }, i) => {
+      const verdict = run.verdicts[i]!;
+      assert.is(verdict.name, name);
+      assert.is(verdict.native, verdict.noble, name);
+      assert.is(verdict.noble, nobleEd25519.verify(signature, message, publicKey), `${name}: noble in XS as in Node`);
+    });
+    assert.is(run.verdicts.filter((v) => v.native).length, rfc8032Vectors.length + 1, 'only the valid signatures pass');
+    assert.equal(run.vectors, rfc8032Vectors.map((v) => ({ name: v.name, publicKey: v.publicKey, signature: v.signature })));
+    assert.is(run.sha512Abc, rfc8032Vectors.find((v) => v.name === 'TEST SHA(abc)')!.message, 'SHA-512("abc"), FIPS 180-2');
+    assert.is(run.shortKey, 'RangeError: sodium: "secretKey" expected 32 bytes, got 31');
   });
 
   test('the heap mode reads the heap at each step of one pile\'s boot and session', () => {

@@ -13,10 +13,24 @@ export type { DayOutcome };
 
 export const hostExecutable = join(repoRoot, 'build/device/host/bin/lin/release/tapcharge');
 
+/**
+ * The link libraries: Moddable's x-cli-lin makefile assigns its own (`LIBRARIES = -lm -lc gio
+ * -latomic -lpthread -ldl`), and the native Ed25519 (boards/sodium) needs libsodium too, so the
+ * whole list goes to make as a command-line variable through MAKEFLAGS, which overrides it.
+ */
+function linkLibraries(): string {
+  const libs = (pkg: string): string[] => {
+    const run = spawnSync('pkg-config', ['--libs', pkg], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`pkg-config --libs ${pkg} failed: install Debian's ${pkg === 'libsodium' ? 'libsodium-dev' : 'libglib2.0-dev'}\n${run.stderr ?? ''}`);
+    return run.stdout.trim().split(/\s+/);
+  };
+  return ['-lm', '-lc', ...libs('gio-2.0'), '-latomic', '-lpthread', '-ldl', ...libs('libsodium')].join('\\ ');
+}
+
 /** Build (or bring up to date) the host executable; answers the seconds it took. Throws with the build's last lines. */
 export function buildHostExecutable(moddable: Moddable): number {
   const started = Date.now();
-  const build = mcconfig(moddable, 'host', ['-m', '-p', 'x-cli-lin'], 'test/device/manifest.json');
+  const build = mcconfig(moddable, 'host', ['-m', '-p', 'x-cli-lin'], 'test/device/manifest.json', { env: { MAKEFLAGS: `LIBRARIES=${linkLibraries()}` } });
   if (build.status !== 0) throw new Error(`mcconfig -m -p x-cli-lin failed (exit ${build.status}, log ${build.logPath}):\n${tail(build.output)}`);
   return (Date.now() - started) / 1000;
 }

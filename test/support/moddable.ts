@@ -25,10 +25,11 @@ export type BuildRun = { status: number | null; output: string; logPath: string 
  * -p argument, so a board path must not carry capitals) into build/device/`name`; the whole
  * output goes to build/device/`name`.log.
  */
-export function mcconfig(moddable: Moddable, name: string, args: string[], manifest: string, cwd = repoRoot): BuildRun {
+export function mcconfig(moddable: Moddable, name: string, args: string[], manifest: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): BuildRun {
   const outputDir = join(repoRoot, 'build/device', name);
   mkdirSync(outputDir, { recursive: true });
-  const run = spawnSync('mcconfig', [...args, '-o', outputDir, manifest], { cwd, env: moddable.env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000 });
+  const env = { ...moddable.env, ...options.env };
+  const run = spawnSync('mcconfig', [...args, '-o', outputDir, manifest], { cwd: options.cwd ?? repoRoot, env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000 });
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? `\n${run.error.message}` : ''}`;
   const logPath = `${outputDir}.log`;
   writeFileSync(logPath, output);

@@ -6,6 +6,7 @@ import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { encodeCbor } from '../../contracts-offline/cbor-encode.ts';
 import { CborTag } from '../../contracts-offline/cbor-value.ts';
 import { COSE_SIGN1_TAG, parseSign1 } from '../../contracts-offline/cose-sign1.ts';
+import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
 import { type KeyPair, keyPairFromSecret } from '../../contracts-offline/keys.ts';
 import { type Ack, encodeAck } from '../../contracts-offline/messages/ack.ts';
 import { type Authorization, encodeAuthorization } from '../../contracts-offline/messages/authorization.ts';
@@ -93,7 +94,7 @@ export function doubleRig(): DoubleRig {
   const clock = new VirtualClock({ startMs });
   const services = new RecordingPileServicesDouble({ pileId, pileKeys, relayPublicKey: relayKeys.publicKey, nowS: startS });
   const field = new NfcFieldSim();
-  const handler = createNfcApplication(services, { clock, random: new SeededRandom(7) });
+  const handler = createNfcApplication(services, { clock, random: new SeededRandom(7), crypto: nobleEd25519 });
   field.setHandler(handler);
   return {
     services, clock, field, handler,

@@ -57,7 +57,7 @@ export type DayOptions = {
    * ESP32 board's drivers over bus-level simulations of its chips, driven by the same physics.
    */
   board?: 'hal-sim' | 'host';
-  /** Ed25519 for the pile's key store, the test relay and the users (default @noble/ed25519). The pile verifies with noble. */
+  /** Ed25519 for the pile's key store and its signature checks (hal.crypto), the test relay and the users (default @noble/ed25519). */
   crypto?: Ed25519Provider;
   /** Phones verify the pile's signatures (default true). */
   verifyPileSignatures?: boolean;
@@ -132,6 +132,7 @@ class ScriptedDay implements DayBoard {
         (this as { sim: SimulatedPile }).sim = sim;
         if (options.crypto) sim.hal.keyStore = sim.keyStore = new KeyStoreSim(pileSecretKey, options.crypto);
         if (options.board === 'host') sim.hal = (this.host = createHostBoard(sim)).hal;
+        if (options.crypto) sim.hal.crypto = options.crypto;
         options.instrument?.(this);
       },
     });
