@@ -1,6 +1,6 @@
 // `tapcharge contract sign|inspect|verify`: sign a message given as JSON, show what a COSE file
 // holds, check its signature. Bytes in JSON are hex strings.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { parseSign1, verifySign1 } from '../../contracts-offline/cose-sign1.ts';
@@ -8,6 +8,7 @@ import { type MessageName, MESSAGE_NAMES, codecs, decodeAnyMessage, isMessageNam
 import type { MessageCodec } from '../../contracts-offline/messages/schema.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { CliError } from './cli-error.ts';
+import { readBounded } from './cli-files.ts';
 import { readKeyFile } from '../key-file.ts';
 
 const USAGE = `usage:
@@ -57,14 +58,7 @@ function messageType(value: string | undefined): MessageName {
 }
 
 function readInput(path: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path === '-' ? 0 : path);
-  } catch (error) {
-    throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  if (bytes.length > MAX_INPUT_BYTES) throw new CliError(`${path}: ${bytes.length} bytes is not a message (at most 512)`);
-  return new Uint8Array(bytes);
+  return readBounded(path, MAX_INPUT_BYTES);
 }
 
 function oneFile(files: string[], command: string): string {

@@ -11,6 +11,7 @@ import { dayScript } from '../system-day/day-script.ts';
 import { onePileScript } from '../system-day/one-pile-script.ts';
 import { runDay } from '../system-day/run-day.ts';
 import { CliError } from './cli-error.ts';
+import { dataFolder } from './cli-files.ts';
 import { DayError } from '../system-day/errors.ts';
 
 const usage = `usage: tapcharge day [one-pile | audit] [options]
@@ -38,7 +39,7 @@ const options = {
 
 function freshDataDir(given: string | undefined): string {
   if (given === undefined) return mkdtempSync(join(tmpdir(), 'tapcharge-day-'));
-  const dir = resolve(given);
+  const dir = dataFolder('--data', given);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(`--data ${given}: the folder is not empty (a day needs a new or empty folder; audit an old one with: tapcharge day audit --data ${given})`, 2);
   return dir;
 }
@@ -56,6 +57,9 @@ async function audit(dataDir: string | undefined): Promise<number> {
     figures = await collectFigures(resolve(dataDir));
   } catch (error) {
     if (error instanceof DayError) throw new CliError(error.message);
+    // better-sqlite3's SqliteError: a relay.sqlite that is damaged or not a database at all
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) throw new CliError(`--data ${dataDir}: relay.sqlite cannot be read (${code}: ${(error as Error).message})`);
     throw error;
   }
   console.log(formatReport(figures));

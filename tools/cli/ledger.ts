@@ -6,6 +6,10 @@ import { BaseError, type Address, type Hex } from 'viem';
 import { auditLedger } from '../ledger/audit.ts';
 import { openEmbeddedLedger } from '../ledger/embedded.ts';
 import { parseAddress, parseAmountMinor, parseContractId, refOf, userAddressOf } from '../ledger/ids.ts';
+import { MONEY_MAX_MINOR } from '../relay-api/fields.ts';
+
+/** One movement of credit is bounded as the relay bounds money (tools/relay-api), far below the ledger's uint128. */
+const MAX_AMOUNT_MINOR = BigInt(MONEY_MAX_MINOR);
 import { LedgerError } from '../ledger/errors.ts';
 import type { Ledger, LedgerEvent } from '../ledger/ledger.ts';
 import { connectRpcLedger, deployRpcLedger } from '../ledger/rpc.ts';
@@ -82,8 +86,8 @@ async function command(name: string, args: string[], o: Options): Promise<number
   switch (name) {
     case 'deploy': arity(args, 0, 'deploy'); break;
     case 'balance': arity(args, 1, 'balance ACCOUNT'); parseAccount(args[0]!); break;
-    case 'issue': case 'redeem': arity(args, 2, `${name} ACCOUNT AMOUNT`); parseAccount(args[0]!); parseAmountMinor(args[1]!, (1n << 128n) - 1n); break;
-    case 'transfer': arity(args, 3, 'transfer FROM TO AMOUNT'); parseAccount(args[0]!); parseAccount(args[1]!); parseAmountMinor(args[2]!, (1n << 128n) - 1n); break;
+    case 'issue': case 'redeem': arity(args, 2, `${name} ACCOUNT AMOUNT`); parseAccount(args[0]!); parseAmountMinor(args[1]!, MAX_AMOUNT_MINOR); break;
+    case 'transfer': arity(args, 3, 'transfer FROM TO AMOUNT'); parseAccount(args[0]!); parseAccount(args[1]!); parseAmountMinor(args[2]!, MAX_AMOUNT_MINOR); break;
     case 'record': arity(args, 1, 'record CONTRACT_ID'); parseContractId(args[0]!); break;
     case 'history': if (args.length > 1) arity(args, 1, 'history [ACCOUNT]'); if (args[0]) parseAccount(args[0]); break;
     case 'audit': arity(args, 0, 'audit'); break;
@@ -102,7 +106,7 @@ async function command(name: string, args: string[], o: Options): Promise<number
       }
       case 'issue': case 'redeem': {
         const account = parseAccount(args[0]!);
-        const amount = parseAmountMinor(args[1]!, (1n << 128n) - 1n);
+        const amount = parseAmountMinor(args[1]!, MAX_AMOUNT_MINOR);
         const r = ref();
         const result = name === 'issue' ? await ledger.issue(account, amount, r) : await ledger.redeem(account, amount, r);
         print(`${name} ${amount} ${account}: ${result.status} (ref ${r}, tx ${result.txHash}, block ${result.blockNumber})`);
@@ -111,7 +115,7 @@ async function command(name: string, args: string[], o: Options): Promise<number
       }
       case 'transfer': {
         const [from, to] = [parseAccount(args[0]!), parseAccount(args[1]!)];
-        const amount = parseAmountMinor(args[2]!, (1n << 128n) - 1n);
+        const amount = parseAmountMinor(args[2]!, MAX_AMOUNT_MINOR);
         const r = ref();
         const result = await ledger.transfer(from, to, amount, r);
         print(`transfer ${amount} ${from} -> ${to}: ${result.status} (ref ${r}, tx ${result.txHash}, block ${result.blockNumber})`);

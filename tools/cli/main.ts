@@ -1,4 +1,5 @@
 // The `tapcharge` command: dispatches to one module per command group.
+import { CodedError } from '../coded-error.ts';
 import { KeyFileError } from '../key-file.ts';
 import { CliError } from './cli-error.ts';
 
@@ -30,14 +31,25 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
-main(process.argv.slice(2)).then(
+// `--debug` anywhere: an internal error prints its stack trace. A reader that stops early
+// (`tapcharge … | head`) closes stdout: that ends the command quietly, not with an EPIPE trace.
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug');
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+
+main(argv.filter((arg) => arg !== '--debug')).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
-    if (error instanceof CliError || error instanceof KeyFileError) {
-      process.stderr.write(`tapcharge: ${error.message}\n`);
+    if (error instanceof CliError || error instanceof KeyFileError || error instanceof CodedError) {
+      // a failure the command knows (a tool package's coded error): its message is the whole story
+      process.stderr.write(`tapcharge: ${error.message}\n${debug && error.stack ? `${error.stack}\n` : ''}`);
       process.exitCode = error instanceof CliError ? error.exitCode : 1;
     } else {
-      process.stderr.write(`tapcharge: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+      const detail = error instanceof Error ? (debug ? error.stack : error.message.split('\n')[0]) : String(error);
+      process.stderr.write(`tapcharge: internal error: ${detail}${debug ? '' : ' (run again with --debug for the stack trace)'}\n`);
       process.exitCode = 70;
     }
   },

@@ -10,6 +10,7 @@ import { type ServePileOptions, servePile } from '../pile-sim/serve-pile.ts';
 import { TerminalView } from '../pile-sim/terminal-view.ts';
 import { type PileStatus, defaultVehicle } from '../pile-sim/vehicle-control.ts';
 import { CliError } from './cli-error.ts';
+import { dataFolder } from './cli-files.ts';
 import { readKeyFile } from '../key-file.ts';
 import { PileSimError } from '../pile-sim/errors.ts';
 
@@ -109,6 +110,7 @@ async function serve(v: Values): Promise<number> {
   const port = integer(v.port, 'port', 0, 65535, 7800);
   const speed = integer(v.speed, 'speed', 1, 3600, 1);
   const dataDir = v.data ?? 'pile-data';
+  dataFolder('--data', dataDir);
   const provision = provisioningOf(v);
   let view: TerminalView | undefined;
   const early: PileStatus[] = [];

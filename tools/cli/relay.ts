@@ -10,6 +10,7 @@ import { RelayError } from '../phone/errors.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { DEFAULT_RELAY_PORT } from '../relay/defaults.ts';
 import { CliError } from './cli-error.ts';
+import { outputFile } from './cli-files.ts';
 
 const usage = `usage: tapcharge relay <command> [options]
 
@@ -74,7 +75,14 @@ async function start(values: Values): Promise<number> {
   if (values.rpc) {
     const key = values.key ?? process.env['TAPCHARGE_LEDGER_KEY'];
     if (!key || !values.address) throw new CliError('--rpc needs --key HEX (or TAPCHARGE_LEDGER_KEY) and --address ADDR', 2);
-    ledger = await connectRpcLedger({ url: values.rpc, privateKey: key as `0x${string}`, address: parseAddress(values.address) });
+    try {
+      ledger = await connectRpcLedger({ url: values.rpc, privateKey: key as `0x${string}`, address: parseAddress(values.address) });
+    } catch (error) {
+      // viem's messages run over several lines: the first says what failed, "Details:" why
+      const lines = (error instanceof Error ? error.message : String(error)).split('\n');
+      const details = lines.find((line) => line.startsWith('Details: '))?.slice('Details: '.length);
+      throw new CliError(`--rpc ${redactUrl(values.rpc)}: ${lines[0]}${details ? ` (${details})` : ''}`);
+    }
   }
   let relay;
   try {
@@ -123,6 +131,7 @@ function hexOption(values: Values, name: keyof Values, bytes: number): Uint8Arra
 }
 
 async function registerPile(values: Values): Promise<number> {
+  const out = values.out === undefined ? undefined : outputFile('--out', values.out);
   const pile = {
     pileId: hexOption(values, 'pile-id', 8),
     publicKey: hexOption(values, 'public-key', 32),
@@ -134,8 +143,8 @@ async function registerPile(values: Values): Promise<number> {
   const answer = await asOperator(values, (relay, operator) => relay.registerPile(operator, pile));
   console.log(`registered pile ${answer.pileId}, config version ${answer.configVersion}`);
   console.log(`relay public key ${bytesToHex(answer.relayPublicKey)}`);
-  if (values.out) {
-    writeFileSync(values.out, answer.pileUpdate);
+  if (out) {
+    writeFileSync(out, answer.pileUpdate);
     console.log(`provisioning PileUpdate written to ${values.out}`);
   } else {
     console.log(`pileUpdate ${bytesToBase64url(answer.pileUpdate)}`);
