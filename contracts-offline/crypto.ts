@@ -69,31 +69,40 @@ function verifyStrict(signature: Uint8Array, message: Uint8Array, publicKey: Uin
   return ed.Point.BASE.multiplyUnsafe(s).equals(R.add(A.multiplyUnsafe(k)));
 }
 
-let smallOrderYs: ReadonlySet<bigint> | undefined;
+const Y_MASK = 2n ** 255n - 1n;
+let smallOrder: { encodings: readonly Uint8Array[]; ys: ReadonlySet<bigint> } | undefined;
+
+/** The small-order points, found once from noble: [L]P keeps only the small-order part of P. */
+function smallOrderPoints(): { encodings: readonly Uint8Array[]; ys: ReadonlySet<bigint> } {
+  for (let y = 2n; !smallOrder; y++) {
+    let point: InstanceType<typeof ed.Point>;
+    try {
+      point = ed.Point.fromBytes(numberBytes(y), false);
+    } catch {
+      continue; // no x for this y
+    }
+    const torsion = point.multiplyUnsafe(L - 1n).add(point);
+    if (torsion.multiplyUnsafe(4n).is0()) continue; // a point of order 8 is needed
+    const encodings = [ed.Point.ZERO, ...[1n, 2n, 3n, 4n, 5n, 6n, 7n].map((k) => torsion.multiplyUnsafe(k))].map((t) => t.toBytes());
+    const ys = new Set(encodings.map((encoding) => littleEndianNumber(encoding) & Y_MASK));
+    for (const y of [...ys]) if (y + P <= Y_MASK) ys.add(y + P);
+    smallOrder = { encodings, ys };
+  }
+  return smallOrder;
+}
+
+/** The eight points whose order divides 8, canonically encoded: [k]T for k = 0..7 and a point T of order 8. */
+export function smallOrderEncodings(): readonly Uint8Array[] {
+  return smallOrderPoints().encodings;
+}
 
 /**
  * Whether a 32-byte point encoding is one of a small-order point (order 1, 2, 4 or 8), its sign
  * bit ignored, canonical or not (y and y + p): libsodium's blocklist, for a provider that cannot
- * ask the curve itself. Found once, from noble: [L]P keeps only the small-order part of P.
+ * ask the curve itself.
  */
 export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
-  if (!smallOrderYs) {
-    const ys = new Set<bigint>();
-    for (let y = 2n; ys.size === 0; y++) {
-      let point: InstanceType<typeof ed.Point>;
-      try {
-        point = ed.Point.fromBytes(numberBytes(y), false);
-      } catch {
-        continue;
-      }
-      const torsion = point.multiplyUnsafe(L - 1n).add(point);
-      if (torsion.multiplyUnsafe(4n).is0()) continue;
-      for (let k = 0n; k < 8n; k++) ys.add(k === 0n ? 1n : torsion.multiplyUnsafe(k).toAffine().y);
-    }
-    for (const y of [...ys]) if (y + P < 2n ** 255n) ys.add(y + P);
-    smallOrderYs = ys;
-  }
-  return smallOrderYs.has(littleEndianNumber(bytes) & (2n ** 255n - 1n));
+  return smallOrderPoints().ys.has(littleEndianNumber(bytes) & Y_MASK);
 }
 
 function numberBytes(n: bigint): Uint8Array {

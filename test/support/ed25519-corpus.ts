@@ -1,12 +1,14 @@
 // Verification inputs on which two Ed25519 providers are compared (test/device/native-host.test.ts,
 // noble against the native libsodium one): the RFC 8032 §7.1 vectors, each also with one bit
 // flipped in R, in S, in the message and in the key; S + L (malleability) and S ≥ L; the eight
-// small-order points as keys; non-canonical encodings (y ≥ p) of keys and of R; signatures whose R
-// is small-order or carries a small-order component (made with the vector's own secret scalar);
+// small-order points (contracts-offline's smallOrderEncodings) as keys; non-canonical encodings
+// (y ≥ p) of keys and of R; signatures whose R is small-order or carries a small-order component
+// (made with the vector's own secret scalar);
 // and seeded random signatures and keys. Plain ECMAScript over noble's Point: it runs in XS.
 import { Point, utils } from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, hexToBytes } from '../../contracts-offline/bytes.ts';
+import { smallOrderEncodings } from '../../contracts-offline/crypto.ts';
 import { rfc8032Vectors } from './rfc8032-vectors.ts';
 
 export type VerifyCase = { name: string; signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array };
@@ -22,22 +24,6 @@ const littleEndian = (n: bigint, length = 32): Uint8Array => {
   return bytes;
 };
 const fromLittleEndian = (bytes: Uint8Array): bigint => bytes.reduceRight((n, byte) => (n << 8n) | BigInt(byte), 0n);
-
-/** The eight points whose order divides 8, encoded: [k]T for k = 0..7 and a point T of order 8. */
-export function smallOrderPoints(): Uint8Array[] {
-  for (let y = 2; ; y++) {
-    let point: InstanceType<typeof Point>;
-    try {
-      point = Point.fromBytes(littleEndian(BigInt(y)));
-    } catch {
-      continue; // no x for this y
-    }
-    // [L]P keeps only P's small-order part (L is odd, so that part keeps its order).
-    const torsion = point.multiplyUnsafe(L - 1n).add(point);
-    if (torsion.multiplyUnsafe(4n).is0()) continue;
-    return [Point.ZERO, ...[1n, 2n, 3n, 4n, 5n, 6n, 7n].map((k) => torsion.multiplyUnsafe(k))].map((t) => t.toBytes());
-  }
-}
 
 /** A seeded xorshift32 byte stream, so the corpus is the same in every runtime. */
 function seededBytes(seed: number): (length: number) => Uint8Array {
@@ -95,7 +81,7 @@ export function ed25519Corpus(): VerifyCase[] {
   cases.push({ name: 'S ≥ 2^252 (top bits set)', signature: highS, message, publicKey });
   cases.push({ name: 'S = L', signature: concatBytes(signature.subarray(0, 32), littleEndian(L)), message, publicKey });
 
-  const small = smallOrderPoints();
+  const small = smallOrderEncodings();
   small.forEach((point, k) => {
     cases.push({ name: `small-order key [${k}]T, R = [${k}]T, S = 0`, signature: concatBytes(point, new Uint8Array(32)), message, publicKey: point });
     cases.push({ name: `small-order key [${k}]T, the vector's signature`, signature, message, publicKey: point });

@@ -6,6 +6,8 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CliError } from './cli-error.ts';
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /** At most `maxBytes` of `path` ('-' is stdin); a longer input is refused without reading past the bound. */
 export function readBounded(path: string, maxBytes: number): Uint8Array {
   let fd: number;
@@ -23,7 +25,10 @@ export function readBounded(path: string, maxBytes: number): Uint8Array {
         got = readSync(fd, buffer, length, buffer.length - length, null);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') continue; // a non-blocking stdin with nothing yet
+        if (code === 'EAGAIN') {
+          Atomics.wait(pause, 0, 0, 10); // a non-blocking stdin with nothing yet: wait, do not spin
+          continue;
+        }
         throw new CliError(`cannot read ${path}: ${code ?? String(error)}`);
       }
       if (got === 0) break;

@@ -57,10 +57,6 @@ function messageType(value: string | undefined): MessageName {
   return value;
 }
 
-function readInput(path: string): Uint8Array {
-  return readBounded(path, MAX_INPUT_BYTES);
-}
-
 function oneFile(files: string[], command: string): string {
   if (files.length !== 1) throw new CliError(`contract ${command} takes one FILE (or - for stdin), got ${files.length}`, 2);
   return files[0]!;
@@ -75,7 +71,7 @@ function sign(options: Options, files: string[]): number {
   const externalAad = hexOption('aad', options.aad);
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readInput(options.in)));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readBounded(options.in, MAX_INPUT_BYTES)));
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`${options.in}: invalid JSON (${(error as Error).message})`);
@@ -106,7 +102,7 @@ function inspect(options: Options, files: string[]): number {
   const path = oneFile(files, 'inspect');
   const publicKey = hexOption('pubkey', options.pubkey, 32);
   const externalAad = hexOption('aad', options.aad);
-  const bytes = readInput(path);
+  const bytes = readBounded(path, MAX_INPUT_BYTES);
   const parsed = parseSign1(bytes);
   if (!parsed.ok) {
     const bare = decodeAnyMessage(bytes);
@@ -145,7 +141,7 @@ function verify(options: Options, files: string[]): number {
   if (!publicKey) throw new CliError('contract verify: --pubkey HEX is required', 2);
   const externalAad = hexOption('aad', options.aad);
   const expectType = options.type === undefined ? undefined : messageType(options.type);
-  const verified = verifySign1(readInput(path), publicKey, externalAad ? { externalAad } : {});
+  const verified = verifySign1(readBounded(path, MAX_INPUT_BYTES), publicKey, externalAad ? { externalAad } : {});
   if (!verified.ok) throw new CliError(`invalid: ${verified.reason}`, 1);
   const payload = decodeAnyMessage(verified.value.payload);
   if (!payload.ok) throw new CliError(`invalid: ${payload.reason}`, 1);
