@@ -4,11 +4,14 @@
 //                      tick is metered (resetMeter around the firmware's own call), plus an Ed25519
 //                      sign and verify of the day's first Contract measured in the same run.
 //                      Output: one line `BENCH-FW {json}`.
-//   'meter-host'     — the same day on the host board (boards/host: the five drivers over the bus
-//                      simulations); each supervision tick metered twice: everything, and without
-//                      the bus simulations (metering paused inside every embedded:io call, which is
-//                      native code on a board), with the bus time the tick's IO took.
-//                      Output: one line `BENCH-FW-HOST {json}`.
+//   'meter-host'     — the same day on the host board (boards/host: the drivers over the bus
+//                      simulations); every APDU and supervision tick metered with its units split
+//                      (the firmware and drivers; the bus simulations and simulated flash inside
+//                      every embedded:io call, native code on a board; the Ed25519 and SHA-256
+//                      calls) and the bus time its IO took. Output: one line `BENCH-FW-HOST {json}`.
+//   'pace'           — this host's milliseconds per million XS units on two kinds of work: the
+//                      whole scripted day (mostly noble's bigint arithmetic) and the firmware's
+//                      CBOR/COSE decoding of the day's records (no crypto). Output: `BENCH-PACE {json}`.
 //   'heap-1-booted' / 'heap-2-booted'   — one pile booted beside a second simulated board that is
 //                      not provisioned or booted / that is booted too.
 //   'heap-1-session' / 'heap-2-session' — likewise, each booted pile 30 s into its first session.
@@ -16,7 +19,8 @@
 // phones, test relay and logs are garbage by then); the bench writes the XS snapshot at exit. The
 // difference between a '2-' and its '1-' run is one pile's own data: the code every run holds alike.
 import { parseSign1, sigStructure } from '../contracts-offline/cose-sign1.ts';
-import { nobleEd25519 } from '../contracts-offline/crypto.ts';
+import { nobleEd25519, setSha256 } from '../contracts-offline/crypto.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { NfcCardHandler } from '../hal/types.ts';
 import { pileKey, pileSecretKey } from '../test/support/pile-rig.ts';
 import { type DayBoard, runScriptedDay } from '../test/support/day/scripted-day.ts';
@@ -25,13 +29,23 @@ import { meteredRuns } from './xs-meter.ts';
 
 declare function print(...values: unknown[]): void;
 declare function resetMeter(limit: number, index: number): number;
-declare const BENCH_MODE: 'meter' | 'meter-host' | 'heap-1-booted' | 'heap-2-booted' | 'heap-1-session' | 'heap-2-session';
+declare const BENCH_MODE: 'meter' | 'meter-host' | 'pace' | 'heap-1-booted' | 'heap-2-booted' | 'heap-1-session' | 'heap-2-session';
 
-export type MeteredApdu = { tap: number; command: string; units: number };
+/**
+ * What one metered piece of the pile's work spent, by where its XS units went. `pileUnits` is the
+ * firmware and drivers (JavaScript on the device too); `busUnits` the bus simulations and the
+ * simulated flash (native code or chips on a board); `verify`/`sign`/`sha256` noble in XS, which
+ * is native code (verify, SHA-256) or the SE050 (the pile's signature) on the device. `busUs`: the
+ * time the work's IO took on the simulated buses (host board only).
+ */
+export type Spent = {
+  units: number; pileUnits: number; busUnits: number; verifyUnits: number; signUnits: number; sha256Units: number;
+  verify: number; sign: number; sha256: number; busUs: number;
+};
+export type MeteredApdu = { tap: number; command: string } & Spent;
 export type TickKind = 'idle' | 'charging' | 'checkpoint' | 'session end';
-export type MeteredTick = { kind: TickKind; units: number };
-/** A tick on the host board: `units` all of it, `withoutBusUnits` without the bus simulations, `busUs` its bus time. */
-export type MeteredHostTick = MeteredTick & { withoutBusUnits: number; busUs: number };
+export type MeteredTick = { kind: TickKind } & Spent;
+export type Pace = { dayUnits: number; dayMs: number; coseUnits: number; coseMs: number };
 
 const commandByIns: Record<number, string> = { 0xa4: 'SELECT', 0xc0: 'GET RESPONSE', 0x10: 'HELLO', 0x12: 'UPDATE', 0x14: 'START', 0x16: 'STOP', 0x18: 'OUTBOX', 0x1a: 'ACK' };
 const runs = 3;
@@ -40,65 +54,117 @@ const keep = globalThis as { benchKept?: Kept[] };
 
 const metered = (work: () => unknown): number[] => meteredRuns(work, runs);
 
+type Category = 'pile' | 'bus' | 'verify' | 'sign' | 'sha256';
+const nothingSpent = (): Spent => ({ units: 0, pileUnits: 0, busUnits: 0, verifyUnits: 0, signUnits: 0, sha256Units: 0, verify: 0, sign: 0, sha256: 0, busUs: 0 });
+/** Where the units counted now go; undefined when nothing is metered. */
+let booking: Category | undefined;
+let spent = nothingSpent();
+
+/**
+ * Run `work` with its units booked to `category` (while a call of the pile is metered), then go
+ * back to the enclosing category: a simulation calling back into a driver books 'pile' inside 'bus'.
+ */
+function book<T>(category: Category, work: () => T): T {
+  const outer = booking;
+  if (outer === undefined || outer === category) return work();
+  spent[`${outer}Units`] += resetMeter(0, 0);
+  booking = category;
+  try {
+    return work();
+  } finally {
+    spent[`${category}Units`] += resetMeter(0, 0);
+    if (category === 'verify' || category === 'sign' || category === 'sha256') spent[category]++;
+    booking = outer;
+  }
+}
+
+/** One call into the pile, metered, with what it spent where. */
+function meterPileCall<T>(host: HostBoard | undefined, work: () => T): { result: T; spent: Spent } {
+  spent = nothingSpent();
+  const busStartUs = host?.time.nowUs() ?? 0;
+  booking = 'pile';
+  resetMeter(0, 0);
+  let result: T;
+  try {
+    result = work();
+  } finally {
+    spent.pileUnits += resetMeter(0, 0);
+    booking = undefined;
+  }
+  spent.units = spent.pileUnits + spent.busUnits + spent.verifyUnits + spent.signUnits + spent.sha256Units;
+  spent.busUs = host ? host.time.nowUs() - busStartUs : 0;
+  return { result, spent };
+}
+
+/** noble as the pile's crypto provider (and its key store's), each call booked. */
+const bookedEd25519 = Object.freeze({
+  sign: (message: Uint8Array, secretKey: Uint8Array) => book('sign', () => nobleEd25519.sign(message, secretKey)),
+  verify: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => book('verify', () => nobleEd25519.verify(signature, message, publicKey)),
+  publicKey: (secretKey: Uint8Array) => nobleEd25519.publicKey(secretKey),
+});
+
 /** Meter each APDU the pile answers (GET RESPONSE is booked to the command it continues). */
 function meterNfc(board: DayBoard, apdus: MeteredApdu[]): void {
   const field = board.sim.nfc;
   let tap = -1;
   let command = '';
-  board.sim.hal.nfc = {
-    setHandler(handler: NfcCardHandler | undefined) {
-      field.setHandler(handler && {
-        onFieldOn() {
-          tap++;
-          handler.onFieldOn();
-        },
-        onFieldOff: () => handler.onFieldOff(),
-        onApdu(apdu: Uint8Array): Uint8Array {
-          const name = commandByIns[apdu[1]!] ?? 'other';
-          if (name !== 'GET RESPONSE') command = name;
-          resetMeter(0, 0);
-          const response = handler.onApdu(apdu);
-          apdus.push({ tap, command, units: resetMeter(0, 0) });
-          return response;
-        },
-      });
+  const metered = (handler: NfcCardHandler, inPile: boolean): NfcCardHandler => ({
+    onFieldOn() {
+      tap++;
+      handler.onFieldOn();
     },
-  };
+    onFieldOff: () => handler.onFieldOff(),
+    onApdu(apdu: Uint8Array): Uint8Array {
+      const name = commandByIns[apdu[1]!] ?? 'other';
+      if (name !== 'GET RESPONSE') command = name;
+      const answer = inPile ? () => handler.onApdu(apdu) : () => book('bus', () => handler.onApdu(apdu));
+      const { result, spent } = meterPileCall(board.host, answer);
+      apdus.push({ tap, command, ...spent });
+      return result;
+    },
+  });
+  const host = board.host;
+  if (host) {
+    // The air's card is the PN7160 simulation: the APDU is metered from the antenna, through the
+    // driver's IRQ handler (booked to the pile), the NFC application, and back.
+    field.setHandler(metered(host.chips.nfc.antenna, false));
+    return;
+  }
+  board.sim.hal.nfc = { setHandler: (handler: NfcCardHandler | undefined) => field.setHandler(handler && metered(handler, true)) };
 }
 
-/** In a tick on the host board: the firmware's units counted up to each embedded:io call, and the bus simulations' inside them. */
-const split = { firmwareUnits: 0, busUnits: 0, inBus: false };
-
 /**
- * Pause the meter's count for the firmware inside every method of the board's IO classes: the
- * units before the call are kept, the simulation's own are booked to `busUnits`.
+ * Book the host board's simulations to 'bus': every method of its IO classes, its bus clock and
+ * its flash partition. The PN7160's interrupt line calls the driver back: that is the pile's work,
+ * so the drivers are rebuilt with their IRQ listener booked to 'pile'. The SE050 driver's
+ * signatures are counted (the chip's time is on the bus clock).
  */
-function meterBusSeparately(host: HostBoard): void {
-  // The IO classes, and the bus clock their simulations and the drivers' blocking waits advance.
+function meterBusSeparately(host: HostBoard, board: DayBoard): void {
   const prototypes = [host.io.Serial, host.io.Digital, host.io.PWM, host.io.Analog, host.io.I2C].map((io) => io.prototype as object);
-  for (const prototype of [...prototypes, Object.getPrototypeOf(host.time) as object] as Record<string, unknown>[]) {
+  for (const prototype of [...prototypes, Object.getPrototypeOf(host.time) as object, Object.getPrototypeOf(board.flash) as object] as Record<string, unknown>[]) {
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const method = Object.getOwnPropertyDescriptor(prototype, name)!.value;
       if (name === 'constructor' || typeof method !== 'function') continue;
       prototype[name] = function (this: unknown, ...args: unknown[]): unknown {
-        if (split.inBus) return method.apply(this, args);
-        split.firmwareUnits += resetMeter(0, 0);
-        split.inBus = true;
-        try {
-          return method.apply(this, args);
-        } finally {
-          split.inBus = false;
-          split.busUnits += resetMeter(0, 0);
-        }
+        return book('bus', () => method.apply(this, args));
       };
     }
   }
+  const irq = host.chips.nfc.irq as { watchEdges: (listener: (level: 0 | 1) => void) => () => void };
+  const watch = irq.watchEdges;
+  irq.watchEdges = (listener) => watch((level) => book('pile', () => listener(level)));
+  host.restart();
+  const secureElement = host.drivers.secureElement;
+  const sign = secureElement.sign.bind(secureElement);
+  secureElement.sign = (message: Uint8Array) => {
+    if (booking !== undefined) spent.sign++;
+    return sign(message);
+  };
 }
 
 /** Meter the supervision tick (the firmware's only timer), classified by what it did. */
-function meterTicks(board: DayBoard, ticks: MeteredTick[] | MeteredHostTick[]): void {
+function meterTicks(board: DayBoard, ticks: MeteredTick[]): void {
   const clock = board.sim.hal.clock;
-  const host = board.host;
   board.sim.hal.clock = {
     nowMs: () => clock.nowMs(),
     clearTimer: (id) => clock.clearTimer(id),
@@ -106,19 +172,9 @@ function meterTicks(board: DayBoard, ticks: MeteredTick[] | MeteredHostTick[]): 
       return clock.setTimer(() => {
         const running = board.pile?.session !== undefined;
         const ops = board.flash.operationCount;
-        const signatures = board.sim.keyStore.signatures;
-        const busStartUs = host?.time.nowUs() ?? 0;
-        split.firmwareUnits = 0;
-        split.busUnits = 0;
-        resetMeter(0, 0);
-        callback();
-        const last = resetMeter(0, 0);
-        const { firmwareUnits, busUnits } = split;
-        const kind: TickKind = board.sim.keyStore.signatures > signatures ? 'session end' : !running ? 'idle' : board.flash.operationCount > ops ? 'checkpoint' : 'charging';
-        if (!host) (ticks as MeteredTick[]).push({ kind, units: last });
-        else {
-          (ticks as MeteredHostTick[]).push({ kind, units: firmwareUnits + last + busUnits, withoutBusUnits: firmwareUnits + last, busUs: host.time.nowUs() - busStartUs });
-        }
+        const { spent } = meterPileCall(board.host, callback);
+        const kind: TickKind = spent.sign > 0 ? 'session end' : !running ? 'idle' : board.flash.operationCount > ops ? 'checkpoint' : 'charging';
+        ticks.push({ kind, ...spent });
       }, delayMs, repeatMs);
     },
   };
@@ -128,6 +184,7 @@ async function meterDay(): Promise<void> {
   const apdus: MeteredApdu[] = [];
   const ticks: MeteredTick[] = [];
   const day = await runScriptedDay({
+    crypto: bookedEd25519,
     instrument(board) {
       meterNfc(board, apdus);
       meterTicks(board, ticks);
@@ -145,15 +202,40 @@ async function meterDay(): Promise<void> {
 }
 
 async function meterHostDay(): Promise<void> {
-  const ticks: MeteredHostTick[] = [];
+  setSha256((message) => book('sha256', () => sha256(message)));
+  const apdus: MeteredApdu[] = [];
+  const ticks: MeteredTick[] = [];
   const day = await runScriptedDay({
     board: 'host',
+    crypto: bookedEd25519,
     instrument(board) {
-      meterBusSeparately(board.host!);
+      meterBusSeparately(board.host!, board);
+      meterNfc(board, apdus);
       meterTicks(board, ticks);
     },
   });
-  print(`BENCH-FW-HOST ${JSON.stringify({ ticks, records: day.records.length })}`);
+  print(`BENCH-FW-HOST ${JSON.stringify({ apdus, ticks, taps: day.taps, records: day.records.length })}`);
+}
+
+/** This host's pace in XS: the whole day (noble-heavy), then the COSE decoding of its records (no crypto). */
+async function pace(): Promise<void> {
+  resetMeter(0, 0);
+  let started = Date.now();
+  const day = await runScriptedDay({});
+  const dayMs = Date.now() - started;
+  const dayUnits = resetMeter(0, 0);
+  let coseUnits = 0;
+  started = Date.now();
+  while (Date.now() - started < 1_000) {
+    for (const record of day.records) {
+      const parsed = parseSign1(record.signed);
+      if (!parsed.ok) throw new Error(`bench: a record does not parse: ${parsed.reason}`);
+      sigStructure(parsed.value.protectedBytes, new Uint8Array(0), parsed.value.payload);
+    }
+    coseUnits += resetMeter(0, 0);
+  }
+  const coseMs = Date.now() - started;
+  print(`BENCH-PACE ${JSON.stringify({ dayUnits, dayMs, coseUnits, coseMs } satisfies Pace)}`);
 }
 
 class StopHere extends Error {}
@@ -189,6 +271,6 @@ async function heapPoint(): Promise<void> {
   print(`BENCH-HEAP ${BENCH_MODE}`);
 }
 
-(BENCH_MODE === 'meter' ? meterDay() : BENCH_MODE === 'meter-host' ? meterHostDay() : heapPoint()).catch((error: unknown) => {
+(BENCH_MODE === 'meter' ? meterDay() : BENCH_MODE === 'meter-host' ? meterHostDay() : BENCH_MODE === 'pace' ? pace() : heapPoint()).catch((error: unknown) => {
   print(`BENCH-ERROR ${error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)}`);
 });

@@ -2,12 +2,14 @@
 // `embedded:io/*` on a device, their simulations on the host board) and a few platform services,
 // assembled into the PileHal the firmware runs on. A board adds its table and its services; the
 // drivers and this assembly are the same on every board.
-import type { Clock, KeyStore, NfcCard, PileHal, Random } from '../hal/types.ts';
+import type { Clock, PileHal, Random } from '../hal/types.ts';
 import { Contactor, type DigitalIoClass as ContactorDigital } from '../drivers/contactor/contactor.ts';
 import { type AnalogIoClass, ControlPilot, type PwmIoClass } from '../drivers/control-pilot/control-pilot.ts';
 import { FlashPartition, type FlashStorage } from '../drivers/flash-partition/flash-partition.ts';
 import { Hd44780, type DigitalIoClass as DisplayDigital, type I2cIoClass } from '../drivers/hd44780/hd44780.ts';
 import { type DigitalIoClass as MeterDigital, Sdm230, type SerialIoClass } from '../drivers/sdm230/sdm230.ts';
+import { type DigitalIoClass as SecureElementDigital, Se050 } from '../drivers/se050/se050.ts';
+import { type DigitalIoClass as NfcDigital, Pn7160 } from '../drivers/pn7160/pn7160.ts';
 
 /** A board's wiring: which pin or bus each chip sits on, and the chips' settings. */
 export type PileBoardTable = Readonly<{
@@ -21,12 +23,16 @@ export type PileBoardTable = Readonly<{
   display: Readonly<{ data: number; clock: number; hz: number; address: number; rows: 2 | 4; columns: 16 | 20; led: Readonly<{ red: number; green: number; blue: number }> }>;
   /** The journal's flash partition (partitions.csv label). */
   journal: Readonly<{ partition: string }>;
+  /** NXP PN7160 NFC controller (ISO-DEP card emulation) on I2C, its IRQ input and VEN pin: the pile's NFC card. */
+  nfc: Readonly<{ data: number; clock: number; hz: number; address: number; irq: number; ven: number }>;
+  /** NXP SE050 (C or E: the variants with Ed25519) on I2C, and its ENA pin: the pile's key store. */
+  secureElement: Readonly<{ data: number; clock: number; hz: number; address: number; enable: number }>;
 }>;
 
 /** The ECMA-419 classes the drivers open (`embedded:io/*`, and `embedded:storage/flash`'s default export). */
 export type PileBoardIo = {
   Serial: SerialIoClass;
-  Digital: MeterDigital & ContactorDigital & DisplayDigital;
+  Digital: MeterDigital & ContactorDigital & DisplayDigital & SecureElementDigital & NfcDigital;
   PWM: PwmIoClass;
   Analog: AnalogIoClass;
   I2C: I2cIoClass;
@@ -37,17 +43,15 @@ export type PileBoardIo = {
 export type PileBoardServices = {
   clock: Clock;
   random: Random;
-  keyStore: KeyStore;
-  nfc: NfcCard;
   /** Blocking delay in ms, for the drivers' bus timing (Moddable `Timer.delay`). */
   wait: (ms: number) => void;
 };
 
-export type PileBoardDrivers = { meter: Sdm230; contactor: Contactor; pilot: ControlPilot; display: Hd44780; flash: FlashPartition };
+export type PileBoardDrivers = { meter: Sdm230; contactor: Contactor; pilot: ControlPilot; display: Hd44780; flash: FlashPartition; nfc: Pn7160; secureElement: Se050 };
 
 export function assemblePileHal(io: PileBoardIo, table: PileBoardTable, services: PileBoardServices): { hal: PileHal; drivers: PileBoardDrivers } {
   const { wait } = services;
-  const { meter, contactor, pilot, display, journal } = table;
+  const { meter, contactor, pilot, display, journal, nfc, secureElement } = table;
   const drivers: PileBoardDrivers = {
     meter: new Sdm230({
       serial: { io: io.Serial, port: meter.port, receive: meter.receive, transmit: meter.transmit, baud: meter.baud },
@@ -68,6 +72,17 @@ export function assemblePileHal(io: PileBoardIo, table: PileBoardTable, services
       wait,
     }),
     flash: new FlashPartition({ storage: io.flash, path: journal.partition }),
+    nfc: new Pn7160({
+      i2c: { io: io.I2C, data: nfc.data, clock: nfc.clock, hz: nfc.hz, address: nfc.address },
+      irq: { io: io.Digital, pin: nfc.irq },
+      ven: { io: io.Digital, pin: nfc.ven },
+      wait,
+    }),
+    secureElement: new Se050({
+      i2c: { io: io.I2C, data: secureElement.data, clock: secureElement.clock, hz: secureElement.hz, address: secureElement.address },
+      enable: { io: io.Digital, pin: secureElement.enable },
+      wait,
+    }),
   };
   const hal: PileHal = {
     clock: services.clock,
@@ -76,8 +91,8 @@ export function assemblePileHal(io: PileBoardIo, table: PileBoardTable, services
     pilot: drivers.pilot,
     meter: drivers.meter,
     display: drivers.display,
-    nfc: services.nfc,
-    keyStore: services.keyStore,
+    nfc: drivers.nfc,
+    keyStore: drivers.secureElement,
     random: services.random,
   };
   return { hal, drivers };
@@ -90,4 +105,6 @@ export function closePileBoard(drivers: PileBoardDrivers): void {
   drivers.pilot.close();
   drivers.display.close();
   drivers.flash.close();
+  drivers.nfc.close();
+  drivers.secureElement.close();
 }

@@ -2,7 +2,7 @@
 // timer, every metering period: control pilot, contactor feedback, the running session, the
 // display) and the pile's state. Built by `bootPile` once the journal is mounted, the pile is
 // provisioned and interrupted sessions are recovered.
-import type { PileHal, TimerId } from '../hal/types.ts';
+import type { MeterSample, PileHal, TimerId } from '../hal/types.ts';
 import { PILOT_CONSTANT_MINUS_12V, PILOT_CONSTANT_PLUS_12V } from '../hal/types.ts';
 import { equalBytes } from '../contracts-offline/bytes.ts';
 import type { SeqRange } from '../contracts-offline/messages/ack.ts';
@@ -21,7 +21,7 @@ import { type EndedSession, SessionEngine, type SessionSettings } from './sessio
 import { RecordKind } from './records/record-kinds.ts';
 import { Presenter } from './display/presenter.ts';
 import {
-  type Screen, busyScreen, chargingScreen, faultScreen, idleScreen, journalFullScreen, receiptScreen, tapPromptScreen, welcomeScreen,
+  type Screen, busyScreen, chargingScreen, faultScreen, idleScreen, journalFullScreen, receiptPendingScreen, receiptScreen, tapPromptScreen, welcomeScreen,
 } from './display/screens.ts';
 
 export type PileSettings = SessionSettings & {
@@ -54,6 +54,10 @@ export class PileController implements PileServices {
   readonly #presenter: Presenter;
   #config: PileConfig;
   #timer: TimerId | undefined;
+  /** A redraw asked for by a tap, run once the tap's answer is out. */
+  #renderTimer: TimerId | undefined;
+  /** A reading taken with the contactor open since the last session: at its end, or by the idle tick while a vehicle waits. */
+  #idleSample: MeterSample | undefined;
   readonly #cpReader: CpReader;
   #cp: CpState;
   #driverName = '';
@@ -94,7 +98,8 @@ export class PileController implements PileServices {
   /** Stop the timer (the board is going down). */
   stop(): void {
     if (this.#timer !== undefined) this.#hal.clock.clearTimer(this.#timer);
-    this.#timer = undefined;
+    if (this.#renderTimer !== undefined) this.#hal.clock.clearTimer(this.#renderTimer);
+    this.#timer = this.#renderTimer = undefined;
   }
 
   /** Why the pile stopped working (journal or key store failure), if it did. */
@@ -130,7 +135,7 @@ export class PileController implements PileServices {
     if (!running) this.#presenter.showFor(welcomeScreen(user.displayName, this.#config.tariff), this.#settings.messageMs);
     else if (equalBytes(running.contract.userKid, user.userKid)) this.#presenter.clearOverlay();
     else this.#presenter.showFor(busyScreen(user.displayName), this.#settings.messageMs);
-    this.#render();
+    this.#renderAfterTap();
   }
 
   applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void> {
@@ -146,7 +151,7 @@ export class PileController implements PileServices {
       return fail('device', appended.reason);
     }
     this.#config = configOf(update);
-    this.#render();
+    this.#renderAfterTap();
     return ok(undefined);
   }
 
@@ -160,25 +165,26 @@ export class PileController implements PileServices {
     if (this.#engine.running) return fail('conditions', 'a session is running');
     this.#cp = this.#cpReader.read();
     if (!vehicleConnected(this.#cp)) return fail('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
-    const started = this.#engine.start(voucher, this.pileId, this.#config);
+    const started = this.#engine.start(voucher, this.pileId, this.#config, this.#idleSample);
+    this.#idleSample = undefined;
     if (!started.ok) {
       if (started.code === 'full') this.#presenter.showFor(journalFullScreen(), this.#settings.messageMs);
-      this.#render();
+      this.#renderAfterTap();
       return started;
     }
     this.#driverName = displayName ?? '';
     this.#finishing = false;
     this.#presenter.clearOverlay();
     this.#restartTimer(); // metering periods count from the contract's start
-    this.#render();
+    this.#renderAfterTap();
     return started;
   }
 
   stopSession(contractSeq: number, _by: 'user' | 'relay'): PileOutcome<Uint8Array> {
     if (this.#halted) return fail('device', this.#halted);
-    if (this.#engine.running?.contract.seq === contractSeq) {
-      const ended = this.#engine.stop(contractSeq);
-      if (!ended) return fail('device', this.#halted ?? 'the receipt could not be written');
+    if (this.#engine.running?.contract.seq === contractSeq || this.#engine.awaitingReceipt === contractSeq) {
+      const ended = this.#engine.running ? this.#engine.stop(contractSeq) : this.#engine.retryReceipt();
+      if (!ended) return fail('device', this.#halted ?? 'the key store could not sign the receipt yet');
       this.#sessionEnded(ended);
       return ok(ended.signedBytes);
     }
@@ -191,7 +197,7 @@ export class PileController implements PileServices {
   contractUserKid(contractSeq: number): Uint8Array | undefined {
     const entry = this.#book.contract(contractSeq);
     if (!entry) return undefined;
-    if (this.#engine.running?.contract.seq === contractSeq) return entry.userKid;
+    if (this.#engine.running?.contract.seq === contractSeq || this.#engine.awaitingReceipt === contractSeq) return entry.userKid;
     return entry.receiptSeq !== undefined && this.#book.record(entry.receiptSeq) ? entry.userKid : undefined;
   }
 
@@ -221,7 +227,7 @@ export class PileController implements PileServices {
       }
     }
     this.#refreshTapPrompt();
-    this.#render();
+    this.#renderAfterTap();
     return ok(this.#book.unacknowledged().length);
   }
 
@@ -231,20 +237,45 @@ export class PileController implements PileServices {
     if (this.#engine.running) {
       const ended = this.#engine.tick(this.#cp, this.#config);
       if (ended) this.#sessionEnded(ended);
+    } else if (this.#engine.awaitingReceipt !== undefined) {
+      const ended = this.#engine.retryReceipt();
+      if (ended) this.#sessionEnded(ended);
     } else {
       if (this.#cp === 'A') this.#finishing = false;
       if (this.#contactor.check()) this.#idlePilot();
+      this.#readIdleMeter();
     }
     this.#render();
   }
 
+  /** While a vehicle waits and the contactor is open, keep a reading for the next START. */
+  #readIdleMeter(): void {
+    this.#idleSample = undefined;
+    if (!vehicleConnected(this.#cp) || this.#contactor.fault || this.#contactor.closed) return;
+    try {
+      this.#idleSample = this.#hal.meter.sample();
+    } catch {
+      // START reads the meter itself and reports the fault
+    }
+  }
+
+  /** Redraw once the current APDU has been answered: the phone does not wait for the display's bus. */
+  #renderAfterTap(): void {
+    if (this.#renderTimer !== undefined) return;
+    this.#renderTimer = this.#hal.clock.setTimer(() => {
+      this.#renderTimer = undefined;
+      this.#render();
+    }, 0);
+  }
+
   #sessionEnded(ended: EndedSession): void {
+    this.#idleSample = this.#contactor.fault ? undefined : ended.finalSample;
     this.#idlePilot();
     this.#finishing = this.#cpReader.read() !== 'A';
     this.#refreshTapPrompt();
     if (this.#tapPrompt?.seq === ended.receipt.seq) this.#presenter.clearOverlay();
     else this.#presenter.showFor(receiptScreen(ended.receipt), this.#settings.messageMs);
-    this.#render();
+    this.#renderAfterTap();
   }
 
   /** Constant +12 V offers nothing and lets a vehicle say it is there; −12 V (state F) says "not available". */
@@ -295,6 +326,7 @@ export class PileController implements PileServices {
         costMinor: this.#engine.billedSoFarMinor(), capMinor: contract.capMinor, delivering,
       });
     }
+    if (this.#engine.awaitingReceipt !== undefined) return receiptPendingScreen();
     if (this.#cp === 'E' || this.#cp === 'invalid') return faultScreen('Control pilot error: check the cable', columns);
     if (this.#tapPrompt) return tapPromptScreen(this.#tapPrompt.endDetail, this.#tapPrompt.amountMinor);
     return idleScreen(this.pileId, this.#config.label, this.#config.tariff);

@@ -48,7 +48,7 @@ export function bootPile(hal: PileHal, options: BootOptions = {}): PileHandle {
   if (!provisioned.ok) return refuseToRun(hal, provisioned.reason);
   const book = BillingBook.load(journal);
   if (!book.ok) return refuseToRun(hal, book.reason);
-  const signer = { kid: keyId(hal.keyStore.publicKey), sign: (message: Uint8Array) => hal.keyStore.sign(message) };
+  const signer = { kid: keyId(provisioned.value.record.pilePublicKey), sign: (message: Uint8Array) => hal.keyStore.sign(message) };
   const recovered = recoverSessions(journal, book.value, signer);
   if (!recovered.ok) return refuseToRun(hal, recovered.reason);
   const { pileId, relayPublicKey } = provisioned.value.record;

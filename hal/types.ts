@@ -136,7 +136,10 @@ export interface NfcCard {
   setHandler(handler: NfcCardHandler | undefined): void;
 }
 
-/** The pile's signing key (Ed25519). The private key never leaves the key store. */
+/**
+ * The pile's signing key (Ed25519). The private key never leaves the key store. A secure element
+ * can fail (off the bus, no key generated yet): both members then throw.
+ */
 export interface KeyStore {
   /** 32-byte Ed25519 public key (RFC 8032). */
   readonly publicKey: Uint8Array;

@@ -1,7 +1,7 @@
 // tapcharge pile board v1 (ESP32-WROVER-E, 4 MB SPI flash, partitions.csv): which pin and bus each chip sits on.
 // ESP32 Technical Reference Manual / datasheet notes behind the choices: UART2 on its default
 // GPIO16/17; the CP sense on GPIO36 (ADC1 channel 0 — ADC2 is unusable while Wi-Fi runs);
-// I2C0 on the usual GPIO21/22 (shared with the NFC controller and secure element, next board rev);
+// I2C0 on the usual GPIO21/22, shared by the display's PCF8574, the NFC controller and the secure element;
 // no output on the strapping pins 0, 2, 5, 12, 15; GPIO34–39 are input-only and have no pull-ups.
 import type { PileBoardTable } from '../pile-board.ts';
 
@@ -12,4 +12,8 @@ export const pileBoardV1: PileBoardTable = Object.freeze({
   pilot: Object.freeze({ pwm: 27, sense: 36, lowMv: -13_200, highMv: 13_200, samples: 1 }),
   display: Object.freeze({ data: 21, clock: 22, hz: 100_000, address: 0x27, rows: 4, columns: 20, led: Object.freeze({ red: 18, green: 19, blue: 23 }) }),
   journal: Object.freeze({ partition: 'journal' }),
+  // PN7160 at 0x28 on the shared I2C0 (400 kHz fast mode); its IRQ (push-pull) on GPIO13, VEN on GPIO33.
+  nfc: Object.freeze({ data: 21, clock: 22, hz: 400_000, address: 0x28, irq: 13, ven: 33 }),
+  // SE050 at its strapped address on the shared I2C0 (it runs at 400 kHz; the ATR allows 1 MHz); ENA on GPIO32.
+  secureElement: Object.freeze({ data: 21, clock: 22, hz: 400_000, address: 0x48, enable: 32 }),
 });

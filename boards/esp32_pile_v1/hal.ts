@@ -7,7 +7,7 @@
 import device from 'embedded:provider/builtin';
 import flash from 'embedded:storage/flash';
 import Timer from 'timer';
-import type { Clock, KeyStore, NfcCard, PileHal, Random } from '../../hal/types.ts';
+import type { Clock, PileHal, Random } from '../../hal/types.ts';
 import { type PileBoardDrivers, assemblePileHal } from '../pile-board.ts';
 import { pileBoardV1 } from './board.ts';
 
@@ -39,8 +39,7 @@ function moddableClock(): Clock {
 
 const hardwareRandom: Random = Object.freeze({ fill: (bytes: Uint8Array) => fillRandom(bytes) });
 
-/** The key store and NFC card are the secure element's and the NFC controller's drivers. */
-export function pileBoardV1Hal(parts: { keyStore: KeyStore; nfc: NfcCard }): { hal: PileHal; drivers: PileBoardDrivers } {
+export function pileBoardV1Hal(): { hal: PileHal; drivers: PileBoardDrivers } {
   const io = { ...device.io, flash };
-  return assemblePileHal(io, pileBoardV1, { clock: moddableClock(), random: hardwareRandom, wait: (ms) => Timer.delay(ms), ...parts });
+  return assemblePileHal(io, pileBoardV1, { clock: moddableClock(), random: hardwareRandom, wait: (ms) => Timer.delay(ms) });
 }

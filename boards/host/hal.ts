@@ -2,7 +2,9 @@
 // the level the drivers see it — Modbus frames on the RS-485 bus, GPIO levels, PWM values, ADC
 // codes, I2C bytes into the PCF8574 — by chip simulations driven by the physical models of a
 // simulated pile (hal/sim: charging circuit, contactor, control pilot). The same drivers as on the
-// ESP32 turn them into the PileHal. NFC, key store, clock and RNG are the simulated pile's own.
+// ESP32 turn them into the PileHal. The NFC controller (PN7160) sits in the simulated pile's RF
+// field, where the phones tap; the secure element (SE050) holds the pile's key. Clock and RNG are
+// the simulated pile's own.
 // Runs in Node, in xsnap and in the native Moddable build (x-cli-lin).
 import type { PileHal } from '../../hal/types.ts';
 import type { FlashStorage } from '../../drivers/flash-partition/flash-partition.ts';
@@ -15,6 +17,9 @@ import { Pcf8574Sim } from '../../hal/sim/chips/pcf8574.ts';
 import { PilotFrontend } from '../../hal/sim/chips/pilot-frontend.ts';
 import { Rs485Bus } from '../../hal/sim/chips/rs485-bus.ts';
 import { Sdm230Sim } from '../../hal/sim/chips/sdm230.ts';
+import { Pn7160Sim } from '../../hal/sim/chips/pn7160.ts';
+import { Se050Sim } from '../../hal/sim/chips/se050.ts';
+import { SE050_PILE_KEY_ID } from '../../drivers/se050/se050.ts';
 import type { SimulatedPile } from '../../hal/sim/simulated-pile.ts';
 import { type PileBoardDrivers, assemblePileHal, closePileBoard } from '../pile-board.ts';
 import { pileBoardV1 } from '../esp32_pile_v1/board.ts';
@@ -28,6 +33,8 @@ export type HostBoardChips = {
   i2c: I2cBus;
   expander: Pcf8574Sim;
   lcd: Hd44780Sim;
+  nfc: Pn7160Sim;
+  secureElement: Se050Sim;
 };
 
 export type HostBoard = {
@@ -42,6 +49,8 @@ export type HostBoard = {
 };
 
 export type HostBoardOptions = {
+  /** The 32-byte RFC 8032 secret key the SE050 was made to generate earlier (the pile's key). */
+  pileSecretKey: Uint8Array;
   /**
    * The board's `embedded:storage/flash` (default: the simulated pile's flash as the journal
    * partition; the native build can give partitions in files, flash-file.ts).
@@ -49,7 +58,7 @@ export type HostBoardOptions = {
   storage?: FlashStorage;
 };
 
-export function createHostBoard(pile: SimulatedPile, options: HostBoardOptions = {}): HostBoard {
+export function createHostBoard(pile: SimulatedPile, options: HostBoardOptions): HostBoard {
   const table = pileBoardV1;
   const time = new BusTime(pile.clock);
   const wiring = new BoardWiring(time);
@@ -68,12 +77,20 @@ export function createHostBoard(pile: SimulatedPile, options: HostBoardOptions =
   const expander = new Pcf8574Sim(lcd, { hz: table.display.hz });
   const i2c = wiring.i2cBus(table.display.data);
   i2c.attach(table.display.address, expander);
+  const nfc = new Pn7160Sim();
+  i2c.attach(table.nfc.address, nfc);
+  wiring.connectDigital(table.nfc.irq, nfc.irq);
+  wiring.connectDigital(table.nfc.ven, nfc.ven);
+  pile.nfc.setHandler(nfc.antenna);
+  const secureElement = new Se050Sim({ hz: table.secureElement.hz, preloadedKey: { objectId: SE050_PILE_KEY_ID, secretKey: options.pileSecretKey } });
+  i2c.attach(table.secureElement.address, secureElement);
+  wiring.connectDigital(table.secureElement.enable, secureElement.enableLine);
   const simulated = simulatedIo(wiring, { [table.journal.partition]: pile.flash });
   const io = { ...simulated, flash: options.storage ?? simulated.flash };
-  const services = { clock: pile.clock, random: pile.hal.random, keyStore: pile.keyStore, nfc: pile.nfc, wait: time.wait };
+  const services = { clock: pile.clock, random: pile.hal.random, wait: time.wait };
   const board: HostBoard = {
     ...assemblePileHal(io, table, services),
-    chips: { rs485, meter, contactor, pilot, i2c, expander, lcd },
+    chips: { rs485, meter, contactor, pilot, i2c, expander, lcd, nfc, secureElement },
     time,
     io,
     restart() {

@@ -7,6 +7,7 @@
  *   xs_sodium_ed25519_sign(message, seed 32) → ArrayBuffer 64
  *   xs_sodium_ed25519_public_key(seed 32) → ArrayBuffer 32
  *   xs_sodium_sha512(message) → ArrayBuffer 64
+ *   xs_sodium_sha256(message) → ArrayBuffer 32
  * A wrong length throws a RangeError. libsodium's verify: S < L, canonical and not small-order
  * key and R, then the cofactorless equation [S]B = R + [k]A compared on R's encoding.
  */
@@ -81,4 +82,15 @@ void xs_sodium_sha512(xsMachine* the)
 	message = bytesOf(the, &xsArg(0), -1, "message", &length);
 	crypto_hash_sha512(digest, message, (unsigned long long)length);
 	xsResult = xsArrayBuffer(digest, crypto_hash_sha512_BYTES);
+}
+
+void xs_sodium_sha256(xsMachine* the)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	xsIntegerValue length;
+	const unsigned char* message;
+	ready(the);
+	message = bytesOf(the, &xsArg(0), -1, "message", &length);
+	crypto_hash_sha256(digest, message, (unsigned long long)length);
+	xsResult = xsArrayBuffer(digest, crypto_hash_sha256_BYTES);
 }

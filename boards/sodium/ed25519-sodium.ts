@@ -9,6 +9,7 @@ const verifyNative = native('xs_sodium_ed25519_verify') as (signature: ArrayBuff
 const signNative = native('xs_sodium_ed25519_sign') as (message: ArrayBuffer, secretKey: ArrayBuffer) => ArrayBuffer;
 const publicKeyNative = native('xs_sodium_ed25519_public_key') as (secretKey: ArrayBuffer) => ArrayBuffer;
 const sha512Native = native('xs_sodium_sha512') as (message: ArrayBuffer) => ArrayBuffer;
+const sha256Native = native('xs_sodium_sha256') as (message: ArrayBuffer) => ArrayBuffer;
 
 /** The bytes of a view, alone in their own buffer (what the host functions read). */
 const own = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
@@ -33,3 +34,6 @@ export const sodiumEd25519: Ed25519Provider = Object.freeze({
 
 /** SHA-512 in native code, for noble's Ed25519 where it still runs (contracts-offline `setSha512`). */
 export const sodiumSha512: HashFunction = (message) => new Uint8Array(sha512Native(own(message)));
+
+/** SHA-256 in native code, for key ids (contracts-offline `setSha256`): one in every signature check and user STOP. */
+export const sodiumSha256: HashFunction = (message) => new Uint8Array(sha256Native(own(message)));

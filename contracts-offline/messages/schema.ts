@@ -43,48 +43,51 @@ class Invalid {
 
 type Direction = 'fromCbor' | 'toCbor' | 'fromJson' | 'toJson';
 
+function invalidField(path: string, what: string): never {
+  throw new Invalid(`field "${path}" ${what}`);
+}
+
 // Converts one field value between its TS form and its CBOR or JSON form, validating as it goes.
 function convert(spec: FieldSpec, value: unknown, path: string, dir: Direction): unknown {
-  const bad = (what: string): never => { throw new Invalid(`field "${path}" ${what}`); };
   switch (spec.kind) {
     case 'uint': {
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return bad('expected an integer');
-      if (value < spec.min || value > spec.max) return bad(`expected ${spec.min}..${spec.max}, got ${value}`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return invalidField(path, 'expected an integer');
+      if (value < spec.min || value > spec.max) return invalidField(path, `expected ${spec.min}..${spec.max}, got ${value}`);
       return value;
     }
     case 'bytes': {
       let bytes = value;
       if (dir === 'fromJson') {
-        if (typeof value !== 'string') return bad('expected a hex string');
-        try { bytes = hexToBytes(value); } catch { return bad('expected a hex string'); }
+        if (typeof value !== 'string') return invalidField(path, 'expected a hex string');
+        try { bytes = hexToBytes(value); } catch { return invalidField(path, 'expected a hex string'); }
       }
-      if (!(bytes instanceof Uint8Array)) return bad('expected bytes');
+      if (!(bytes instanceof Uint8Array)) return invalidField(path, 'expected bytes');
       if (bytes.length < spec.minLength || bytes.length > spec.maxLength) {
-        return bad(spec.minLength === spec.maxLength ? `expected ${spec.minLength} bytes, got ${bytes.length}` : `expected ${spec.minLength}..${spec.maxLength} bytes, got ${bytes.length}`);
+        return invalidField(path, spec.minLength === spec.maxLength ? `expected ${spec.minLength} bytes, got ${bytes.length}` : `expected ${spec.minLength}..${spec.maxLength} bytes, got ${bytes.length}`);
       }
       return dir === 'toJson' ? bytesToHex(bytes) : bytes;
     }
     case 'text': {
-      if (typeof value !== 'string') return bad('expected text');
+      if (typeof value !== 'string') return invalidField(path, 'expected text');
       let length: number;
-      try { length = utf8Encode(value).length; } catch { return bad('is not well-formed unicode'); }
-      if (length > spec.maxBytes) return bad(`expected at most ${spec.maxBytes} UTF-8 bytes, got ${length}`);
+      try { length = utf8Encode(value).length; } catch { return invalidField(path, 'is not well-formed unicode'); }
+      if (length > spec.maxBytes) return invalidField(path, `expected at most ${spec.maxBytes} UTF-8 bytes, got ${length}`);
       return value;
     }
     case 'enum': {
       if (dir === 'fromCbor') {
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= spec.names.length) return bad(`expected 0..${spec.names.length - 1}`);
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= spec.names.length) return invalidField(path, `expected 0..${spec.names.length - 1}`);
         return spec.names[value];
       }
       const index = spec.names.indexOf(value as string);
-      if (typeof value !== 'string' || index < 0) return bad(`expected one of ${spec.names.join('|')}`);
+      if (typeof value !== 'string' || index < 0) return invalidField(path, `expected one of ${spec.names.join('|')}`);
       return dir === 'toCbor' ? index : value;
     }
     case 'object':
       return convertObject(spec.fields, value, path, dir);
     case 'list': {
-      if (!Array.isArray(value)) return bad('expected an array');
-      if (value.length < spec.minItems || value.length > spec.maxItems) return bad(`expected ${spec.minItems}..${spec.maxItems} items, got ${value.length}`);
+      if (!Array.isArray(value)) return invalidField(path, 'expected an array');
+      if (value.length < spec.minItems || value.length > spec.maxItems) return invalidField(path, `expected ${spec.minItems}..${spec.maxItems} items, got ${value.length}`);
       return value.map((item, i) => convertObject(spec.fields, item, `${path}[${i}]`, dir));
     }
     case 'limit':

@@ -68,6 +68,11 @@ export function tapPromptScreen(endDetail: number, amountMinor: number): Screen 
   };
 }
 
+/** A session ended but the key store has not signed its receipt yet: the pile keeps trying. */
+export function receiptPendingScreen(): Screen {
+  return { lines: ['Session ended', 'Signing the receipt', 'Please wait', 'No new sessions yet'], status: 'busy' };
+}
+
 export function journalFullScreen(): Screen {
   return { lines: ['Journal full', 'New sessions refused', 'Tap a phone online to', 'sync the receipts'], status: 'attention' };
 }

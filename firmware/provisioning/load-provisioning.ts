@@ -1,6 +1,7 @@
 // Boot: the provisioning record and the configuration in force (the newest of the provisioned
 // PileUpdate and any later config record). Refuses to run on a key store whose key is not the one
-// the pile was provisioned with (the relay would reject everything it signs).
+// the pile was provisioned with (the relay would reject everything it signs), or that cannot say
+// which key it holds (a secure element off the bus, or holding no key yet).
 import type { KeyStore } from '../../hal/types.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import type { PileUpdate } from '../../contracts-offline/messages/pile-update.ts';
@@ -13,7 +14,7 @@ import { decodeConfigRecord } from '../records/config-record.ts';
 export type Provisioned = { record: ProvisioningRecord; update: PileUpdate };
 
 /** Why a journal that mounts still cannot run the pile. */
-export type ProvisioningFault = JournalErrorCode | Malformed | 'not-provisioned' | 'wrong-key';
+export type ProvisioningFault = JournalErrorCode | Malformed | 'not-provisioned' | 'wrong-key' | 'key-store';
 
 export function loadProvisioning(journal: Journal, keyStore: KeyStore): Result<Provisioned, ProvisioningFault> {
   const latest = journal.latest(RecordKind.provisioning);
@@ -22,7 +23,13 @@ export function loadProvisioning(journal: Journal, keyStore: KeyStore): Result<P
   if (!payload.ok) return payload;
   const record = decodeProvisioningRecord(payload.value);
   if (!record.ok) return record;
-  if (!equalBytes(record.value.pilePublicKey, keyStore.publicKey)) return fail('wrong-key', 'the key store holds another key than the provisioned one');
+  let held: Uint8Array;
+  try {
+    held = keyStore.publicKey;
+  } catch (error) {
+    return fail('key-store', `key store: ${(error as Error).message}`);
+  }
+  if (!equalBytes(record.value.pilePublicKey, held)) return fail('wrong-key', 'the key store holds another key than the provisioned one');
   let update = decodeConfigRecord(record.value.pileUpdate);
   if (!update.ok) return update;
   const config = journal.latest(RecordKind.config);

@@ -55,7 +55,8 @@ export type SessionDeps = {
   onDeviceFailure(message: string): void;
 };
 
-export type EndedSession = { receipt: Receipt; signedBytes: Uint8Array; open: boolean };
+/** `finalSample`: the reading taken after the contactor opened, when the end took a fresh one. */
+export type EndedSession = { receipt: Receipt; signedBytes: Uint8Array; open: boolean; finalSample?: MeterSample };
 
 type Running = {
   contract: Contract;
@@ -68,9 +69,13 @@ type Running = {
   checkpointDurationS: number;
 };
 
+/** An ended session whose receipt the key store has not signed yet (a secure element off the bus). */
+type Unsigned = { receipt: Receipt; open: boolean; finalSample: MeterSample | undefined };
+
 export class SessionEngine {
   readonly #deps: SessionDeps;
   #running: Running | undefined;
+  #unsigned: Unsigned | undefined;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -87,13 +92,18 @@ export class SessionEngine {
     return r ? billedAmountMinor(r.contract.tariff, usageOf(r), r.contract.capMinor) : 0;
   }
 
-  /** Sign and journal the contract for a checked voucher, then offer energy. The caller checked the pile's conditions. */
-  start(voucher: Authorization, pileId: Uint8Array, config: PileConfig): PileOutcome<Uint8Array> {
+  /**
+   * Sign and journal the contract for a checked voucher, then offer energy. The caller checked the
+   * pile's conditions. `idleSample`: a reading taken since the last session ended, the contactor
+   * open (the register cannot have moved since), so the tap does not wait for the meter's bus.
+   */
+  start(voucher: Authorization, pileId: Uint8Array, config: PileConfig, idleSample?: MeterSample): PileOutcome<Uint8Array> {
     const { clock, book, signer, contactor } = this.#deps;
     if (this.#running) throw new RangeError('session: a session is already running');
+    if (this.#unsigned) return fail('conditions', `the receipt of contract ${this.#unsigned.receipt.contractSeq} is not signed yet (key store)`);
     let sample: MeterSample;
     try {
-      sample = this.#deps.meter.sample();
+      sample = idleSample ?? this.#deps.meter.sample();
     } catch (error) {
       return fail('device', `meter: ${(error as Error).message}`);
     }
@@ -157,10 +167,14 @@ export class SessionEngine {
     return undefined;
   }
 
-  /** A user (or relay) stop of the running contract `contractSeq`. */
+  /**
+   * A user (or relay) stop of the running contract `contractSeq`, asked in a tap: the receipt bills
+   * up to the last metering tick's reading (at most one metering period old) instead of waiting in
+   * the tap for a fresh one; what flowed since is billed to nobody.
+   */
   stop(contractSeq: number): EndedSession | undefined {
     if (this.#running?.contract.seq !== contractSeq) return undefined;
-    return this.finish({ reason: 'user', detail: EndDetail.userStop });
+    return this.finish({ reason: 'user', detail: EndDetail.userStop }, 'last tick');
   }
 
   /** Drop the session without a receipt (storage failed: the next boot finalises it). */
@@ -169,25 +183,46 @@ export class SessionEngine {
     this.#deps.contactor.command(false);
   }
 
-  /** Open the contactor, take the final reading, journal the signed receipt. */
-  finish(cause: EndCause): EndedSession | undefined {
+  /** Open the contactor, take the final reading (or keep the last tick's), journal the signed receipt. */
+  finish(cause: EndCause, reading: 'fresh' | 'last tick' = 'fresh'): EndedSession | undefined {
     const r = this.#running;
     if (!r) return undefined;
-    const { clock, contactor, book, signer } = this.#deps;
+    const { clock, contactor, book } = this.#deps;
     contactor.command(false);
     this.#setPilot(PILOT_CONSTANT_PLUS_12V);
-    if (cause.detail !== EndDetail.meterFault) this.#sample(r); // a failing final read bills the last good one
+    // A failing final read bills the last good one.
+    const finalSample = reading === 'fresh' && cause.detail !== EndDetail.meterFault ? this.#sample(r) : undefined;
     const nowMs = clock.nowMs();
     this.#advanceDuration(r, nowMs);
     const usage = usageOf(r);
     const receipt = buildReceipt(r.contract, book.nextSeq, { ...usage, endMeterWh: r.meterWh, endAtS: Math.floor(nowMs / 1000) }, cause);
     this.#running = undefined;
-    // Without a durable receipt the contract stays open: the next boot finalises it (powerLoss).
+    this.#unsigned = { receipt, open: r.entry.open, finalSample };
+    return this.retryReceipt();
+  }
+
+  /** The contract of a session that ended but whose receipt is not signed yet. */
+  get awaitingReceipt(): number | undefined {
+    return this.#unsigned?.receipt.contractSeq;
+  }
+
+  /**
+   * Sign and journal the receipt of the session that ended (again, after the key store failed:
+   * the controller tries at every tick). Until then no session starts and the contract stays open;
+   * a power loss meanwhile leaves it to the next boot to finalise (powerLoss). A journal that
+   * cannot take the receipt stops the pile.
+   */
+  retryReceipt(): EndedSession | undefined {
+    const pending = this.#unsigned;
+    if (!pending) return undefined;
+    const { book, signer } = this.#deps;
+    const receipt = pending.receipt;
     const signed = signRecord(encodeReceipt(receipt), signer);
-    if (!signed.ok) return this.#halt(signed.reason);
+    if (!signed.ok) return undefined;
+    this.#unsigned = undefined;
     const appended = book.appendReceipt(receipt, signed.value);
     if (!appended.ok) return this.#halt(appended.reason);
-    return { receipt, signedBytes: signed.value, open: r.entry.open };
+    return { receipt, signedBytes: signed.value, open: pending.open, ...(pending.finalSample ? { finalSample: pending.finalSample } : {}) };
   }
 
   #halt(message: string): undefined {

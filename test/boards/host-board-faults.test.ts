@@ -9,11 +9,11 @@ import { EndDetail, type Receipt } from '../../contracts-offline/messages/receip
 import type { Contract } from '../../contracts-offline/messages/contract.ts';
 import type { Sdm230Fault } from '../../hal/sim/chips/sdm230.ts';
 import { type HostBoard, createHostBoard } from '../../boards/host/hal.ts';
-import { openPileSigned, outboxMessages, plugEv, provisionedRig, runUntil, startSession } from '../support/pile-rig.ts';
+import { openPileSigned, outboxMessages, pileSecretKey, plugEv, provisionedRig, runUntil, startSession } from '../support/pile-rig.ts';
 
 function charging() {
   let host: HostBoard | undefined;
-  const rig = provisionedRig({ instrument: (sim) => (sim.hal = (host = createHostBoard(sim)).hal) });
+  const rig = provisionedRig({ instrument: (sim) => (sim.hal = (host = createHostBoard(sim, { pileSecretKey })).hal) });
   plugEv(rig.sim);
   const contract = openPileSigned(startSession(rig.pile, { mode: 'energy', energyWh: 20_000 }, 5000), 'Contract');
   rig.sim.clock.advance(30_000);

@@ -1,10 +1,10 @@
 // `tapcharge crypto` (host-main.ts): the Ed25519 corpus (test/support/ed25519-corpus.ts) checked
 // by noble and by the native libsodium provider (boards/sodium), the RFC 8032 vectors' public keys
-// and signatures made natively, SHA-512("abc") natively, and the native provider's refusal of a
+// and signatures made natively, SHA-512("abc") and SHA-256("abc") natively, and the native provider's refusal of a
 // short key; printed as one `XS-CRYPTO {json}` line.
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
-import { sodiumEd25519, sodiumSha512 } from '../../boards/sodium/ed25519-sodium.ts';
+import { sodiumEd25519, sodiumSha256, sodiumSha512 } from '../../boards/sodium/ed25519-sodium.ts';
 import { ed25519Corpus } from '../support/ed25519-corpus.ts';
 import { rfc8032Vectors } from '../support/rfc8032-vectors.ts';
 
@@ -26,6 +26,6 @@ export function runCrypto(): number {
   } catch (error) {
     shortKey = String(error);
   }
-  print(`XS-CRYPTO ${JSON.stringify({ verdicts, vectors, sha512Abc: bytesToHex(sodiumSha512(Uint8Array.of(0x61, 0x62, 0x63))), shortKey })}`);
+  print(`XS-CRYPTO ${JSON.stringify({ verdicts, vectors, sha512Abc: bytesToHex(sodiumSha512(Uint8Array.of(0x61, 0x62, 0x63))), sha256Abc: bytesToHex(sodiumSha256(Uint8Array.of(0x61, 0x62, 0x63))), shortKey })}`);
   return 0;
 }

@@ -30,7 +30,7 @@ export async function measureHeap(start: HostHeap): Promise<number> {
   heap.modules = hostHeap(true);
   const sim = createSimulatedPile({ secretKey: rig.pileSecretKey, startMs: rig.startMs, meterEnergyWh: 1_000_000 });
   heap.physics = hostHeap(true);
-  sim.hal = createHostBoard(sim).hal;
+  sim.hal = createHostBoard(sim, { pileSecretKey: rig.pileSecretKey }).hal;
   heap.board = hostHeap(true);
   const provisioned = provisionPile(sim.flash, { pileId: rig.pileId, relayPublicKey: rig.relayKey.publicKey, pilePublicKey: rig.pileKey.publicKey, pileUpdate: rig.pileUpdate(1).signedBytes });
   if (!provisioned.ok) throw new Error(provisioned.reason);

@@ -29,7 +29,7 @@ export function runJournal(file: string | undefined, action: string | undefined)
   }
   const sim = createSimulatedPile({ secretKey: rig.pileSecretKey, startMs: rig.startMs, meterEnergyWh: 1_000_000 });
   const storage = flashFileStorage({ [pileBoardV1.journal.partition]: { file, ...journalPartition } });
-  const board = createHostBoard(sim, { storage });
+  const board = createHostBoard(sim, { storage, pileSecretKey: rig.pileSecretKey });
   sim.hal = board.hal;
   const blank = isErased(board.hal.flash.read(board.hal.flash.byteLength, 0));
   if (blank) {

@@ -24,7 +24,7 @@ import { ed25519Corpus } from '../support/ed25519-corpus.ts';
 import { rfc8032Vectors } from '../support/rfc8032-vectors.ts';
 import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
 
-type CryptoRun = { verdicts: { name: string; noble: boolean; native: boolean }[]; vectors: { name: string; publicKey: string; signature: string }[]; sha512Abc: string; shortKey: string };
+type CryptoRun = { verdicts: { name: string; noble: boolean; native: boolean }[]; vectors: { name: string; publicKey: string; signature: string }[]; sha512Abc: string; sha256Abc: string; shortKey: string };
 type JournalState = { provisioned: boolean; recovered: number[]; records: { seq: number; signed: string }[] };
 type Charging = { contractSeq: number; seconds: number; meterWh: number };
 
@@ -82,6 +82,7 @@ if ('skipped' in moddable) {
     assert.is(run.verdicts.filter((v) => v.native).length, rfc8032Vectors.length + 1, 'only the valid signatures pass');
     assert.equal(run.vectors, rfc8032Vectors.map((v) => ({ name: v.name, publicKey: v.publicKey, signature: v.signature })));
     assert.is(run.sha512Abc, rfc8032Vectors.find((v) => v.name === 'TEST SHA(abc)')!.message, 'SHA-512("abc"), FIPS 180-2');
+    assert.is(run.sha256Abc, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'SHA-256("abc"), FIPS 180-2 Appendix B.1');
     assert.is(run.shortKey, 'RangeError: sodium: "secretKey" expected 32 bytes, got 31');
   });
 

@@ -58,6 +58,7 @@ flows('tap 1: a verified pile screen; a newer config from the relay is written i
     pileId: bytesToHex(pile.pileId), label: 'Bay update', state: 'available', configVersion: 1,
     tariff: { version: 1, energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 10 }, modes: ['amount', 'time', 'energy', 'full'], verified: true, updatedTo: undefined,
   });
+  pile.sim.clock.advance(0); // the display is redrawn once the tap is answered
   assert.match(pile.sim.display.text(), /Welcome, Ada/);
   withinBudget(first, 'tap 1');
 

@@ -8,8 +8,8 @@ import { encodePileHello } from '../../contracts-offline/messages/pile-hello.ts'
 import { encodePileInfo } from '../../contracts-offline/messages/pile-info.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { NfcTagLostError } from '../../hal/sim/nfc-field.ts';
-import { type IsoDepTransport, PileReader } from '../../tools/phone/pile-reader.ts';
-import { PileAnswerError, PileRefusedError, describeStatusWord } from '../../tools/phone/errors.ts';
+import { COMMAND_APDU_MAX_BYTES, type IsoDepTransport, PileReader, expectShortCommandApdu } from '../../tools/phone/pile-reader.ts';
+import { ApduTooLongError, PileAnswerError, PileRefusedError, describeStatusWord } from '../../tools/phone/errors.ts';
 import {
   doubleRig, otherUserKeys, pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedUpdate, signedVoucher, startS, userKeys,
 } from '../support/tap-kit.ts';
@@ -181,6 +181,23 @@ test('own bad arguments throw TypeError/RangeError before anything is sent', asy
   await reader.start(new Uint8Array([1])).then(() => assert.unreachable(), (error: unknown) => assert.instance(error, TypeError));
   await reader.outbox(-1).then(() => assert.unreachable(), (error: unknown) => assert.instance(error, RangeError));
   assert.is(transport.sent.length, 0);
+});
+
+test('no command APDU over 261 bytes: long data is chained into short APDUs; a longer one is refused unsent', async () => {
+  const transport = scripted([ok(), ok(), ok(), ok()]);
+  await new PileReader(transport).update(new Uint8Array(1000)); // near the 1024 bytes a chain may carry
+  assert.equal(transport.sent.map((apdu) => apdu.length), [260, 260, 260, 241]); // 3 chained parts of 255 (no Le), then 235 + Le
+  assert.is(COMMAND_APDU_MAX_BYTES, 261);
+  expectShortCommandApdu(new Uint8Array(261));
+  try {
+    expectShortCommandApdu(new Uint8Array(262));
+    assert.unreachable('a 262-byte APDU passed');
+  } catch (error) {
+    assert.instance(error, ApduTooLongError);
+    assert.is((error as ApduTooLongError).byteLength, 262);
+    assert.is((error as ApduTooLongError).maxBytes, 261);
+    assert.match((error as Error).message, /^command APDU of 262 bytes refused: the link carries at most 261/);
+  }
 });
 
 test.run();

@@ -1,5 +1,6 @@
 // `tapcharge phone …`: the phone simulator — a driver's wallet in a JSON file, tapping a pile
-// simulator (`tapcharge pile serve`) over the TCP bridge and talking to a relay.
+// simulator (`tapcharge pile serve`) over the TCP bridge, or a card in a PC/SC reader (--pcsc),
+// and talking to a relay.
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
@@ -9,27 +10,35 @@ import { PhoneError } from '../phone/errors.ts';
 import { PileAnswerError, PileRefusedError } from '../phone/errors.ts';
 import { RelayError } from '../phone/errors.ts';
 import { LazyTcpTap, parsePileAddress } from '../phone/tcp-transport.ts';
+import { type PcscBinding, PcscTap } from '../phone/pcsc-transport.ts';
+import type { IsoDepTransport } from '../phone/pile-reader.ts';
+import { ApduTooLongError } from '../phone/errors.ts';
 import { PileLinkError } from '../phone/errors.ts';
 import { readWalletFile, writeWalletFile } from '../phone/wallet-file.ts';
 import { WalletFileError } from '../phone/errors.ts';
 import { CliError } from './cli-error.ts';
 import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeWallet } from './phone-output.ts';
+import { withOptionalValue } from './optional-value.ts';
 
 const usage = `usage: tapcharge phone <command> [--wallet FILE] [options]
 
 commands:
   keygen --name NAME [--relay URL] [--force]   new wallet: a user key and display name
   register [--relay URL]                       register the user's key at the relay
-  tap --pile HOST:PORT [MODE]                  tap 1: show the pile, write a newer config, carry records;
+  tap PILE [MODE]                              tap 1: show the pile, write a newer config, carry records;
                                                with MODE also: ask the relay for a voucher, then tap 2 (start)
-  start --pile HOST:PORT [MODE]                tap 2 with the voucher held (or a new one for MODE)
-  stop --pile HOST:PORT                        stop the running contract (user stop tap)
-  collect --pile HOST:PORT                     final / any tap: take the pile's receipts, upload, hand back the ack
+  start PILE [MODE]                            tap 2 with the voucher held (or a new one for MODE)
+  stop PILE                                    stop the running contract (user stop tap)
+  collect PILE                                 final / any tap: take the pile's receipts, upload, hand back the ack
   sync                                         upload every carried record, fetch acks
   balance                                      balance, escrow, credit and contracts at the relay
   show                                         what the wallet holds (offline)
   transfer --to KID --amount-minor N           send credit to another user
 
+PILE: --pile HOST:PORT                       a pile simulator's TCP bridge (\`tapcharge pile serve\`)
+      --pcsc [READER]                        the card in a PC/SC reader (default: the first reader holding
+                                             one), e.g. "Virtual PCD 00 00" for \`pile serve --vpcd\`;
+                                             needs pcscd and the optional npm package pcsclite
 MODE: --mode amount --amount-minor N | --mode time --duration-s N | --mode energy --energy-wh N | --mode full
 --wallet FILE defaults to ./wallet.json (mode 0600: it holds the user's secret key).`;
 
@@ -39,6 +48,7 @@ const options = {
   relay: { type: 'string' },
   force: { type: 'boolean' },
   pile: { type: 'string' },
+  pcsc: { type: 'string' },
   mode: { type: 'string' },
   'amount-minor': { type: 'string' },
   'duration-s': { type: 'string' },
@@ -52,10 +62,10 @@ type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extend
 const allowed: Record<string, readonly (keyof Values)[]> = {
   keygen: ['name', 'relay', 'force'],
   register: ['relay'],
-  tap: ['pile', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
-  start: ['pile', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
-  stop: ['pile'],
-  collect: ['pile'],
+  tap: ['pile', 'pcsc', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
+  start: ['pile', 'pcsc', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
+  stop: ['pile', 'pcsc'],
+  collect: ['pile', 'pcsc'],
   sync: [],
   balance: [],
   show: [],
@@ -91,15 +101,34 @@ function openPhone(walletPath: string, relayOverride?: string): Phone {
   return new Phone({ state, save: (s) => writeWalletFile(walletPath, s) });
 }
 
-async function withTap<T>(pileText: string | undefined, work: (tap: LazyTcpTap) => Promise<T>): Promise<T> {
-  if (!pileText) throw new CliError('--pile HOST:PORT is required (the port `tapcharge pile serve` printed)', 2);
-  let address;
+// The optional dependency is loaded only for --pcsc, by a computed name: a machine where it did
+// not build (no libpcsclite-dev) still type-checks and runs every other command.
+async function loadPcscBinding(): Promise<PcscBinding> {
+  const name = 'pcsclite';
   try {
-    address = parsePileAddress(pileText);
+    return ((await import(name)) as { default: PcscBinding }).default;
   } catch (error) {
-    throw new CliError(`--pile: ${(error as Error).message.replace(/^tcp-transport: /, '')}`, 2);
+    const why = (error as Error).message.split('\n')[0];
+    throw new CliError(`--pcsc needs the optional npm package pcsclite, built at install against libpcsclite-dev (apt-get install libpcsclite-dev pcscd, then npm install): ${why}`);
   }
-  const tap = new LazyTcpTap(address);
+}
+
+/** One tap of the pile named by --pile (TCP bridge) or --pcsc (a PC/SC reader); ended however `work` ends. */
+async function withTap<T>(v: Values, work: (tap: IsoDepTransport) => Promise<T>): Promise<T> {
+  if (v.pile !== undefined && v.pcsc !== undefined) throw new CliError('give either --pile HOST:PORT or --pcsc [READER], not both', 2);
+  let tap: IsoDepTransport & { end(): Promise<void> };
+  if (v.pcsc !== undefined) {
+    tap = new PcscTap(await loadPcscBinding(), { readerName: v.pcsc });
+  } else {
+    if (!v.pile) throw new CliError('--pile HOST:PORT is required (the port `tapcharge pile serve` printed), or --pcsc [READER] for a PC/SC reader', 2);
+    let address;
+    try {
+      address = parsePileAddress(v.pile);
+    } catch (error) {
+      throw new CliError(`--pile: ${(error as Error).message.replace(/^tcp-transport: /, '')}`, 2);
+    }
+    tap = new LazyTcpTap(address);
+  }
   try {
     return await work(tap);
   } finally {
@@ -131,7 +160,7 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
       const limit = chargeLimit(v);
       const phone = openPhone(walletPath);
       if (name === 'tap' || limit) {
-        const hello = await withTap(v.pile, (tap) => phone.tapHello(tap));
+        const hello = await withTap(v, (tap) => phone.tapHello(tap));
         console.log(describeScreen(hello.screen));
         console.log(describeCarried(hello));
         if (!limit) return;
@@ -139,14 +168,14 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
         const voucher = await phone.requestVoucher(limit);
         console.log(`voucher ${voucher.voucherId}: cap ${voucher.capMinor} (minor units), valid until ${new Date(voucher.expiresAtS * 1000).toISOString()}`);
       }
-      const started = await withTap(v.pile, (tap) => phone.tapStart(tap));
+      const started = await withTap(v, (tap) => phone.tapStart(tap));
       console.log(`contract ${describeContract(started.contract)}`);
       console.log(describeCarried(started));
       return;
     }
     case 'stop': {
       const phone = openPhone(walletPath);
-      const stopped = await withTap(v.pile, (tap) => phone.tapStop(tap));
+      const stopped = await withTap(v, (tap) => phone.tapStop(tap));
       const r = stopped.receipt.message;
       console.log(`receipt seq ${r.seq} for contract ${r.contractSeq}: ${r.endReason}, ${r.energyWh} Wh, ${r.durationS} s, amount ${r.amountMinor}`);
       console.log(describeCarried(stopped));
@@ -154,7 +183,7 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
     }
     case 'collect': {
       const phone = openPhone(walletPath);
-      const collected = await withTap(v.pile, (tap) => phone.tapCollect(tap));
+      const collected = await withTap(v, (tap) => phone.tapCollect(tap));
       console.log(describeCarried(collected));
       console.log(`the pile still holds ${collected.pileStillHolds} unacknowledged record(s)`);
       return;
@@ -196,7 +225,7 @@ export async function run(args: string[]): Promise<number> {
   if (!(name in allowed)) throw new CliError(`unknown phone command "${name}" (try: tapcharge phone --help)`, 2);
   let values: Values;
   try {
-    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }) as { values: Values });
+    ({ values } = parseArgs({ args: withOptionalValue(rest, '--pcsc'), options, strict: true, allowPositionals: false }) as { values: Values });
   } catch (error) {
     throw new CliError(`${(error as Error).message.split('\n')[0]!.split('. ')[0]} (try: tapcharge phone --help)`, 2);
   }
@@ -209,7 +238,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     await command(name, values, values.wallet ?? 'wallet.json');
   } catch (error) {
-    if (error instanceof PhoneError || error instanceof RelayError || error instanceof PileRefusedError || error instanceof PileAnswerError || error instanceof PileLinkError || error instanceof WalletFileError) {
+    if (error instanceof PhoneError || error instanceof RelayError || error instanceof PileRefusedError || error instanceof PileAnswerError || error instanceof PileLinkError || error instanceof WalletFileError || error instanceof ApduTooLongError) {
       throw new CliError(error.message);
     }
     throw error;

@@ -1,5 +1,6 @@
 // `tapcharge pile …`: serve one SIMULATED pile (simulated board + the real firmware) to phones over
-// the TCP bridge, and drive its simulated vehicle and clock from another terminal.
+// the TCP bridge (and, with --vpcd, to PC/SC software through pcscd's virtual reader), and drive
+// its simulated vehicle and clock from another terminal.
 import { parseArgs } from 'node:util';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { RelayError } from '../phone/errors.ts';
@@ -7,19 +8,24 @@ import { parsePileAddress, sendPileControl } from '../phone/tcp-transport.ts';
 import { PileLinkError } from '../phone/errors.ts';
 import { provisioningFromRelay, readProvisioningFile } from '../pile-sim/provisioning-source.ts';
 import { type ServePileOptions, servePile } from '../pile-sim/serve-pile.ts';
+import { VPCD_DEFAULT_PORT } from '../pile-sim/vpcd-card.ts';
 import { TerminalView } from '../pile-sim/terminal-view.ts';
 import { type PileStatus, defaultVehicle } from '../pile-sim/vehicle-control.ts';
 import { CliError } from './cli-error.ts';
 import { dataFolder } from './cli-files.ts';
 import { readKeyFile } from '../key-file.ts';
 import { PileSimError } from '../pile-sim/errors.ts';
+import { withOptionalValue } from './optional-value.ts';
 
 const usage = `usage: tapcharge pile <command> [options]
 
 commands:
-  serve [--data DIR] [--port N] [--speed N] [--plugged] PROVISIONING
+  serve [--data DIR] [--port N] [--speed N] [--plugged] [--vpcd [HOST:PORT]] PROVISIONING
         run one simulated pile (real firmware on the simulated board) until Ctrl-C; phones tap it
         with: tapcharge phone tap --pile 127.0.0.1:PORT
+        --vpcd: also offer its card to PC/SC software as a contactless card in pcscd's virtual
+        reader "Virtual PCD 00 00" (vsmartcard's vpcd, default 127.0.0.1:35963; reconnects until
+        vpcd is up); then e.g. opensc-tool -r 0 -a, or tapcharge phone tap --pcsc
   plug --pile HOST:PORT [--battery-wh N] [--soc-per-mille N] [--max-current-ma N]
   unplug --pile HOST:PORT                 pull the plug (any time: an abnormal end while charging)
   vehicle --pile HOST:PORT --wants-charge yes|no   the EV stops (or resumes) drawing power
@@ -56,13 +62,14 @@ const options = {
   'max-current-ma': { type: 'string' },
   'wants-charge': { type: 'string' },
   seconds: { type: 'string' },
+  vpcd: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
 
 const allowed: Record<string, readonly (keyof Values)[]> = {
-  serve: ['data', 'port', 'speed', 'plugged', 'relay', 'operator-key', 'pile-id', 'label', 'max-power-w', 'energy-price', 'time-price', 'session-fee', 'operator', 'provisioning'],
+  serve: ['data', 'port', 'speed', 'plugged', 'vpcd', 'relay', 'operator-key', 'pile-id', 'label', 'max-power-w', 'energy-price', 'time-price', 'session-fee', 'operator', 'provisioning'],
   plug: ['pile', 'battery-wh', 'soc-per-mille', 'max-current-ma'],
   unplug: ['pile'],
   vehicle: ['pile', 'wants-charge'],
@@ -106,20 +113,31 @@ function provisioningOf(v: Values): ServePileOptions['provision'] {
   });
 }
 
+function vpcdAddress(text: string | undefined): ServePileOptions['vpcd'] {
+  if (text === undefined) return undefined;
+  if (text === '') return { host: '127.0.0.1', port: VPCD_DEFAULT_PORT };
+  try {
+    return parsePileAddress(text);
+  } catch {
+    throw new CliError(`--vpcd expected HOST:PORT (vpcd's port, default 35963), got "${text}"`, 2);
+  }
+}
+
 async function serve(v: Values): Promise<number> {
   const port = integer(v.port, 'port', 0, 65535, 7800);
   const speed = integer(v.speed, 'speed', 1, 3600, 1);
+  const vpcd = vpcdAddress(v.vpcd);
   const dataDir = v.data ?? 'pile-data';
   dataFolder('--data', dataDir);
   const provision = provisioningOf(v);
   let view: TerminalView | undefined;
   const early: PileStatus[] = [];
   const served = await servePile({
-    dataDir, port, speed, ...(provision && { provision }),
+    dataDir, port, speed, ...(provision && { provision }), ...(vpcd && { vpcd }),
     onChange: (status) => (view ? view.show(status) : early.push(status)),
     onLog: (line) => (view ? view.log(line) : process.stdout.write(`${line}\n`)),
   });
-  const header = `pile ${served.pileId} listening on 127.0.0.1:${served.port} (data ${dataDir}${speed > 1 ? `, clock ×${speed}` : ''})`;
+  const header = `pile ${served.pileId} listening on 127.0.0.1:${served.port} (data ${dataDir}${speed > 1 ? `, clock ×${speed}` : ''})${vpcd ? `, card for vpcd ${vpcd.host}:${vpcd.port}` : ''}`;
   process.stdout.write(`${header}\n`);
   view = new TerminalView(process.stdout, served.pile.display, header);
   for (const status of early.slice(-1)) view.show(status);
@@ -195,7 +213,7 @@ export async function run(args: string[]): Promise<number> {
   if (!(name in allowed)) throw new CliError(`unknown pile command "${name}" (try: tapcharge pile --help)`, 2);
   let values: Values;
   try {
-    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }) as { values: Values });
+    ({ values } = parseArgs({ args: withOptionalValue(rest, '--vpcd'), options, strict: true, allowPositionals: false }) as { values: Values });
   } catch (error) {
     throw new CliError(`${(error as Error).message.split('\n')[0]!.split('. ')[0]} (try: tapcharge pile --help)`, 2);
   }

@@ -1,8 +1,9 @@
 // Every way a phone flow can fail, in one place: the phone's own refusals (PhoneError, with a code),
 // the relay's (RelayError: its HTTP status and error code; RelayUnreachableError when no answer
 // came, so records stay in the wallet for a later sync), the pile's (PileRefusedError: a status word
-// other than 9000; PileAnswerError: an answer that breaks the protocol), the link to a simulated
-// pile (PileLinkError) and the wallet file (WalletFileError).
+// other than 9000; PileAnswerError: an answer that breaks the protocol), the link to the pile
+// (PileLinkError: TCP bridge or PC/SC reader), a command APDU too long for the link
+// (ApduTooLongError) and the wallet file (WalletFileError).
 import { SW, swHex } from '../../contracts-offline/apdu.ts';
 import { CodedError } from '../coded-error.ts';
 
@@ -81,9 +82,21 @@ export class PileAnswerError extends Error {
   }
 }
 
-/** The link to a simulated pile failed: refused, closed, timed out, or the pile answered ERROR. */
+/** The link to the pile failed: refused, closed, timed out, the pile answered ERROR, or the PC/SC reader failed. */
 export class PileLinkError extends Error {
   override readonly name = 'PileLinkError';
+}
+
+/** The phone was about to send a command APDU longer than an ISO-DEP link carries; nothing was sent. */
+export class ApduTooLongError extends Error {
+  override readonly name = 'ApduTooLongError';
+  readonly byteLength: number;
+  readonly maxBytes: number;
+  constructor(byteLength: number, maxBytes: number) {
+    super(`command APDU of ${byteLength} bytes refused: the link carries at most ${maxBytes} (a short APDU; Android's default IsoDep transceive limit)`);
+    this.byteLength = byteLength;
+    this.maxBytes = maxBytes;
+  }
 }
 
 export class WalletFileError extends Error {

@@ -34,7 +34,7 @@ import type { RegisteredUser, UserAccount, UserContract } from './relay-client.t
 import { checkRelayKey, openRelaySigned, relayKey } from './relay-trust.ts';
 import { DEFAULT_TAP_BUDGET, type TapAir, type TapBudget, TapMeter, commandCost, outboxPageCost } from './tap-meter.ts';
 import { holdRecords, outboxCursor } from './wallet-records.ts';
-import { type ActiveContract, type VoucherMemo, type WalletState, newWalletState } from './wallet-state.ts';
+import { type ActiveContract, type VoucherMemo, type WalletState, copyWalletData, newWalletState } from './wallet-state.ts';
 
 export type PhoneOptions = {
   state: WalletState;
@@ -90,7 +90,7 @@ export class Phone {
     const o = { save: () => {}, nowMs: () => Date.now(), tapBudget: DEFAULT_TAP_BUDGET, ...options };
     const nameBytes = utf8Encode(o.state.displayName).length;
     if (nameBytes < 1 || nameBytes > DISPLAY_NAME_MAX_BYTES) throw new RangeError(`phone: "displayName" expected 1..${DISPLAY_NAME_MAX_BYTES} UTF-8 bytes, got ${nameBytes}`);
-    this.#state = structuredClone(o.state);
+    this.#state = copyWalletData(o.state);
     this.keyPair = keyPairFromSecret(hexToBytes(o.state.secretKey));
     this.relay = o.relay ?? (o.state.relayUrl ? new RelayClient({ baseUrl: o.state.relayUrl, nowMs: o.nowMs, ...(o.random && { random: o.random }) }) : undefined);
     this.#save = o.save;
@@ -118,15 +118,15 @@ export class Phone {
 
   /** A copy of the wallet (what `save` receives). */
   get state(): WalletState {
-    return structuredClone(this.#state);
+    return copyWalletData(this.#state);
   }
 
   get activeContract(): ActiveContract | null {
-    return structuredClone(this.#state.active);
+    return copyWalletData(this.#state.active);
   }
 
   get voucher(): VoucherMemo | null {
-    return structuredClone(this.#state.voucher);
+    return copyWalletData(this.#state.voucher);
   }
 
   /** Signed records waiting for the relay. */
@@ -201,7 +201,7 @@ export class Phone {
       limit: authorization.limit, capMinor: authorization.capMinor, expiresAtS: authorization.expiresAtS,
     };
     this.#commit();
-    return structuredClone(this.#state.voucher);
+    return copyWalletData(this.#state.voucher);
   }
 
   /** Tap 2 (R4): START with the voucher; the pile's signed Contract is kept, then submitted. */
@@ -233,7 +233,7 @@ export class Phone {
     this.#state.hello = null;
     holdRecords(this.#state, [record]);
     this.#commit();
-    const contract = structuredClone(this.#state.active);
+    const contract = copyWalletData(this.#state.active);
     const { carried } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'none');
     return { contract, air: meter.air, carried };
   }
@@ -366,7 +366,7 @@ export class Phone {
   }
 
   #commit(): void {
-    this.#save(structuredClone(this.#state));
+    this.#save(copyWalletData(this.#state));
   }
 }
 

@@ -21,7 +21,7 @@ import type { StopRequest } from '../../contracts-offline/messages/stop-request.
 import { type UserHello, encodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
 import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
 import { contractVoucherDifferences } from '../../contracts-offline/voucher-match.ts';
-import { type PileCommandName, PileAnswerError, PileRefusedError } from './errors.ts';
+import { ApduTooLongError, type PileCommandName, PileAnswerError, PileRefusedError } from './errors.ts';
 
 
 /** An ISO-DEP link to the card: one command APDU in, its response APDU out (rejects on tag loss). */
@@ -34,6 +34,18 @@ export type SignedRecord<T> = { signed: Uint8Array; message: T };
 export type OutboxRecord = BillingRecord & { signed: Uint8Array };
 
 export type OutboxPage = { records: OutboxRecord[]; remaining: number };
+
+/**
+ * The longest command APDU the phone sends: a short APDU, 4 header bytes + Lc + 255 data bytes +
+ * Le (ISO 7816-4 §5.1). It is Android's default IsoDep transceive limit (design §6); longer data
+ * goes by command chaining.
+ */
+export const COMMAND_APDU_MAX_BYTES = 261;
+
+/** Throws ApduTooLongError for a command APDU the ISO-DEP link may not carry (every APDU the reader sends passes here). */
+export function expectShortCommandApdu(apdu: Uint8Array): void {
+  if (apdu.length > COMMAND_APDU_MAX_BYTES) throw new ApduTooLongError(apdu.length, COMMAND_APDU_MAX_BYTES);
+}
 
 /** A long answer is at most this long (the largest, OUTBOX with 4 records, is under 800 bytes). */
 const ANSWER_MAX_BYTES = 4096;
@@ -139,6 +151,7 @@ export class PileReader {
   }
 
   async #transceive(apdu: Uint8Array): Promise<Uint8Array> {
+    expectShortCommandApdu(apdu);
     return this.#transport.transceive(apdu);
   }
 

@@ -165,24 +165,33 @@ export class RelayClient {
     return { status, body: checked.value } as Reply<N>;
   }
 
+  // A timer and an AbortController rather than AbortSignal.timeout, which React Native lacks.
   async #send(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-    let response: Response;
+    const { timeoutMs, fetch } = this.#options; // fetch called unbound: a browser's refuses another `this`
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      response = await this.#options.fetch(this.baseUrl + path, {
-        method,
-        headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
-        ...(body && { body }),
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (error as Error).name;
-      throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${method} ${path}: ${why})`);
-    }
-    try {
-      return { status: response.status, text: await response.text() };
-    } catch (error) {
-      throw new RelayUnreachableError(`relay ${this.baseUrl}: answer to ${method} ${path} broke off (${(error as Error).name})`);
+      let response: Response;
+      try {
+        response = await fetch(this.baseUrl + path, {
+          method,
+          headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
+          ...(body && { body }),
+          signal: controller.signal,
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const why = controller.signal.aborted ? `no answer within ${timeoutMs} ms` : cause?.code ?? cause?.message ?? (error as Error).name;
+        throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${method} ${path}: ${why})`);
+      }
+      try {
+        return { status: response.status, text: await response.text() };
+      } catch (error) {
+        const why = controller.signal.aborted ? `not complete within ${timeoutMs} ms` : (error as Error).name;
+        throw new RelayUnreachableError(`relay ${this.baseUrl}: answer to ${method} ${path} broke off (${why})`);
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

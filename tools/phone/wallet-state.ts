@@ -62,6 +62,14 @@ export type ActiveContract = Static<typeof ActiveContract>;
 export type FinishedContract = Static<typeof FinishedContract>;
 export type WalletState = Static<typeof WalletSchema>;
 
+/**
+ * A deep copy of wallet data, which is plain JSON by its schema (structuredClone is missing from
+ * some runtimes an app embeds the SDK in, e.g. React Native's Hermes).
+ */
+export function copyWalletData<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 export function newWalletState(secretKey: string, displayName: string, relayUrl: string | null): WalletState {
   return { format: WALLET_FORMAT, secretKey, displayName, relayUrl, relayPublicKey: null, registered: false, piles: {}, hello: null, voucher: null, active: null, lastFinished: null, records: [], acks: {}, rejected: [] };
 }

@@ -1,7 +1,8 @@
 // One SIMULATED pile served to phones in other processes (`tapcharge pile serve`): the simulated
 // board (hal/sim) running the real firmware (firmware/pile.ts bootPile), its virtual clock driven
-// by the wall clock (times `speed`), its NFC field on the TCP bridge, and its flash partition kept
-// in DATA/flash.bin so a restarted pile finds its journal (and its unacknowledged records) again.
+// by the wall clock (times `speed`), its NFC field on the TCP bridge (and, with `vpcd`, offered to
+// PC/SC software as a contactless card: vpcd-card.ts), and its flash partition kept in
+// DATA/flash.bin so a restarted pile finds its journal (and its unacknowledged records) again.
 import { randomInt, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { type PileBridge, startPileBridge } from './bridge-server.ts';
 import { writeProvisioningFile } from './provisioning-source.ts';
 import { type PileStatus, handleControl, pileStatus } from './vehicle-control.ts';
 import { PileSimError } from './errors.ts';
+import { type VpcdCard, attachCardToVpcd } from './vpcd-card.ts';
 
 export type ServePileOptions = {
   dataDir: string;
@@ -26,6 +28,8 @@ export type ServePileOptions = {
   pileId?: Uint8Array;
   /** Called with the pile key when the journal is blank; answers the record to write (from the relay or a file). */
   provision?: (pileKey: KeyPair, pileId: Uint8Array) => Promise<ProvisioningRecord>;
+  /** Also attach the pile's card application to vpcd (pcscd's virtual reader) at this address. */
+  vpcd?: { host: string; port: number };
   /** Virtual ms per wall-clock ms. Default 1. */
   speed?: number;
   /** Pump period of the clock, wall-clock ms. Default 100. */
@@ -135,6 +139,7 @@ export async function servePile(options: ServePileOptions): Promise<ServedPile> 
     handle.shutdown();
     throw new PileSimError('cannot-listen', `cannot listen on 127.0.0.1:${o.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  const card: VpcdCard | undefined = o.vpcd && attachCardToVpcd({ field: pile.nfc, ...o.vpcd, onLog: o.onLog, onTapEnd: settle });
   settle();
   return {
     port: bridge.port,
@@ -144,6 +149,7 @@ export async function servePile(options: ServePileOptions): Promise<ServedPile> 
     status,
     async close() {
       clearInterval(pump);
+      await card?.close();
       await bridge.close();
       handle.shutdown();
       settle();

@@ -134,6 +134,7 @@ export class SimSystem {
       return await flow(simulatedTapTransport(tap));
     } finally {
       tap.end();
+      pile.sim.clock.advance(0); // the pile's event loop runs what the tap left to do: the display redraw
     }
   }
 }

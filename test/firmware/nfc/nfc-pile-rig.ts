@@ -16,7 +16,7 @@ import { PileReader } from '../../../tools/phone/pile-reader.ts';
 import { simulatedTapTransport } from '../../../tools/phone/sim-field-transport.ts';
 import { pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedVoucher, startMs } from '../../support/tap-kit.ts';
 
-const pileSecretKey = new Uint8Array(32).fill(0x22); // pileKeys' secret (tap-kit.ts)
+export const pileSecretKey = new Uint8Array(32).fill(0x22); // pileKeys' secret (tap-kit.ts)
 /** Tariff of config version 1: 0.35 per kWh, 0.60 per hour, 0.50 per session. */
 export const provisionedTariff = { version: 1, energyMinorPerKwh: 35, timeMinorPerHour: 60, sessionFeeMinor: 50 };
 
@@ -27,9 +27,20 @@ export type NfcPileRig = {
   flashOperations(): number;
 };
 
+export type NfcPileRigOptions = {
+  seed?: number;
+  flashByteLength?: number;
+  /**
+   * Called with the board before provisioning and the first boot: wrap hal parts, or put the pile
+   * on other hardware (`sim.hal = createHostBoard(sim, { pileSecretKey }).hal`).
+   */
+  instrument?: (sim: SimulatedPile) => void;
+};
+
 /** A simulated board provisioned with config version 1 (7.4 kW) and booted. */
-export function nfcPileRig(options: { seed?: number; flashByteLength?: number } = {}): NfcPileRig {
+export function nfcPileRig(options: NfcPileRigOptions = {}): NfcPileRig {
   const sim = createSimulatedPile({ secretKey: pileSecretKey, startMs, meterEnergyWh: 1_000_000, seed: options.seed ?? 1, ...(options.flashByteLength ? { flashByteLength: options.flashByteLength } : {}) });
+  options.instrument?.(sim);
   const first = signMessage(encodePileUpdate(pileUpdate(1, { tariff: provisionedTariff })), relayKeys.secretKey);
   const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: relayKeys.publicKey, pilePublicKey: pileKeys.publicKey, pileUpdate: first });
   if (!provisioned.ok) throw new Error(provisioned.reason);

@@ -84,6 +84,8 @@ test('R3 tap 1: the pile reads the user and welcomes them; the phone reads a gen
   assert.is(hello.configVersion, 1);
   assert.is(hello.outboxCount, 0);
   assert.equal(info.message.tariff, provisionedTariff);
+  assert.not.match(rig.sim.display.text(), /Welcome, Ada/, 'the tap does not wait for the display');
+  rig.sim.clock.advance(0); // the redraw runs once the tap's answers are out
   assert.match(rig.sim.display.text(), /Welcome, Ada/);
   logTaps(phone);
 });

@@ -112,25 +112,68 @@ test('meter fault: abnormal/meterFault billed to the last good reading', () => {
   assert.equal(refused.ok ? 'ok' : refused.code, 'device', 'no contract without a meter reading');
 });
 
-test('key store failure at the end of a session: nothing half-done is handed out; the next boot finalises it', () => {
+test('key store failure at the end of a session: nothing half-done is handed out, the pile keeps trying, and the STOP retry gets the receipt once it signs', () => {
+  const { sim, pile } = provisionedRig();
+  plugEv(sim);
+  startSession(pile, { mode: 'energy', energyWh: 20_000 }, 2000);
+  sim.clock.advance(70_000);
+  const keyStore = sim.hal.keyStore;
+  let failing = true;
+  sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
+  const flashOps = sim.flash.operationCount;
+  const stopped = pile.stopSession(1, 'user');
+  assert.equal(stopped.ok ? 'ok' : stopped.code, 'device');
+  assert.is(sim.flash.operationCount, flashOps, 'no receipt journaled without its signature');
+  assert.is(pile.session, undefined, 'the session ended');
+  assert.not.ok(sim.contactor.commandedClosed);
+  assert.is.not(pile.state(), 'faulted', 'a key store that fails once does not take the pile out of service');
+  sim.clock.advance(1000);
+  assert.ok(sim.display.text().includes('Signing the receipt'), sim.display.text());
+  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
+  assert.equal(refused.ok ? 'ok' : refused.code, 'conditions', 'no session starts before the last one has its receipt');
+  const again = pile.stopSession(1, 'user');
+  assert.equal(again.ok ? 'ok' : again.code, 'device', 'still failing');
+  failing = false; // the secure element answers again
+  const retried = pile.stopSession(1, 'user');
+  assert.ok(retried.ok, 'the STOP retry gets the receipt');
+  const receipt = heldReceipt(pile, 1);
+  assert.is(receipt.seq, 2);
+  assert.is(receipt.endDetail, EndDetail.userStop, 'still the user\'s stop, not a power loss');
+  assert.is(receipt.durationS, 70);
+  assert.ok(retried.ok && retried.value.every((b, i) => b === pile.outbox(1, 10).records[0]!.bytes[i]));
+  assert.ok(pile.startSession(voucher({ mode: 'full' }, 1000), undefined).ok, 'and the next session starts');
+});
+
+test('key store failure when a session ends on its own: the next tick after the key store is back journals the receipt', () => {
+  const { sim, pile } = provisionedRig();
+  plugEv(sim);
+  startSession(pile, { mode: 'time', durationS: 30 }, 2000);
+  const keyStore = sim.hal.keyStore;
+  let failing = true;
+  sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
+  sim.clock.advance(35_000);
+  assert.is(pile.session, undefined);
+  assert.is(pile.outbox(0, 10).records.length, 1, 'the time limit ended it; the receipt waits for its signature');
+  failing = false;
+  sim.clock.advance(1000);
+  const receipt = heldReceipt(pile, 1);
+  assert.is(receipt.endDetail, EndDetail.limitReached);
+  assert.is(receipt.durationS, 30);
+});
+
+test('key store failure at the end of a session: the next tick signs it when the key store is back; a power loss meanwhile leaves it to the next boot', () => {
   const { sim, pile, handle, boot } = provisionedRig();
   plugEv(sim);
   startSession(pile, { mode: 'energy', energyWh: 20_000 }, 2000);
   sim.clock.advance(70_000);
   const keyStore = sim.hal.keyStore;
   sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: () => { throw new Error('SE050: no answer on I2C'); } };
-  const stopped = pile.stopSession(1, 'user');
-  assert.equal(stopped.ok ? 'ok' : stopped.code, 'device');
-  assert.is(pile.state(), 'faulted');
-  assert.not.ok(sim.contactor.commandedClosed);
-  assert.ok(sim.display.text().includes('SE050'), sim.display.text());
-  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
-  assert.equal(refused.ok ? 'ok' : refused.code, 'device');
-  handle.shutdown();
+  assert.equal(pile.stopSession(1, 'user').ok, false);
+  sim.clock.advance(3000);
+  assert.is(pile.outbox(0, 10).records.length, 1, 'only the contract, still open');
+  handle.shutdown(); // the power goes before the key store is back
   sim.hal.keyStore = keyStore; // serviced
   const rebooted = boot();
-  const [receipt] = rebooted.outbox(1, 10).records;
-  assert.is(receipt?.seq, 2);
   assert.is(heldReceipt(rebooted, 1).endDetail, EndDetail.powerLoss);
   assert.is(heldReceipt(rebooted, 1).durationS, 60, 'billed to the last checkpoint');
 });

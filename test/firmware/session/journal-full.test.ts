@@ -29,6 +29,7 @@ test('full journal: START refused with "full" and a screen saying so; nothing he
   const { sessions, refusal } = fillJournal(rig, 200);
   assert.is(refusal, 'full');
   assert.ok(sessions >= 10, `${sessions} sessions fit in 16 KiB`);
+  rig.sim.clock.advance(0); // the redraw after the refused START
   assert.is(rig.sim.display.status, 'attention');
   assert.ok(rig.sim.display.text().includes('Journal full'), rig.sim.display.text());
   const held = snapshot(rig);

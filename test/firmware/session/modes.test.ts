@@ -107,11 +107,38 @@ test('full mode: ends normal/vehicleDone once the vehicle stopped drawing for 30
   assert.ok(sim.display.text().includes('Tap your phone'), sim.display.text());
 });
 
+test('START takes a reading made with the contactor open (idle tick, or the end of the last session) so the tap waits for no meter exchange; after a stop in a tap it reads the meter itself', () => {
+  const { sim, pile } = provisionedRig();
+  const meter = sim.circuit.meter;
+  const read = meter.sample.bind(meter);
+  let reads = 0;
+  meter.sample = () => (reads++, read());
+  plugEv(sim);
+  assert.is(reads, 1, 'the idle tick read the meter once a vehicle was plugged in');
+  const first = openPileSigned(startSession(pile, { mode: 'energy', energyWh: 1000 }, 1000), 'Contract');
+  assert.is(reads, 1, 'START used that reading');
+  assert.is(first.startMeterWh, 1_000_000);
+  sim.clock.advance(60_000);
+  assert.ok(pile.stopSession(1, 'user').ok);
+  const atStop = reads;
+  const second = openPileSigned(startSession(pile, { mode: 'energy', energyWh: 1000 }, 1000), 'Contract');
+  assert.is(reads, atStop + 1, 'no idle reading since the session: START read the meter');
+  assert.is(second.startMeterWh, read().energyWh, 'from the register as it is now, not from before the stop');
+  runUntil(sim, () => pile.session === undefined, 3_600_000);
+  const atEnd = reads;
+  const third = openPileSigned(startSession(pile, { mode: 'energy', energyWh: 1000 }, 1000), 'Contract');
+  assert.is(reads, atEnd, 'a session that ended on a tick left its final reading, taken with the contactor open');
+  assert.is(third.startMeterWh, heldReceipt(pile, 3).endMeterWh);
+  assert.is(third.startMeterWh, read().energyWh);
+});
+
 test('user stop: the running session ends (user/userStop) and STOP again answers the same receipt', () => {
   const { sim, pile } = provisionedRig();
   plugEv(sim);
   startSession(pile, { mode: 'energy', energyWh: 20_000 }, 2000);
-  sim.clock.advance(120_500);
+  sim.clock.advance(120_000);
+  const atLastTick = sim.circuit.meter.sample().energyWh;
+  sim.clock.advance(500);
   const stopped = pile.stopSession(1, 'user');
   assert.ok(stopped.ok);
   if (!stopped.ok) return;
@@ -119,7 +146,8 @@ test('user stop: the running session ends (user/userStop) and STOP again answers
   assert.is(receipt.endReason, 'user');
   assert.is(receipt.endDetail, EndDetail.userStop);
   assert.is(receipt.durationS, 120);
-  assert.is(receipt.endMeterWh, sim.circuit.meter.sample().energyWh);
+  assert.is(receipt.endMeterWh, atLastTick, 'a stop in a tap bills up to the last tick\'s reading: the tap does not wait for the meter');
+  assert.ok(sim.circuit.meter.sample().energyWh > atLastTick, 'energy flowed in the half second after that tick');
   assert.not.ok(sim.contactor.conducting);
   expectBilled(receipt, 2000);
   const again = pile.stopSession(1, 'relay');

@@ -131,7 +131,7 @@ class ScriptedDay implements DayBoard {
       instrument: (sim) => {
         (this as { sim: SimulatedPile }).sim = sim;
         if (options.crypto) sim.hal.keyStore = sim.keyStore = new KeyStoreSim(pileSecretKey, options.crypto);
-        if (options.board === 'host') sim.hal = (this.host = createHostBoard(sim)).hal;
+        if (options.board === 'host') sim.hal = (this.host = createHostBoard(sim, { pileSecretKey })).hal;
         if (options.crypto) sim.hal.crypto = options.crypto;
         options.instrument?.(this);
       },
@@ -206,7 +206,7 @@ class ScriptedDay implements DayBoard {
     }
   }
 
-  /** Tap 1 (SELECT, HELLO) → the relay's voucher over its nonce → tap 2 (SELECT, START). */
+  /** Tap 1 (SELECT, HELLO) → the relay's voucher over its nonce (a second) → tap 2 (SELECT, START). */
   async #start(step: Extract<DayStep, { do: 'start' }>): Promise<void> {
     const phone = this.#phones.get(step.phone)!;
     const tap1 = await phone.tap(`tap 1 (session ${step.s})`, async (tap) => {
@@ -216,6 +216,7 @@ class ScriptedDay implements DayBoard {
       return { pileNonce: hello.pileNonce, tariffVersion: info.message.tariff.version };
     });
     const voucher = this.#relay.voucher(tap1.pileNonce, phone.user, step.limit, step.capMinor, tap1.tariffVersion, this.#nowS());
+    this.#advance(1); // the phone asks the relay for the voucher between the taps
     const contract = await phone.tap(`tap 2 (session ${step.s})`, async (tap) => {
       await tap.select();
       tap.track('START');
