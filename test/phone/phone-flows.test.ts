@@ -101,6 +101,7 @@ flows('energy mode, normal end: the cap shows until ANOTHER user\'s tap carries 
 
   const bobTap = await rig.tap(pile, (t) => bob.tapHello(t));
   withinBudget(bobTap, 'another user\'s tap 1');
+  assert.equal(bobTap.screen.modes, ['amount', 'time', 'energy', 'full'], 'the vehicle is still plugged after the session: a new one can start');
   assert.is(bobTap.carried.fromPile, 1);
   assert.is(uploaded(bobTap).accepted, 1);
   const settled = await contractAtRelay(rig, ada, pile, 1);
@@ -176,6 +177,16 @@ flows('user stop: a user-signed StopRequest over this tap\'s nonce; the receipt 
     assert.instance(error, PhoneError);
     assert.is((error as PhoneError).code, 'no-active-contract');
   }
+  // changed her mind with the cable still in: the display invites a tap, and the tap starts again
+  rig.advance(61_000); // the receipt screen's minute is over
+  assert.is(pile.handle.services!.state(), 'finishing');
+  assert.match(pile.sim.display.text(), /Tap your phone to start/);
+  const again = await rig.tap(pile, (t) => ada.tapHello(t));
+  assert.equal(again.screen.modes, ['amount', 'time', 'energy', 'full']);
+  await ada.requestVoucher({ mode: 'time', durationS: 600 });
+  const restarted = await rig.tap(pile, (t) => ada.tapStart(t));
+  assert.is(restarted.contract.seq, 3);
+  assert.is(pile.handle.services!.state(), 'charging', 'without unplugging');
 });
 
 flows('plug pulled on an open (full) contract: no new voucher until a tap brings the receipt (R8)', async ({ rig }) => {

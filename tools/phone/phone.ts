@@ -74,7 +74,8 @@ export type TapReport = { air: TapAir; carried: Carried };
 
 /** A tap-1 nonce is good for 15 minutes at the pile (firmware/nfc/README.md); ask for a voucher before that. */
 export const PILE_NONCE_LIFETIME_MS = 15 * 60_000;
-const offeredInStates: readonly PileState[] = ['available', 'preparing'];
+/** A vehicle still plugged after a session ('finishing') can start a new one: the pile takes it and its display invites the tap. */
+const offeredInStates: readonly PileState[] = ['available', 'preparing', 'finishing'];
 const allModes: ChargeMode[] = ['amount', 'time', 'energy', 'full'];
 
 export class Phone {
