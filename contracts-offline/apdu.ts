@@ -57,6 +57,12 @@ export const SW = Object.freeze({
 
 export const SHORT_LC_MAX = 255;
 export const SHORT_LE_MAX = 256;
+/**
+ * The longest command APDU a reader sends: a short APDU, 4 header bytes + Lc + 255 data bytes + Le
+ * (ISO 7816-4 §5.1) = 261. It is Android's default IsoDep transceive limit (design §6); longer
+ * data goes by command chaining.
+ */
+export const COMMAND_APDU_MAX_BYTES = 4 + 1 + SHORT_LC_MAX + 1;
 
 export type CommandApdu = { cla: number; ins: number; p1: number; p2: number; data: Uint8Array; le: number | undefined };
 

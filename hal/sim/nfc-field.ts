@@ -5,6 +5,7 @@
 // card then sees field off, and the reader's next transceive fails like Android's TagLostException.
 // The reader enforces Android's default 261-byte transceive limit; the card must answer 2..258
 // bytes (data + SW1 SW2).
+import { COMMAND_APDU_MAX_BYTES } from '../../contracts-offline/apdu.ts';
 import type { NfcCard, NfcCardHandler } from '../types.ts';
 
 export class NfcTagLostError extends Error {
@@ -13,7 +14,7 @@ export class NfcTagLostError extends Error {
 
 export type NfcTapStats = { apdus: number; commandBytes: number; responseBytes: number };
 
-const defaultMaxTransceiveBytes = 261;
+const defaultMaxTransceiveBytes = COMMAND_APDU_MAX_BYTES;
 
 export class NfcFieldSim implements NfcCard {
   readonly maxTransceiveBytes: number;

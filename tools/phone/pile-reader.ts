@@ -7,7 +7,7 @@
 // what was asked (pile id, phone nonce, voucher, contract); their signatures are verified only
 // once the phone knows the pile's public key (`trustPileKey`) — the relay verifies them anyway.
 import {
-  CLA_PROPRIETARY, INS, SW, chainCommand, encodeOutboxRequest, encodeStopData, getResponseCommand,
+  CLA_PROPRIETARY, COMMAND_APDU_MAX_BYTES, INS, SW, chainCommand, encodeOutboxRequest, encodeStopData, getResponseCommand,
   parseAckAnswer, parseOutboxAnswer, parseResponseApdu, selectCommand,
 } from '../../contracts-offline/apdu.ts';
 import { concatBytes, equalBytes } from '../../contracts-offline/bytes.ts';
@@ -35,12 +35,7 @@ export type OutboxRecord = BillingRecord & { signed: Uint8Array };
 
 export type OutboxPage = { records: OutboxRecord[]; remaining: number };
 
-/**
- * The longest command APDU the phone sends: a short APDU, 4 header bytes + Lc + 255 data bytes +
- * Le (ISO 7816-4 §5.1). It is Android's default IsoDep transceive limit (design §6); longer data
- * goes by command chaining.
- */
-export const COMMAND_APDU_MAX_BYTES = 261;
+export { COMMAND_APDU_MAX_BYTES };
 
 /** Throws ApduTooLongError for a command APDU the ISO-DEP link may not carry (every APDU the reader sends passes here). */
 export function expectShortCommandApdu(apdu: Uint8Array): void {

@@ -15,6 +15,7 @@
 // the connection, and a connection closed mid-tap is a field loss (the card sees field off).
 // A reader refuses a frame with an unknown type, a length over 1024 or one outside its type's
 // range as soon as the 3-byte header arrives, without waiting for the payload.
+import { COMMAND_APDU_MAX_BYTES } from '../../contracts-offline/apdu.ts';
 import { type Result, fail, ok } from '../../contracts-offline/result.ts';
 
 export const FrameType = Object.freeze({
@@ -37,7 +38,7 @@ export type Frame = { type: number; payload: Uint8Array };
 /** Payload length range per frame type. */
 const payloadBytes: ReadonlyMap<number, readonly [number, number]> = new Map([
   [FrameType.fieldOn, [0, 0]],
-  [FrameType.apdu, [4, 261]],
+  [FrameType.apdu, [4, COMMAND_APDU_MAX_BYTES]],
   [FrameType.fieldOff, [0, 0]],
   [FrameType.control, [2, FRAME_MAX_PAYLOAD_BYTES]],
   [FrameType.fieldOnOk, [0, 0]],

@@ -15,7 +15,7 @@
 // An empty payload, 2 or 3 bytes, or more than 261 is refused as soon as the 2-byte header
 // arrives; an unknown control code once its byte arrives.
 import { type Result, fail, ok } from '../../contracts-offline/result.ts';
-import { COMMAND_APDU_MAX_BYTES } from '../phone/pile-reader.ts';
+import { COMMAND_APDU_MAX_BYTES } from '../../contracts-offline/apdu.ts';
 
 export const VpcdControl = Object.freeze({ powerOff: 0x00, powerOn: 0x01, reset: 0x02, getAtr: 0x04 });
 
