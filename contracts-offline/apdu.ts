@@ -37,7 +37,7 @@ export const SW = Object.freeze({
   chainBroken: 0x6883,
   /** Signature does not verify with the expected key, or the signer is not allowed. */
   securityNotSatisfied: 0x6982,
-  /** Authentic but unusable: nonce unknown or already used, expired, for another pile, config not newer. */
+  /** Authentic but unusable: its nonce already used, for another pile, config not newer. */
   referenceNotUsable: 0x6984,
   /** The pile's state does not allow it (no vehicle, busy, no such session, not provisioned). */
   conditionsNotSatisfied: 0x6985,
@@ -49,10 +49,18 @@ export const SW = Object.freeze({
   /** The journal has no room for a new contract. */
   memoryFull: 0x6a84,
   wrongP1P2: 0x6a86,
+  /** The nonce a START or STOP carries is not one the pile holds: never issued, pushed out by later taps, or forgotten in a restart. */
+  referenceNotFound: 0x6a88,
   insNotSupported: 0x6d00,
   claNotSupported: 0x6e00,
   /** A device fault inside the pile (flash, meter); nothing changed. */
   deviceFault: 0x6f00,
+  // Proprietary: ISO 7816-4 §5.6 leaves '9XXX' (but 9000) to the application, for what no
+  // interindustry status word says.
+  /** The nonce a START or STOP carries is older than its lifetime on the pile's clock (contracts-offline/voucher-lifetime.ts). */
+  nonceExpired: 0x9a01,
+  /** START: the voucher is for another tariff version than the one the pile applies. */
+  tariffChanged: 0x9a02,
 });
 
 export const SHORT_LC_MAX = 255;

@@ -1,6 +1,6 @@
-// How amounts, energy, durations, charging limits and end reasons read — on the pile's character
-// display, the phone's screen, the CLI and the day's report alike. Integers only (no floats
-// anywhere near a bill), printable ASCII only (what a character LCD can show).
+// How amounts, energy, durations, charging limits, end reasons and refused starts read — on the
+// pile's character display, the phone's screen, the CLI and the day's report alike. Integers only
+// (no floats anywhere near a bill), printable ASCII only (what a character LCD can show).
 import type { ChargeLimit } from './charge-limit.ts';
 import { EndDetail } from './messages/receipt.ts';
 
@@ -67,4 +67,38 @@ const endDetailTexts: Readonly<Record<number, string>> = Object.freeze({
 /** Why a session ended, from its receipt's `endDetail` code. */
 export function endDetailText(detail: number): string {
   return endDetailTexts[detail] ?? `end code ${detail}`;
+}
+
+/**
+ * Why a START did not start a contract, as the pile's display and the phone name it: the voucher
+ * (for another pile; its tap nonce unknown to the pile, used, or too old; the tariff changed since
+ * it was issued) or the pile (no vehicle, busy, out of service, journal full, a device fault).
+ */
+export type StartRefusal =
+  | 'other-pile' | 'nonce-unknown' | 'nonce-used' | 'nonce-expired' | 'tariff-changed'
+  | 'no-vehicle' | 'busy' | 'out-of-service' | 'journal-full' | 'pile-fault';
+
+/** Each at most 20 characters: one line each on the board's 20-column display. */
+const startRefusalWords: Readonly<Record<StartRefusal, readonly [problem: string, advice: string]>> = Object.freeze({
+  'other-pile': ['Not for this pile', 'Tap the right pile'],
+  'nonce-unknown': ['Tap not recognised', 'Tap again'],
+  'nonce-used': ['Voucher already used', 'Tap again'],
+  'nonce-expired': ['Too late', 'Tap again'],
+  'tariff-changed': ['Tariff changed', 'Tap again'],
+  'no-vehicle': ['No vehicle', 'Plug in, tap again'],
+  busy: ['Pile busy', 'Try another pile'],
+  'out-of-service': ['Out of service', 'Try another pile'],
+  'journal-full': ['Journal full', 'Sync, then tap again'],
+  'pile-fault': ['Pile fault', 'Tap again'],
+});
+
+/** The refusal as two display lines: what went wrong, what to do. */
+export function startRefusalLines(reason: StartRefusal): readonly [problem: string, advice: string] {
+  return startRefusalWords[reason];
+}
+
+/** The refusal as one phrase: "Tariff changed: tap again". */
+export function startRefusalText(reason: StartRefusal): string {
+  const [problem, advice] = startRefusalWords[reason];
+  return `${problem}: ${advice.charAt(0).toLowerCase()}${advice.slice(1)}`;
 }

@@ -6,6 +6,7 @@ import type { MeterSample, PileHal, TimerId } from '../hal/types.ts';
 import { PILOT_CONSTANT_MINUS_12V, PILOT_CONSTANT_PLUS_12V } from '../hal/types.ts';
 import { equalBytes } from '../contracts-offline/bytes.ts';
 import type { SeqRange } from '../contracts-offline/messages/ack.ts';
+import type { StartRefusal } from '../contracts-offline/display-text.ts';
 import type { Authorization } from '../contracts-offline/messages/authorization.ts';
 import type { PileState } from '../contracts-offline/messages/fields.ts';
 import { type PileUpdate, isNewerConfig } from '../contracts-offline/messages/pile-update.ts';
@@ -21,7 +22,8 @@ import { type EndedSession, SessionEngine, type SessionSettings } from './sessio
 import { RecordKind } from './records/record-kinds.ts';
 import { Presenter } from './display/presenter.ts';
 import {
-  type Screen, busyScreen, chargingScreen, faultScreen, idleScreen, journalFullScreen, receiptPendingScreen, receiptScreen, tapPromptScreen, welcomeScreen,
+  type Screen, busyScreen, chargingScreen, faultScreen, idleScreen, journalFullScreen, receiptPendingScreen, receiptScreen, startRefusedScreen, tapPromptScreen,
+  welcomeScreen,
 } from './display/screens.ts';
 
 export type PileSettings = SessionSettings & {
@@ -112,10 +114,6 @@ export class PileController implements PileServices {
     return this.#engine.running;
   }
 
-  nowS(): number {
-    return Math.floor(this.#hal.clock.nowMs() / 1000);
-  }
-
   config(): PileConfig {
     return { ...this.#config, tariff: { ...this.#config.tariff } };
   }
@@ -164,7 +162,10 @@ export class PileController implements PileServices {
     if (this.#contactor.fault) return fail('conditions', `contactor fault (${this.#contactor.fault})`);
     if (this.#engine.running) return fail('conditions', 'a session is running');
     this.#cp = this.#cpReader.read();
-    if (!vehicleConnected(this.#cp)) return fail('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
+    if (!vehicleConnected(this.#cp)) {
+      this.showStartRefusal('no-vehicle');
+      return fail('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
+    }
     const started = this.#engine.start(voucher, this.pileId, this.#config, this.#idleSample);
     this.#idleSample = undefined;
     if (!started.ok) {
@@ -178,6 +179,12 @@ export class PileController implements PileServices {
     this.#restartTimer(); // metering periods count from the contract's start
     this.#renderAfterTap();
     return started;
+  }
+
+  showStartRefusal(reason: StartRefusal): void {
+    if (this.#halted) return;
+    this.#presenter.showFor(startRefusedScreen(reason), this.#settings.messageMs);
+    this.#renderAfterTap();
   }
 
   stopSession(contractSeq: number, _by: 'user' | 'relay'): PileOutcome<Uint8Array> {

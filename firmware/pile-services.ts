@@ -1,6 +1,7 @@
 // What the NFC application (firmware/nfc) asks of the rest of the pile (session engine, config,
-// outbox, display). The NFC layer decodes, checks signatures, pile ids, nonces and expiry; these
-// calls then apply the pile's own rules and journal before they answer (commit before act).
+// outbox, display). The NFC layer decodes, checks signatures, pile ids, nonces and tariff versions;
+// these calls then apply the pile's own rules and journal before they answer (commit before act).
+import type { StartRefusal } from '../contracts-offline/display-text.ts';
 import type { Authorization } from '../contracts-offline/messages/authorization.ts';
 import type { PileUpdate } from '../contracts-offline/messages/pile-update.ts';
 import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
@@ -28,7 +29,6 @@ export interface PileServices {
   /** The relay's Ed25519 public key, from the provisioning record. */
   readonly relayPublicKey: Uint8Array;
   readonly signer: PileSigner;
-  nowS(): number;
   state(): PileState;
   config(): PileConfig;
 
@@ -38,6 +38,8 @@ export interface PileServices {
   applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void>;
   /** A verified, fresh voucher for this pile: journal the signed Contract, then start charging. */
   startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array>;
+  /** A START refused for its voucher (changes nothing): say why on the display. */
+  showStartRefusal(reason: StartRefusal): void;
   /**
    * A verified stop for `contractSeq`: end the running session (reason user) and answer the signed
    * Receipt; for an ended session whose receipt is still held, answer that receipt again.

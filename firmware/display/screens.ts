@@ -6,7 +6,9 @@ import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import type { Receipt } from '../../contracts-offline/messages/receipt.ts';
-import { asciiText, chargeLimitText, endDetailText, formatDuration, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
+import {
+  type StartRefusal, asciiText, chargeLimitText, endDetailText, formatDuration, formatEnergy, formatMoney, startRefusalLines,
+} from '../../contracts-offline/display-text.ts';
 
 export type Screen = { lines: string[]; status: DisplayStatus };
 
@@ -71,6 +73,11 @@ export function tapPromptScreen(endDetail: number, amountMinor: number): Screen 
 /** A session ended but the key store has not signed its receipt yet: the pile keeps trying. */
 export function receiptPendingScreen(): Screen {
   return { lines: ['Session ended', 'Signing the receipt', 'Please wait', 'No new sessions yet'], status: 'busy' };
+}
+
+/** A tap 2 that did not start a contract: why, and what to do (the words the phone shows too). */
+export function startRefusedScreen(reason: StartRefusal): Screen {
+  return { lines: ['Charging not started', ...startRefusalLines(reason)], status: 'attention' };
 }
 
 export function journalFullScreen(): Screen {

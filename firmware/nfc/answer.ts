@@ -3,7 +3,7 @@ import { SW } from '../../contracts-offline/apdu.ts';
 import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import type { BadSignature, Malformed } from '../../contracts-offline/result.ts';
 import type { PileRefusalStatus, PileServices } from '../pile-services.ts';
-import type { NonceBook } from './nonce-book.ts';
+import type { NonceBook, NonceStatus } from './nonce-book.ts';
 
 /** Response data and status word; data only with 9000 (the framing pages it when over 256 bytes). */
 export type Answer = { data: Uint8Array; sw: number };
@@ -45,3 +45,10 @@ const refusalSw: Readonly<Record<Refusal, number>> = Object.freeze({
 export function refusalAnswer(code: Refusal): Answer {
   return refused(refusalSw[code] ?? SW.deviceFault);
 }
+
+/** A START or STOP whose nonce is not outstanding: the status word that says why (README.md "Nonces"). */
+export const nonceRefusalSw: Readonly<Record<Exclude<NonceStatus, 'outstanding'>, number>> = Object.freeze({
+  unknown: SW.referenceNotFound,
+  used: SW.referenceNotUsable,
+  expired: SW.nonceExpired,
+});

@@ -1,11 +1,12 @@
 // STOP: a StopRequest signed by the contract's user (with the user's public key alongside) or by
 // the relay → the Receipt signed by the pile. The COSE kid selects the key (README.md "STOP"):
 // the relay's kid → the relay key; otherwise the carried key, whose key id must be the
-// contract's userKid. One verification; the nonce is consumed only when the session answered.
+// contract's userKid. One verification; a nonce that is not outstanding is refused as START
+// refuses it (README.md "Nonces"); the nonce is used only when the session answered.
 import { SW, parseStopData } from '../../contracts-offline/apdu.ts';
 import { equalBytes } from '../../contracts-offline/bytes.ts';
 import { keyId } from '../../contracts-offline/keys.ts';
-import { type Answer, type TapContext, done, refusalAnswer, refused } from './answer.ts';
+import { type Answer, type TapContext, done, nonceRefusalSw, refusalAnswer, refused } from './answer.ts';
 import { readSigned, verifyRead } from '../../contracts-offline/signed.ts';
 
 export function stop(context: TapContext, data: Uint8Array): Answer {
@@ -31,7 +32,8 @@ export function stop(context: TapContext, data: Uint8Array): Answer {
   const request = verified.value.message;
 
   if (!equalBytes(request.pileId, services.pileId)) return refused(SW.referenceNotUsable);
-  if (!nonces.isOutstanding(request.pileNonce)) return refused(SW.referenceNotUsable);
+  const nonce = nonces.status(request.pileNonce);
+  if (nonce !== 'outstanding') return refused(nonceRefusalSw[nonce]);
   if (contractUserKid === undefined) return refused(SW.conditionsNotSatisfied);
   const outcome = services.stopSession(request.contractSeq, byRelay ? 'relay' : 'user');
   if (!outcome.ok) return refusalAnswer(outcome.code);

@@ -1,11 +1,13 @@
 // The CLI's crash paths (issue 14 §6): each refused with one line on stderr, a non-zero exit and
 // nothing written — a --data that is a file, an --out that is a folder or in no folder (checked
 // before the pile is registered), unbounded input (/dev/zero), an RPC node that is not there, a
-// damaged relay database, an amount above what the relay accepts — and a reader that closes the
-// output early ends the command quietly.
+// damaged relay database, an amount above what the relay accepts, a negative amount, a pile served
+// on a port in use (refused before the relay is asked) — and a reader that closes the output early
+// ends the command quietly. A relay start on a busy port: test/cli/relay.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -65,6 +67,21 @@ test('relay register-pile: an --out that is a folder or in no folder is refused 
   assert.not.ok(existsSync(join(dir, 'no-relay')), 'no data folder made');
 });
 
+test('pile serve on a port in use: one line, exit 1, before the relay is asked or a folder made', async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = String((blocker.address() as { port: number }).port);
+  const data = join(dir, 'busy-pile');
+  // the relay URL leads nowhere: had the pile been registered first, the error would be about the relay
+  const operatorKey = join(dir, 'operator-key.json');
+  assert.is(cli('keygen', '--out', operatorKey).status, 0);
+  const r = cli('pile', 'serve', '--data', data, '--port', port, '--relay', 'http://127.0.0.1:9', '--operator-key', operatorKey);
+  blocker.close();
+  assert.is(r.status, 1);
+  oneLine(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use \\(EADDRINUSE\\)`));
+  assert.not.ok(existsSync(data), 'no pile folder made');
+});
+
 test('relay start --rpc: a bad URL and a node that is not there give one line, exit 1, and no data folder', () => {
   const key = `0x${'ab'.repeat(32)}`, address = `0x${'11'.repeat(20)}`;
   const bad = cli('relay', 'start', '--rpc', 'notaurl', '--key', key, '--address', address, '--data', join(dir, 'r1'), '--port', '0');
@@ -86,6 +103,22 @@ test('day audit on a damaged relay database: one line, exit 1, the files untouch
   assert.is(r.status, 1);
   oneLine(r.stderr, /relay\.sqlite cannot be read \(SQLITE_NOTADB: file is not a database\)/);
   assert.is(sha(join(data, 'relay.sqlite')), before);
+});
+
+test('a negative amount for an option says which option and what it got, not "ambiguous": one line, exit 2, nothing made', () => {
+  const data = join(dir, 'negative-data');
+  const cases: [string[], string][] = [
+    [['relay', 'issue', '--user', '0011223344556677', '--amount', '-5', '--data', data], '--amount'],
+    [['operator', 'refund', '--contract', '00'.repeat(16), '--amount', '-5', '--reason', 'x', '--data', data], '--amount'],
+    [['phone', 'transfer', '--to', '0011223344556677', '--amount-minor', '-5', '--wallet', join(data, 'w.json')], '--amount-minor'],
+  ];
+  for (const [args, option] of cases) {
+    const r = cli(...args);
+    assert.is(r.status, 2, args.join(' '));
+    oneLine(r.stderr, new RegExp(`^tapcharge: ${option} expected a value, got "-5" \\(see: tapcharge ${args[0]} --help\\)$`));
+    assert.not.match(r.stderr, /ambiguous/);
+  }
+  assert.not.ok(existsSync(data));
 });
 
 test('ledger issue above the relay\'s money bound (10^12 minor units), and a negative amount: one line, nothing made', () => {

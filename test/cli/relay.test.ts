@@ -2,7 +2,7 @@
 // cleanly); register-pile and issue sign with the data folder's operator key through the HTTP API;
 // mistakes are one-line errors with exit codes 1 (refused) or 2 (usage).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ test('issue tops a user up on the ledger; an unknown user is refused', async () 
   const r = cli('issue', '--url', url, '--data', dir, '--user', user.kidHex, '--amount', '2500');
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /issued 2500 to [0-9a-f]{16} \(repaid advances 0\): applied/);
-  assert.is((await caller.call('GET', `/v1/users/${user.kidHex}`)).json.balanceMinor, 2_500);
+  assert.is((await caller.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json.balanceMinor, 2_500);
   const unknown = cli('issue', '--url', url, '--data', dir, '--user', 'ffffffffffffffff', '--amount', '1');
   assert.is(unknown.status, 1);
   assert.match(unknown.stderr, /relay refused POST \/v1\/issue: 404 unknown-user/);
@@ -74,10 +74,16 @@ test('a port in use: one line, exit 1', async () => {
   const port = String((blocker.address() as { port: number }).port);
   const other = mkdtempSync(join(tmpdir(), 'tapcharge-relay-cli-busy-'));
   const r = cli('start', '--data', other, '--port', port);
+  const unborn = join(other, 'new');
+  const again = cli('start', '--data', unborn, '--port', port);
   blocker.close();
+  const left = readdirSync(other);
   rmSync(other, { recursive: true, force: true });
   assert.is(r.status, 1);
   assert.match(r.stderr, /^tapcharge: relay did not start: listen EADDRINUSE/);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+  assert.is(again.status, 1);
+  assert.equal(left, [], 'no keys, database, ledger or log left by the failed starts (nor the folder one of them made)');
 });
 
 test('SIGTERM closes the relay cleanly (exit 0) and releases the data folder', async () => {

@@ -2,7 +2,9 @@
 // printable ASCII only.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asciiText, chargeLimitText, endDetailText, formatDuration, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
+import {
+  asciiText, chargeLimitText, endDetailText, formatDuration, formatEnergy, formatMoney, startRefusalLines, startRefusalText,
+} from '../../contracts-offline/display-text.ts';
 import { EndDetail } from '../../contracts-offline/messages/receipt.ts';
 
 test('formatting, integers only', () => {
@@ -31,6 +33,13 @@ test('every end detail has its words; an unknown code says its number', () => {
   for (const code of Object.values(EndDetail)) assert.not.match(endDetailText(code), /end code/);
   assert.is(endDetailText(EndDetail.plugRemoved), 'plug removed');
   assert.is(endDetailText(200), 'end code 200');
+});
+
+test('a refused start reads the same on the pile (two lines) and the phone (one phrase)', () => {
+  assert.equal(startRefusalLines('tariff-changed'), ['Tariff changed', 'Tap again']);
+  assert.is(startRefusalText('tariff-changed'), 'Tariff changed: tap again');
+  assert.is(startRefusalText('nonce-expired'), 'Too late: tap again');
+  assert.is(startRefusalText('no-vehicle'), 'No vehicle: plug in, tap again');
 });
 
 test.run();

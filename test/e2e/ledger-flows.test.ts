@@ -59,7 +59,7 @@ flows('R11: a credit line from settled history lets a user start beyond the bala
   const dana = await sys.addPhone('Dana', 2000);
   const ada = await sys.addPhone('Ada', 0);
   for (let i = 0; i < 3; i++) await session(sys, pile, dana, 40);
-  const credit = await dana.relay!.userCredit(dana.keyPair.kid);
+  const credit = await dana.relay!.userCredit(dana.keyPair);
   assert.is(credit['settledSessions'], 3);
   await dana.relay!.transfer(dana.keyPair, ada.keyPair.kid, 1400);
   const { account } = await dana.account();

@@ -31,6 +31,7 @@ import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { readKeyFile } from '../../tools/key-file.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
+import { readAnchors } from '../../tools/relay/audit/open-relay-data.ts';
 import { auditSessions } from '../../tools/system-day/session-audit.ts';
 import { OUTBOX_MAX_RECORDS } from '../../contracts-offline/apdu.ts';
 
@@ -85,9 +86,9 @@ function startRelayProcess(dataDir: string): Promise<{ child: ChildProcess; url:
   });
 }
 
-async function pendingLedgerWrites(url: string, kids: string[]): Promise<number> {
+async function pendingLedgerWrites(admin: RelayClient, operatorKey: KeyPair, users: KeyPair[]): Promise<number> {
   let pending = 0;
-  for (const kid of kids) pending += ((await (await fetch(`${url}/v1/users/${kid}`)).json()) as { pendingLedgerWrites: number }).pendingLedgerWrites;
+  for (const user of users) pending += (await admin.user(operatorKey, user.kid)).pendingLedgerWrites;
   return pending;
 }
 
@@ -188,8 +189,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
     const loadS = (performance.now() - started) / 1000;
     await Promise.all(queues.map((_, u) => flush(u, admin))); // what other phones handed to a phone that had stopped
     const flushedS = (performance.now() - started) / 1000;
-    const kids = users.map((u) => bytesToHex(u.kid));
-    while ((await pendingLedgerWrites(relay.url, kids)) > 0) await new Promise((r) => setTimeout(r, 250));
+    while ((await pendingLedgerWrites(admin, operatorKey, users)) > 0) await new Promise((r) => setTimeout(r, 250));
     const drainedS = (performance.now() - started) / 1000;
 
     const records = [...held.values()];
@@ -208,7 +208,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
     const { db } = await openRelayDb({ dataDir: dir, nowMs: Date.now() });
     const ledger = await openEmbeddedLedger(dir);
     try {
-      const audit = await auditSessions(db, ledger, { crypto: nodeEd25519 });
+      const audit = await auditSessions(db, ledger, { anchors: readAnchors(dir), crypto: nodeEd25519 });
       assert.equal(audit.problems.slice(0, 5), []);
       assert.ok(audit.ok);
       assert.is(audit.recordsVerified, records.length);

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeAbiParameters, keccak256, type Address } from 'viem';
 import { userAddressOf } from '../../tools/ledger/ids.ts';
-import { startAnvil } from './anvil.ts';
+import { startAnvil } from '../support/anvil.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-ledger-cli-'));

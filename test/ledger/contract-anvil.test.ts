@@ -1,7 +1,7 @@
 // TapchargeLedger unit tests on the RPC adapter against anvil (npm @foundry-rs/anvil) on 127.0.0.1:
 // one anvil for the file, a fresh contract deployment per test.
 import { connectRpcLedger, deployRpcLedger } from '../../tools/ledger/rpc.ts';
-import { startAnvil } from './anvil.ts';
+import { startAnvil } from '../support/anvil.ts';
 import { contractCases } from './contract-cases.ts';
 
 const anvil = await startAnvil();

@@ -8,7 +8,7 @@ import { loadLedgerArtifact } from '../../tools/ledger/artifact.ts';
 import { LedgerClient } from '../../tools/ledger/client.ts';
 import { refOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import { deployRpcLedger, rpcParts } from '../../tools/ledger/rpc.ts';
-import { startAnvil } from './anvil.ts';
+import { startAnvil } from '../support/anvil.ts';
 
 const anvil = await startAnvil();
 const key = anvil.keys[0]!;

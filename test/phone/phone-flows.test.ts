@@ -280,7 +280,7 @@ flows('a pile holding many unacknowledged records: each tap carries what fits it
   assert.ok(taps.every((t) => t.carried.fromPile <= 4));
   assert.is(taps.at(-1)!.pileStillHolds, 0);
   await rig.relay.drainLedger();
-  const contracts = await new RelayClient({ baseUrl: rig.relay.url }).userContracts(adaAt().keyPair.kid);
+  const contracts = await new RelayClient({ baseUrl: rig.relay.url, nowMs: () => rig.clock.nowMs() }).userContracts(adaAt().keyPair);
   assert.equal(contracts.filter((c) => c.pileId === bytesToHex(pile.pileId)).map((c) => [c.seq, c.status, c.endReason]), [[1, 'settled', 'abnormal'], [3, 'settled', 'abnormal'], [5, 'settled', 'abnormal']]);
   // Ada's own copies (her contracts, and receipts her offline taps carried) are duplicates now
   const holding = adaAt().pendingRecords.length;

@@ -92,7 +92,8 @@ test('refusals are PileRefusedError with the status word and what it means', asy
   await reader.start(signedVoucher(nonce));
   const replay = await refusal(reader.start(signedVoucher(nonce)));
   assert.is(replay.sw, SW.referenceNotUsable);
-  assert.match(replay.message, /^START refused by the pile: 6984 authentic but unusable/);
+  assert.is(replay.startRefusal, 'nonce-used');
+  assert.is(replay.message, 'START refused by the pile: 6984 Voucher already used: tap again', 'a START refusal names its condition');
   const forged = await refusal(reader.update(signedUpdate(pileUpdate(5), otherUserKeys)));
   assert.is(forged.sw, SW.securityNotSatisfied);
   assert.is(describeStatusWord(0x6a84), "the pile's journal is full");

@@ -2,52 +2,26 @@
 // while phones upload records, once while the ledger outbox is sending — and restarted on the same
 // data folder. Every record covered by an Ack received before a kill is still held; phones re-upload
 // everything; in the end each contract is opened and settled exactly once and every balance is exact.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { base64urlToBytes, bytesToBase64url, hexToBytes } from '../../contracts-offline/bytes.ts';
-import type { KeyPair } from '../../contracts-offline/keys.ts';
+import { base64urlToBytes, bytesToBase64url } from '../../contracts-offline/bytes.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
 import { auditLedger } from '../../tools/ledger/audit.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
-import { readKeyFile } from '../../tools/key-file.ts';
-import { RelayCaller, TestClock, type TestPile } from '../support/relay-harness.ts';
+import { type RelayCaller, type TestPile } from '../support/relay-harness.ts';
+import { type RelayProcess, killRelayProcess, startRelayProcess } from '../support/relay-process.ts';
 
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-crash-'));
 const SESSIONS = 40;
 const TOP_UP = 50_000;
 
-type Child = { process: ChildProcess; caller: RelayCaller; exited: Promise<void> };
-
-function startChild(): Promise<Child> {
-  const child = spawn(process.execPath, [bin, 'relay', 'start', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`relay did not start:\n${out}\n${err}`)); }, 60_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      const key = /relay public key ([0-9a-f]{64})/.exec(out)?.[1];
-      if (!url || !key || !out.includes('\nledger ')) return;
-      clearTimeout(timer);
-      const operator: KeyPair = readKeyFile(join(dir, 'operator-key.json'));
-      resolve({ process: child, caller: new RelayCaller(url, operator, hexToBytes(key), new TestClock()), exited });
-    });
-  });
-}
-
-async function kill(child: Child): Promise<void> {
-  child.process.kill('SIGKILL');
-  await child.exited;
-}
+type Child = RelayProcess;
+const startChild = (): Promise<Child> => startRelayProcess(dir);
+const kill = killRelayProcess;
 
 async function outboxDrained(caller: RelayCaller): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -124,7 +98,7 @@ test('SIGKILL during ingestion and during ledger writes: nothing acknowledged lo
   const expected = new Map(users.map((u) => [u.kidHex, TOP_UP]));
   for (const s of sessions) expected.set(s.userKid, expected.get(s.userKid)! - s.amountMinor);
   for (const u of users) {
-    const shown = (await relay.caller.call('GET', `/v1/users/${u.kidHex}`)).json;
+    const shown = (await relay.caller.call('GET', `/v1/users/${u.kidHex}`, { signer: u })).json;
     assert.equal([shown.balanceMinor, shown.escrowMinor, shown.openContracts, shown.pendingLedgerWrites], [expected.get(u.kidHex), 0, [], 0]);
   }
   assert.is((await relay.caller.call('GET', '/v1/relay')).json.outbox.rejected, 0);

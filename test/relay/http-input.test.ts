@@ -73,15 +73,29 @@ test('wrong types and unknown fields → 400 invalid-field naming the field', as
   expectError(await voucher({ mode: 'amount', amountMinor: 5 }, 'abc'), 400, 'invalid-field', /"pileNonce"/);
   expectError(await voucher({ mode: 'amount', amountMinor: 5 }, 'aa'.repeat(4)), 400, 'invalid-field', /expected 8\.\.16 bytes, got 4/);
   expectError(await t.call('POST', '/v1/vouchers', { body: { pileId: 12, pileNonce: 'aa'.repeat(8), limit: { mode: 'full' } }, signer: user }), 400, 'invalid-field', /"pileId" expected hex/);
-  expectError(await t.call('GET', '/v1/users/xyz'), 400, 'invalid-field', /"kid"/);
+  expectError(await t.call('GET', '/v1/users/xyz', { signer: t.operator }), 400, 'invalid-field', /"kid"/);
 });
 
 test('a signed body without atS → 400 naming it', async () => {
   const path = '/v1/transfers';
-  const text = JSON.stringify({ toKid: user.kidHex, amountMinor: 1, nonce: 'cd'.repeat(16) });
+  const text = JSON.stringify({ toKid: user.kidHex, amountMinor: 1, idempotencyKey: 'cd'.repeat(16), nonce: 'cd'.repeat(16) });
   const signature = nodeEd25519.sign(requestSigningBytes('POST', path, utf8Encode(text)), user.secretKey);
   const headers = { 'content-type': 'application/json', [KID_HEADER]: user.kidHex, [SIGNATURE_HEADER]: bytesToBase64url(signature) };
   expectError(await t.raw('POST', path, { body: text, headers }), 400, 'invalid-field', /"atS"/);
+});
+
+test('a name twice in one object → 400 invalid-json naming it, even under a valid signature; nothing moves', async () => {
+  const sender = await t.newUser('sender');
+  await t.topUp(sender.kidHex, 1_000);
+  await t.relay.drainLedger();
+  const path = '/v1/transfers';
+  const text = `{"toKid":"${user.kidHex}","amountMinor":1,"amountMinor":900,"idempotencyKey":"${'ef'.repeat(16)}","nonce":"${'ce'.repeat(16)}","atS":${t.clock.nowS}}`;
+  const signature = nodeEd25519.sign(requestSigningBytes('POST', path, utf8Encode(text)), sender.secretKey);
+  const headers = { 'content-type': 'application/json', [KID_HEADER]: sender.kidHex, [SIGNATURE_HEADER]: bytesToBase64url(signature) };
+  expectError(await t.raw('POST', path, { body: text, headers }), 400, 'invalid-json', /names "amountMinor" twice/);
+  const nested = `{"pileId":"${pile.pileIdHex}","pileNonce":"${'aa'.repeat(16)}","limit":{"mode":"full","mode":"amount"}}`;
+  expectError(await t.raw('POST', '/v1/vouchers', { body: nested, headers: { 'content-type': 'application/json' } }), 400, 'invalid-json', /names "limit\.mode" twice/);
+  assert.is((await t.call('GET', `/v1/users/${sender.kidHex}`, { signer: sender })).json.balanceMinor, 1_000, 'nothing moved');
 });
 
 test('huge bodies → 413 body-too-large, declared or streamed', async () => {

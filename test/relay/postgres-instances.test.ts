@@ -47,7 +47,7 @@ test('the same records uploaded to both instances at once: held once, settled on
   assert.equal(receiptAnswers.map((x) => x.json.results[0].status).sort(), ['accepted', 'duplicate', 'duplicate']);
   await a.relay.drainLedger();
   await b.relay.drainLedger();
-  assert.is(await ledger.balanceOf((await a.call('GET', `/v1/users/${user.kidHex}`)).json.address), BigInt(10_000 - r.amountMinor));
+  assert.is(await ledger.balanceOf((await a.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json.address), BigInt(10_000 - r.amountMinor));
   const id = contractIdOf(pile.pileId, BigInt(c.seq));
   const events = (await ledger.history()).filter((e) => (e.kind === 'opened' || e.kind === 'settled') && e.contractId === id);
   assert.equal(events.map((e) => e.kind), ['opened', 'settled']);

@@ -1,7 +1,8 @@
 // The relay's contract tests, written once and run against each storage (SQLite, PostgreSQL):
 // everything through the HTTP API, money checked on the ledger itself. After every test the
 // outbox is drained, every touched user's book equals the ledger, and the ledger audit is clean.
-// The ingestion cases live in relay-ingest-cases.ts and run inside the same suite.
+// The ingestion cases live in relay-ingest-cases.ts, the voucher reservation cases in
+// relay-voucher-cases.ts; both run inside the same suite.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Address, Hex } from 'viem';
@@ -11,8 +12,9 @@ import { openSigned } from '../../contracts-offline/signed.ts';
 import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { auditLedger } from '../../tools/ledger/audit.ts';
 import { userAddressOf } from '../../tools/ledger/ids.ts';
-import { type TestRelay, startTestRelay } from '../support/relay-harness.ts';
+import { type TestRelay, assertBooksMatchLedger, startTestRelay } from '../support/relay-harness.ts';
 import { type Ctx, ingestionCases } from './relay-ingest-cases.ts';
+import { voucherCases } from './relay-voucher-cases.ts';
 
 export type Storage = { databaseUrl?: string; stop(): Promise<void> };
 
@@ -29,12 +31,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     ctx.users = new Set();
   });
   s.after.each(async ({ t, users }) => {
-    await t.relay.drainLedger();
-    for (const kid of users) {
-      const u = (await t.call('GET', `/v1/users/${kid}`)).json;
-      assert.is(u.bookBalanceMinor, u.balanceMinor, `book balance of ${kid} equals the ledger`);
-      assert.is(u.bookEscrowMinor, u.escrowMinor, `book escrow of ${kid} equals the ledger`);
-    }
+    await assertBooksMatchLedger(t, users);
     assert.equal((await auditLedger(t.relay.ledger)).problems, []);
     assert.is((await t.relay.outboxStats()).rejected, 0, 'no ledger write was refused');
   });
@@ -64,9 +61,9 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const again = await t.call('POST', '/v1/users', { body: { publicKey: bytesToHex(user.publicKey), displayName: 'again' }, signer: user });
     assert.is(again.status, 409);
     assert.is(again.json.error, 'already-registered');
-    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json;
     assert.equal([shown.kid, shown.displayName, shown.address, shown.balanceMinor, shown.openContracts], [user.kidHex, 'driver', addressOf(user.kidHex), 0, []]);
-    const unknown = await t.call('GET', '/v1/users/00112233aabbccdd');
+    const unknown = await t.call('GET', '/v1/users/00112233aabbccdd', { signer: t.operator });
     assert.equal([unknown.status, unknown.json.error], [404, 'unknown-user']);
     const other = await t.newUser();
     const stolen = await t.call('POST', '/v1/users', { body: { publicKey: bytesToHex(other.publicKey), displayName: 'x' }, signer: user });
@@ -77,7 +74,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const { t } = ctx;
     const alice = await newUser(ctx, 1_000);
     const bob = await newUser(ctx);
-    const transfer = { toKid: bob.kidHex, amountMinor: 100 };
+    const transfer = { toKid: bob.kidHex, amountMinor: 100, idempotencyKey: '01'.repeat(16) };
     const forgedBy = { ...alice, secretKey: bob.secretKey }; // alice's kid, someone else's key
     const bad = await t.call('POST', '/v1/transfers', { body: transfer, signer: forgedBy });
     assert.equal([bad.status, bad.json.error], [401, 'bad-signature']);
@@ -92,18 +89,44 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.is(first.status, 200);
     const replayed = await t.call('POST', '/v1/transfers', { body: transfer, signer: alice, nonce: 'aa'.repeat(16) });
     assert.equal([replayed.status, replayed.json.error], [409, 'replayed-request']);
-    const byUser = await t.call('POST', '/v1/issue', { body: { userKid: alice.kidHex, amountMinor: 5 }, signer: alice });
+    const byUser = await t.call('POST', '/v1/issue', { body: { userKid: alice.kidHex, amountMinor: 5, idempotencyKey: '02'.repeat(16) }, signer: alice });
     assert.equal([byUser.status, byUser.json.error], [403, 'not-operator']);
-    const unsigned = await t.call('POST', '/v1/issue', { body: { userKid: alice.kidHex, amountMinor: 5 } });
+    const unsigned = await t.call('POST', '/v1/issue', { body: { userKid: alice.kidHex, amountMinor: 5, idempotencyKey: '03'.repeat(16) } });
     assert.equal([unsigned.status, unsigned.json.error], [401, 'unknown-signer']);
     assert.equal(await ledgerOf(t, alice.kidHex), { balance: 900, escrow: 0 }, 'only the one genuine transfer moved money');
     assert.equal(await ledgerOf(t, bob.kidHex), { balance: 100, escrow: 0 });
   });
 
+  s('a retry after a lost answer (new nonce, same idempotency key) moves money once; the key cannot be reused for another move', async (ctx) => {
+    const { t } = ctx;
+    const alice = await newUser(ctx);
+    const bob = await newUser(ctx);
+    const topUp = { userKid: alice.kidHex, amountMinor: 1_000, idempotencyKey: 'a1'.repeat(16) };
+    const first = await t.call('POST', '/v1/issue', { body: topUp, signer: t.operator });
+    const retry = await t.call('POST', '/v1/issue', { body: topUp, signer: t.operator });
+    assert.equal([first.status, first.json.repeated, retry.status, retry.json.repeated], [200, undefined, 200, true]);
+    assert.is(retry.json.ref, first.json.ref, 'the retry answers the first move');
+    const transfer = { toKid: bob.kidHex, amountMinor: 300, idempotencyKey: 'b2'.repeat(16) };
+    assert.is((await t.call('POST', '/v1/transfers', { body: transfer, signer: alice })).status, 200);
+    const again = await t.call('POST', '/v1/transfers', { body: transfer, signer: alice });
+    assert.equal([again.status, again.json.repeated, again.json.amountMinor], [200, true, 300]);
+    const otherAmount = await t.call('POST', '/v1/transfers', { body: { ...transfer, amountMinor: 301 }, signer: alice });
+    assert.equal([otherAmount.status, otherAmount.json.error], [409, 'idempotency-key-reused']);
+    const otherKind = await t.call('POST', '/v1/issue', { body: { ...topUp, amountMinor: 5 }, signer: t.operator });
+    assert.equal([otherKind.status, otherKind.json.error], [409, 'idempotency-key-reused']);
+    // keys are per author: bob may use alice's key for his own move
+    assert.is((await t.call('POST', '/v1/transfers', { body: { toKid: alice.kidHex, amountMinor: 100, idempotencyKey: 'b2'.repeat(16) }, signer: bob })).status, 200);
+    const noKey = await t.call('POST', '/v1/transfers', { body: { toKid: bob.kidHex, amountMinor: 1 }, signer: alice });
+    assert.equal([noKey.status, noKey.json.error], [400, 'invalid-field']);
+    assert.match(noKey.json.message, /idempotencyKey/);
+    assert.equal(await ledgerOf(t, alice.kidHex), { balance: 800, escrow: 0 }, '1,000 − 300 + 100: each move once');
+    assert.equal(await ledgerOf(t, bob.kidHex), { balance: 200, escrow: 0 });
+  });
+
   s('a replayed operator top-up is refused: issued once', async (ctx) => {
     const { t } = ctx;
     const user = await newUser(ctx);
-    const body = { userKid: user.kidHex, amountMinor: 700 };
+    const body = { userKid: user.kidHex, amountMinor: 700, idempotencyKey: '04'.repeat(16) };
     assert.is((await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(16) })).status, 200);
     const replay = await t.call('POST', '/v1/issue', { body, signer: t.operator, nonce: 'bb'.repeat(16) });
     assert.equal([replay.status, replay.json.error], [409, 'replayed-request']);
@@ -146,7 +169,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.is(voucher.status, 201);
     assert.equal([t.authorization(voucher).capMinor, t.authorization(voucher).tariffVersion], [2_000, 1]);
     assert.equal(Object.keys(voucher.json), ['authorization'], 'the voucher answer is the signed bytes, nothing copied beside them');
-    const reserved = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    const reserved = (await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json;
     assert.equal([reserved.reservedMinor, reserved.availableMinor], [2_000, 3_000], 'an unused voucher reserves its cap');
     const c = pile.contract(voucher.json.authorization, t.clock.nowS);
     const up = await t.upload(c.signed);
@@ -156,7 +179,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     if (ack.ok) assert.equal(ack.value.message.ranges, [{ fromSeq: 1, toSeq: 1 }]);
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 2_000 });
     assert.is(await recordOf(t, pile.contractId(1)), 'open-capped');
-    const provisional = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
+    const provisional = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`, { signer: user })).json.contracts[0];
     assert.equal([provisional.status, provisional.capMinor], ['provisional', 2_000]);
     const revenueBefore = await t.relay.ledger.balanceOf(t.relay.ledger.revenueAccount);
     const r = pile.receipt(c.seq, { energyWh: 12_345, durationS: 5_400, endAtS: t.clock.nowS + 5_400 });
@@ -165,11 +188,11 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - r.amountMinor, escrow: 0 });
     assert.is(Number((await t.relay.ledger.balanceOf(t.relay.ledger.revenueAccount)) - revenueBefore), r.amountMinor);
     assert.is(await recordOf(t, pile.contractId(1)), 'settled');
-    const settled = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
+    const settled = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`, { signer: user })).json.contracts[0];
     assert.equal([settled.status, settled.amountMinor, settled.ledgerState, settled.energyWh], ['settled', r.amountMinor, 'settled', 12_345]);
     const pileView = (await t.call('GET', `/v1/piles/${pile.pileIdHex}`)).json;
     assert.equal([pileView.held, pileView.gaps, pileView.records], [[{ fromSeq: 1, toSeq: 2 }], [], 2]);
-    const kinds = (await t.call('GET', `/v1/users/${user.kidHex}/history`)).json.events.map((e: { kind: string }) => e.kind);
+    const kinds = (await t.call('GET', `/v1/users/${user.kidHex}/history`, { signer: user })).json.events.map((e: { kind: string }) => e.kind);
     assert.ok(kinds.includes('issued') && kinds.includes('opened') && kinds.includes('settled'));
   });
 
@@ -197,11 +220,11 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const broke = await newUser(ctx);
     const full = await t.voucher(broke, pile, { mode: 'full' });
     assert.equal([full.status, full.json.error], [402, 'insufficient-funds']);
-    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json;
     assert.equal([shown.reservedMinor, shown.availableMinor], [2_000, 1_000]);
-    const transfer = await t.call('POST', '/v1/transfers', { body: { toKid: broke.kidHex, amountMinor: 1_001 }, signer: user });
+    const transfer = await t.call('POST', '/v1/transfers', { body: { toKid: broke.kidHex, amountMinor: 1_001, idempotencyKey: '05'.repeat(16) }, signer: user });
     assert.equal([transfer.status, transfer.json.error], [402, 'insufficient-funds'], 'reserved funds cannot be transferred away');
-    const unknownTo = await t.call('POST', '/v1/transfers', { body: { toKid: '0123456789abcdef', amountMinor: 1 }, signer: user });
+    const unknownTo = await t.call('POST', '/v1/transfers', { body: { toKid: '0123456789abcdef', amountMinor: 1, idempotencyKey: '06'.repeat(16) }, signer: user });
     assert.equal([unknownTo.status, unknownTo.json.error], [404, 'unknown-user']);
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 0 });
   });
@@ -217,7 +240,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.equal(retry.json, first.json, 'the same signed voucher');
     const other = await t.voucher(user, pile, { mode: 'amount', amountMinor: 500 }, tapNonce);
     assert.equal([other.status, other.json.error], [409, 'voucher-outstanding'], 'another limit on that nonce needs a fresh tap');
-    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    const shown = (await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json;
     assert.equal([shown.reservedMinor, shown.availableMinor], [2_000, 1_000], 'reserved once');
   });
 
@@ -244,7 +267,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const { t } = ctx;
     const user = await newUser(ctx, 3_000);
     const pile = await t.newPile({ energyMinorPerKwh: 100, timeMinorPerHour: 0, sessionFeeMinor: 0 });
-    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json.creditLimitMinor, 0);
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`, { signer: user })).json.creditLimitMinor, 0);
     for (let i = 0; i < 2; i++) {
       const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 1_500 });
       const c = pile.contract(v.json.authorization, t.clock.nowS);
@@ -252,16 +275,16 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
       assert.is(r.amountMinor, 1_000);
       await t.upload(c.signed, r.signed);
     }
-    const credit = (await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json;
+    const credit = (await t.call('GET', `/v1/users/${user.kidHex}/credit`, { signer: user })).json;
     assert.equal([credit.settledSessions, credit.settledAmountMinor, credit.lateReceipts, credit.creditLimitMinor], [2, 2_000, 0, 1_000]);
-    assert.is((await t.call('GET', `/v1/users/${user.kidHex}`)).json.availableMinor, 2_000, '1,000 balance + 1,000 credit');
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json.availableMinor, 2_000, '1,000 balance + 1,000 credit');
     assert.is((await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_001 })).status, 402);
     const v = await t.voucher(user, pile, { mode: 'amount', amountMinor: 1_800 });
     assert.is(v.status, 201, 'the credit line allows a start the balance alone would not');
     const c = pile.contract(v.json.authorization, t.clock.nowS);
     await t.upload(c.signed);
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 0, escrow: 1_800 }, 'advance of 800 issued, then the cap escrowed');
-    const during = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    const during = (await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json;
     assert.equal([during.creditUsedMinor, during.availableMinor], [800, 200]);
     const r = pile.receipt(c.seq, { energyWh: 5_000, durationS: 600, endAtS: t.clock.nowS + 600 });
     await t.upload(r.signed);
@@ -269,13 +292,14 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const topUp = await t.topUp(user.kidHex, 500);
     assert.equal([topUp.status, topUp.json.repaidMinor], [200, 500], 'the top-up repays the advance first');
     await t.relay.drainLedger();
-    const after = (await t.call('GET', `/v1/users/${user.kidHex}`)).json;
+    const after = (await t.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json;
     assert.equal([after.balanceMinor, after.creditUsedMinor], [1_300, 300]);
-    const contracts = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts;
+    const contracts = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`, { signer: user })).json.contracts;
     assert.is(contracts[2].advanceMinor, 800);
   });
 
   ingestionCases({ s, newUser, recordOf, ledgerOf });
+  voucherCases({ s, newUser, ledgerOf });
 
   s.run();
 }

@@ -130,7 +130,7 @@ export function ingestionCases({ s, newUser, recordOf, ledgerOf }: CaseKit): voi
     const answer = await t.upload(reused.signed);
     assert.is(answer.json.results[0].status, 'accepted');
     assert.match(answer.json.results[0].problem, /already used/);
-    const contracts = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts;
+    const contracts = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`, { signer: user })).json.contracts;
     assert.equal(contracts.map((x: { status: string }) => x.status), ['provisional', 'disputed']);
     assert.is(await recordOf(t, pile.contractId(reused.seq)), 'none');
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 3_000, escrow: 1_000 });
@@ -161,13 +161,13 @@ export function ingestionCases({ s, newUser, recordOf, ledgerOf }: CaseKit): voi
     for (let i = 0; i < 100 && (await recordOf(t, pile.contractId(c.seq))) !== 'charged-at-cap'; i++) await new Promise((r) => setTimeout(r, 50));
     assert.is(await recordOf(t, pile.contractId(c.seq)), 'charged-at-cap');
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 2_500, escrow: 0 });
-    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json.lateReceipts, 1, 'an overdue receipt counts against credit');
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`, { signer: user })).json.lateReceipts, 1, 'an overdue receipt counts against credit');
     const r = pile.receipt(c.seq, { energyWh: 5_000, durationS: 3_000, endAtS: t.clock.nowS });
     await t.upload(r.signed);
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - r.amountMinor, escrow: 0 });
     assert.is(await recordOf(t, pile.contractId(c.seq)), 'corrected');
-    const contract = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`)).json.contracts[0];
+    const contract = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`, { signer: user })).json.contracts[0];
     assert.equal([contract.status, contract.amountMinor, contract.late], ['corrected', r.amountMinor, true]);
-    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`)).json.lateReceipts, 1);
+    assert.is((await t.call('GET', `/v1/users/${user.kidHex}/credit`, { signer: user })).json.lateReceipts, 1);
   });
 }

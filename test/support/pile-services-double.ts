@@ -4,6 +4,7 @@
 // firmware/pile.ts, tested through APDUs in the scenario tests).
 import { nobleEd25519 } from '../../contracts-offline/crypto.ts';
 import type { SeqRange } from '../../contracts-offline/messages/ack.ts';
+import type { StartRefusal } from '../../contracts-offline/display-text.ts';
 import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import type { PileState } from '../../contracts-offline/messages/fields.ts';
@@ -78,10 +79,6 @@ export class RecordingPileServicesDouble implements PileServices {
     return fail(refusal.code, refusal.reason);
   }
 
-  nowS(): number {
-    return this.nowSValue;
-  }
-
   state(): PileState {
     this.#record('state');
     return this.pileState;
@@ -118,6 +115,10 @@ export class RecordingPileServicesDouble implements PileServices {
     this.outboxRecords.push({ seq, bytes });
     this.pileState = 'charging';
     return { ok: true, value: bytes };
+  }
+
+  showStartRefusal(reason: StartRefusal): void {
+    this.#record('showStartRefusal', reason);
   }
 
   stopSession(contractSeq: number, by: 'user' | 'relay'): PileOutcome<Uint8Array> {

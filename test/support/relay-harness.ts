@@ -5,6 +5,7 @@ import type { Hex } from 'viem';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
 import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, generateKeyPair } from '../../contracts-offline/keys.ts';
 import type { Authorization } from '../../contracts-offline/messages/authorization.ts';
@@ -54,14 +55,16 @@ export class RelayCaller {
   }
 
   async call(method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<Reply> {
-    if (method === 'GET') return this.raw('GET', path);
-    if (!options.signer) return this.raw('POST', path, { body: JSON.stringify(options.body ?? {}), headers: { 'content-type': 'application/json' } });
+    if (!options.signer) {
+      return method === 'GET' ? this.raw('GET', path) : this.raw('POST', path, { body: JSON.stringify(options.body ?? {}), headers: { 'content-type': 'application/json' } });
+    }
     const nonce = options.nonce;
     const signed = signRequest({
-      signer: options.signer, method: 'POST', path, fields: options.body ?? {}, nowMs: (options.atS ?? this.clock.nowS) * 1000, crypto: nodeEd25519,
+      signer: options.signer, method, path, fields: options.body ?? {}, nowMs: (options.atS ?? this.clock.nowS) * 1000, crypto: nodeEd25519,
       ...(nonce && { random: () => hexToBytes(nonce) }),
     });
-    return this.raw('POST', path, { body: signed.body, headers: { ...signed.headers, 'content-type': 'application/json' } });
+    if (method === 'GET') return this.raw('GET', signed.path, { headers: signed.headers });
+    return this.raw('POST', path, { body: signed.body!, headers: { ...signed.headers, 'content-type': 'application/json' } });
   }
 
   async newUser(displayName = 'driver'): Promise<KeyPair & { kidHex: string }> {
@@ -72,7 +75,7 @@ export class RelayCaller {
   }
 
   async topUp(userKid: string, amountMinor: number): Promise<Reply> {
-    return this.call('POST', '/v1/issue', { body: { userKid, amountMinor }, signer: this.operator });
+    return this.call('POST', '/v1/issue', { body: { userKid, amountMinor, idempotencyKey: bytesToHex(crypto.getRandomValues(new Uint8Array(16))) }, signer: this.operator });
   }
 
   async newPile(tariff = { energyMinorPerKwh: 30, timeMinorPerHour: 60, sessionFeeMinor: 50 }, maxPowerW = 11_000): Promise<TestPile> {
@@ -188,3 +191,12 @@ export class TestPile {
   }
 }
 
+/** After a case: every user's book balance and escrow equal the ledger's (read as the operator). */
+export async function assertBooksMatchLedger(t: TestRelay, userKids: Iterable<string>): Promise<void> {
+  await t.relay.drainLedger();
+  for (const kid of userKids) {
+    const u = (await t.call('GET', `/v1/users/${kid}`, { signer: t.operator })).json;
+    assert.is(u.bookBalanceMinor, u.balanceMinor, `book balance of ${kid} equals the ledger`);
+    assert.is(u.bookEscrowMinor, u.escrowMinor, `book escrow of ${kid} equals the ledger`);
+  }
+}

@@ -7,6 +7,7 @@ import { parseSign1, verifySign1 } from '../../contracts-offline/cose-sign1.ts';
 import { type MessageName, MESSAGE_NAMES, codecs, decodeAnyMessage, isMessageName } from '../../contracts-offline/messages/registry.ts';
 import type { MessageCodec } from '../../contracts-offline/messages/schema.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
+import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
 import { readBounded } from './cli-files.ts';
 import { readKeyFile } from '../key-file.ts';
@@ -35,7 +36,7 @@ function parse(args: string[]): { options: Options; files: string[] } {
     });
     return { options: values, files: positionals };
   } catch (error) {
-    throw new CliError(`${(error as Error).message.split('. ')[0]} (try: tapcharge contract --help)`, 2);
+    throw argsError(error, args, 'contract');
   }
 }
 

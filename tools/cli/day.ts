@@ -10,6 +10,7 @@ import { formatReport } from '../system-day/day-report.ts';
 import { dayScript } from '../system-day/day-script.ts';
 import { onePileScript } from '../system-day/one-pile-script.ts';
 import { runDay } from '../system-day/run-day.ts';
+import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
 import { dataFolder } from './cli-files.ts';
 import { DayError } from '../system-day/errors.ts';
@@ -23,11 +24,15 @@ const usage = `usage: tapcharge day [one-pile | audit] [options]
   tapcharge day one-pile [--data DIR] [--seed N] [--fast]
       one simulated pile and its display, driven by scripted phones through every flow of R3–R8.
   tapcharge day audit --data DIR
-      re-verify a day from its data folder: signatures, ledger events, conservation of credit.
+      the report and the audit of a day from its data folder alone: every figure the relay stored
+      re-derived from the signed records, the relay's signatures and the ledger's events.
 
   --data DIR   a new or empty folder for the relay and ledger data (default: a fresh temp folder, kept)
   --seed N     seeds the simulated keys, nonces and boards (default 1): same seed, same pile and user ids
   --fast       no pacing of the live view
+
+The day's relay serves the operators' dashboard: its link is printed at the start; on a terminal
+(without --fast) the relay serves it again after the report until Ctrl-C.
 exit status: 0 when every flow happened and the audit passes, 1 otherwise.`;
 
 const options = {
@@ -56,14 +61,25 @@ async function audit(dataDir: string | undefined): Promise<number> {
   try {
     figures = await collectFigures(resolve(dataDir));
   } catch (error) {
+    // a relay.sqlite that is damaged or foreign is the relay audit's RelayAuditError: one line already
     if (error instanceof DayError) throw new CliError(error.message);
-    // better-sqlite3's SqliteError: a relay.sqlite that is damaged or not a database at all
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) throw new CliError(`--data ${dataDir}: relay.sqlite cannot be read (${code}: ${(error as Error).message})`);
     throw error;
   }
   console.log(formatReport(figures));
   return figures.audit.ok ? 0 : 1;
+}
+
+/** Resolves at the first SIGINT (Ctrl-C) or SIGTERM. */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -71,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CliError(`${(error as Error).message} (see: tapcharge day --help)`, 2);
+    throw argsError(error, args, 'day');
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -88,7 +104,12 @@ export async function run(args: string[]): Promise<number> {
   const seed = seedOf(values.seed);
   const dataDir = freshDataDir(values.data);
   try {
-    const outcome = await runDay({ script: command === 'one-pile' ? onePileScript : dayScript, dataDir, seed, fast: values.fast === true, out: process.stdout });
+    // on a terminal, unless --fast, the dashboard stays up after the report until Ctrl-C
+    const serving = process.stdout.isTTY === true && values.fast !== true;
+    const outcome = await runDay({
+      script: command === 'one-pile' ? onePileScript : dayScript, dataDir, seed, fast: values.fast === true, out: process.stdout,
+      ...(serving && { serveDashboardUntil: interrupted }),
+    });
     return outcome.ok ? 0 : 1;
   } catch (error) {
     // the script's own failures are reported in the day's report; this is the system not running at all

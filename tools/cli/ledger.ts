@@ -13,6 +13,7 @@ const MAX_AMOUNT_MINOR = BigInt(MONEY_MAX_MINOR);
 import { LedgerError } from '../ledger/errors.ts';
 import type { Ledger, LedgerEvent } from '../ledger/ledger.ts';
 import { connectRpcLedger, deployRpcLedger } from '../ledger/rpc.ts';
+import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
 
 const usage = `usage: tapcharge ledger <command> [options]
@@ -158,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       options: { data: { type: 'string', default: './data' }, rpc: { type: 'string' }, key: { type: 'string' }, address: { type: 'string' }, ref: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
-    throw new CliError(`${(error as Error).message.split('\n')[0]} (try: tapcharge ledger --help)`, 2);
+    throw argsError(error, argv, 'ledger');
   }
   const [name, ...args] = parsed.positionals;
   if (parsed.values.help || !name) {

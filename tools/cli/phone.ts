@@ -16,7 +16,9 @@ import { ApduTooLongError } from '../phone/errors.ts';
 import { PileLinkError } from '../phone/errors.ts';
 import { readWalletFile, writeWalletFile } from '../phone/wallet-file.ts';
 import { WalletFileError } from '../phone/errors.ts';
+import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
+import { idempotencyKeyOption, moveOnce } from './idempotency-key.ts';
 import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeWallet } from './phone-output.ts';
 import { withOptionalValue } from './optional-value.ts';
 
@@ -28,12 +30,14 @@ commands:
   tap PILE [MODE]                              tap 1: show the pile, write a newer config, carry records;
                                                with MODE also: ask the relay for a voucher, then tap 2 (start)
   start PILE [MODE]                            tap 2 with the voucher held (or a new one for MODE)
+  cancel                                       cancel the voucher held: the relay no longer reserves its cap
   stop PILE                                    stop the running contract (user stop tap)
   collect PILE                                 final / any tap: take the pile's receipts, upload, hand back the ack
   sync                                         upload every carried record, fetch acks
   balance                                      balance, escrow, credit and contracts at the relay
   show                                         what the wallet holds (offline)
   transfer --to KID --amount-minor N           send credit to another user
+    [--idempotency-key HEX]                    retry a transfer whose answer was lost (the key its error named)
 
 PILE: --pile HOST:PORT                       a pile simulator's TCP bridge (\`tapcharge pile serve\`)
       --pcsc [READER]                        the card in a PC/SC reader (default: the first reader holding
@@ -54,6 +58,7 @@ const options = {
   'duration-s': { type: 'string' },
   'energy-wh': { type: 'string' },
   to: { type: 'string' },
+  'idempotency-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,12 +69,13 @@ const allowed: Record<string, readonly (keyof Values)[]> = {
   register: ['relay'],
   tap: ['pile', 'pcsc', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
   start: ['pile', 'pcsc', 'mode', 'amount-minor', 'duration-s', 'energy-wh'],
+  cancel: [],
   stop: ['pile', 'pcsc'],
   collect: ['pile', 'pcsc'],
   sync: [],
   balance: [],
   show: [],
-  transfer: ['to', 'amount-minor'],
+  transfer: ['to', 'amount-minor', 'idempotency-key'],
 };
 
 function positiveInt(text: string | undefined, flag: string): number {
@@ -173,6 +179,11 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
       console.log(describeCarried(started));
       return;
     }
+    case 'cancel': {
+      const cancelled = await openPhone(walletPath).cancelVoucher();
+      console.log(`voucher ${cancelled.voucherId} cancelled: ${cancelled.releasedMinor} (minor units) no longer reserved`);
+      return;
+    }
     case 'stop': {
       const phone = openPhone(walletPath);
       const stopped = await withTap(v, (tap) => phone.tapStop(tap));
@@ -205,8 +216,10 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
       if (!v.to || !/^[0-9a-f]{16}$/.test(v.to)) throw new CliError(`--to expected a user key id (16 lowercase hex digits), got ${JSON.stringify(v.to ?? '')}`, 2);
       const amountMinor = positiveInt(v['amount-minor'], 'amount-minor');
       const phone = openPhone(walletPath);
-      await phone.relay!.transfer(phone.keyPair, hexToBytes(v.to), amountMinor);
-      console.log(`transferred ${amountMinor} to ${v.to}`);
+      const relay = phone.relay!;
+      const key = idempotencyKeyOption(v['idempotency-key'], () => relay.newIdempotencyKey());
+      const answer = await moveOnce('transfer', key, () => relay.transfer(phone.keyPair, hexToBytes(v.to!), amountMinor, key));
+      console.log(`transferred ${amountMinor} to ${v.to}${answer.repeated ? ' (made earlier under this idempotency key: nothing moved again)' : ''}`);
       return;
     }
   }
@@ -227,7 +240,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: withOptionalValue(rest, '--pcsc'), options, strict: true, allowPositionals: false }) as { values: Values });
   } catch (error) {
-    throw new CliError(`${(error as Error).message.split('\n')[0]!.split('. ')[0]} (try: tapcharge phone --help)`, 2);
+    throw argsError(error, rest, 'phone');
   }
   if (values.help) {
     console.log(usage);

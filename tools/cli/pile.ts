@@ -11,6 +11,7 @@ import { type ServePileOptions, servePile } from '../pile-sim/serve-pile.ts';
 import { VPCD_DEFAULT_PORT } from '../pile-sim/vpcd-card.ts';
 import { TerminalView } from '../pile-sim/terminal-view.ts';
 import { type PileStatus, defaultVehicle } from '../pile-sim/vehicle-control.ts';
+import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
 import { dataFolder } from './cli-files.ts';
 import { readKeyFile } from '../key-file.ts';
@@ -30,8 +31,8 @@ commands:
   unplug --pile HOST:PORT                 pull the plug (any time: an abnormal end while charging)
   vehicle --pile HOST:PORT --wants-charge yes|no   the EV stops (or resumes) drawing power
   advance --pile HOST:PORT --seconds N    move the pile's clock forward (charging goes on meanwhile);
-                                          the pile then runs ahead of the relay's clock, and a voucher
-                                          the relay issues lives 10 minutes: keep jumps short of that
+                                          the pile then runs ahead of the relay's clock, which it does
+                                          not mind; a voucher lives 15 minutes of pile time from tap 1
   status --pile HOST:PORT                 what the pile shows and does
 
 PROVISIONING (only for a new data folder; DIR/flash.bin keeps the journal across restarts):
@@ -215,7 +216,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: withOptionalValue(rest, '--vpcd'), options, strict: true, allowPositionals: false }) as { values: Values });
   } catch (error) {
-    throw new CliError(`${(error as Error).message.split('\n')[0]!.split('. ')[0]} (try: tapcharge pile --help)`, 2);
+    throw argsError(error, rest, 'pile');
   }
   if (values.help) {
     console.log(usage);

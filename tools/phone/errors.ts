@@ -1,10 +1,13 @@
 // Every way a phone flow can fail, in one place: the phone's own refusals (PhoneError, with a code),
 // the relay's (RelayError: its HTTP status and error code; RelayUnreachableError when no answer
 // came, so records stay in the wallet for a later sync), the pile's (PileRefusedError: a status word
-// other than 9000; PileAnswerError: an answer that breaks the protocol), the link to the pile
+// other than 9000 — for START also which condition, in the words the pile's display shows;
+// PileAnswerError: an answer that breaks the protocol), the link to the pile
 // (PileLinkError: TCP bridge or PC/SC reader), a command APDU too long for the link
 // (ApduTooLongError) and the wallet file (WalletFileError).
 import { SW, swHex } from '../../contracts-offline/apdu.ts';
+import { type StartRefusal, startRefusalText } from '../../contracts-offline/display-text.ts';
+import type { PileState } from '../../contracts-offline/messages/fields.ts';
 import { CodedError } from '../coded-error.ts';
 
 export type PhoneErrorCode =
@@ -43,7 +46,10 @@ const swMeanings: ReadonlyMap<number, string> = new Map([
   [SW.wrongLength, 'wrong length (a command, its data or its chain has the wrong size)'],
   [SW.chainBroken, 'command chain broken, or no answer left to fetch'],
   [SW.securityNotSatisfied, 'signature or signer refused'],
-  [SW.referenceNotUsable, 'authentic but unusable here (nonce unknown, used or expired; voucher expired; another pile; config not newer; tariff version changed)'],
+  [SW.referenceNotUsable, 'authentic but unusable here (its tap nonce already used; another pile; config not newer)'],
+  [SW.referenceNotFound, 'the tap nonce is not one the pile holds (the pile restarted, or 8 later taps pushed it out)'],
+  [SW.nonceExpired, "the tap nonce is older than 15 minutes on the pile's clock"],
+  [SW.tariffChanged, 'the voucher is for another tariff version than the pile applies'],
   [SW.conditionsNotSatisfied, "the pile's state does not allow it (no vehicle, busy, no such session, fault, not provisioned)"],
   [SW.notAllowed, 'the tapcharge application is not selected in this tap'],
   [SW.wrongData, 'malformed data'],
@@ -60,15 +66,44 @@ export function describeStatusWord(sw: number): string {
   return swMeanings.get(sw) ?? 'unexpected status word';
 }
 
+/**
+ * Which condition refused a START (firmware/nfc/README.md "START"), from its status word and the
+ * pile's state at this tap's SELECT (6985 covers no vehicle, a session running and a fault).
+ * 6984 also answers a voucher for another pile, which the phone never sends (it checks the pile
+ * id first): at START it means the voucher's tap nonce was used.
+ */
+export function startRefusalOf(sw: number, pileState: PileState | undefined): StartRefusal | undefined {
+  switch (sw) {
+    case SW.referenceNotFound: return 'nonce-unknown';
+    case SW.referenceNotUsable: return 'nonce-used';
+    case SW.nonceExpired: return 'nonce-expired';
+    case SW.tariffChanged: return 'tariff-changed';
+    case SW.memoryFull: return 'journal-full';
+    case SW.deviceFault: return 'pile-fault';
+    case SW.conditionsNotSatisfied:
+      if (pileState === 'available') return 'no-vehicle';
+      if (pileState === 'charging' || pileState === 'suspended') return 'busy';
+      return pileState === 'faulted' ? 'out-of-service' : undefined;
+    default: return undefined;
+  }
+}
+
 /** The pile answered a status word other than 9000 / 61xx: it refused the command and changed nothing. */
 export class PileRefusedError extends Error {
   override readonly name = 'PileRefusedError';
   readonly command: PileCommandName;
   readonly sw: number;
-  constructor(command: PileCommandName, sw: number) {
-    super(`${command} refused by the pile: ${swHex(sw)} ${describeStatusWord(sw)}`);
+  /** START: the condition that refused it, in the words the pile's display shows (undefined when the status word does not say). */
+  readonly startRefusal: StartRefusal | undefined;
+  /** START: the phone cancelled the voucher at the relay, which no longer reserves its cap (it could never start a contract). */
+  readonly voucherCancelled: boolean;
+  constructor(command: PileCommandName, sw: number, start: { refusal?: StartRefusal | undefined; voucherCancelled?: boolean } = {}) {
+    const why = start.refusal ? startRefusalText(start.refusal) : describeStatusWord(sw);
+    super(`${command} refused by the pile: ${swHex(sw)} ${why}${start.voucherCancelled ? ' (the voucher is cancelled: its cap is no longer reserved)' : ''}`);
     this.command = command;
     this.sw = sw;
+    this.startRefusal = start.refusal;
+    this.voucherCancelled = start.voucherCancelled ?? false;
   }
 }
 

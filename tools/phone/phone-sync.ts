@@ -2,6 +2,7 @@
 // is committed to the wallet as soon as its answer arrives; a record leaves the wallet only when
 // the relay answered accepted or duplicate (or rejected: then it moves to `rejected`, never retried).
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
+import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { RECORDS_PER_UPLOAD_MAX } from '../relay-api/routes.ts';
 import type { RelayClient } from './relay-client.ts';
 import { openRelaySigned, relayKey } from './relay-trust.ts';
@@ -20,7 +21,7 @@ export type SyncReport = {
   activeClosed: boolean;
 };
 
-export async function syncWallet(state: WalletState, relay: RelayClient, commit: () => void, userKid: Uint8Array): Promise<SyncReport> {
+export async function syncWallet(state: WalletState, relay: RelayClient, commit: () => void, user: KeyPair): Promise<SyncReport> {
   const report: SyncReport = { accepted: 0, duplicates: 0, rejected: [], gaps: [], acksFor: [], activeClosed: false };
   await relayKey(state, relay);
   while (state.records.length > 0) {
@@ -47,7 +48,7 @@ export async function syncWallet(state: WalletState, relay: RelayClient, commit:
     }
     commit();
   }
-  report.activeClosed = await closeSettledActive(state, relay, userKid);
+  report.activeClosed = await closeSettledActive(state, relay, user);
   if (report.activeClosed) commit();
   return report;
 }
@@ -64,14 +65,14 @@ export async function fetchPileAck(state: WalletState, relay: RelayClient, pileI
 }
 
 /** Contract statuses the relay reaches once it holds the receipt. */
-const receiptHeldStatuses: readonly string[] = ['settled', 'corrected', 'disputed'];
+const receiptHeldStatuses: readonly string[] = ['settled', 'corrected', 'disputed', 'voided'];
 
 // R7: a capped contract that ended normally is closed at the relay by whichever phone carried its
 // receipt; this phone then stops showing it as running.
-async function closeSettledActive(state: WalletState, relay: RelayClient, userKid: Uint8Array): Promise<boolean> {
+async function closeSettledActive(state: WalletState, relay: RelayClient, user: KeyPair): Promise<boolean> {
   const active = state.active;
   if (!active) return false;
-  const contracts = await relay.userContracts(userKid);
+  const contracts = await relay.userContracts(user);
   const mine = contracts.find((c) => c.pileId === active.pileId && c.seq === active.seq);
   if (!mine || !receiptHeldStatuses.includes(mine.status)) return false;
   state.active = null;

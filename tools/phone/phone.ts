@@ -23,6 +23,8 @@ import type { PileHello } from '../../contracts-offline/messages/pile-hello.ts';
 import { encodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { SW } from '../../contracts-offline/apdu.ts';
+import type { StartRefusal } from '../../contracts-offline/display-text.ts';
+import { isNonceFresh } from '../../contracts-offline/voucher-lifetime.ts';
 import { type CarriedRecord, readCarriedRecord } from './carried-record.ts';
 import { PhoneError } from './errors.ts';
 import { type SyncReport, fetchPileAck, syncWallet } from './phone-sync.ts';
@@ -31,6 +33,7 @@ import { PileRefusedError } from './errors.ts';
 import { RelayClient } from './relay-client.ts';
 import { RelayError, RelayUnreachableError } from './errors.ts';
 import type { RegisteredUser, UserAccount, UserContract } from './relay-client.ts';
+import type { Answer } from '../relay-api/routes.ts';
 import { checkRelayKey, openRelaySigned, relayKey } from './relay-trust.ts';
 import { DEFAULT_TAP_BUDGET, type TapAir, type TapBudget, TapMeter, commandCost, outboxPageCost } from './tap-meter.ts';
 import { holdRecords, outboxCursor } from './wallet-records.ts';
@@ -72,8 +75,31 @@ export type Carried = {
 
 export type TapReport = { air: TapAir; carried: Carried };
 
-/** A tap-1 nonce is good for 15 minutes at the pile (firmware/nfc/README.md); ask for a voucher before that. */
-export const PILE_NONCE_LIFETIME_MS = 15 * 60_000;
+// A tap-1 nonce is good for 15 minutes at the pile (firmware/nfc/README.md); ask for a voucher before that.
+export { PILE_NONCE_LIFETIME_MS } from '../../contracts-offline/voucher-lifetime.ts';
+
+export type CancelledVoucher = Answer<'cancelVoucher', 200>;
+
+/**
+ * What a refused START does to the voucher: 'cancel' when the refusal proves it never started a
+ * contract and never will (its nonce unused but too old, the tariff changed) — dropped, and the
+ * relay frees its cap at once; 'drop' when the pile will not take it but a START whose answer was
+ * lost may have used it (a nonce the pile no longer holds, or used) — its reservation ends at its
+ * expiresAtS, and a contract it started comes with the pile's outbox; 'keep' when it works once
+ * the pile allows it.
+ */
+const voucherAfter: Readonly<Record<StartRefusal, 'keep' | 'drop' | 'cancel'>> = Object.freeze({
+  'nonce-expired': 'cancel',
+  'tariff-changed': 'cancel',
+  'nonce-unknown': 'drop',
+  'nonce-used': 'drop',
+  'other-pile': 'keep', // never read from a refusal: the phone checks the pile id before START
+  'no-vehicle': 'keep',
+  busy: 'keep',
+  'out-of-service': 'keep',
+  'journal-full': 'keep',
+  'pile-fault': 'keep',
+});
 /** A vehicle still plugged after a session ('finishing') can start a new one: the pile takes it and its display invites the tap. */
 const offeredInStates: readonly PileState[] = ['available', 'preparing', 'finishing'];
 const allModes: ChargeMode[] = ['amount', 'time', 'energy', 'full'];
@@ -190,7 +216,7 @@ export class Phone {
     const relay = this.#needRelay();
     const hello = this.#state.hello;
     if (!hello) throw new PhoneError('no-pile-nonce', 'tap the pile first (tap 1): a voucher is bound to the nonce the pile gave at that tap');
-    if (this.#nowMs() - hello.atMs >= PILE_NONCE_LIFETIME_MS) throw new PhoneError('pile-nonce-expired', 'the tap-1 nonce is older than 15 minutes; tap the pile again');
+    if (!isNonceFresh(hello.atMs, this.#nowMs())) throw new PhoneError('pile-nonce-expired', 'the tap-1 nonce is older than 15 minutes; tap the pile again');
     await relayKey(this.#state, relay);
     const signed = await relay.requestVoucher(this.keyPair, { pileId: hexToBytes(hello.pileId), pileNonce: hexToBytes(hello.pileNonce), limit });
     const authorization = openRelaySigned(this.#state, signed, 'Authorization');
@@ -220,12 +246,15 @@ export class Phone {
     try {
       signed = await reader.start(fromBase64url(voucher.authorization));
     } catch (error) {
-      // 6984/6982: the voucher can never work (nonce used or expired, signature); 6985 (no vehicle…) keeps it.
-      if (error instanceof PileRefusedError && (error.sw === SW.referenceNotUsable || error.sw === SW.securityNotSatisfied)) {
-        this.#state.voucher = null;
-        this.#commit();
-      }
-      throw error;
+      if (!(error instanceof PileRefusedError)) throw error;
+      const refusal = error.startRefusal;
+      // 6982: this pile does not take the relay's signature on it, ever.
+      const fate = error.sw === SW.securityNotSatisfied ? 'cancel' : refusal === undefined ? 'keep' : voucherAfter[refusal];
+      if (fate === 'keep') throw error;
+      this.#state.voucher = null;
+      this.#commit();
+      if (fate === 'drop' || !(await this.#cancelAtRelay(voucher))) throw error;
+      throw new PileRefusedError('START', error.sw, { refusal, voucherCancelled: true });
     }
     const record = mustRead(signed.signed);
     const m = signed.message;
@@ -237,6 +266,30 @@ export class Phone {
     const contract = copyWalletData(this.#state.active);
     const { carried } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'none');
     return { contract, air: meter.air, carried };
+  }
+
+  /**
+   * Cancels the voucher this phone holds (the driver will not tap 2 after all): the relay no longer
+   * reserves its cap. Refused by the relay once a contract used it (409 voucher-used: the START
+   * answer was lost; the contract comes with the pile's outbox); the voucher is dropped then too.
+   */
+  async cancelVoucher(): Promise<CancelledVoucher> {
+    const voucher = this.#state.voucher;
+    if (!voucher) throw new PhoneError('no-voucher', 'no voucher to cancel');
+    const relay = this.#needRelay();
+    let cancelled: CancelledVoucher;
+    try {
+      cancelled = await relay.cancelVoucher(this.keyPair, hexToBytes(voucher.voucherId));
+    } catch (error) {
+      if (error instanceof RelayError && (error.code === 'voucher-used' || error.code === 'unknown-voucher')) {
+        this.#state.voucher = null;
+        this.#commit();
+      }
+      throw error;
+    }
+    this.#state.voucher = null;
+    this.#commit();
+    return cancelled;
   }
 
   /** User stop (R6): a StopRequest signed by the user over the fresh nonce of this tap; the Receipt is kept, then submitted. */
@@ -270,13 +323,13 @@ export class Phone {
 
   /** Uploads every carried record and takes the relay's Acks (for the next tap at each pile). */
   async sync(): Promise<SyncReport> {
-    return syncWallet(this.#state, this.#needRelay(), () => this.#commit(), this.keyPair.kid);
+    return syncWallet(this.#state, this.#needRelay(), () => this.#commit(), this.keyPair);
   }
 
   /** Balance and contracts as the relay (and its ledger) sees them. */
   async account(): Promise<{ account: UserAccount; contracts: UserContract[] }> {
     const relay = this.#needRelay();
-    const [account, contracts] = await Promise.all([relay.user(this.keyPair.kid), relay.userContracts(this.keyPair.kid)]);
+    const [account, contracts] = await Promise.all([relay.user(this.keyPair), relay.userContracts(this.keyPair)]);
     return { account, contracts };
   }
 
@@ -359,6 +412,18 @@ export class Phone {
   async #uploadQuietly(): Promise<SyncReport | { offline: string }> {
     const done = await this.#online(() => this.sync());
     return done.ok ? done.value : { offline: done.reason };
+  }
+
+  // After a START refusal: an unreachable or refusing relay leaves the reservation to end at the voucher's expiresAtS.
+  async #cancelAtRelay(voucher: VoucherMemo): Promise<boolean> {
+    if (!this.relay) return false;
+    try {
+      await this.relay.cancelVoucher(this.keyPair, hexToBytes(voucher.voucherId));
+      return true;
+    } catch (error) {
+      if (error instanceof RelayError) return false;
+      throw error;
+    }
   }
 
   #needRelay(): RelayClient {

@@ -1,7 +1,8 @@
 // The phone's side of the pile's NFC application (firmware/nfc/README.md): the reader sends the
 // commands over an ISO-DEP transport (Android IsoDep.transceive, iOS NFCISO7816Tag, or the
 // simulated field), chains long commands, fetches long answers with GET RESPONSE, and turns
-// every status word other than 9000 into a PileRefusedError.
+// every status word other than 9000 into a PileRefusedError (for START naming the condition that
+// refused it, as the pile's display does).
 //
 // Pile-signed answers (PileInfo, Contract, Receipt, outbox records) are decoded and checked against
 // what was asked (pile id, phone nonce, voucher, contract); their signatures are verified only
@@ -21,7 +22,7 @@ import type { StopRequest } from '../../contracts-offline/messages/stop-request.
 import { type UserHello, encodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
 import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
 import { contractVoucherDifferences } from '../../contracts-offline/voucher-match.ts';
-import { ApduTooLongError, type PileCommandName, PileAnswerError, PileRefusedError } from './errors.ts';
+import { ApduTooLongError, type PileCommandName, PileAnswerError, PileRefusedError, startRefusalOf } from './errors.ts';
 
 
 /** An ISO-DEP link to the card: one command APDU in, its response APDU out (rejects on tag loss). */
@@ -93,10 +94,20 @@ export class PileReader {
     if (data.length !== 0) throw new PileAnswerError('UPDATE', `expected no data, got ${data.length} bytes`);
   }
 
-  /** START (tap 2): hand over the relay-signed voucher; the pile answers the Contract it journaled. */
+  /**
+   * START (tap 2): hand over the relay-signed voucher; the pile answers the Contract it journaled.
+   * A refusal names its condition (`startRefusal`), read with the state of this tap's SELECT.
+   */
   async start(signedAuthorization: Uint8Array): Promise<SignedRecord<Contract>> {
     const voucher = payloadOf(signedAuthorization, 'Authorization', 'signedAuthorization');
-    const contract = this.#openPileSigned('START', await this.#command('START', INS.start, signedAuthorization), 'Contract');
+    let answer: Uint8Array;
+    try {
+      answer = await this.#command('START', INS.start, signedAuthorization);
+    } catch (error) {
+      if (!(error instanceof PileRefusedError)) throw error;
+      throw new PileRefusedError('START', error.sw, { refusal: startRefusalOf(error.sw, this.#hello?.state) });
+    }
+    const contract = this.#openPileSigned('START', answer, 'Contract');
     const differs = contractVoucherDifferences(contract.message, voucher);
     if (differs.length > 0) throw new PileAnswerError('START', `Contract differs from the voucher in ${differs.join(', ')}`);
     return contract;

@@ -7,7 +7,7 @@
 import { base64urlToBytes, bytesToBase64url, bytesToHex, hexToBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
-import type { KeyPair, RandomSource } from '../../contracts-offline/keys.ts';
+import { type KeyPair, type RandomSource, randomNonce } from '../../contracts-offline/keys.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import { checkJson } from '../relay-api/explain.ts';
 import { signRequest } from '../relay-api/request-signing.ts';
@@ -69,17 +69,24 @@ export class RelayClient {
     return (await this.#call('registerUser', { signer: user, body: { publicKey: bytesToHex(user.publicKey), displayName } })).body;
   }
 
-  async user(kid: Uint8Array): Promise<UserAccount> {
-    return (await this.#call('user', { params: { kid: bytesToHex(kid) } })).body;
+  // Private reads: signed by the user they read (`reader`), or by an operator reading user `kid`.
+
+  async user(reader: KeyPair, kid: Uint8Array = reader.kid): Promise<UserAccount> {
+    return (await this.#call('user', { signer: reader, params: { kid: bytesToHex(kid) } })).body;
   }
 
-  async userContracts(kid: Uint8Array): Promise<UserContract[]> {
-    return (await this.#call('userContracts', { params: { kid: bytesToHex(kid) } })).body.contracts;
+  async userContracts(reader: KeyPair, kid: Uint8Array = reader.kid): Promise<UserContract[]> {
+    return (await this.#call('userContracts', { signer: reader, params: { kid: bytesToHex(kid) } })).body.contracts;
   }
 
   /** The credit record (R11). */
-  async userCredit(kid: Uint8Array): Promise<Answer<'userCredit', 200>> {
-    return (await this.#call('userCredit', { params: { kid: bytesToHex(kid) } })).body;
+  async userCredit(reader: KeyPair, kid: Uint8Array = reader.kid): Promise<Answer<'userCredit', 200>> {
+    return (await this.#call('userCredit', { signer: reader, params: { kid: bytesToHex(kid) } })).body;
+  }
+
+  /** The ledger events of the user's account. */
+  async userHistory(reader: KeyPair, kid: Uint8Array = reader.kid): Promise<Answer<'userHistory', 200>['events']> {
+    return (await this.#call('userHistory', { signer: reader, params: { kid: bytesToHex(kid) } })).body.events;
   }
 
   async pile(pileId: Uint8Array): Promise<PileEntry> {
@@ -115,6 +122,11 @@ export class RelayClient {
     return base64urlToBytes(body.authorization);
   }
 
+  /** Cancels the user's unused voucher: the relay no longer reserves its cap (409 voucher-used once a contract used it). */
+  async cancelVoucher(user: KeyPair, voucherId: Uint8Array): Promise<Answer<'cancelVoucher', 200>> {
+    return (await this.#call('cancelVoucher', { signer: user, params: { voucherId: bytesToHex(voucherId) }, body: {} })).body;
+  }
+
   /** Uploads signed contracts and receipts (any pile, any user); results are in upload order. */
   async submitRecords(records: readonly Uint8Array[]): Promise<RecordsAnswer> {
     if (records.length < 1 || records.length > RECORDS_PER_UPLOAD_MAX) throw new RangeError(`relay-client: "records" expected 1..${RECORDS_PER_UPLOAD_MAX}, got ${records.length}`);
@@ -123,32 +135,79 @@ export class RelayClient {
     return { results: body.results, acks: body.acks.map((a) => ({ pileId: a.pileId, ack: base64urlToBytes(a.ack) })) };
   }
 
-  async issue(operator: KeyPair, userKid: Uint8Array, amountMinor: number): Promise<Answer<'issue'>> {
-    return (await this.#call('issue', { signer: operator, body: { userKid: bytesToHex(userKid), amountMinor } })).body;
+  /** A fresh idempotency key for a money move: keep it, and pass it again to retry that move after a lost answer. */
+  newIdempotencyKey(): Uint8Array {
+    return randomNonce(16, this.#options.random);
   }
 
-  async transfer(user: KeyPair, toKid: Uint8Array, amountMinor: number): Promise<Answer<'transfer'>> {
-    return (await this.#call('transfer', { signer: user, body: { toKid: bytesToHex(toKid), amountMinor } })).body;
+  /** A top-up, at most once per `idempotencyKey` (a fresh one when not given: then a retry is a new top-up). */
+  async issue(operator: KeyPair, userKid: Uint8Array, amountMinor: number, idempotencyKey = this.newIdempotencyKey()): Promise<Answer<'issue'>> {
+    return (await this.#call('issue', { signer: operator, body: { userKid: bytesToHex(userKid), amountMinor, idempotencyKey: bytesToHex(idempotencyKey) } })).body;
+  }
+
+  /** A transfer, at most once per `idempotencyKey` (as `issue`). */
+  async transfer(user: KeyPair, toKid: Uint8Array, amountMinor: number, idempotencyKey = this.newIdempotencyKey()): Promise<Answer<'transfer'>> {
+    return (await this.#call('transfer', { signer: user, body: { toKid: bytesToHex(toKid), amountMinor, idempotencyKey: bytesToHex(idempotencyKey) } })).body;
+  }
+
+  // Operator views and decisions, signed by an operator key.
+
+  /** Every pile: configuration, last seen, silent, held sequences and gaps, sessions. */
+  async operatorPiles(operator: KeyPair): Promise<Answer<'operatorPiles', 200>> {
+    return (await this.#call('operatorPiles', { signer: operator })).body;
+  }
+
+  /** One pile as in operatorPiles, with its latest sessions. */
+  async operatorPile(operator: KeyPair, pileId: Uint8Array): Promise<Answer<'operatorPile', 200>> {
+    return (await this.#call('operatorPile', { signer: operator, params: { pileId: bytesToHex(pileId) } })).body;
+  }
+
+  /** Every user: balances, credit line, open and disputed contracts, settled history. */
+  async operatorUsers(operator: KeyPair): Promise<Answer<'operatorUsers', 200>['users']> {
+    return (await this.#call('operatorUsers', { signer: operator })).body.users;
+  }
+
+  /** Settles a disputed contract on its receipt, or voids it; a retry of the same decision answers the first. */
+  async resolveContract(operator: KeyPair, contractId: string, decision: 'settle' | 'void', reason: string): Promise<Answer<'resolveContract'>> {
+    return (await this.#call('resolveContract', { signer: operator, params: { contractId }, body: { decision, reason } })).body;
+  }
+
+  /** Refunds a settled contract from the revenue account, at most once per `idempotencyKey` (as `issue`). */
+  async refundContract(operator: KeyPair, contractId: string, amountMinor: number, reason: string, idempotencyKey = this.newIdempotencyKey()): Promise<Answer<'refundContract'>> {
+    return (await this.#call('refundContract', { signer: operator, params: { contractId }, body: { amountMinor, reason, idempotencyKey: bytesToHex(idempotencyKey) } })).body;
+  }
+
+  /** The sessions settled in [from, to) as RFC 4180 CSV text; `from`, `to` ISO 8601 UTC (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ). */
+  async operatorSessionsCsv(operator: KeyPair, from: string, to: string): Promise<string> {
+    return (await this.#call('operatorSessionsCsv', { signer: operator, query: `?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}` })).body;
+  }
+
+  /** Logs an operator in for a browser, which holds no key: a session token that reads (GET) as the operator until `expiresAtS`. */
+  async operatorSession(operator: KeyPair): Promise<Answer<'operatorLogin', 201>> {
+    return (await this.#call('operatorLogin', { signer: operator, body: {} })).body;
   }
 
   async #call<N extends RouteName>(name: N, request: { params?: Record<string, string>; query?: string; body?: object; signer?: KeyPair }): Promise<Reply<N>> {
     const spec = relayApi[name];
     const path = spec.url.replace(/:(\w+)/g, (_m, key: string) => request.params?.[key] ?? '') + (request.query ?? '');
+    let sentPath = path;
     let body: Uint8Array | undefined;
     let headers: Record<string, string> = {};
     if (request.signer) {
       const { random, crypto } = this.#options;
-      const signed = signRequest({ signer: request.signer, method: spec.method, path, fields: request.body as Record<string, unknown>, nowMs: this.#options.nowMs(), ...(random && { random }), ...(crypto && { crypto }) });
-      ({ body, headers } = signed);
+      const fields = (request.body ?? {}) as Record<string, unknown>;
+      const signed = signRequest({ signer: request.signer, method: spec.method, path, fields, nowMs: this.#options.nowMs(), ...(random && { random }), ...(crypto && { crypto }) });
+      ({ path: sentPath, body, headers } = signed);
     } else if (request.body) {
       body = utf8Encode(JSON.stringify(request.body));
     }
-    const { status, text } = await this.#send(spec.method, path, body, headers);
+    const { status, text } = await this.#send(spec.method, sentPath, body, headers);
     const what = `${spec.method} ${path}`;
     if (status === 204 && 204 in spec.answers) return { status, body: undefined } as Reply<N>;
     let json: unknown;
     try {
-      json = text === '' ? undefined : JSON.parse(text);
+      // a route answering text (text/csv) has it checked as one string; its refusals are JSON
+      json = text === '' ? undefined : 'mediaType' in spec && status < 300 ? text : JSON.parse(text);
     } catch {
       throw new RelayError(status, status >= 400 ? `http-${status}` : 'bad-response', `relay answered ${what} with ${status} and a body that is not JSON`);
     }
@@ -181,7 +240,9 @@ export class RelayClient {
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const why = controller.signal.aborted ? `no answer within ${timeoutMs} ms` : cause?.code ?? cause?.message ?? (error as Error).name;
+        const why = controller.signal.aborted ? `no answer within ${timeoutMs} ms`
+          : cause?.code === 'UND_ERR_SOCKET' ? 'the connection closed before the answer'
+          : cause?.code ?? cause?.message ?? (error as Error).name;
         throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${method} ${path}: ${why})`);
       }
       try {

@@ -5,6 +5,7 @@
 // DATA/flash.bin so a restarted pile finds its journal (and its unacknowledged records) again.
 import { randomInt, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, generateKeyPair } from '../../contracts-offline/keys.ts';
@@ -78,9 +79,19 @@ function restoreFlash(dataDir: string, pile: SimulatedPile): boolean {
   return true;
 }
 
+/** Refuses a port another program holds, by listening on it for a moment. */
+function portIsFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(new PileSimError('cannot-listen', `port ${port} on 127.0.0.1 is in use (${error.code ?? error.message}): pick another --port, or 0 for any free one`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 export async function servePile(options: ServePileOptions): Promise<ServedPile> {
   const o = { port: 0, speed: 1, pumpMs: 100, onChange: () => {}, onLog: () => {}, ...options };
   if (!Number.isInteger(o.speed) || o.speed < 1 || o.speed > 3600) throw new RangeError(`serve-pile: "speed" expected an integer 1..3600, got ${o.speed}`);
+  if (o.port !== 0) await portIsFree(o.port); // before the pile is registered at the relay or its folder made
   mkdirSync(o.dataDir, { recursive: true });
   const key = pileKey(o.dataDir);
   const pile = createSimulatedPile({ secretKey: key.secretKey, startMs: Date.now(), seed: randomInt(2 ** 31) });

@@ -36,9 +36,32 @@ export const AtS = uint(0, Number.MAX_SAFE_INTEGER);
 /** Money moved by a top-up or a transfer, in minor units. */
 export const MONEY_MAX_MINOR = 1_000_000_000_000;
 export const MoneyMinor = uint(1, MONEY_MAX_MINOR);
+/** Chosen by the author of a money move and sent again on every retry of it (a new nonce each time): the move happens once. */
+export const IdempotencyKey = hex(16, 32);
 export const Count = uint(0, Number.MAX_SAFE_INTEGER);
 /** Balances can go below zero only in the relay's own bookkeeping (available = balance + credit − reserved). */
 export const SignedMinor = Type.Integer();
+
+/** Why an operator decided what it did (a dispute resolved, a refund): kept with the decision and shown to the user. */
+export const REASON_MAX_BYTES = 200;
+export const Reason = text(REASON_MAX_BYTES, 1);
+
+/** `YYYY-MM-DD` (that day's 00:00:00Z) or `YYYY-MM-DDThh:mm:ssZ`: the seconds since 1970 it names, or undefined when it names no real instant (2025-02-30). */
+export function utcTimeS(value: string): number | undefined {
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return undefined;
+  // Date.parse rolls an impossible date over (02-30 → 03-02): the instant must print back as given
+  const printed = new Date(ms).toISOString();
+  return (value.length === 10 ? printed.slice(0, 10) : printed.replace('.000Z', 'Z')) === value ? ms / 1000 : undefined;
+}
+
+/** An instant in ISO 8601 UTC to the second: a date (its 00:00:00Z) or a date and time ending in Z. */
+export const UtcTime = Type.Refine(
+  Type.String({ description: 'ISO 8601 UTC: YYYY-MM-DD (00:00:00Z of that day) or YYYY-MM-DDThh:mm:ssZ' }),
+  (value) => utcTimeS(value) !== undefined,
+  (value) => `expected an ISO 8601 UTC date (YYYY-MM-DD) or date and time (YYYY-MM-DDThh:mm:ssZ), got ${JSON.stringify(value)}`,
+);
 
 /** The charging limit's JSON form (contracts-offline/charge-limit.ts), one object per mode. */
 export const ChargeLimit = Type.Unsafe<Limit>(Type.Union(

@@ -1,7 +1,9 @@
 // Signed relay requests (tools/relay/README.md, "Signed requests"): the author signs, with plain
 // Ed25519 (RFC 8032), the UTF-8 bytes of "tapcharge-request-v1\n" + METHOD + "\n" + PATH + "\n"
-// followed by the raw body bytes; PATH includes the query string. The body carries a fresh
-// `nonce` (hex) and the author's clock `atS`, so the relay refuses replays and stale requests.
+// followed by the raw body bytes; PATH includes the query string. A POST body carries a fresh
+// `nonce` (hex) and the author's clock `atS`, so the relay refuses replays and stale requests; a
+// signed GET (a private read) has no body and carries them as the last query parameters instead,
+// `?nonce=…&atS=…`, inside the signed PATH.
 // The phone and operator tools sign with this module; the relay (tools/relay/auth.ts) verifies
 // with the same signing bytes.
 import { bytesToBase64url, bytesToHex, concatBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
@@ -23,26 +25,35 @@ export function requestSigningBytes(method: string, path: string, body: Uint8Arr
   return concatBytes(utf8Encode(`${REQUEST_SIGNATURE_CONTEXT}\n${method}\n${path}\n`), body);
 }
 
-export type SignedRequest = { body: Uint8Array; headers: Record<string, string> };
+/** `path` is the request's path (a GET's gains `nonce` and `atS`); a GET has no body. */
+export type SignedRequest = { path: string; body: Uint8Array | undefined; headers: Record<string, string> };
 
 export type SignRequestOptions = {
   signer: Pick<KeyPair, 'secretKey' | 'kid'>;
   method: string;
   path: string;
-  /** The request's own fields; `nonce` and `atS` are added here. */
+  /** The request's own fields (none for a GET); `nonce` and `atS` are added here. */
   fields: Record<string, unknown>;
   nowMs: number;
   random?: RandomSource;
   crypto?: Ed25519Provider;
 };
 
-/** Builds the JSON body (fields + nonce + atS) and the two signature headers. */
+/** Builds the JSON body (fields + nonce + atS), or for a GET the query (nonce + atS), and the two signature headers. */
 export function signRequest(options: SignRequestOptions): SignedRequest {
-  const { signer, method, path, fields, nowMs } = options;
+  const { signer, method, fields, nowMs } = options;
   if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new RangeError(`request-signing: "nowMs" expected a non-negative integer, got ${nowMs}`);
   if ('nonce' in fields || 'atS' in fields) throw new TypeError('request-signing: "fields" must not carry nonce or atS (they are added here)');
   const nonce = bytesToHex(randomNonce(requestNonceBytes, options.random));
-  const body = utf8Encode(JSON.stringify({ ...fields, nonce, atS: Math.floor(nowMs / 1000) }));
-  const signature = (options.crypto ?? nobleEd25519).sign(requestSigningBytes(method, path, body), signer.secretKey);
-  return { body, headers: { [HEADER_KID]: bytesToHex(signer.kid), [HEADER_SIGNATURE]: bytesToBase64url(signature) } };
+  const atS = Math.floor(nowMs / 1000);
+  let path = options.path;
+  let body: Uint8Array | undefined;
+  if (method === 'GET') {
+    if (Object.keys(fields).length > 0) throw new TypeError('request-signing: a GET has no body: "fields" must be empty');
+    path += `${path.includes('?') ? '&' : '?'}nonce=${nonce}&atS=${atS}`;
+  } else {
+    body = utf8Encode(JSON.stringify({ ...fields, nonce, atS }));
+  }
+  const signature = (options.crypto ?? nobleEd25519).sign(requestSigningBytes(method, path, body ?? new Uint8Array(0)), signer.secretKey);
+  return { path, body, headers: { [HEADER_KID]: bytesToHex(signer.kid), [HEADER_SIGNATURE]: bytesToBase64url(signature) } };
 }

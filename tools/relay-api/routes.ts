@@ -6,12 +6,16 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { CHARGE_MODES } from '../../contracts-offline/charge-limit.ts';
 import { DISPLAY_NAME_MAX_BYTES, LABEL_MAX_BYTES, U32_MAX } from '../../contracts-offline/messages/fields.ts';
 import {
-  Address, AtS, ChargeLimit, ContractId, Count, KeyId, MoneyMinor, PileId, PileNonce, PublicKey, SeqRange, SignedMessage, SignedMinor,
-  Tariff, TariffPrices, TxHash, hex, text, uint,
+  Address, AtS, ChargeLimit, ContractId, Count, IdempotencyKey, KeyId, MoneyMinor, PileId, PileNonce, PublicKey, Reason, SeqRange, SignedMessage, SignedMinor,
+  Tariff, TariffPrices, TxHash, UtcTime, hex, text, uint,
 } from './fields.ts';
 
-/** Who signs a request (request-signing.ts): a registered user, an operator, or the key being registered. */
-export type SignerRole = 'user' | 'operator' | 'new-user';
+/**
+ * Who signs a request (request-signing.ts): a registered user, an operator, the key being
+ * registered, or — for a private read of one user's data — that user (the `:kid` of the path) or
+ * an operator.
+ */
+export type SignerRole = 'user' | 'operator' | 'new-user' | 'owner';
 
 export type RouteSpec = {
   method: 'GET' | 'POST';
@@ -24,6 +28,8 @@ export type RouteSpec = {
   body?: TSchema;
   /** Success answers by status; 204 answers carry no body. */
   answers: Readonly<Record<number, TSchema>>;
+  /** The media type of the success answers when they are not JSON: each is then one string (refusals stay JSON). */
+  mediaType?: 'text/csv';
   /** Refusal statuses this route can answer, each with the error body. */
   refusals: readonly number[];
 };
@@ -39,6 +45,13 @@ const signedFields = { nonce: hex(8, 32), atS: AtS };
 /** A request body: strict, no field but these. */
 const signed = <P extends Record<string, TSchema>>(properties: P) => Type.Object({ ...properties, ...signedFields }, { additionalProperties: false });
 const strict = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties, { additionalProperties: false });
+/**
+ * The query of a signed GET: the same two fields, last in the signed path. Absent when an
+ * operator's session token (`Authorization: Bearer`, POST /v1/operator/tokens) stands in for the
+ * signature; a signed request without them is refused before validation (tools/relay/auth.ts).
+ */
+const signedQueryFields = { nonce: Type.Optional(hex(8, 32)), atS: Type.Optional(AtS) };
+const signedQuery = strict(signedQueryFields);
 /** An answer: these fields at least (a newer relay may add more; the phone ignores them, the relay serialises only these). */
 const object = <P extends Record<string, TSchema>>(properties: P) => Type.Object(properties);
 
@@ -57,12 +70,23 @@ const RecordResult = object({
 });
 
 const PileUpdateOffer = object({ configVersion: uint(1, U32_MAX), pileUpdate: SignedMessage });
-/** A money move answers 200 once on the ledger, 202 while still queued for it. */
-const moneyAnswers = <P extends Record<string, TSchema>>(fields: P) => ({
-  200: object({ ...fields, status: Type.Literal('applied'), txHash: Type.Optional(TxHash) }),
-  202: object({ ...fields, status: Type.Literal('pending') }),
-});
-const ContractStatus = Type.Enum(['provisional', 'charged-at-cap', 'settled', 'corrected', 'disputed']);
+/**
+ * A money move answers 200 once on the ledger, 202 while still queued for it. A retry with the
+ * same idempotency key answers the first request's move (`repeated`), moving nothing again.
+ */
+const moneyAnswers = <P extends Record<string, TSchema>>(fields: P) => {
+  const repeated = Type.Optional(Type.Literal(true, { description: 'this idempotency key was used before: the answer is that move, nothing moved again' }));
+  return {
+    200: object({ ...fields, status: Type.Literal('applied'), txHash: Type.Optional(TxHash), repeated }),
+    202: object({ ...fields, status: Type.Literal('pending'), repeated }),
+  };
+};
+const ContractStatus = Type.Enum(['provisional', 'charged-at-cap', 'settled', 'corrected', 'disputed', 'voided']);
+
+/** An operator's decision on a disputed contract: settled on its receipt, or voided (nothing charged). */
+const Resolution = object({ decision: Type.Enum(['settle', 'void']), reason: Type.String(), operatorKid: KeyId, atS: AtS });
+/** A refund of a charged contract, from the revenue account back to its user. */
+const Refund = object({ ref: TxHash, amountMinor: MoneyMinor, reason: Type.String(), operatorKid: KeyId, atS: AtS });
 
 /** The ledger events of one account, as GET /v1/users/{kid}/history lists them. */
 const LedgerEventAnswer = object({
@@ -78,10 +102,92 @@ const LedgerEventAnswer = object({
   capped: Type.Optional(Type.Boolean()),
 });
 
+/** A pile's registry entry and what the relay holds of its records (GET /v1/piles/{pileId}, and the operator's views). */
+const pileEntryFields = {
+  pileId: PileId,
+  publicKey: PublicKey,
+  operator: Type.String(),
+  label: Type.String(),
+  maxPowerW: uint(1, 1_000_000),
+  configVersion: uint(1, U32_MAX),
+  tariff: Tariff,
+  records: Count,
+  held: Type.Array(SeqRange),
+  gaps: Type.Array(SeqRange),
+};
+
+/** A pile as operators see it (GET /v1/operator/piles…). */
+const OperatorPile = object({
+  ...pileEntryFields,
+  registeredAtS: AtS,
+  lastSeenAtS: Type.Optional(Type.Integer({ minimum: 0, description: 'relay time the latest pile-signed record of the pile arrived; absent when none ever did' })),
+  silent: Type.Boolean({ description: 'no record for longer than silentAfterS (since registration when none ever came)' }),
+  contractsWithoutReceipt: Count,
+  sessions: object({
+    provisional: Count, chargedAtCap: Count, settled: Count, corrected: Count, disputed: Count, voided: Count,
+    settledEnergyWh: Count, settledAmountMinor: Count, refundedMinor: Count,
+  }),
+});
+
+/** One session (a held contract) as operators see it; `settledAtS` is the relay time its amount became final. */
+const OperatorSession = object({
+  contractId: ContractId,
+  pileId: PileId,
+  seq: uint(1, U32_MAX),
+  userKid: KeyId,
+  mode: Type.Enum([...CHARGE_MODES]),
+  status: ContractStatus,
+  capMinor: Count,
+  startAtS: AtS,
+  endAtS: Type.Optional(AtS),
+  settledAtS: Type.Optional(AtS),
+  energyWh: Type.Optional(Count),
+  durationS: Type.Optional(Count),
+  amountMinor: Type.Optional(Count),
+  refundedMinor: Count,
+  endReason: Type.Optional(Type.String()),
+  resolution: Type.Optional(Resolution),
+  ledgerTxHash: Type.Optional(TxHash),
+});
+
+const OperatorUser = object({
+  kid: KeyId,
+  displayName: Type.String(),
+  address: Address,
+  registeredAtS: AtS,
+  balanceMinor: Count,
+  escrowMinor: Count,
+  bookBalanceMinor: SignedMinor,
+  bookEscrowMinor: SignedMinor,
+  reservedMinor: Count,
+  availableMinor: SignedMinor,
+  creditLimitMinor: Count,
+  creditUsedMinor: Count,
+  openContracts: Count,
+  disputedContracts: Count,
+  settledSessions: Count,
+  settledAmountMinor: Count,
+  lateReceipts: Count,
+  refundedMinor: Count,
+});
+
+const contractParams = strict({ contractId: ContractId });
+
 const route = <R extends RouteSpec>(spec: R): R => spec;
+
+const HealthCheck = object({ ok: Type.Boolean(), ms: Count, error: Type.Optional(Type.String()) });
+const Health = object({
+  status: Type.Enum(['ok', 'unavailable']),
+  uptimeS: Count,
+  database: HealthCheck,
+  ledger: HealthCheck,
+  outbox: object({ pending: Count, oldestPendingS: Type.Optional(Type.Integer({ minimum: 0, description: 'age in seconds of the oldest ledger write still queued' })) }),
+});
 
 /** POST /v1/records takes at most this many records. */
 export const RECORDS_PER_UPLOAD_MAX = 64;
+/** GET /v1/operator/piles/{pileId} lists this many of the pile's latest sessions. */
+export const OPERATOR_RECENT_SESSIONS = 20;
 
 export const relayApi = {
   openapi: route({
@@ -104,6 +210,11 @@ export const relayApi = {
     },
     refusals: [],
   }),
+  health: route({
+    method: 'GET', url: '/v1/health', summary: 'for load balancers and monitoring: 200 when the database and the ledger answer, 503 naming what does not',
+    answers: { 200: Health, 503: Health },
+    refusals: [],
+  }),
   registerUser: route({
     method: 'POST', url: '/v1/users', summary: 'register a user (signed by the key being registered)', signedBy: 'new-user',
     body: signed({ publicKey: PublicKey, displayName: text(DISPLAY_NAME_MAX_BYTES, 1) }),
@@ -111,7 +222,7 @@ export const relayApi = {
     refusals: [400, 401, 409, 413, 415],
   }),
   user: route({
-    method: 'GET', url: '/v1/users/:kid', summary: 'balances (ledger), credit line, what a voucher may cap, open contracts', params: kidParams,
+    method: 'GET', url: '/v1/users/:kid', summary: 'balances (ledger), credit line, what a voucher may cap, open contracts (signed by the user or an operator)', signedBy: 'owner', params: kidParams, querystring: signedQuery,
     answers: {
       200: object({
         kid: KeyId,
@@ -129,10 +240,10 @@ export const relayApi = {
         bookEscrowMinor: SignedMinor,
       }),
     },
-    refusals: [400, 404],
+    refusals: [400, 401, 403, 404, 409],
   }),
   userContracts: route({
-    method: 'GET', url: '/v1/users/:kid/contracts', summary: 'contracts: provisional, charged-at-cap, settled, corrected, disputed', params: kidParams,
+    method: 'GET', url: '/v1/users/:kid/contracts', summary: 'contracts: provisional, charged-at-cap, settled, corrected, disputed, voided; operator resolutions and refunds (signed by the user or an operator)', signedBy: 'owner', params: kidParams, querystring: signedQuery,
     answers: {
       200: object({
         contracts: Type.Array(object({
@@ -151,13 +262,16 @@ export const relayApi = {
           problem: Type.Optional(Type.String()),
           late: Type.Optional(Type.Boolean()),
           advanceMinor: Type.Optional(Count),
+          resolution: Type.Optional(Resolution),
+          refundedMinor: Type.Optional(Count),
+          refunds: Type.Optional(Type.Array(Refund)),
         })),
       }),
     },
-    refusals: [400, 404],
+    refusals: [400, 401, 403, 404, 409],
   }),
   userCredit: route({
-    method: 'GET', url: '/v1/users/:kid/credit', summary: 'the credit record (R11)', params: kidParams,
+    method: 'GET', url: '/v1/users/:kid/credit', summary: 'the credit record (R11) (signed by the user or an operator)', signedBy: 'owner', params: kidParams, querystring: signedQuery,
     answers: {
       200: object({
         kid: KeyId,
@@ -169,12 +283,12 @@ export const relayApi = {
         policy: object({ minSettledSessions: Count, limitPercentOfSettled: Count, maxCreditMinor: Count, lateReceiptPenaltyPercent: Count }),
       }),
     },
-    refusals: [400, 404],
+    refusals: [400, 401, 403, 404, 409],
   }),
   userHistory: route({
-    method: 'GET', url: '/v1/users/:kid/history', summary: "the ledger events of the user's account", params: kidParams,
+    method: 'GET', url: '/v1/users/:kid/history', summary: "the ledger events of the user's account (signed by the user or an operator)", signedBy: 'owner', params: kidParams, querystring: signedQuery,
     answers: { 200: object({ events: Type.Array(LedgerEventAnswer) }) },
-    refusals: [400, 404],
+    refusals: [400, 401, 403, 404, 409],
   }),
   registerPile: route({
     method: 'POST', url: '/v1/piles', summary: 'register a pile (operator); the answer is its provisioning record', signedBy: 'operator',
@@ -184,20 +298,7 @@ export const relayApi = {
   }),
   pile: route({
     method: 'GET', url: '/v1/piles/:pileId', summary: 'registry entry, configuration, held sequences and gaps', params: pileParams,
-    answers: {
-      200: object({
-        pileId: PileId,
-        publicKey: PublicKey,
-        operator: Type.String(),
-        label: Type.String(),
-        maxPowerW: uint(1, 1_000_000),
-        configVersion: uint(1, U32_MAX),
-        tariff: Tariff,
-        records: Count,
-        held: Type.Array(SeqRange),
-        gaps: Type.Array(SeqRange),
-      }),
-    },
+    answers: { 200: object(pileEntryFields) },
     refusals: [400, 404],
   }),
   configurePile: route({
@@ -225,6 +326,14 @@ export const relayApi = {
     answers: { 201: object({ authorization: SignedMessage }), 200: object({ authorization: SignedMessage }) },
     refusals: [400, 401, 402, 404, 409, 413, 415],
   }),
+  cancelVoucher: route({
+    method: 'POST', url: '/v1/vouchers/:voucherId/cancel', summary: "cancel the signer's unused voucher: its cap is reserved no more (a contract a pile still starts with it is funded); again: the first cancel",
+    signedBy: 'user',
+    params: strict({ voucherId: KeyId }),
+    body: signed({}),
+    answers: { 200: object({ voucherId: KeyId, cancelledAtS: AtS, releasedMinor: Count }) },
+    refusals: [400, 401, 404, 409, 413, 415],
+  }),
   uploadRecords: route({
     method: 'POST', url: '/v1/records', summary: 'upload pile-signed Contracts and Receipts (any phone); answers per record and relay-signed Acks',
     body: strict({ records: Type.Array(Type.Unknown({ description: 'base64url of a signed Contract or Receipt' }), { minItems: 1, maxItems: RECORDS_PER_UPLOAD_MAX }) }),
@@ -232,16 +341,96 @@ export const relayApi = {
     refusals: [400, 413, 415],
   }),
   issue: route({
-    method: 'POST', url: '/v1/issue', summary: "top-up (operator); repays the user's credit advances first", signedBy: 'operator',
-    body: signed({ userKid: KeyId, amountMinor: MoneyMinor }),
+    method: 'POST', url: '/v1/issue', summary: "top-up (operator); repays the user's credit advances first; once per idempotency key", signedBy: 'operator',
+    body: signed({ userKid: KeyId, amountMinor: MoneyMinor, idempotencyKey: IdempotencyKey }),
     answers: moneyAnswers({ ref: TxHash, userKid: KeyId, amountMinor: MoneyMinor, repaidMinor: Count }),
     refusals: [400, 401, 403, 404, 409, 413, 415, 502],
   }),
   transfer: route({
-    method: 'POST', url: '/v1/transfers', summary: 'transfer between users (circulation), from own funds only', signedBy: 'user',
-    body: signed({ toKid: KeyId, amountMinor: MoneyMinor }),
+    method: 'POST', url: '/v1/transfers', summary: 'transfer between users (circulation), from own funds only; once per idempotency key', signedBy: 'user',
+    body: signed({ toKid: KeyId, amountMinor: MoneyMinor, idempotencyKey: IdempotencyKey }),
     answers: moneyAnswers({ ref: TxHash, fromKid: KeyId, toKid: KeyId, amountMinor: MoneyMinor }),
     refusals: [400, 401, 402, 404, 409, 413, 415, 502],
+  }),
+  operatorPiles: route({
+    method: 'GET', url: '/v1/operator/piles', summary: 'every pile: configuration, last seen, silent, held sequences and gaps, sessions (operator)', signedBy: 'operator',
+    querystring: signedQuery,
+    answers: { 200: object({ nowS: AtS, silentAfterS: Count, piles: Type.Array(OperatorPile) }) },
+    refusals: [400, 401, 403, 409],
+  }),
+  operatorPile: route({
+    method: 'GET', url: '/v1/operator/piles/:pileId', summary: `one pile as in /v1/operator/piles, and its ${OPERATOR_RECENT_SESSIONS} latest sessions (operator)`, signedBy: 'operator',
+    params: pileParams, querystring: signedQuery,
+    answers: { 200: object({ nowS: AtS, silentAfterS: Count, pile: OperatorPile, recentSessions: Type.Array(OperatorSession) }) },
+    refusals: [400, 401, 403, 404, 409],
+  }),
+  operatorUsers: route({
+    method: 'GET', url: '/v1/operator/users', summary: 'every user: ledger and book balances, credit line, open and disputed contracts, settled history (operator)', signedBy: 'operator',
+    querystring: signedQuery,
+    answers: { 200: object({ users: Type.Array(OperatorUser) }) },
+    refusals: [400, 401, 403, 409],
+  }),
+  resolveContract: route({
+    method: 'POST', url: '/v1/operator/contracts/:contractId/resolve', signedBy: 'operator',
+    summary: 'decide a disputed contract whose receipt is held: settle it on the receipt (ledger open + settle) or void it (nothing charged); once (operator)',
+    params: contractParams,
+    body: signed({ decision: Type.Enum(['settle', 'void']), reason: Reason }),
+    answers: moneyAnswers({
+      contractId: ContractId, decision: Type.Enum(['settle', 'void']), reason: Type.String(), operatorKid: KeyId, atS: AtS,
+      contractStatus: Type.Enum(['settled', 'voided']), amountMinor: Count, advanceMinor: Type.Optional(Count),
+    }),
+    refusals: [400, 401, 403, 404, 409, 413, 415, 502],
+  }),
+  refundContract: route({
+    method: 'POST', url: '/v1/operator/contracts/:contractId/refund', signedBy: 'operator',
+    summary: 'refund a settled or corrected contract from the revenue account, at most what it charged minus earlier refunds; once per idempotency key (operator)',
+    params: contractParams,
+    body: signed({ amountMinor: MoneyMinor, reason: Reason, idempotencyKey: IdempotencyKey }),
+    answers: moneyAnswers({ ref: TxHash, contractId: ContractId, userKid: KeyId, amountMinor: MoneyMinor, chargedMinor: Count, refundedMinor: Count }),
+    refusals: [400, 401, 403, 404, 409, 413, 415, 502],
+  }),
+  operatorSessionsCsv: route({
+    method: 'GET', url: '/v1/operator/sessions.csv', signedBy: 'operator', mediaType: 'text/csv',
+    summary: 'sessions settled in [from, to) as RFC 4180 CSV with a header row, times ISO 8601 UTC (operator)',
+    querystring: strict({ from: UtcTime, to: UtcTime, ...signedQueryFields }),
+    answers: { 200: Type.String({ description: 'text/csv: contractId, pileId, userKid, mode, startAt, endAt, settledAt, energyWh, durationS, amountMinor, refundedMinor, status, resolution, ledgerTxHash' }) },
+    refusals: [400, 401, 403, 409],
+  }),
+  operatorLogin: route({
+    method: 'POST', url: '/v1/operator/tokens', signedBy: 'operator',
+    summary: "a session token for the operator's browser (the dashboard): sent as Authorization: Bearer, it stands for the operator's signature on reads (GET) until expiresAtS, never on a POST (operator)",
+    body: signed({}),
+    answers: { 201: object({ token: Type.String({ description: 'v1.<operator kid>.<expiresAtS>.<base64url Ed25519 signature by the relay key>' }), expiresAtS: AtS }) },
+    refusals: [400, 401, 403, 409, 413, 415],
+  }),
+  operatorSessions: route({
+    method: 'GET', url: '/v1/operator/sessions', signedBy: 'operator',
+    summary: 'the sessions settled in [from, to) (the rows of sessions.csv) and every session whose amount is not final: provisional, charged at cap, disputed (operator)',
+    querystring: strict({ from: UtcTime, to: UtcTime, ...signedQueryFields }),
+    answers: {
+      200: object({
+        fromS: AtS,
+        toS: AtS,
+        settled: Type.Array(OperatorSession, { description: 'settled or corrected at relay times in [from, to), in that order' }),
+        unsettled: Type.Array(OperatorSession, { description: 'provisional, charged-at-cap and disputed sessions of any time, by start' }),
+      }),
+    },
+    refusals: [400, 401, 403, 409],
+  }),
+  operatorAudit: route({
+    method: 'GET', url: '/v1/operator/audit', signedBy: 'operator',
+    summary: "the relay's audit (tools/relay/audit) of its live database and ledger: PASS, or FAIL with the number of disagreements and the first (operator)",
+    querystring: signedQuery,
+    answers: {
+      200: object({
+        ok: Type.Boolean(),
+        checkedAtS: AtS,
+        disagreements: Count,
+        first: Type.Optional(Type.String({ description: 'the first row that disagrees, as `tapcharge relay audit` prints it' })),
+        pendingLedgerWrites: Count,
+      }),
+    },
+    refusals: [400, 401, 403, 409],
   }),
 } as const;
 

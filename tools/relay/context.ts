@@ -22,4 +22,6 @@ export type RelayContext = {
   nowMs(): number;
   nowS(): number;
   log(line: string): void;
+  /** Wall-clock ms when the relay started (uptime in GET /v1/health). */
+  startedAtMs: number;
 };

@@ -1,5 +1,6 @@
 // The relay's business settings, each with its default: voucher caps per mode, the credit line
-// (R11), how long a voucher or an unanswered receipt may wait. Integers only; see README.md.
+// (R11), how long an unanswered receipt may wait. Integers only; see README.md. How long a
+// voucher reserves its cap is not a setting: contracts-offline/voucher-lifetime.ts.
 export type CapPolicy = {
   /** Energy mode: time allowed for the energy (the time fee runs meanwhile), at least the time at maxPowerW. */
   energyModeDurationS: number;
@@ -23,20 +24,26 @@ export type CreditPolicy = {
 export type RelayPolicy = {
   caps: CapPolicy;
   credit: CreditPolicy;
-  /** A voucher must reach its pile within this (the pile keeps a tap nonce 15 minutes). */
-  voucherTtlS: number;
   /** A capped contract whose receipt has not arrived after this is charged at its cap (chargeCap); a later receipt corrects it. */
   receiptOverdueS: number;
   /** How long POST /v1/issue and /v1/transfers wait for the ledger before answering 202. */
   ledgerWaitMs: number;
+  /** A pile no record has arrived for in this long (since its registration when none ever did) is listed as silent to operators. */
+  pileSilentAfterS: number;
+  /** How long a session token (POST /v1/operator/tokens) lets an operator's browser read, on the relay's clock. */
+  operatorSessionS: number;
 };
 
 export const defaultPolicy: RelayPolicy = Object.freeze({
   caps: Object.freeze({ energyModeDurationS: 4 * 3600, maxOpenCapMinor: 10_000, minOpenCapMinor: 500 }),
   credit: Object.freeze({ minSettledSessions: 3, limitPercentOfSettled: 25, maxCreditMinor: 5_000, lateReceiptPenaltyPercent: 50 }),
-  voucherTtlS: 600,
   receiptOverdueS: 2 * 86_400,
   ledgerWaitMs: 10_000,
+  // A pile's records reach the relay whenever a phone taps it, so a pile in use is heard of daily;
+  // two days without a record — as long as a receipt may wait before its cap is charged — is worth a look.
+  pileSilentAfterS: 2 * 86_400,
+  // A working day at the dashboard; a token is a bearer credential, so it dies with the day.
+  operatorSessionS: 12 * 3600,
 });
 
 export type PolicyOverrides = { caps?: Partial<CapPolicy>; credit?: Partial<CreditPolicy> } & Partial<Omit<RelayPolicy, 'caps' | 'credit'>>;
@@ -58,8 +65,9 @@ export function policyWith(overrides: PolicyOverrides = {}): RelayPolicy {
   check('credit.limitPercentOfSettled', policy.credit.limitPercentOfSettled, 0, 1000);
   check('credit.maxCreditMinor', policy.credit.maxCreditMinor, 0);
   check('credit.lateReceiptPenaltyPercent', policy.credit.lateReceiptPenaltyPercent, 0, 100);
-  check('voucherTtlS', policy.voucherTtlS, 1, 3600);
   check('receiptOverdueS', policy.receiptOverdueS, 1);
   check('ledgerWaitMs', policy.ledgerWaitMs, 0);
+  check('pileSilentAfterS', policy.pileSilentAfterS, 1);
+  check('operatorSessionS', policy.operatorSessionS, 60, 7 * 86_400);
   return policy;
 }

@@ -1,8 +1,9 @@
 // startRelay: the verifier relay, assembled — keys and database in the data folder (or PostgreSQL),
 // the ledger (embedded EDR in the data folder unless one is given), the outbox worker, and the
-// HTTP server on 127.0.0.1. Used by `tapcharge relay start`, tests, the phone SDK and `npm start`.
+// HTTP(S) server (on 127.0.0.1 unless told otherwise). Used by `tapcharge relay start`, tests, the phone SDK and `npm start`.
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { openEmbeddedLedger } from '../ledger/embedded.ts';
@@ -11,15 +12,18 @@ import { nodeEd25519 } from '../node-ed25519.ts';
 import { pruneNonces } from './auth.ts';
 import { chargeOverdueContracts } from './billing/overdue.ts';
 import type { RelayContext } from './context.ts';
-import { DEFAULT_RELAY_PORT, RELAY_HOST as HOST } from './defaults.ts';
-import { createRelayServer } from './http/server.ts';
+import { DEFAULT_RELAY_PORT, RELAY_HOST } from './defaults.ts';
+import { type RelayServerOptions, createRelayServer } from './http/server.ts';
 import { CommitGroup } from './ingest/commit-group.ts';
 import { storeUploads } from './ingest/ingest.ts';
 import type { VerifiedRecord } from './ingest/verify-record.ts';
 import { LedgerOutboxWorker, type OutboxStats } from './ledger-outbox/worker.ts';
 import { type PolicyOverrides, policyWith } from './policy.ts';
 import { loadRelayKeys } from './relay-keys.ts';
+import { dashboardHandlers } from './routes/dashboard-handlers.ts';
+import { healthHandlers } from './routes/health.ts';
 import { moneyHandlers } from './routes/money.ts';
+import { operatorHandlers } from './routes/operator/handlers.ts';
 import { pileHandlers } from './routes/piles.ts';
 import { recordHandlers } from './routes/records.ts';
 import { relayHandlers } from './routes/relay.ts';
@@ -31,8 +35,14 @@ const NONCE_PRUNE_MS = 60_000;
 
 export type StartRelayOptions = {
   dataDir: string;
-  /** TCP port on 127.0.0.1; 0 = any free port. Default 8787. */
+  /** TCP port; 0 = any free port. Default 8787. */
   port?: number;
+  /** Address to listen on. Default 127.0.0.1 (this machine only). */
+  host?: string;
+  /** Serve HTTPS with this certificate chain and key (PEM); plain HTTP when absent. */
+  tls?: RelayServerOptions['tls'];
+  /** One JSON line per request (pino); none when absent. */
+  requestLog?: RelayServerOptions['requestLog'];
   /** PostgreSQL connection URL; SQLite in dataDir/relay.sqlite when absent. */
   databaseUrl?: string;
   /** The ledger to settle on; default: the embedded ledger in dataDir (deployed on first start). Closed by close() only when the relay opened it. */
@@ -60,13 +70,20 @@ export type RunningRelay = {
   close(): Promise<void>;
 };
 
+/** Throws (OpenSSL's one-line reason) when this certificate and key cannot serve: checked before the data folder is touched. */
+export function checkTls(tls: NonNullable<RelayServerOptions['tls']>): void {
+  createSecureContext({ cert: Buffer.from(tls.cert), key: Buffer.from(tls.key) });
+}
+
 export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
   const port = options.port ?? DEFAULT_RELAY_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`relay: "port" expected 0..65535, got ${port}`);
+  const host = options.host ?? RELAY_HOST;
   const policy = policyWith(options.policy);
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const crypto = nodeEd25519;
+  if (options.tls) checkTls(options.tls);
   const { relayKey, operatorKey } = loadRelayKeys(options.dataDir, crypto);
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -100,20 +117,24 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       nowMs: () => clock.nowMs(),
       nowS: () => Math.floor(clock.nowMs() / 1000),
       log,
+      startedAtMs: Date.now(),
     };
     outbox.start();
     cleanups.push(() => outbox.stop());
     const pruner = setInterval(() => void pruneNonces(db, ctx.nowS()).catch(() => undefined), NONCE_PRUNE_MS);
     pruner.unref();
     cleanups.push(async () => clearInterval(pruner));
-    const server = await createRelayServer(ctx, { ...relayHandlers, ...userHandlers, ...pileHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers });
+    const server = await createRelayServer(ctx, { ...relayHandlers, ...healthHandlers, ...userHandlers, ...pileHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
+      ...dashboardHandlers({ relayPublicKey: relayKey.publicKey, operatorPublicKeys: [operatorKey.publicKey] }) }, {
+      ...(options.tls && { tls: options.tls }), ...(options.requestLog && { requestLog: options.requestLog }),
+    });
     cleanups.push(() => server.close());
-    await server.listen({ port, host: HOST });
+    await server.listen({ port, host });
     const address = server.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     let closing: Promise<void> | undefined;
     return {
-      url: `http://${HOST}:${boundPort}`,
+      url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
       port: boundPort,
       relayPublicKey: bytesToHex(relayKey.publicKey),
       relayKid: bytesToHex(relayKey.kid),

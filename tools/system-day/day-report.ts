@@ -49,8 +49,10 @@ export function formatReport(f: DayFigures, flows?: Record<string, readonly stri
   const a = f.audit;
   lines.push('', 'audit');
   lines.push(`  ${a.recordsVerified} signed records verified: Ed25519 over the stored COSE bytes, pile keys from the registry`);
+  lines.push(`  ${a.relaySignedVerified} vouchers and pile configs verified with the relay's key`);
   lines.push(`  ${a.settledVerified} settled sessions re-verified: receipt ↔ contract ↔ ledger event hashes, amount from the signed tariff`);
   lines.push(`  ${a.provisional} provisional: contract ↔ ledger Opened hash verified, cap in escrow`);
+  lines.push(`  ${a.rowsChecked} stored rows re-derived, every amount, status and balance, from those signatures and the ledger's events`);
   lines.push(`  ledger: ${a.ledgerEvents} events, ${a.ledgerAccounts} accounts rebuilt; balances + escrow = issued − redeemed`);
   for (const p of a.problems) lines.push(`  problem: ${p}`);
   lines.push(`audit ${a.ok ? 'PASS' : 'FAIL'}`);

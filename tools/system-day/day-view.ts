@@ -63,6 +63,7 @@ export class LiveView implements SceneOutput {
   #scene: Scene | undefined;
   #minutes = 0;
   #screens = '';
+  #link: string | undefined;
 
   /** `pacing` undefined: redraw as fast as the day runs. */
   constructor(out: NodeJS.WriteStream, title: string, pacing: Pacing | undefined) {
@@ -80,6 +81,12 @@ export class LiveView implements SceneOutput {
 
   attach(scene: Scene): void {
     this.#scene = scene;
+  }
+
+  /** A line under the title, never cut to the terminal's width (the dashboard's link: a cut one is no link). */
+  showLink(line: string): void {
+    this.#link = line;
+    this.#draw();
   }
 
   async event(line: string): Promise<void> {
@@ -107,8 +114,8 @@ export class LiveView implements SceneOutput {
   #draw(): void {
     const scene = this.#scene;
     if (!scene) return;
-    const width = this.#out.columns ?? 100;
-    const lines = [`${this.#title} · ${clockText(scene.nowMs)}`, ''];
+    const width = this.#out.columns || 100; // 0 on a pseudo-terminal given no size
+    const lines = [`${this.#title} · ${clockText(scene.nowMs)}`, ...(this.#link === undefined ? [] : [this.#link]), ''];
     const piles = scene.system.piles;
     const boxes = piles.map((p) => p.sim.display.render().split('\n'));
     const boxWidth = boxes[0]?.[0]?.length ?? 0;
@@ -126,6 +133,6 @@ export class LiveView implements SceneOutput {
       lines.push(`${d.name.padEnd(6)} ${figures}  ${d.screen}`);
     }
     lines.push('', ...this.#log);
-    this.#out.write(`\x1b[H${lines.map((l) => `${l.slice(0, width)}\x1b[K`).join('\n')}\x1b[J`);
+    this.#out.write(`\x1b[H${lines.map((l) => `${l === this.#link ? l : l.slice(0, width)}\x1b[K`).join('\n')}\x1b[J`);
   }
 }

@@ -218,12 +218,12 @@ export class Scene {
 
   async account(driver: Driver): Promise<UserAccount> {
     await this.system.relay.drainLedger();
-    return driver.phone.relay!.user(driver.phone.keyPair.kid);
+    return driver.phone.relay!.user(driver.phone.keyPair);
   }
 
   async contractOf(driver: Driver, pile: SimPile, seq: number): Promise<UserContract> {
     await this.system.relay.drainLedger();
-    const found = (await driver.phone.relay!.userContracts(driver.phone.keyPair.kid)).find((c) => c.pileId === pile.pileIdHex && c.seq === seq);
+    const found = (await driver.phone.relay!.userContracts(driver.phone.keyPair)).find((c) => c.pileId === pile.pileIdHex && c.seq === seq);
     if (!found) throw new DayError('script', `script: the relay holds no contract ${pile.label} #${seq} of ${driver.name}`);
     return found;
   }
@@ -232,7 +232,7 @@ export class Scene {
   async settle(tapper?: Driver): Promise<void> {
     await this.system.relay.drainLedger();
     for (const driver of this.drivers) {
-      const [account, contracts] = await Promise.all([driver.phone.relay!.user(driver.phone.keyPair.kid), driver.phone.relay!.userContracts(driver.phone.keyPair.kid)]);
+      const [account, contracts] = await Promise.all([driver.phone.relay!.user(driver.phone.keyPair), driver.phone.relay!.userContracts(driver.phone.keyPair)]);
       driver.account = account;
       for (const c of contracts) {
         if (this.#seen.get(c.contractId) === c.status) continue;

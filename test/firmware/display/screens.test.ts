@@ -5,8 +5,9 @@ import * as assert from 'uvu/assert';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
 import { DisplaySim } from '../../../hal/sim/display.ts';
 import {
-  type Screen, busyScreen, chargingScreen, faultScreen, fitScreen, idleScreen, journalFullScreen, receiptScreen, tapPromptScreen, welcomeScreen,
+  type Screen, busyScreen, chargingScreen, faultScreen, fitScreen, idleScreen, journalFullScreen, receiptScreen, startRefusedScreen, tapPromptScreen, welcomeScreen,
 } from '../../../firmware/display/screens.ts';
+import type { StartRefusal } from '../../../contracts-offline/display-text.ts';
 import { samples } from '../../support/samples.ts';
 
 const tariff = { version: 3, energyMinorPerKwh: 1_234_567, timeMinorPerHour: 10_000_000, sessionFeeMinor: 10_000_000 };
@@ -37,6 +38,20 @@ test('every screen fits 6 × 24 (labels and names longer than the width aside) i
     const fitted = fitScreen(screen, display.rows, display.columns);
     display.show(fitted.lines, fitted.status);
   }
+});
+
+const startRefusals: StartRefusal[] = [
+  'other-pile', 'nonce-unknown', 'nonce-used', 'nonce-expired', 'tariff-changed', 'no-vehicle', 'busy', 'out-of-service', 'journal-full', 'pile-fault',
+];
+
+test("a refused start's screen fits the board's 4 × 20 display unclipped, in printable ASCII", () => {
+  for (const reason of startRefusals) {
+    const screen = startRefusedScreen(reason);
+    assert.equal(fitScreen(screen, 4, 20), screen, reason);
+    assert.ok(screen.lines.every((line) => /^[\x20-\x7e]+$/.test(line)), reason);
+    assert.is(screen.status, 'attention');
+  }
+  assert.equal(startRefusedScreen('nonce-expired').lines, ['Charging not started', 'Too late', 'Tap again']);
 });
 
 test('a smaller display gets the first rows, clipped', () => {

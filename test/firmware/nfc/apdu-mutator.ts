@@ -157,6 +157,7 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 const knownSw = new Set<number>([
   SW.ok, SW.wrongLength, SW.chainBroken, SW.securityNotSatisfied, SW.referenceNotUsable, SW.conditionsNotSatisfied, SW.notAllowed,
   SW.wrongData, SW.appNotFound, SW.memoryFull, SW.wrongP1P2, SW.insNotSupported, SW.claNotSupported, SW.deviceFault,
+  SW.referenceNotFound, SW.nonceExpired, SW.tariffChanged,
 ]);
 const effectful = new Set<number>([INS.update, INS.start, INS.stop, INS.ack]);
 

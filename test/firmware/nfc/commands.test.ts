@@ -9,6 +9,7 @@ import { encodeAuthorization } from '../../../contracts-offline/messages/authori
 import { decodePileHello } from '../../../contracts-offline/messages/pile-hello.ts';
 import { encodeUserHello } from '../../../contracts-offline/messages/user-hello.ts';
 import { openSigned } from '../../../contracts-offline/signed.ts';
+import { PILE_NONCE_LIFETIME_MS } from '../../../contracts-offline/voucher-lifetime.ts';
 import type { NfcTap } from '../../../hal/sim/nfc-field.ts';
 import {
   command, dataOf, doubleRig, payloadOf, otherPileId, otherUserKeys, pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop,
@@ -85,9 +86,11 @@ test('UPDATE: applied when relay-signed, ours and newer; 6A80 / 6982 / 6984 othe
   assert.is(rig.services.pileConfig.configVersion, 4);
 });
 
-test('START: checks in README order, each refusal changes nothing and keeps the nonce', () => {
+test('START: checks in README order, each refusal changes nothing, keeps the nonce and names its reason for the display', () => {
   const rig = doubleRig();
-  const { tap, nonce } = selected(rig);
+  const { tap, nonce: stale } = selected(rig);
+  rig.clock.advance(PILE_NONCE_LIFETIME_MS + 1);
+  const nonce = nextNonce(tap);
   const good = signedVoucher(nonce);
   const goodPayload = payloadOf(good);
   const cases: [Uint8Array, number, string][] = [
@@ -98,11 +101,13 @@ test('START: checks in README order, each refusal changes nothing and keeps the 
     [signedVoucher(nonce, {}, userKeys), SW.securityNotSatisfied, 'signed by the user, not the relay'],
     [signedVoucher(nonce, {}, pileKeys), SW.securityNotSatisfied, 'signed by the pile'],
     [signedVoucher(nonce, { pileId: otherPileId }), SW.referenceNotUsable, 'for another pile'],
-    [signedVoucher(new Uint8Array(16).fill(1)), SW.referenceNotUsable, 'unknown nonce'],
-    [signedVoucher(nonce, { expiresAtS: startS - 1 }), SW.referenceNotUsable, 'expired'],
-    [signedVoucher(nonce, { tariffVersion: 2 }), SW.referenceNotUsable, 'older tariff version'],
+    [signedVoucher(new Uint8Array(16).fill(1)), SW.referenceNotFound, 'unknown nonce'],
+    [signedVoucher(stale), SW.nonceExpired, 'nonce older than its lifetime on the pile clock'],
+    [signedVoucher(nonce, { tariffVersion: 2 }), SW.tariffChanged, 'older tariff version'],
   ];
   for (const [data, sw, what] of cases) refusedUnchanged(rig, tap, command(INS.start, data), sw, what);
+  const shown = rig.services.calls.filter((c) => c.method === 'showStartRefusal').map((c) => c.args[0]);
+  assert.equal(shown, ['other-pile', 'nonce-unknown', 'nonce-expired', 'tariff-changed'], 'a refused voucher says why on the display; a forged one does not');
 
   for (const [status, sw] of [['conditions', SW.conditionsNotSatisfied], ['full', SW.memoryFull], ['device', SW.deviceFault]] as const) {
     rig.services.refuseNext = { code: status, reason: status };
@@ -110,8 +115,8 @@ test('START: checks in README order, each refusal changes nothing and keeps the 
   }
   assert.is(rig.services.signatures, 0);
 
-  const response = tap.transceive(command(INS.start, signedVoucher(nonce, { expiresAtS: startS })));
-  assert.is(statusOf(response), SW.ok, 'the same nonce still works, and a voucher expiring now is valid');
+  const response = tap.transceive(command(INS.start, signedVoucher(nonce, { expiresAtS: startS - 86_400 })));
+  assert.is(statusOf(response), SW.ok, 'the same nonce still works; expiresAtS (the relay clock) is not compared with the pile clock');
   const contract = openSigned(dataOf(response), { publicKey: pileKeys.publicKey, expectType: 'Contract' });
   assert.ok(contract.ok && contract.value.message.seq === 1);
   assert.is(rig.services.signatures, 1, 'one signature for the contract');
@@ -163,7 +168,7 @@ test('STOP by the relay needs no user key', () => {
   assert.equal(rig.services.mutations.at(-1)!.args, [contractSeq, 'relay']);
 });
 
-test('STOP refusals: malformed 6A80, signer 6982, pile/nonce 6984, no such contract 6985 — nothing stops', () => {
+test('STOP refusals: malformed 6A80, signer 6982, pile 6984, nonce 6A88, no such contract 6985 — nothing stops', () => {
   const { rig, tap, contractSeq } = started();
   const nonce = nextNonce(tap);
   const stopBy = (signer: typeof userKeys, overrides: object = {}) => signedStop({ pileId, contractSeq, pileNonce: nonce, atS: startS, ...overrides }, signer);
@@ -181,7 +186,7 @@ test('STOP refusals: malformed 6A80, signer 6982, pile/nonce 6984, no such contr
     [data(withBadSignature(good), userKeys.publicKey), SW.securityNotSatisfied, 'bad signature'],
     [data(withBadSignature(stopBy(relayKeys)), undefined), SW.securityNotSatisfied, 'relay kid, bad signature'],
     [data(stopBy(userKeys, { pileId: otherPileId }), userKeys.publicKey), SW.referenceNotUsable, 'another pile'],
-    [data(stopBy(userKeys, { pileNonce: new Uint8Array(16) }), userKeys.publicKey), SW.referenceNotUsable, 'unknown nonce'],
+    [data(stopBy(userKeys, { pileNonce: new Uint8Array(16) }), userKeys.publicKey), SW.referenceNotFound, 'unknown nonce'],
     [data(stopBy(userKeys, { contractSeq: 77 }), userKeys.publicKey), SW.conditionsNotSatisfied, 'no such contract (user)'],
     [data(stopBy(relayKeys, { contractSeq: 77 }), undefined), SW.conditionsNotSatisfied, 'no such contract (relay)'],
   ];

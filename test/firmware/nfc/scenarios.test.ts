@@ -212,7 +212,7 @@ test('R6/R8 plug pulled on an open contract: the receipt waits for a tap, which 
   assert.not.match(rig.sim.display.text(), /collect the receipt/);
 });
 
-test('R3 update: a newer relay-signed tariff is applied; an older one is refused with 6984', async () => {
+test('R3 update: a newer relay-signed tariff is applied; an older one is refused with 6984, a voucher for the old tariff with 9A02', async () => {
   const rig = nfcPileRig();
   plugEv(rig);
   const phone = new TestPhone(rig, userKeys, 'Ada');
@@ -243,7 +243,7 @@ test('R3 update: a newer relay-signed tariff is applied; an older one is refused
     const nonce = (await reader.select()).pileNonce;
     return reader.start(testRelay.voucher(nonce, phone.user, { mode: 'time', durationS: 600 }, 100, 1)).then(() => undefined, (error: unknown) => error);
   });
-  assert.is((old as PileRefusedError).sw, SW.referenceNotUsable);
+  assert.is((old as PileRefusedError).sw, SW.tariffChanged);
   const contract = await phone.tap('tap 2 at the new tariff', async (reader) => {
     const nonce = (await reader.select()).pileNonce;
     return (await reader.start(testRelay.voucher(nonce, phone.user, { mode: 'time', durationS: 600 }, 100, 2))).message;

@@ -1,4 +1,4 @@
-// R12 through APDUs on the real pile: forged, tampered, replayed, misdirected and expired messages,
+// R12 through APDUs on the real pile: forged, tampered, replayed, misdirected and too-late messages,
 // and STOPs by the wrong signer, each get their status word and change nothing — the journal (flash
 // program/erase count), the outbox, the contactor, the pile state and the config are compared
 // before and after, and the nonce they carried still works for the genuine message.
@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { INS, SW, encodeStopData, selectCommand } from '../../../contracts-offline/apdu.ts';
 import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
 import { decodePileHello } from '../../../contracts-offline/messages/pile-hello.ts';
+import { PILE_NONCE_LIFETIME_MS } from '../../../contracts-offline/voucher-lifetime.ts';
 import type { NfcTap } from '../../../hal/sim/nfc-field.ts';
 import { type NfcPileRig, nfcPileRig, plugEv, testRelay, userStop } from './nfc-pile-rig.ts';
 import {
@@ -39,10 +40,12 @@ function refusedUnchanged(rig: NfcPileRig, tap: NfcTap, apdu: Uint8Array, sw: nu
 const nowS = (rig: NfcPileRig) => Math.floor(rig.sim.clock.nowMs() / 1000);
 const energy = { mode: 'energy', energyWh: 20_000 } as const;
 
-test('START: forged, tampered, misdirected, unknown-nonce, expired and replayed vouchers start nothing', () => {
+test('START: forged, tampered, misdirected, unknown-nonce, too-late, old-tariff and replayed vouchers start nothing', () => {
   const rig = nfcPileRig();
   plugEv(rig);
   const tap = rig.sim.nfc.tap();
+  const stale = nonceOf(tap);
+  rig.sim.clock.advance(PILE_NONCE_LIFETIME_MS + 1);
   const nonce = nonceOf(tap);
   const genuine = testRelay.voucher(nonce, userKeys, energy, 1000);
   const cases: [Uint8Array, number, string][] = [
@@ -50,9 +53,10 @@ test('START: forged, tampered, misdirected, unknown-nonce, expired and replayed 
     [signedVoucher(nonce, { tariffVersion: 1 }, pileKeys), SW.securityNotSatisfied, 'forged: signed by the pile key'],
     [withBadSignature(genuine), SW.securityNotSatisfied, 'signature bit flipped'],
     [withPayload(genuine, encodeAuthorization(voucher(nonce, { tariffVersion: 1, capMinor: 1 }))), SW.securityNotSatisfied, 'tampered: cap changed'],
-    [testRelay.voucher(new Uint8Array(16).fill(7), userKeys, energy, 1000), SW.referenceNotUsable, 'unknown nonce'],
+    [testRelay.voucher(new Uint8Array(16).fill(7), userKeys, energy, 1000), SW.referenceNotFound, 'unknown nonce'],
     [signedVoucher(nonce, { tariffVersion: 1, pileId: otherPileId }), SW.referenceNotUsable, 'voucher for another pile'],
-    [signedVoucher(nonce, { tariffVersion: 1, expiresAtS: nowS(rig) - 1 }), SW.referenceNotUsable, 'expired voucher'],
+    [testRelay.voucher(stale, userKeys, energy, 1000), SW.nonceExpired, 'voucher over a nonce older than its lifetime'],
+    [testRelay.voucher(nonce, userKeys, energy, 1000, 2), SW.tariffChanged, 'voucher for another tariff version'],
     [new Uint8Array([0xd2, 0x84, 0x40]), SW.wrongData, 'malformed'],
   ];
   for (const [data, sw, what] of cases) refusedUnchanged(rig, tap, command(INS.start, data), sw, what);
@@ -82,7 +86,7 @@ test('STOP: another user, a key whose kid mismatches, no key, another pile or a 
     [stopData(userStop(otherUserKeys, nonce, seq, nowS(rig)), userKeys.publicKey), SW.securityNotSatisfied, 'signed by another user, carrying the user key'],
     [stopData(userStop(userKeys, nonce, seq, nowS(rig))), SW.securityNotSatisfied, 'user-signed without the key'],
     [stopData(withBadSignature(userStop(userKeys, nonce, seq, nowS(rig))), userKeys.publicKey), SW.securityNotSatisfied, 'tampered'],
-    [stopData(userStop(userKeys, new Uint8Array(16).fill(3), seq, nowS(rig)), userKeys.publicKey), SW.referenceNotUsable, 'unknown nonce'],
+    [stopData(userStop(userKeys, new Uint8Array(16).fill(3), seq, nowS(rig)), userKeys.publicKey), SW.referenceNotFound, 'unknown nonce'],
     [stopData(userStop(userKeys, nonce, seq + 5, nowS(rig)), userKeys.publicKey), SW.conditionsNotSatisfied, 'another contract'],
   ];
   for (const [apdu, sw, what] of cases) refusedUnchanged(rig, tap, apdu, sw, what);

@@ -3,16 +3,17 @@
 // change that queues a ledger write updates the book in the same DB transaction, so voucher and
 // transfer decisions never wait for the chain and never race it.
 //
-//   reserved  = caps of this user's vouchers not yet used by a contract and not yet expired
-//               (+ a grace for the pile's clock)
+//   reserved  = caps of this user's vouchers not used by a contract, not cancelled, and not
+//               past their expiresAtS (which outlasts the longest a pile can still take a
+//               voucher: contracts-offline/voucher-lifetime.ts)
 //   available = balance − reserved + (credit limit − debt)    what a new voucher may cap
 //   own       = balance − reserved − debt                     what may be transferred away
 import type { RelayPolicy } from '../policy.ts';
 import type { Queryable } from '../storage/db.ts';
 import { type CreditHistory, creditHistory, creditLimitMinor } from './credit.ts';
 
-/** A voucher keeps its funds reserved this long past its expiry (pile clocks drift). */
-export const VOUCHER_RESERVATION_GRACE_S = 300;
+/** SQL condition on `vouchers`: the voucher still reserves its cap at the relay time bound to its one `?`. */
+export const RESERVING_VOUCHER = 'contract_id IS NULL AND cancelled_at_s IS NULL AND expires_at_s >= ?';
 
 export type Standing = {
   balanceMinor: number;
@@ -34,8 +35,8 @@ export function readBook(q: Queryable, userKid: string, forUpdate: string): Prom
 
 export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, policy: RelayPolicy): Promise<Standing> {
   const reserved = await q.get<{ minor: number }>(
-    'SELECT COALESCE(SUM(cap_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND contract_id IS NULL AND expires_at_s + ? >= ?',
-    [book.kid, VOUCHER_RESERVATION_GRACE_S, nowS],
+    `SELECT COALESCE(SUM(cap_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND ${RESERVING_VOUCHER}`,
+    [book.kid, nowS],
   );
   const history = await creditHistory(q, book.kid);
   const limit = creditLimitMinor(history, policy.credit);
@@ -64,10 +65,10 @@ export async function changeBook(q: Queryable, userKid: string, change: BookChan
   if (changed !== 1) throw new Error(`relay book: no user ${userKid}`);
 }
 
-/** One money move (top-up, repayment, transfer, credit advance) and the ledger write carrying it. */
+/** One money move (top-up, repayment, transfer, credit advance, refund from revenue) and the ledger write carrying it. */
 export type MoneyMove = {
   ref: string;
-  kind: 'issue' | 'repay' | 'transfer' | 'advance';
+  kind: 'issue' | 'repay' | 'transfer' | 'advance' | 'refund';
   fromKid: string | null;
   toKid: string | null;
   amountMinor: number;

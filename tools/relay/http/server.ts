@@ -2,10 +2,12 @@
 // validated with its schemas (one line naming the field: tools/relay-api/explain.ts), signed
 // requests verified before anything else (auth.ts), handlers typed by the answers it names, and the
 // OpenAPI document generated from the same table. JSON bodies only (415), at most 64 KiB (413),
-// valid UTF-8 and JSON (400). Every refusal is `{"error": code, "message": one line}`; an
-// unexpected failure is a 500 whose details go to the log only.
+// valid UTF-8 and JSON with no name twice in an object (400). Every refusal is
+// `{"error": code, "message": one line}`; an unexpected failure is a 500 whose details go to the
+// log only.
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifySchemaCompiler } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifySchemaCompiler } from 'fastify';
+import { type DestinationStream, pino } from 'pino';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { checkJson } from '../../relay-api/explain.ts';
@@ -14,6 +16,8 @@ import { ErrorAnswer, type RouteName, type RouteSpec, relayApi } from '../../rel
 import { type Signer, authenticate } from '../auth.ts';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { serveDashboard } from '../routes/dashboard-static.ts';
+import { firstDuplicateKey } from './duplicate-keys.ts';
 import type { RouteHandlers } from './routes.ts';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -23,6 +27,10 @@ declare module 'fastify' {
     /** The body's bytes as they arrived (a signed request's signature covers them). */
     rawBody: Uint8Array | undefined;
     signer: Signer | undefined;
+  }
+  interface FastifyReply {
+    /** The refusal's error code, for the request log. */
+    refusalCode: string | undefined;
   }
 }
 
@@ -36,11 +44,15 @@ function parseJsonBody(raw: Buffer): unknown {
   } catch {
     throw new HttpError('invalid-json', 'request body is not valid UTF-8');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new HttpError('invalid-json', `request body is not valid JSON (${(error as Error).message})`);
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== undefined) throw new HttpError('invalid-json', `request body names "${duplicate}" twice (each name once)`);
+  return value;
 }
 
 const partNames: Record<string, string> = { body: 'body', params: 'path', querystring: 'query' };
@@ -68,8 +80,36 @@ function refusal(error: unknown, request: FastifyRequest, ctx: RelayContext): Ht
   return new HttpError('internal-error', 'the relay failed to handle this request; see its log');
 }
 
+/**
+ * One line per answered request: id, method, path (a signed GET's nonce and atS left out), status,
+ * time taken, the signer's key id, the refusal code, and the client's address.
+ */
+function logRequests(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      const code = /^\{"error":"([a-z0-9-]+)"/.exec(payload)?.[1];
+      if (code) reply.refusalCode = code;
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const kid = request.headers[HEADER_KID];
+    request.log.info({
+      method: request.method,
+      path: request.url.replace(/[?&]nonce=[0-9a-f]+&atS=\d+$/, ''),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ...(typeof kid === 'string' && { kid }),
+      ...(reply.refusalCode && { error: reply.refusalCode }),
+      remote: request.ip,
+    }, 'request');
+  });
+}
+
 function schemaOf(spec: RouteSpec): Record<string, unknown> {
-  const response: Record<number, TSchema> = { ...spec.answers };
+  const response: Record<number, TSchema | { content: Record<string, { schema: TSchema }> }> = { ...spec.answers };
+  // A route answering another media type (text/csv) documents its success answers under that type.
+  if (spec.mediaType) for (const [status, schema] of Object.entries(spec.answers)) response[Number(status)] = { content: { [spec.mediaType]: { schema } } };
   for (const status of spec.refusals) response[status] = ErrorAnswer;
   return {
     summary: spec.summary,
@@ -81,10 +121,24 @@ function schemaOf(spec: RouteSpec): Record<string, unknown> {
   };
 }
 
-export async function createRelayServer(ctx: RelayContext, handlers: RouteHandlers): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, keepAliveTimeout: 5_000, forceCloseConnections: true, exposeHeadRoutes: false });
+export type RelayServerOptions = {
+  /** Where the request log goes: one JSON line per answered request (pino). None when absent. */
+  requestLog?: DestinationStream;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: { cert: Uint8Array; key: Uint8Array };
+};
+
+export async function createRelayServer(ctx: RelayContext, handlers: RouteHandlers, options: RelayServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.requestLog ? { loggerInstance: pino({ base: undefined }, options.requestLog) as FastifyBaseLogger } : { logger: false }),
+    ...(options.tls && { https: { cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) } }),
+    logController: new LogController({ disableRequestLogging: true }), // our one line per request: logRequests
+    bodyLimit: BODY_LIMIT_BYTES, keepAliveTimeout: 5_000, forceCloseConnections: true, exposeHeadRoutes: false,
+  });
+  if (options.requestLog) logRequests(app);
   app.decorateRequest('rawBody', undefined);
   app.decorateRequest('signer', undefined);
+  app.decorateReply('refusalCode', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
     request.rawBody = new Uint8Array((raw as Buffer).buffer, (raw as Buffer).byteOffset, (raw as Buffer).byteLength);
@@ -137,7 +191,10 @@ export async function createRelayServer(ctx: RelayContext, handlers: RouteHandle
       schema: schemaOf(spec),
       ...(role && {
         preValidation: async (request: FastifyRequest) => {
-          request.signer = await authenticate(ctx.db, ctx.crypto, ctx.nowS(), role, { method: request.method, path: request.url, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0), body: request.body });
+          request.signer = await authenticate(ctx.db, ctx.crypto, ctx.nowS(), role, {
+            method: request.method, path: request.url, headers: request.headers, rawBody: request.rawBody ?? new Uint8Array(0), body: request.body,
+            query: request.query, ownerKid: (request.params as { kid?: string }).kid,
+          }, { relayPublicKey: ctx.relayKey.publicKey, sessionS: ctx.policy.operatorSessionS });
         },
       }),
       handler: async (request, reply) => {
@@ -145,10 +202,13 @@ export async function createRelayServer(ctx: RelayContext, handlers: RouteHandle
           ? { status: 200, body: app.swagger() }
           : await (handlers[name] as (ctx: RelayContext, request: unknown) => Promise<{ status: number; body?: unknown }>)(ctx, { params: request.params, query: request.query, body: request.body, signer: request.signer });
         reply.code(answer.status);
+        // a string body with a non-JSON content type is sent as it is (fastify serialises only JSON)
+        if (spec.mediaType) reply.type(`${spec.mediaType}; charset=utf-8`);
         return answer.status === 204 ? reply.send() : answer.body;
       },
     });
   }
+  await serveDashboard(app);
   await app.ready();
   return app;
 }

@@ -9,6 +9,7 @@ import { readBook, standingOf, type UserBookRow } from '../billing/book.ts';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import type { RouteHandler } from '../http/routes.ts';
+import { type ContractDecisions, contractDecisions } from './operator/decisions.ts';
 
 async function userBook(ctx: RelayContext, kid: string): Promise<UserBookRow> {
   const book = await readBook(ctx.db, kid, '');
@@ -62,6 +63,12 @@ type ContractListRow = {
   late: number; advance_minor: number;
 };
 
+/** An operator's resolution of the contract and its refunds, when there are any. */
+function decisionFields(d: ContractDecisions | undefined): Pick<ContractAnswer, 'resolution' | 'refundedMinor' | 'refunds'> {
+  if (!d) return {};
+  return { ...(d.resolution && { resolution: d.resolution }), ...(d.refunds.length > 0 && { refundedMinor: d.refundedMinor, refunds: d.refunds }) };
+}
+
 const userContracts: RouteHandler<'userContracts'> = async (ctx, { params }) => {
   const kid = params.kid.toLowerCase();
   await userBook(ctx, kid);
@@ -70,6 +77,7 @@ const userContracts: RouteHandler<'userContracts'> = async (ctx, { params }) => 
        FROM contracts WHERE user_kid = ? ORDER BY received_at_s, contract_id`,
     [kid],
   );
+  const decisions = await contractDecisions(ctx.db, { userKid: kid });
   const list = await Promise.all(rows.map(async (r) => ({
     contractId: r.contract_id,
     pileId: r.pile_id,
@@ -86,6 +94,7 @@ const userContracts: RouteHandler<'userContracts'> = async (ctx, { params }) => 
     ...(r.problem !== null ? { problem: r.problem } : {}),
     ...(Number(r.late) === 1 ? { late: true } : {}),
     ...(Number(r.advance_minor) > 0 ? { advanceMinor: Number(r.advance_minor) } : {}),
+    ...decisionFields(decisions.get(r.contract_id)),
   })));
   return { status: 200, body: { contracts: list } };
 };

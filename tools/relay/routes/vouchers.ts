@@ -1,14 +1,22 @@
 // Vouchers (relay-signed Authorization, tap 2): issued only for a verified user request (auth.ts),
 // when the user has no open (full) contract or full voucher outstanding (R8, 409), and the balance
-// plus credit line covers the cap (R11, 402). The cap is reserved until a contract uses the voucher
-// or it expires (billing/book.ts). A retry for the same tap (same pile nonce and limit, e.g. after
-// a lost answer) gets the same voucher back and reserves nothing more: the pile consumes the
-// nonce, so only one voucher per nonce can ever start a contract.
+// plus credit line covers the cap (R11, 402). The cap is reserved until a contract uses the
+// voucher, its user cancels it, or the voucher's expiresAtS passes — VOUCHER_RESERVATION_S after
+// its issue, longer than any pile can still take it (contracts-offline/voucher-lifetime.ts). A
+// retry for the same tap (same pile nonce and limit, e.g. after a lost answer) gets the same
+// voucher back and reserves nothing more: the pile uses the nonce once, so only one voucher per
+// nonce can ever start a contract.
+//
+// A cancel (its user's signed request) ends the reservation at once. The pile cannot know of it:
+// a cancelled voucher that still reaches its pile in time starts a contract, and the relay funds
+// that contract like one whose voucher expired in the relay's view (apply-contract.ts: an
+// operator advance, recorded as debt, when the funds have moved since) — the session happened.
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { limitValue } from '../../../contracts-offline/charge-limit.ts';
 import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
-import { VOUCHER_RESERVATION_GRACE_S, readBook, standingOf } from '../billing/book.ts';
+import { VOUCHER_RESERVATION_S } from '../../../contracts-offline/voucher-lifetime.ts';
+import { RESERVING_VOUCHER, readBook, standingOf } from '../billing/book.ts';
 import { voucherCap } from '../billing/voucher-cap.ts';
 import { HttpError, invalidField } from '../errors.ts';
 import type { RouteHandler } from '../http/routes.ts';
@@ -25,7 +33,7 @@ const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer })
   return ctx.db.transaction(async (tx) => {
     const book = (await readBook(tx, userKid, ctx.db.forUpdate))!;
     const sameTap = await tx.get<{ voucher_id: string; mode: string; limit_value: number | null; signed: unknown }>(
-      'SELECT voucher_id, mode, limit_value, signed FROM vouchers WHERE user_kid = ? AND pile_id = ? AND pile_nonce = ? AND contract_id IS NULL AND expires_at_s >= ?',
+      `SELECT voucher_id, mode, limit_value, signed FROM vouchers WHERE user_kid = ? AND pile_id = ? AND pile_nonce = ? AND ${RESERVING_VOUCHER}`,
       [userKid, pileId, bytesToHex(pileNonce), nowS],
     );
     if (sameTap) {
@@ -37,10 +45,12 @@ const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer })
     const open = await tx.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]);
     if (open) throw new HttpError('open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
     const fullVoucher = await tx.get<{ voucher_id: string; expires_at_s: number }>(
-      "SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND contract_id IS NULL AND expires_at_s + ? >= ?",
-      [userKid, VOUCHER_RESERVATION_GRACE_S, nowS],
+      `SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND ${RESERVING_VOUCHER}`,
+      [userKid, nowS],
     );
-    if (fullVoucher) throw new HttpError('open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s) + VOUCHER_RESERVATION_GRACE_S}`);
+    if (fullVoucher) {
+      throw new HttpError('open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s)}: cancel it, or use it`);
+    }
     const standing = await standingOf(tx, book, nowS, ctx.policy);
     const cap = voucherCap(limit, config.tariff, config.maxPowerW, standing.availableMinor, ctx.policy.caps);
     if (!cap.ok && cap.code === 'above-u32') throw invalidField('limit', cap.reason);
@@ -49,7 +59,7 @@ const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer })
       throw new HttpError('insufficient-funds', `the cap is ${cap.value}, available (balance + credit − reserved − used) is ${standing.availableMinor}`);
     }
     const voucherId = crypto.getRandomValues(new Uint8Array(8));
-    const expiresAtS = nowS + ctx.policy.voucherTtlS;
+    const expiresAtS = nowS + VOUCHER_RESERVATION_S;
     const authorization = signMessage(
       encodeAuthorization({ voucherId, userKid: hexToBytes(userKid), pileId: hexToBytes(pileId), pileNonce, limit, capMinor: cap.value, tariffVersion: config.tariff.version, expiresAtS }),
       ctx.relayKey.secretKey,
@@ -64,4 +74,25 @@ const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer })
   });
 };
 
-export const voucherHandlers = { issueVoucher };
+type CancelRow = { user_kid: string; cap_minor: number; expires_at_s: number; contract_id: string | null; cancelled_at_s: number | null };
+
+// The voucher row is locked as ingestion locks it (apply-contract.ts), so a cancel and the
+// contract that uses the voucher are decided one after the other: whichever comes second sees
+// the first. Cancelling again answers the first cancel; an expired voucher is cancelled with
+// nothing left to release.
+const cancelVoucher: RouteHandler<'cancelVoucher'> = async (ctx, { params, signer }) => {
+  const voucherId = params.voucherId.toLowerCase();
+  const nowS = ctx.nowS();
+  return ctx.db.transaction(async (tx) => {
+    const row = await tx.get<CancelRow>(`SELECT user_kid, cap_minor, expires_at_s, contract_id, cancelled_at_s FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [voucherId]);
+    // Another user's voucher answers as an unknown one: voucher ids are not told to strangers.
+    if (!row || row.user_kid !== signer.kid) throw new HttpError('unknown-voucher', `user ${signer.kid} holds no voucher ${voucherId}`);
+    if (row.contract_id !== null) throw new HttpError('voucher-used', `voucher ${voucherId} started contract ${row.contract_id}: it cannot be cancelled`);
+    if (row.cancelled_at_s !== null) return { status: 200, body: { voucherId, cancelledAtS: Number(row.cancelled_at_s), releasedMinor: 0 } };
+    await tx.run('UPDATE vouchers SET cancelled_at_s = ? WHERE voucher_id = ?', [nowS, voucherId]);
+    const releasedMinor = Number(row.expires_at_s) >= nowS ? Number(row.cap_minor) : 0;
+    return { status: 200, body: { voucherId, cancelledAtS: nowS, releasedMinor } };
+  });
+};
+
+export const voucherHandlers = { issueVoucher, cancelVoucher };

@@ -64,6 +64,31 @@ export const migrations: readonly Migration[] = Object.freeze([
       `ALTER TABLE contracts RENAME COLUMN cap_amount_minor TO cap_minor`,
     ],
   },
+  {
+    version: 3,
+    name: 'vouchers: cancelled_at_s; expires_at_s is the reservation end',
+    statements: [
+      `ALTER TABLE vouchers ADD COLUMN cancelled_at_s BIGINT`,
+      // A voucher's cap was reserved until expires_at_s + 300 s; it now is until expires_at_s,
+      // which outlasts any pile's acceptance (contracts-offline/voucher-lifetime.ts).
+      `UPDATE vouchers SET expires_at_s = expires_at_s + 300`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'operator decisions: disputed contracts resolved, refunds',
+    statements: [
+      // One resolution per disputed contract: settled on its receipt or voided; who, when, why.
+      `CREATE TABLE contract_resolutions (contract_id TEXT PRIMARY KEY, decision TEXT NOT NULL, reason TEXT NOT NULL,
+        operator_kid TEXT NOT NULL, at_s BIGINT NOT NULL)`,
+      // Who refunded and why; the amount, time and ledger write are its money_moves row (kind 'refund', same ref).
+      `CREATE TABLE refunds (ref TEXT PRIMARY KEY, contract_id TEXT NOT NULL, reason TEXT NOT NULL, operator_kid TEXT NOT NULL)`,
+      `CREATE INDEX refunds_contract ON refunds (contract_id)`,
+      `CREATE INDEX money_moves_contract ON money_moves (contract_id)`,
+      // Operators' session lists and exports look up each contract's settling write.
+      `CREATE INDEX ledger_outbox_contract ON ledger_outbox (contract_id)`,
+    ],
+  },
 ]);
 
 /** What a dialect adds for migrations: DDL token translation and a lock held while migrating. */

@@ -9,10 +9,13 @@ function bind(params: readonly SqlValue[]): unknown[] {
   return params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
 }
 
-export function openSqlite(path: string): Db & DdlDialect {
-  const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+/** `readonly`: an existing file, opened for reading only (the audit: it never writes what it checks). */
+export function openSqlite(path: string, options: { readonly?: boolean } = {}): Db & DdlDialect {
+  const sqlite = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+  if (!options.readonly) {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+  }
   sqlite.pragma('busy_timeout = 5000');
   const statements = new Map<string, Database.Statement>();
   const prepare = (sql: string): Database.Statement => {
