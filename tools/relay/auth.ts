@@ -58,7 +58,8 @@ const header = (headers: AuthRequest['headers'], name: string): string | undefin
   return Array.isArray(value) ? value[0] : value;
 };
 
-async function signerKey(db: Db, role: SignerRole, kid: string, body: unknown): Promise<Uint8Array> {
+/** The signer's public key, and whether it is an operator's (which may read any user's data). */
+async function signerKey(db: Db, role: SignerRole, kid: string, body: unknown): Promise<{ publicKey: Uint8Array; operator: boolean }> {
   if (role === 'new-user') {
     const publicKey = (body as { publicKey?: unknown } | null)?.publicKey;
     let key: Uint8Array | undefined;
@@ -67,16 +68,19 @@ async function signerKey(db: Db, role: SignerRole, kid: string, body: unknown): 
     } catch { /* reported below */ }
     if (!key || key.length !== 32) throw invalidField('publicKey', 'expected hex (32 bytes)');
     if (bytesToHex(keyId(key)) !== kid) throw new HttpError('bad-signature', `${KID_HEADER} ${kid} is not the key id of publicKey`);
-    return key;
+    return { publicKey: key, operator: false };
   }
   if (role === 'owner') {
-    const row = await db.get<{ public_key: string }>('SELECT public_key FROM users WHERE kid = ? UNION ALL SELECT public_key FROM operators WHERE kid = ?', [kid, kid]);
-    if (row) return hexToBytes(row.public_key);
+    const row = await db.get<{ public_key: string; operator: number }>(
+      'SELECT public_key, 0 AS operator FROM users WHERE kid = ? UNION ALL SELECT public_key, 1 AS operator FROM operators WHERE kid = ? ORDER BY operator DESC',
+      [kid, kid],
+    );
+    if (row) return { publicKey: hexToBytes(row.public_key), operator: Number(row.operator) === 1 };
     throw new HttpError('unknown-signer', `no registered user or operator has key id ${kid}`);
   }
   const table = role === 'operator' ? 'operators' : 'users';
   const row = await db.get<{ public_key: string }>(`SELECT public_key FROM ${table} WHERE kid = ?`, [kid]);
-  if (row) return hexToBytes(row.public_key);
+  if (row) return { publicKey: hexToBytes(row.public_key), operator: role === 'operator' };
   if (role === 'operator' && (await db.get('SELECT kid FROM users WHERE kid = ?', [kid]))) throw new HttpError('not-operator', `signer ${kid} is a user, not an operator`);
   throw new HttpError('unknown-signer', `no ${role === 'operator' ? 'operator' : 'registered user'} has key id ${kid}`);
 }
@@ -124,7 +128,7 @@ export async function authenticate(db: Db, crypto: Ed25519Provider, nowS: number
   const kid = header(request.headers, KID_HEADER);
   if (kid === undefined) throw new HttpError('unknown-signer', `missing ${KID_HEADER} header (this request must be signed)`);
   if (!/^[0-9a-f]{16}$/.test(kid)) throw new HttpError('unknown-signer', `${KID_HEADER} expected 16 lowercase hex digits`);
-  const publicKey = await signerKey(db, role, kid, request.body);
+  const { publicKey, operator } = await signerKey(db, role, kid, request.body);
   const signatureText = header(request.headers, SIGNATURE_HEADER);
   if (signatureText === undefined) throw new HttpError('bad-signature', `missing ${SIGNATURE_HEADER} header`);
   let signature: Uint8Array;
@@ -136,7 +140,7 @@ export async function authenticate(db: Db, crypto: Ed25519Provider, nowS: number
   if (signature.length !== 64 || !crypto.verify(signature, requestSigningBytes(request.method, request.path, request.rawBody), publicKey)) {
     throw new HttpError('bad-signature', `signature does not verify for ${request.method} ${request.path} with key ${kid}`);
   }
-  if (role === 'owner' && kid !== request.ownerKid?.toLowerCase() && !(await db.get('SELECT kid FROM operators WHERE kid = ?', [kid]))) {
+  if (role === 'owner' && kid !== request.ownerKid?.toLowerCase() && !operator) {
     throw new HttpError('not-owner', `signer ${kid} may not read the data of user ${request.ownerKid}: only that user or an operator`);
   }
   const body = request.method === 'GET' ? readQuery(request.query) : (request.body as { nonce?: unknown; atS?: unknown });
