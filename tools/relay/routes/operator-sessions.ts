@@ -3,11 +3,9 @@
 // [from, to) — from the same query. `unsettled`: every session whose amount is not final yet,
 // whatever its time (provisional: charging, or its receipt not carried yet; charged at its cap: the
 // receipt is overdue; disputed: an operator must decide), by start.
-import { utcTimeS } from '../../relay-api/fields.ts';
-import { invalidField } from '../errors.ts';
 import type { RouteHandler } from '../http/routes.ts';
 import type { Queryable } from '../storage/db.ts';
-import { type OperatorSession, latestSessions, sessionsSettled } from './operator/sessions.ts';
+import { type OperatorSession, latestSessions, sessionsSettled, settledPeriod } from './operator/sessions.ts';
 
 const UNSETTLED = ['provisional', 'charged-at-cap', 'disputed'];
 
@@ -31,8 +29,6 @@ async function unsettledSessions(db: Queryable): Promise<OperatorSession[]> {
 }
 
 export const operatorSessions: RouteHandler<'operatorSessions'> = async (ctx, { query }) => {
-  const fromS = utcTimeS(query.from)!; // the route's schema checked both
-  const toS = utcTimeS(query.to)!;
-  if (toS <= fromS) throw invalidField('to', `expected a time after "from" (${query.from}), got ${query.to}`);
+  const { fromS, toS } = settledPeriod(query);
   return { status: 200, body: { fromS, toS, settled: await sessionsSettled(ctx.db, fromS, toS), unsettled: await unsettledSessions(ctx.db) } };
 };

@@ -2,11 +2,9 @@
 // CSV record each (RFC 4180, header first). Times are ISO 8601 UTC; `startAt`/`endAt` are the pile's
 // signed clock, `settledAt` the relay's (what the period is cut on, so a period once past never
 // changes its rows; `refundedMinor` is every refund to the time of the export). Amounts in minor units.
-import { utcTimeS } from '../../../relay-api/fields.ts';
-import { invalidField } from '../../errors.ts';
 import type { RouteHandler } from '../../http/routes.ts';
 import { csvText } from './csv.ts';
-import { sessionsSettled } from './sessions.ts';
+import { sessionsSettled, settledPeriod } from './sessions.ts';
 
 export const SESSIONS_CSV_HEADER = Object.freeze([
   'contractId', 'pileId', 'userKid', 'mode', 'startAt', 'endAt', 'settledAt', 'energyWh', 'durationS', 'amountMinor', 'refundedMinor', 'status',
@@ -16,9 +14,7 @@ export const SESSIONS_CSV_HEADER = Object.freeze([
 const isoTime = (atS: number | undefined): string | undefined => (atS === undefined ? undefined : new Date(atS * 1000).toISOString().replace('.000Z', 'Z'));
 
 export const operatorSessionsCsv: RouteHandler<'operatorSessionsCsv'> = async (ctx, { query }) => {
-  const fromS = utcTimeS(query.from)!; // the route's schema checked both
-  const toS = utcTimeS(query.to)!;
-  if (toS <= fromS) throw invalidField('to', `expected a time after "from" (${query.from}), got ${query.to}`);
+  const { fromS, toS } = settledPeriod(query);
   const sessions = await sessionsSettled(ctx.db, fromS, toS);
   const rows = sessions.map((s) => [
     s.contractId, s.pileId, s.userKid, s.mode, isoTime(s.startAtS), isoTime(s.endAtS), isoTime(s.settledAtS), s.energyWh, s.durationS, s.amountMinor,

@@ -5,7 +5,9 @@
 // (settled, or corrected after a charge at the cap), or an operator settled its dispute.
 import type { Hex } from 'viem';
 import type { ChargeMode } from '../../../../contracts-offline/charge-limit.ts';
+import { utcTimeS } from '../../../relay-api/fields.ts';
 import type { Answer } from '../../../relay-api/routes.ts';
+import { invalidField } from '../../errors.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { resolutionOf } from './decisions.ts';
 
@@ -68,6 +70,14 @@ export async function latestSessions(q: Queryable, pileId: string, limit: number
 }
 
 /** Sessions settled at relay times `fromS` ≤ t < `toS`, in the order they were settled. */
+/** The period [from, to) of a sessions query, in seconds; `to` must come after `from`. */
+export function settledPeriod(query: { from: string; to: string }): { fromS: number; toS: number } {
+  const fromS = utcTimeS(query.from)!; // the route's schema checked both
+  const toS = utcTimeS(query.to)!;
+  if (toS <= fromS) throw invalidField('to', `expected a time after "from" (${query.from}), got ${query.to}`);
+  return { fromS, toS };
+}
+
 export async function sessionsSettled(q: Queryable, fromS: number, toS: number): Promise<OperatorSession[]> {
   const rows = await q.all<SessionRow>(
     `${SELECT_SESSIONS} WHERE c.status IN ('settled', 'corrected') AND ${SETTLED_AT_S} >= ? AND ${SETTLED_AT_S} < ? ORDER BY ${SETTLED_AT_S}, c.contract_id`,
