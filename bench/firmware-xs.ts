@@ -130,7 +130,7 @@ function meterNfc(board: DayBoard, apdus: MeteredApdu[]): void {
     field.setHandler(metered(host.chips.nfc.antenna, false));
     return;
   }
-  board.sim.hal.nfc = { setHandler: (handler: NfcCardHandler | undefined) => field.setHandler(handler && metered(handler, true)) };
+  board.sim.hal.nfc = { setHandler: (handler: NfcCardHandler | undefined) => field.setHandler(handler && metered(handler, true)), selfTest: () => field.selfTest() };
 }
 
 /**
@@ -167,6 +167,7 @@ function meterTicks(board: DayBoard, ticks: MeteredTick[]): void {
   const clock = board.sim.hal.clock;
   board.sim.hal.clock = {
     nowMs: () => clock.nowMs(),
+    setNowMs: (nowMs) => clock.setNowMs(nowMs),
     clearTimer: (id) => clock.clearTimer(id),
     setTimer(callback, delayMs, repeatMs) {
       return clock.setTimer(() => {

@@ -27,6 +27,8 @@ export type PileBoardTable = Readonly<{
   nfc: Readonly<{ data: number; clock: number; hz: number; address: number; irq: number; ven: number }>;
   /** NXP SE050 (C or E: the variants with Ed25519) on I2C, and its ENA pin: the pile's key store. */
   secureElement: Readonly<{ data: number; clock: number; hz: number; address: number; enable: number }>;
+  /** The service console's serial port (USB-CDC or a USB-UART bridge): UART port, pins and baud. */
+  servicePort: Readonly<{ port: number; receive: number; transmit: number; baud: number }>;
 }>;
 
 /** The ECMA-419 classes the drivers open (`embedded:io/*`, and `embedded:storage/flash`'s default export). */

@@ -1,19 +1,22 @@
 // The pile controller: the `PileServices` the NFC application calls, the supervision loop (one
 // timer, every metering period: control pilot, contactor feedback, the running session, the
 // display) and the pile's state. Built by `bootPile` once the journal is mounted, the pile is
-// provisioned and interrupted sessions are recovered.
+// provisioned and interrupted sessions are recovered. It reports faults, abnormal ends and session
+// starts and ends to the pile's event log (firmware/events/event-log.ts).
 import type { MeterSample, PileHal, TimerId } from '../hal/types.ts';
 import { PILOT_CONSTANT_MINUS_12V, PILOT_CONSTANT_PLUS_12V } from '../hal/types.ts';
 import { equalBytes } from '../contracts-offline/bytes.ts';
 import type { SeqRange } from '../contracts-offline/messages/ack.ts';
-import type { StartRefusal } from '../contracts-offline/display-text.ts';
+import { type StartRefusal, chargeLimitText, endDetailText } from '../contracts-offline/display-text.ts';
 import type { Authorization } from '../contracts-offline/messages/authorization.ts';
 import type { PileState } from '../contracts-offline/messages/fields.ts';
 import { type PileUpdate, isNewerConfig } from '../contracts-offline/messages/pile-update.ts';
 import type { Receipt } from '../contracts-offline/messages/receipt.ts';
 import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
 import { fail, ok } from '../contracts-offline/result.ts';
-import type { Journal } from './journal/journal.ts';
+import type { Journal, JournalStats } from './journal/journal.ts';
+import type { EventSink } from './events/event-log.ts';
+import { unacknowledgedBillingCount } from './provisioning/factory-reset.ts';
 import type { BillingBook } from './billing/billing-book.ts';
 import type { PileConfig, PileOutcome, PileServices, PileSigner } from './pile-services.ts';
 import { type CpState, CpReader, vehicleConnected } from './charging/control-pilot.ts';
@@ -68,8 +71,15 @@ export class PileController implements PileServices {
   /** The newest unacknowledged receipt that needs a tap to reach the relay (R6 abnormal, R8 open). */
   #tapPrompt: Receipt | undefined;
   #halted: string | undefined;
+  readonly #events: EventSink;
+  /** The contactor fault or pilot error already reported to the event log. */
+  #reportedContactorFault = false;
+  #reportedPilotError = false;
+  #reportedUnsignedReceipt = false;
+  /** The service self-test is exercising the contactor: no session may start. */
+  #contactorTest = false;
 
-  constructor(hal: PileHal, journal: Journal, book: BillingBook, identity: PileIdentity, config: PileConfig, settings: PileSettings) {
+  constructor(hal: PileHal, journal: Journal, book: BillingBook, identity: PileIdentity, config: PileConfig, settings: PileSettings, events: EventSink) {
     this.pileId = identity.pileId;
     this.relayPublicKey = identity.relayPublicKey;
     this.signer = identity.signer;
@@ -79,6 +89,7 @@ export class PileController implements PileServices {
     this.#book = book;
     this.#config = config;
     this.#settings = settings;
+    this.#events = events;
     this.#contactor = new ContactorSupervisor(hal.contactor, hal.clock, settings.contactorSettleMs);
     this.#presenter = new Presenter(hal.display, hal.clock);
     this.#cpReader = new CpReader(hal.pilot);
@@ -109,7 +120,17 @@ export class PileController implements PileServices {
     return this.#halted;
   }
 
-  /** The running session, for the simulator and tests. */
+  /** Fill and room of the journal (service console Status). */
+  journalStats(): JournalStats {
+    return this.#journal.stats();
+  }
+
+  /** Billing records the relay has not acknowledged, by the journal's flags. */
+  unacknowledgedCount(): number {
+    return unacknowledgedBillingCount(this.#journal);
+  }
+
+  /** The running session, for the simulator, the service console and tests. */
   get session(): SessionEngine['running'] {
     return this.#engine.running;
   }
@@ -149,6 +170,7 @@ export class PileController implements PileServices {
       return fail('device', appended.reason);
     }
     this.#config = configOf(update);
+    this.#events('info', `config version ${update.configVersion} applied`);
     this.#renderAfterTap();
     return ok(undefined);
   }
@@ -161,6 +183,7 @@ export class PileController implements PileServices {
     }
     if (this.#contactor.fault) return fail('conditions', `contactor fault (${this.#contactor.fault})`);
     if (this.#engine.running) return fail('conditions', 'a session is running');
+    if (this.#contactorTest) return fail('conditions', 'the service self-test is exercising the contactor');
     this.#cp = this.#cpReader.read();
     if (!vehicleConnected(this.#cp)) {
       this.showStartRefusal('no-vehicle');
@@ -175,6 +198,7 @@ export class PileController implements PileServices {
     }
     this.#driverName = displayName ?? '';
     this.#finishing = false;
+    this.#events('info', `session ${this.#engine.running!.contract.seq} started: ${chargeLimitText(voucher.limit)}`);
     this.#presenter.clearOverlay();
     this.#restartTimer(); // metering periods count from the contract's start
     this.#renderAfterTap();
@@ -238,9 +262,37 @@ export class PileController implements PileServices {
     return ok(this.#book.unacknowledged().length);
   }
 
+  /**
+   * Service self-test of the contactor (no session running, no vehicle connected: the caller
+   * checks the pilot): close, let it settle, the feedback must read closed; open, let it settle,
+   * the feedback must read open. A wrong feedback latches the supervisor's fault, as in service.
+   * `report` gets the outcome from a timer.
+   */
+  testContactor(report: (fault: string | undefined) => void): void {
+    const settleMs = this.#settings.contactorSettleMs;
+    const refusal = this.#halted ?? (this.#engine.running ? 'a session is running' : this.#contactorTest ? 'a contactor test is running' : undefined);
+    if (refusal) return report(refusal);
+    const before = this.#contactor.check();
+    if (before) return report(`contactor fault (${before}) latched before the test`);
+    this.#contactorTest = true;
+    this.#contactor.command(true);
+    this.#hal.clock.setTimer(() => {
+      const closing = this.#contactor.check();
+      this.#contactor.command(false);
+      this.#hal.clock.setTimer(() => {
+        const opening = this.#contactor.check();
+        this.#contactorTest = false;
+        this.#reportContactor();
+        this.#idlePilot();
+        report(closing ? `did not close (${closing})` : opening ? `did not open (${opening})` : undefined);
+      }, settleMs);
+    }, settleMs);
+  }
+
   #tick(): void {
     if (this.#halted) return;
     this.#cp = this.#cpReader.read();
+    this.#reportPilot();
     if (this.#engine.running) {
       const ended = this.#engine.tick(this.#cp, this.#config);
       if (ended) this.#sessionEnded(ended);
@@ -252,7 +304,29 @@ export class PileController implements PileServices {
       if (this.#contactor.check()) this.#idlePilot();
       this.#readIdleMeter();
     }
+    this.#reportContactor();
+    this.#reportUnsignedReceipt();
     this.#render();
+  }
+
+  /** A session ended but the key store could not sign its receipt (retried every tick). */
+  #reportUnsignedReceipt(): void {
+    const contractSeq = this.#engine.awaitingReceipt;
+    if (contractSeq !== undefined && !this.#reportedUnsignedReceipt) this.#events('fault', `key store cannot sign the receipt of session ${contractSeq}`);
+    this.#reportedUnsignedReceipt = contractSeq !== undefined;
+  }
+
+  #reportPilot(): void {
+    const error = this.#cp === 'E' || this.#cp === 'invalid';
+    if (error && !this.#reportedPilotError) this.#events('fault', `control pilot error (state ${this.#cp})`);
+    this.#reportedPilotError = error;
+  }
+
+  #reportContactor(): void {
+    const fault = this.#contactor.fault;
+    if (!fault || this.#reportedContactorFault) return;
+    this.#reportedContactorFault = true;
+    this.#events('fault', fault === 'welded' ? 'contactor welded' : 'contactor feedback lost');
   }
 
   /** While a vehicle waits and the contactor is open, keep a reading for the next START. */
@@ -276,6 +350,9 @@ export class PileController implements PileServices {
   }
 
   #sessionEnded(ended: EndedSession): void {
+    const { receipt } = ended;
+    this.#events(receipt.endReason === 'abnormal' ? 'warning' : 'info', `session ${receipt.contractSeq} ended ${receipt.endReason}: ${endDetailText(receipt.endDetail)}`);
+    this.#reportContactor();
     this.#idleSample = this.#contactor.fault ? undefined : ended.finalSample;
     this.#idlePilot();
     this.#finishing = this.#cpReader.read() !== 'A';
@@ -297,6 +374,7 @@ export class PileController implements PileServices {
   #halt(reason: string): void {
     if (this.#halted) return;
     this.#halted = reason;
+    this.#events('fault', `halted: ${reason}`);
     this.#engine.abandon();
     this.#idlePilot();
     this.#render();

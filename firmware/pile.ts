@@ -14,6 +14,7 @@ import { recoverSessions } from './session/recovery.ts';
 import { PileController, type PileSettings, configOf } from './pile-controller.ts';
 import { faultScreen, fitScreen } from './display/screens.ts';
 import { createNfcApplication } from './nfc/application.ts';
+import type { EventSink } from './events/event-log.ts';
 
 export type BootOptions = Partial<PileSettings>;
 
@@ -34,11 +35,14 @@ export type PileHandle = {
   fault: string | undefined;
   /** Receipts finalised at this boot for sessions a power loss interrupted. */
   recovered: Receipt[];
+  /** A reader's NFC field is on now (a tap is in progress). */
+  tapInProgress(): boolean;
   /** Stop timers and answering taps, release the contactor (the board is going down). */
   shutdown(): void;
 };
 
-export function bootPile(hal: PileHal, options: BootOptions = {}): PileHandle {
+/** `events`: where the running pile reports faults and session ends (the runtime's event log). */
+export function bootPile(hal: PileHal, options: BootOptions = {}, events: EventSink = () => {}): PileHandle {
   const settings: PileSettings = { ...defaultPileSettings, ...options };
   checkSettings(settings);
   const mounted = mountJournal(hal.flash);
@@ -46,19 +50,21 @@ export function bootPile(hal: PileHal, options: BootOptions = {}): PileHandle {
   const journal = mounted.value;
   const provisioned = loadProvisioning(journal, hal.keyStore);
   if (!provisioned.ok) return refuseToRun(hal, provisioned.reason);
-  const book = BillingBook.load(journal);
+  const book = BillingBook.load(journal, provisioned.value.record.firstBillingSeq);
   if (!book.ok) return refuseToRun(hal, book.reason);
   const signer = { kid: keyId(provisioned.value.record.pilePublicKey), sign: (message: Uint8Array) => hal.keyStore.sign(message) };
   const recovered = recoverSessions(journal, book.value, signer);
   if (!recovered.ok) return refuseToRun(hal, recovered.reason);
   const { pileId, relayPublicKey } = provisioned.value.record;
-  const controller = new PileController(hal, journal, book.value, { pileId, relayPublicKey, signer }, configOf(provisioned.value.update), settings);
-  hal.nfc.setHandler(createNfcApplication(controller, { clock: hal.clock, random: hal.random, crypto: hal.crypto ?? nobleEd25519 }));
+  const controller = new PileController(hal, journal, book.value, { pileId, relayPublicKey, signer }, configOf(provisioned.value.update), settings, events);
+  const nfc = createNfcApplication(controller, { clock: hal.clock, random: hal.random, crypto: hal.crypto ?? nobleEd25519 });
+  hal.nfc.setHandler(nfc);
   controller.start();
   return {
     services: controller,
     fault: undefined,
     recovered: recovered.value,
+    tapInProgress: () => nfc.tapInProgress,
     shutdown() {
       controller.stop();
       hal.nfc.setHandler(undefined);
@@ -76,7 +82,7 @@ function refuseToRun(hal: PileHal, reason: string): PileHandle {
     // nothing more to do without a display
   }
   hal.nfc.setHandler(undefined);
-  return { services: undefined, fault: reason, recovered: [], shutdown: () => powerDownOutputs(hal) };
+  return { services: undefined, fault: reason, recovered: [], tapInProgress: () => false, shutdown: () => powerDownOutputs(hal) };
 }
 
 function powerDownOutputs(hal: PileHal): void {

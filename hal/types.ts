@@ -28,6 +28,11 @@ export interface Clock {
   setTimer(callback: () => void, delayMs: number, repeatMs?: number): TimerId;
   /** Cancel a timer; cancelling an unknown or already-fired one-shot timer does nothing. */
   clearTimer(id: TimerId): void;
+  /**
+   * Set the wall clock (a technician's `set clock` on the service console). Only `nowMs()` moves:
+   * timers keep their delays, so a clock set back or forward neither fires nor delays them.
+   */
+  setNowMs(nowMs: number): void;
 }
 
 /**
@@ -100,6 +105,8 @@ export interface MeterSample {
 /** Energy metering chip (ECMA-419 sensor shaped: `sample()` returns a fresh object). */
 export interface Meter {
   sample(): MeterSample;
+  /** The meter's own serial number (from the chip: e.g. SDM230 holding register 0xFC00), for service and audit. */
+  readSerialNumber(): number;
 }
 
 /** Status indicator next to the text (LED colour or icon). */
@@ -134,17 +141,40 @@ export interface NfcCardHandler {
 export interface NfcCard {
   /** Register the handler (replacing any previous one); `undefined` stops answering. */
   setHandler(handler: NfcCardHandler | undefined): void;
+  /**
+   * Service self-test: ask the controller whether it answers (not during a tap). Returns a short
+   * description (e.g. firmware version); throws an Error naming the fault when it does not answer.
+   */
+  selfTest(): string;
 }
 
 /**
  * The pile's signing key (Ed25519). The private key never leaves the key store. A secure element
- * can fail (off the bus, no key generated yet): both members then throw.
+ * can fail (off the bus, no key generated yet): `publicKey` and `sign` then throw.
  */
 export interface KeyStore {
   /** 32-byte Ed25519 public key (RFC 8032). */
   readonly publicKey: Uint8Array;
   /** 64-byte Ed25519 signature (RFC 8032, pure EdDSA) over `message`. */
   sign(message: Uint8Array): Uint8Array;
+  /** True when the key store holds the pile's key. Throws on a device fault. */
+  hasKey(): boolean;
+  /**
+   * Generate the pile's key pair inside the key store (once, at provisioning) and answer its
+   * public key. Throws when a key is already there (a key is never replaced) or on a device fault.
+   */
+  createKey(): Uint8Array;
+}
+
+/**
+ * The board's service port (USB-CDC, or the USB-UART bridge): raw bytes both ways, no framing
+ * (the service console frames them). ECMA-419 `embedded:io/serial` on a device, a tty on the host.
+ */
+export interface ServicePort {
+  /** Register the receiver of arriving bytes (replacing any previous one); `undefined` stops receiving. Called from the event loop. */
+  setReceiver(receiver: ((bytes: Uint8Array) => void) | undefined): void;
+  /** Send `bytes` (the port queues them). Throws on a device fault. */
+  write(bytes: Uint8Array): void;
 }
 
 /** Cryptographically secure random source (hardware RNG on the device). */
@@ -166,4 +196,6 @@ export interface PileHal {
   random: Random;
   /** The board's Ed25519 for checking relay and user signatures (native code on a device); noble when absent. */
   crypto?: Ed25519Provider;
+  /** The service console's port; absent on a board without one (no console runs). */
+  servicePort?: ServicePort;
 }

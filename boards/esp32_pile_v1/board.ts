@@ -16,4 +16,8 @@ export const pileBoardV1: PileBoardTable = Object.freeze({
   nfc: Object.freeze({ data: 21, clock: 22, hz: 400_000, address: 0x28, irq: 13, ven: 33 }),
   // SE050 at its strapped address on the shared I2C0 (it runs at 400 kHz; the ATR allows 1 MHz); ENA on GPIO32.
   secureElement: Object.freeze({ data: 21, clock: 22, hz: 400_000, address: 0x48, enable: 32 }),
+  // The service console. The ESP32-WROVER-E has no native USB: the board's USB-UART bridge sits on
+  // UART0 (TX GPIO1, RX GPIO3, the ROM bootloader's pins). Moddable's debug builds keep UART0 for
+  // xsbug; release builds give it to the console. 115200 8N1 (firmware/console/README.md).
+  servicePort: Object.freeze({ port: 0, receive: 3, transmit: 1, baud: 115_200 }),
 });

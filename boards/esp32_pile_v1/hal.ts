@@ -1,24 +1,31 @@
 // The v1 board's PileHal on the ESP32: the ECMA-419 IO of Moddable's ESP32 host (the classes of
 // the board's `embedded:provider/builtin`, host/provider.ts; `embedded:storage/flash` on the
 // "journal" partition of partitions.csv), Moddable's timers and
-// clock, the ESP32's hardware RNG (random.c: esp_fill_random), and the drivers assembled by
-// boards/pile-board.ts from the pin and bus table in board.ts. Type-checked and compiled by
+// clock, the ESP32's hardware RNG (random.c: esp_fill_random), the drivers assembled by
+// boards/pile-board.ts from the pin and bus table in board.ts, and the service console's port on
+// the USB-UART bridge's UART (boards/serial-service-port.ts). Type-checked and compiled by
 // `npm run device:esp32` against $MODDABLE/typings; it runs only on the board.
 import device from 'embedded:provider/builtin';
 import flash from 'embedded:storage/flash';
+import Time from 'time';
 import Timer from 'timer';
 import type { Clock, PileHal, Random } from '../../hal/types.ts';
 import { type PileBoardDrivers, assemblePileHal } from '../pile-board.ts';
+import { SerialServicePort } from '../serial-service-port.ts';
 import { pileBoardV1 } from './board.ts';
 
 const fillRandom = native('xs_pile_random_fill') as (bytes: Uint8Array) => void;
 
-/** Moddable `Timer` behind the HAL clock (timer ids are numbers in the HAL, objects in Moddable). */
+/**
+ * Moddable `Timer` behind the HAL clock (timer ids are numbers in the HAL, objects in Moddable);
+ * `Time.set` sets the system clock in whole seconds (timers run on their own tick count).
+ */
 function moddableClock(): Clock {
   const timers = new Map<number, Timer>();
   let nextId = 1;
   return {
     nowMs: () => Date.now(),
+    setNowMs: (nowMs) => Time.set(Math.floor(nowMs / 1000)),
     setTimer(callback, delayMs, repeatMs = 0) {
       const id = nextId++;
       const timer = Timer.set(() => {
@@ -41,5 +48,7 @@ const hardwareRandom: Random = Object.freeze({ fill: (bytes: Uint8Array) => fill
 
 export function pileBoardV1Hal(): { hal: PileHal; drivers: PileBoardDrivers } {
   const io = { ...device.io, flash };
-  return assemblePileHal(io, pileBoardV1, { clock: moddableClock(), random: hardwareRandom, wait: (ms) => Timer.delay(ms) });
+  const board = assemblePileHal(io, pileBoardV1, { clock: moddableClock(), random: hardwareRandom, wait: (ms) => Timer.delay(ms) });
+  board.hal.servicePort = new SerialServicePort({ io: device.io.Serial, ...pileBoardV1.servicePort });
+  return board;
 }

@@ -3,8 +3,9 @@
 // codes, I2C bytes into the PCF8574 — by chip simulations driven by the physical models of a
 // simulated pile (hal/sim: charging circuit, contactor, control pilot). The same drivers as on the
 // ESP32 turn them into the PileHal. The NFC controller (PN7160) sits in the simulated pile's RF
-// field, where the phones tap; the secure element (SE050) holds the pile's key. Clock and RNG are
-// the simulated pile's own.
+// field, where the phones tap; the secure element (SE050) holds the pile's key, or none yet (blank,
+// as from the factory). Clock, RNG and the USB service port (when it has one) are the simulated
+// pile's own.
 // Runs in Node, in xsnap and in the native Moddable build (x-cli-lin).
 import type { PileHal } from '../../hal/types.ts';
 import type { FlashStorage } from '../../drivers/flash-partition/flash-partition.ts';
@@ -49,8 +50,8 @@ export type HostBoard = {
 };
 
 export type HostBoardOptions = {
-  /** The 32-byte RFC 8032 secret key the SE050 was made to generate earlier (the pile's key). */
-  pileSecretKey: Uint8Array;
+  /** The 32-byte RFC 8032 secret key the SE050 was made to generate earlier (the pile's key); absent: a blank SE050. */
+  pileSecretKey?: Uint8Array;
   /**
    * The board's `embedded:storage/flash` (default: the simulated pile's flash as the journal
    * partition; the native build can give partitions in files, flash-file.ts).
@@ -58,12 +59,12 @@ export type HostBoardOptions = {
   storage?: FlashStorage;
 };
 
-export function createHostBoard(pile: SimulatedPile, options: HostBoardOptions): HostBoard {
+export function createHostBoard(pile: SimulatedPile, options: HostBoardOptions = {}): HostBoard {
   const table = pileBoardV1;
   const time = new BusTime(pile.clock);
   const wiring = new BoardWiring(time);
   const rs485 = new Rs485Bus();
-  const meter = new Sdm230Sim({ measure: () => pile.circuit.meter.sample(), address: table.meter.address });
+  const meter = new Sdm230Sim({ measure: () => pile.circuit.meter.sample(), serialNumber: pile.circuit.meter.readSerialNumber(), address: table.meter.address });
   rs485.attach(meter);
   wiring.connectSerial(table.meter.port, rs485.uart);
   wiring.connectDigital(table.meter.direction, rs485.direction);
@@ -82,14 +83,18 @@ export function createHostBoard(pile: SimulatedPile, options: HostBoardOptions):
   wiring.connectDigital(table.nfc.irq, nfc.irq);
   wiring.connectDigital(table.nfc.ven, nfc.ven);
   pile.nfc.setHandler(nfc.antenna);
-  const secureElement = new Se050Sim({ hz: table.secureElement.hz, preloadedKey: { objectId: SE050_PILE_KEY_ID, secretKey: options.pileSecretKey } });
+  const { pileSecretKey } = options;
+  const secureElement = new Se050Sim({ hz: table.secureElement.hz, ...(pileSecretKey ? { preloadedKey: { objectId: SE050_PILE_KEY_ID, secretKey: pileSecretKey } } : {}) });
   i2c.attach(table.secureElement.address, secureElement);
   wiring.connectDigital(table.secureElement.enable, secureElement.enableLine);
   const simulated = simulatedIo(wiring, { [table.journal.partition]: pile.flash });
   const io = { ...simulated, flash: options.storage ?? simulated.flash };
   const services = { clock: pile.clock, random: pile.hal.random, wait: time.wait };
+  const servicePort = pile.hal.servicePort ? { servicePort: pile.hal.servicePort } : {};
+  const assembled = assemblePileHal(io, table, services);
   const board: HostBoard = {
-    ...assemblePileHal(io, table, services),
+    drivers: assembled.drivers,
+    hal: { ...assembled.hal, ...servicePort },
     chips: { rs485, meter, contactor, pilot, i2c, expander, lcd, nfc, secureElement },
     time,
     io,

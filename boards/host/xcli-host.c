@@ -2,7 +2,9 @@
  * The host board's C host for Moddable's x-cli-lin platform: a headless executable that prepares
  * the XS machine from the linked archive (preloaded modules in read-only memory, as on a device),
  * imports the app's main module, calls its default export (a function answering a promise of the
- * exit code) and runs the GLib loop that carries XS promise jobs until that promise settles.
+ * exit code) and runs the GLib loop that carries XS promise jobs, timers and serial (tty) callbacks
+ * until that promise settles. When nothing is ready it blocks until a timer or a file descriptor
+ * is; when nothing is left that could ever be, the promise can no longer settle: exit status 3.
  *
  * Globals it adds for the app: hostArguments (the command line, argv[0] first); print(...values)
  * writes a line to stdout; hostHeap(collect) answers
@@ -70,8 +72,37 @@ static void xs_main_rejected(xsMachine* the)
 	gSettled = 1;
 }
 
+/* The file descriptors GLib would poll in `context` now, and in `timeoutMs` how long it would wait (-1: no timer). */
+static gint polled_fds(GMainContext* context, gint* timeoutMs)
+{
+	gint priority, timeout;
+	GPollFD fds[8];
+	g_main_context_acquire(context);
+	g_main_context_prepare(context, &priority);
+	gint count = g_main_context_query(context, priority, &timeout, fds, G_N_ELEMENTS(fds));
+	g_main_context_release(context);
+	if (timeoutMs)
+		*timeoutMs = timeout;
+	return count;
+}
+
+static void run_until_settled(GMainContext* context, gint idleFds)
+{
+	while (!gSettled) {
+		gint timeoutMs;
+		if (g_main_context_iteration(context, FALSE))
+			continue;
+		if ((polled_fds(context, &timeoutMs) <= idleFds) && (timeoutMs < 0))
+			return;
+		g_main_context_iteration(context, TRUE);
+	}
+}
+
 int main(int argc, char* argv[])
 {
+	GMainContext* context = g_main_context_default();
+	/* GLib's own wake-up descriptor: polled even with no source attached */
+	gint idleFds = polled_fds(context, NULL);
 	txPreparation* preparation = xsPreparation();
 	xsMachine* machine = fxPrepareMachine(NULL, preparation, "tapcharge", NULL, NULL);
 	if (!machine) {
@@ -98,8 +129,7 @@ int main(int argc, char* argv[])
 		xsCall2(xsVar(0), xsID("then"), xsVar(1), xsVar(2));
 	}
 	xsEndHost(machine);
-	while (!gSettled && g_main_context_iteration(NULL, FALSE))
-		;
+	run_until_settled(context, idleFds);
 	if (!gSettled) {
 		fprintf(stderr, "xcli-host: main's promise never settled\n");
 		gExitCode = 3;

@@ -9,6 +9,7 @@ import { type PileHello, PileHelloCodec } from './pile-hello.ts';
 import { type PileInfo, PileInfoCodec } from './pile-info.ts';
 import { type PileUpdate, PileUpdateCodec } from './pile-update.ts';
 import { type Receipt, ReceiptCodec } from './receipt.ts';
+import { type ServiceAuthorization, ServiceAuthorizationCodec } from './service-authorization.ts';
 import { type StopRequest, StopRequestCodec } from './stop-request.ts';
 import { type UserHello, UserHelloCodec } from './user-hello.ts';
 
@@ -22,6 +23,7 @@ export type MessageMap = {
   StopRequest: StopRequest;
   Receipt: Receipt;
   Ack: Ack;
+  ServiceAuthorization: ServiceAuthorization;
 };
 export type MessageName = keyof MessageMap;
 export type AnyMessage = { [N in MessageName]: { name: N; type: number; message: MessageMap[N] } }[MessageName];
@@ -36,6 +38,7 @@ export const codecs: { readonly [N in MessageName]: MessageCodec<MessageMap[N]> 
   StopRequest: StopRequestCodec,
   Receipt: ReceiptCodec,
   Ack: AckCodec,
+  ServiceAuthorization: ServiceAuthorizationCodec,
 });
 
 export const MESSAGE_NAMES = Object.freeze(Object.keys(codecs) as MessageName[]);

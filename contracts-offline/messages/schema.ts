@@ -186,6 +186,8 @@ export type MessageDefinition<T> = {
   fields: { readonly [K in keyof T]-?: FieldSpec };
   /** Rules across fields; returns the reason a message breaks them, or undefined. */
   check?: (message: T) => string | undefined;
+  /** Largest encoding, on encode and decode; default `CBOR_MAX_BYTES` (the signed messages' limit). */
+  maxBytes?: number;
 };
 
 /** Field tables are constants: frozen, so a device can keep them in flash (XS preloading). */
@@ -199,7 +201,7 @@ function freezeFields(fields: Fields): Fields {
 }
 
 export function defineMessage<T>(definition: MessageDefinition<T>): MessageCodec<T> {
-  const { type, name, check } = definition;
+  const { type, name, check, maxBytes = CBOR_MAX_BYTES } = definition;
   const fields = freezeFields(definition.fields as Fields);
   checkKeys(name, fields, [KEY_TYPE, KEY_VERSION]);
   planOf(fields, [KEY_TYPE, KEY_VERSION]); // a message table also owns the header keys
@@ -225,11 +227,11 @@ export function defineMessage<T>(definition: MessageDefinition<T>): MessageCodec
       map.set(KEY_TYPE, type);
       map.set(KEY_VERSION, MESSAGE_VERSION);
       const bytes = encodeCbor(map);
-      if (bytes.length > CBOR_MAX_BYTES) throw new RangeError(`${name}: encoded ${bytes.length} bytes, more than ${CBOR_MAX_BYTES}`);
+      if (bytes.length > maxBytes) throw new RangeError(`${name}: encoded ${bytes.length} bytes, more than ${maxBytes}`);
       return bytes;
     },
     decode(bytes: Uint8Array): Result<T> {
-      const decoded = decodeCbor(bytes);
+      const decoded = decodeCbor(bytes, { maxBytes });
       if (!decoded.ok) return decoded;
       const map = decoded.value;
       if (!(map instanceof Map)) return fail('malformed', `${name}: not a map`);

@@ -20,6 +20,7 @@ export const CoreOid = Object.freeze({
   reset: 0x00, // CORE_RESET_CMD / _RSP / _NTF
   init: 0x01, // CORE_INIT_CMD / _RSP
   setConfig: 0x02, // CORE_SET_CONFIG_CMD / _RSP
+  getConfig: 0x03, // CORE_GET_CONFIG_CMD / _RSP
   connCredits: 0x06, // CORE_CONN_CREDITS_NTF
   genericError: 0x07, // CORE_GENERIC_ERROR_NTF
   interfaceError: 0x08, // CORE_INTERFACE_ERROR_NTF

@@ -15,7 +15,8 @@
 // listen) runs while a handler is registered. A tap is RF_INTF_ACTIVATED_NTF → onFieldOn; data
 // packets on the static RF connection, reassembled → onApdu; its answer in packets of at most the
 // size the activation announced, each sent on a credit (CORE_CONN_CREDITS_NTF returns them); and
-// RF_DEACTIVATE_NTF → onFieldOff, once per tap.
+// RF_DEACTIVATE_NTF → onFieldOff, once per tap. `selfTest` (self-test.ts) reads the set-up back
+// with CORE_GET_CONFIG, outside a tap, without leaving listen discovery.
 //
 // The controller's bytes are not trusted: a packet cut short, malformed or out of place is dropped,
 // counted in `faults` and reported through `onError`, and the exchange it belonged to is abandoned;
@@ -28,6 +29,7 @@ import {
   parseActivation, parseCredits, parseDeactivation, parseInitResponse, parseResetNotification,
 } from './messages.ts';
 import { type ControlType, CoreOid, type DataPacket, Gid, type Packet, RfOid, controlPacket, dataPackets, decodePacket, headerLength, hex, staticRfConnection } from './nci.ts';
+import { type ControllerIdentity, getLaSelInfo, selfTestReport } from './self-test.ts';
 
 /** The part of ECMA-419 `embedded:io/i2c` this driver uses. */
 export interface I2cIo {
@@ -129,6 +131,8 @@ export class Pn7160 {
   #awaiting: Awaiting | undefined;
   #reply: Uint8Array | undefined;
   #invalidReads = 0;
+  #identity: ControllerIdentity | undefined;
+  #lastFault: string | undefined;
 
   constructor(options: Pn7160Options) {
     const { i2c, irq, ven } = options;
@@ -181,6 +185,32 @@ export class Pn7160 {
     return Object.freeze({ ...this.#faults });
   }
 
+  /**
+   * Service self-test: one CORE_GET_CONFIG round trip (self-test.ts), refused during a tap. Answers a
+   * short description of the controller; throws an Error naming the fault when it does not answer
+   * or no longer holds the set-up.
+   */
+  selfTest(): string {
+    if (this.#closed) throw new Error('pn7160: closed');
+    if (this.#tap || this.#state === 'listen-active' || this.#state === 'listen-sleep') throw new Error('pn7160: a tap is in progress; no self-test during a tap');
+    if (this.#busy) throw new Error('pn7160: busy; no self-test from inside a card callback');
+    const identity = this.#identity;
+    if (!identity || (this.#state !== 'idle' && this.#state !== 'discovery')) {
+      throw new Error(`pn7160: the controller is not set up (state ${this.#state}${this.#lastFault ? `; ${this.#lastFault}` : ''})`);
+    }
+    this.#lastFault = undefined;
+    this.#busy = true;
+    let reply: Uint8Array | undefined;
+    try {
+      reply = this.#request(Gid.core, CoreOid.getConfig, getLaSelInfo());
+    } finally {
+      this.#busy = false;
+    }
+    this.#exclusive(); // what arrived meanwhile (a tap beginning, a reset) is handled as ever
+    if (!reply) throw new Error(`pn7160: no answer to CORE_GET_CONFIG_CMD${this.#lastFault ? ` (${this.#lastFault})` : ''}`);
+    return selfTestReport(identity, reply);
+  }
+
   /** End any tap, power the chip down (VEN low: no reader finds the card) and release the pins. */
   close(): void {
     if (this.#closed) return;
@@ -228,6 +258,7 @@ export class Pn7160 {
     this.#awaiting = undefined;
     this.#reply = undefined;
     this.#invalidReads = 0;
+    this.#identity = undefined;
     this.#state = 'off';
     this.#ven.write(0);
     this.#wait(venLowMs);
@@ -254,6 +285,7 @@ export class Pn7160 {
     if (report.nciVersion >> 4 !== 2 || report.trigger !== ResetTrigger.resetCommand) {
       return this.#failed('rejected', `CORE_RESET_NTF reports NCI version 0x${report.nciVersion.toString(16)}, trigger ${report.trigger}; expected NCI 2.x after CORE_RESET_CMD`);
     }
+    this.#identity = report;
     const init = this.#request(Gid.core, CoreOid.init, commands.coreInit());
     if (!init || !this.#accepted('CORE_INIT_CMD', init)) return false;
     const initResponse = parseInitResponse(init);
@@ -540,6 +572,7 @@ export class Pn7160 {
   /** Count and report; the exchange under way is no longer trusted. */
   #fault(kind: Pn7160Fault, detail: string): void {
     this.#faults[kind]++;
+    this.#lastFault = `${kind}: ${detail}`;
     this.#segments = undefined;
     this.#segmentBytes = 0;
     this.#command = undefined;

@@ -14,8 +14,19 @@ export const InputRegister = Object.freeze({
   importActiveEnergy: 0x0048,
 });
 
-/** Modbus function codes used (Modbus Application Protocol V1.1b3, §6.4 and §7). */
+/**
+ * Holding registers (4X, read with function 03: SDM230-Modbus Protocol V1.1 §1.3 and §3.9.1, read in
+ * register pairs). The serial number is not in the SDM230 V1.1 table; it is the Eastron family's
+ * holding register 464513 "Serial number", start address FC 00, 4 bytes, unsigned int32, read only
+ * (SDM120-Modbus Protocol V2.4, holding register table), high word first.
+ */
+export const HoldingRegister = Object.freeze({
+  serialNumber: 0xfc00,
+});
+
+/** Modbus function codes used (Modbus Application Protocol V1.1b3, §6.3, §6.4 and §7). */
 export const FunctionCode = Object.freeze({
+  readHoldingRegisters: 0x03,
   readInputRegisters: 0x04,
   /** Set in the function code of an exception response. */
   exceptionFlag: 0x80,

@@ -1,6 +1,7 @@
 // Eastron SDM230-Modbus, single-phase MID kWh meter, read over Modbus RTU on RS-485.
 // Datasheets: Eastron "SDM230-Modbus User Manual" and "SDM230-Modbus Protocol" (input registers,
-// function 04, IEEE-754 floats, big-endian); Modbus over Serial Line V1.02 (RTU framing and timing,
+// function 04, IEEE-754 floats, big-endian; the serial number in holding register FC00, function
+// 03, unsigned 32-bit); Modbus over Serial Line V1.02 (RTU framing and timing,
 // §2.5.1). The UART runs 8 data bits, no parity, 1 stop bit: set the meter to that ("n-1"), its
 // address and baud rate in its setup menu.
 //
@@ -8,8 +9,8 @@
 // direction pin is driven high to transmit and low to listen. Each `sample()` is two blocking
 // exchanges (voltage…power, then import energy); a lost, corrupt or garbled answer is asked for
 // again, up to `tries` times; an exception answer is not (the meter will say the same again).
-import { answerLength, parseReadAnswer, readInputRegistersRequest } from './modbus-rtu.ts';
-import { InputRegister } from './registers.ts';
+import { answerLength, parseReadAnswer, readRegistersRequest } from './modbus-rtu.ts';
+import { FunctionCode, HoldingRegister, InputRegister } from './registers.ts';
 
 /** The part of ECMA-419 `embedded:io/serial` (format "buffer") this driver uses. */
 export interface SerialIo {
@@ -122,6 +123,12 @@ export class Sdm230 {
     return sampleFromReadings(at(InputRegister.voltage), at(InputRegister.current), at(InputRegister.activePower), importKwh!);
   }
 
+  /** The meter's serial number (holding register FC00, unsigned 32-bit, high word first). Throws `Sdm230Error`. */
+  readSerialNumber(): number {
+    const data = this.#readRegisters(FunctionCode.readHoldingRegisters, HoldingRegister.serialNumber, 2);
+    return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0, false);
+  }
+
   close(): void {
     this.#serial.close();
     this.#direction.close();
@@ -129,17 +136,17 @@ export class Sdm230 {
 
   /** `parameters` consecutive floats (two registers each) from `start`. */
   #readFloats(start: number, parameters: number): number[] {
-    const data = this.#readRegisters(start, parameters * 2);
+    const data = this.#readRegisters(FunctionCode.readInputRegisters, start, parameters * 2);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     return Array.from({ length: parameters }, (_, i) => view.getFloat32(i * 4, false));
   }
 
-  #readRegisters(start: number, count: number): Uint8Array {
+  #readRegisters(functionCode: number, start: number, count: number): Uint8Array {
     const { address, tries } = this.#settings;
-    const request = readInputRegistersRequest(address, start, count);
+    const request = readRegistersRequest(functionCode, address, start, count);
     for (let attempt = 1; ; attempt++) {
       try {
-        return this.#exchange(request, count);
+        return this.#exchange(request, functionCode, count);
       } catch (error) {
         if (!(error instanceof Sdm230Error) || error.code === 'exception' || attempt >= tries) throw error;
         this.#awaitSilence();
@@ -148,7 +155,7 @@ export class Sdm230 {
   }
 
   /** One request and its answer. */
-  #exchange(request: Uint8Array, count: number): Uint8Array {
+  #exchange(request: Uint8Array, functionCode: number, count: number): Uint8Array {
     const { address, responseTimeoutMs } = this.#settings;
     this.#drain();
     this.#direction.write(1);
@@ -169,12 +176,12 @@ export class Sdm230 {
       received = this.#receive(answer, received);
       if (received > before) {
         if (before === 0) answerBeganMs = waitedMs;
-        const expected = answerLength(answer.subarray(0, received), address, count);
+        const expected = answerLength(answer.subarray(0, received), address, functionCode, count);
         if (expected === -1) throw new Sdm230Error('garbage', `an answer from address ${address} cannot begin ${hex(answer.subarray(0, received))}`);
         if (expected !== undefined && received >= expected) {
           const parsed = parseReadAnswer(answer.subarray(0, expected));
           if (parsed.kind === 'bad-crc') throw new Sdm230Error('bad-crc', `answer from address ${address} fails its CRC (${hex(answer.subarray(0, expected))})`);
-          if (parsed.kind === 'exception') throw new Sdm230Error('exception', `address ${address} answered exception ${parsed.code} to a read of ${count} registers at 0x${hex(request.subarray(2, 4))}`);
+          if (parsed.kind === 'exception') throw new Sdm230Error('exception', `address ${address} answered exception ${parsed.code} to a function ${functionCode} read of ${count} registers at 0x${hex(request.subarray(2, 4))}`);
           return parsed.data;
         }
         deadlineMs = answerBeganMs + this.#frameMs(expected ?? exceptionAnswerBytes) + this.#silenceMs();

@@ -37,14 +37,15 @@ export class BillingBook {
     this.#journal = journal;
   }
 
-  /** Index the live billing records of a mounted journal. */
-  static load(journal: Journal): Result<BillingBook, JournalErrorCode | Malformed> {
+  /** Index the live billing records of a mounted journal; numbering starts at `firstBillingSeq` (the provisioning record's). */
+  static load(journal: Journal, firstBillingSeq: number): Result<BillingBook, JournalErrorCode | Malformed> {
     const book = new BillingBook(journal);
+    book.#floor = firstBillingSeq;
     const floorRecord = journal.latest(RecordKind.billingFloor);
     if (floorRecord) {
       const floor = book.#readWith(floorRecord.seq, decodeBillingFloor);
       if (!floor.ok) return floor;
-      book.#floor = floor.value;
+      book.#floor = Math.max(book.#floor, floor.value);
     }
     for (const record of journal.records()) {
       if (record.kind === RecordKind.contract) {

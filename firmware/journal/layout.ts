@@ -17,7 +17,7 @@
 //                      compaction keep their sequence)
 //   9  payload    length bytes
 //   9+length crc  u32  CRC-32 of byte 0 and bytes 2 .. 9+length-1
-import { crc32 } from './crc32.ts';
+import { crc32 } from '../../contracts-offline/crc32.ts';
 
 export const blockHeaderLength = 16;
 export const recordFramingLength = 13;

@@ -5,12 +5,18 @@
 // record is ignored; the block holding it receives nothing more (its tail is not clean). A record
 // found in two blocks (a compaction was cut before its erase) is taken once, at its older copy,
 // with the flags of both copies combined; the block with the newer copy is marked stale (the
-// journal erases it before any other compaction) and, if it is the newest, receives nothing more. A partition with no valid block is refused: 'blank'
-// when every byte is erased (a factory-new partition), 'unrecognized' otherwise.
+// journal erases it before any other compaction) and, if it is the newest, receives nothing more.
+//
+// A partition with no valid block header is refused: 'blank' when it holds nothing billable — every
+// byte erased (factory-new), or at most one block with other bytes and no whole unacknowledged
+// billing record anywhere in it (what an interrupted provisioning or factory reset leaves:
+// firmware/console/README.md "Atomic provisioning"); 'unrecognized' otherwise, never formatted.
 import type { Flash } from '../../hal/types.ts';
 import { fail, ok } from '../../contracts-offline/result.ts';
 import { Journal, type BlockState, type Entry, type JournalResult, type MountedState } from './journal.ts';
-import { blockHeaderLength, decodeBlockHeader, decodeRecord, encodeBlockHeader, recordFramingLength } from './layout.ts';
+import {
+  blockHeaderLength, decodeBlockHeader, decodeRecord, encodeBlockHeader, flagAcknowledged, recordFramingLength,
+} from './layout.ts';
 
 const minimumBlocks = 2; // one in use and one erased reserve for compaction
 
@@ -30,7 +36,7 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
   const blockCount = checkGeometry(flash);
   const blockLength = flash.blockLength;
   const scanned: ScannedBlock[] = [];
-  let blank = true;
+  const touched: Uint8Array[] = [];
   for (let index = 0; index < blockCount; index++) {
     let bytes: Uint8Array;
     try {
@@ -40,16 +46,17 @@ export function mountJournal(flash: Flash): JournalResult<Journal> {
     }
     const header = decodeBlockHeader(bytes);
     if (!header) {
-      if (blank && !bytes.every((b) => b === 0xff)) blank = false;
+      if (touched.length < 2 && !bytes.every((b) => b === 0xff)) touched.push(bytes);
       continue;
     }
-    blank = false;
     scanned.push(scanBlock(bytes, index, header.blockSeq, header.seqFloor));
   }
   if (scanned.length === 0) {
-    return blank
-      ? fail('blank', 'journal: the partition is erased (no journal yet)')
-      : fail('unrecognized', 'journal: no valid journal block; refusing to mount (not formatting)');
+    if (touched.length === 0) return fail('blank', 'journal: the partition is erased (no journal yet)');
+    if (touched.length === 1 && !holdsUnacknowledgedBilling(touched[0]!)) {
+      return fail('blank', 'journal: no journal, only the remains of an interrupted provisioning or factory reset');
+    }
+    return fail('unrecognized', 'journal: no valid journal block; refusing to mount (not formatting)');
   }
   scanned.sort((a, b) => a.blockSeq - b.blockSeq);
   const entries = new Map<number, Entry>();
@@ -105,6 +112,20 @@ function scanBlock(bytes: Uint8Array, index: number, blockSeq: number, seqFloor:
   let cleanTail = true;
   for (let i = offset; i < bytes.length && cleanTail; i++) if (bytes[i] !== 0xff) cleanTail = false;
   return { index, blockSeq, seqFloor, endOffset: offset, cleanTail, records };
+}
+
+/**
+ * A whole unacknowledged billing record anywhere past the header area of a block without a valid
+ * header. Every offset is tried, not only the record chain from offset 16: a torn erase leaves old
+ * records behind an erased prefix.
+ */
+function holdsUnacknowledgedBilling(bytes: Uint8Array): boolean {
+  for (let offset = blockHeaderLength; offset < bytes.length; offset++) {
+    if (bytes[offset] === 0xff) continue;
+    const record = decodeRecord(bytes, offset);
+    if (record !== 'end' && record !== 'invalid' && record.retention === 'billing' && (record.flags & flagAcknowledged) !== 0) return true;
+  }
+  return false;
 }
 
 /**

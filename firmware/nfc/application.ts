@@ -49,11 +49,15 @@ function headerStatus(header: ChainHeader, chained: boolean): number | undefined
   return SW.claNotSupported;
 }
 
-export function createNfcApplication(services: PileServices, deps: { clock: Clock; random: Random; crypto: Ed25519Provider }): NfcCardHandler {
+/** The card application, and whether a reader's field is on now (the service console refuses changes then). */
+export type NfcApplication = NfcCardHandler & { readonly tapInProgress: boolean };
+
+export function createNfcApplication(services: PileServices, deps: { clock: Clock; random: Random; crypto: Ed25519Provider }): NfcApplication {
   const context: TapContext = { services, crypto: deps.crypto, nonces: new NonceBook(deps.clock, deps.random), lastGreeting: undefined };
   const chain = new CommandChain();
   const pager = new AnswerPager();
   let selected = false;
+  let fieldOn = false;
 
   function endTap(): void {
     chain.drop();
@@ -107,8 +111,17 @@ export function createNfcApplication(services: PileServices, deps: { clock: Cloc
   }
 
   return {
-    onFieldOn: endTap,
-    onFieldOff: endTap,
+    get tapInProgress() {
+      return fieldOn;
+    },
+    onFieldOn() {
+      endTap();
+      fieldOn = true;
+    },
+    onFieldOff() {
+      endTap();
+      fieldOn = false;
+    },
     onApdu(command: Uint8Array): Uint8Array {
       try {
         return respond(command);

@@ -15,6 +15,8 @@ export type ChargingCircuitOptions = {
   pilot: PilotSim;
   /** Meter register at start, whole Wh. */
   meterEnergyWh?: number;
+  /** The meter's serial number (default: the meter's). */
+  meterSerialNumber?: number;
   /** Line voltage, mV. */
   voltageMv?: number;
 };
@@ -34,6 +36,7 @@ export class ChargingCircuitSim {
     this.meter = new EnergyMeterSim({
       energyWh: options.meterEnergyWh ?? 0,
       voltageMv: options.voltageMv ?? 230_000,
+      ...(options.meterSerialNumber === undefined ? {} : { serialNumber: options.meterSerialNumber }),
       probeCurrentMa: () => this.currentMa,
     });
     options.clock.onElapse((elapsedMs) => this.#run(elapsedMs));

@@ -12,9 +12,11 @@ export type EnergyMeterOptions = {
   voltageMv?: number;
   /** The current transformer: current flowing now, mA (≥ 0). */
   probeCurrentMa?: () => number;
+  /** The serial number the chip reports (unsigned 32-bit). */
+  serialNumber?: number;
 };
 
-const defaults = { energyWh: 0, voltageMv: 230_000, probeCurrentMa: () => 0 };
+const defaults = { energyWh: 0, voltageMv: 230_000, probeCurrentMa: () => 0, serialNumber: 20_260_001 };
 const njPerWh = 3_600_000_000_000;
 /** Integration step: keeps mV × mA × ms (nJ) within safe integers. */
 const maxStepMs = 1000;
@@ -24,6 +26,7 @@ export class EnergyMeterSim implements Meter {
   #remainderNj = 0;
   #voltageMv: number;
   #probeCurrentMa: () => number;
+  readonly #serialNumber: number;
 
   constructor(options: EnergyMeterOptions = {}) {
     const o = { ...defaults, ...options };
@@ -31,7 +34,13 @@ export class EnergyMeterSim implements Meter {
     if (!Number.isInteger(o.voltageMv) || o.voltageMv <= 0) throw new RangeError(`sim/meter: "voltageMv" expected a positive integer, got ${o.voltageMv}`);
     this.#energyWh = o.energyWh;
     this.#voltageMv = o.voltageMv;
+    if (!Number.isInteger(o.serialNumber) || o.serialNumber < 0 || o.serialNumber > 0xffff_ffff) throw new RangeError(`sim/meter: "serialNumber" expected an unsigned 32-bit integer, got ${o.serialNumber}`);
     this.#probeCurrentMa = o.probeCurrentMa;
+    this.#serialNumber = o.serialNumber;
+  }
+
+  readSerialNumber(): number {
+    return this.#serialNumber;
   }
 
   sample(): MeterSample {

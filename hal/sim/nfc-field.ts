@@ -32,6 +32,12 @@ export class NfcFieldSim implements NfcCard {
     this.#handler = handler;
   }
 
+  /** The controller answers unless a tap is in progress (the service self-test must not disturb one). */
+  selfTest(): string {
+    if (this.#tap) throw new Error('sim/nfc: a tap is in progress; no self-test during a tap');
+    return 'simulated RF field';
+  }
+
   /** Taps begun so far. */
   get taps(): number {
     return this.#taps;

@@ -1,7 +1,9 @@
 // SIMULATION of the pile's time source: a virtual clock that only moves when a test calls
-// `advance(ms)`. Due timers fire in due-time order (ties: the order they were set), with `nowMs()`
-// equal to each timer's due time while it runs. Physics simulations (EV, meter) register with
+// `advance(ms)`. Due timers fire in due-time order (ties: the order they were set), with the clock
+// at each timer's due time while it runs. Physics simulations (EV, meter) register with
 // `onElapse` and are told about every slice of time before the timers at its end fire.
+// Timers run on a monotonic time base; `nowMs()` is that base plus a wall offset, which only
+// `setNowMs` changes — setting the clock neither fires nor delays a timer.
 import type { Clock, TimerId } from '../types.ts';
 
 type Timer = { id: TimerId; dueMs: number; repeatMs: number; order: number; callback: () => void };
@@ -10,7 +12,10 @@ type Timer = { id: TimerId; dueMs: number; repeatMs: number; order: number; call
 const maxFiringsPerAdvance = 10_000_000;
 
 export class VirtualClock implements Clock {
-  #nowMs: number;
+  /** Monotonic time base of timers and physics, ms. */
+  #monotonicMs: number;
+  /** `nowMs()` − `#monotonicMs`, moved only by `setNowMs`. */
+  #wallOffsetMs = 0;
   #timers = new Map<TimerId, Timer>();
   #nextId = 1;
   #order = 0;
@@ -22,11 +27,18 @@ export class VirtualClock implements Clock {
     if (!Number.isSafeInteger(startMs) || startMs < 0) {
       throw new RangeError(`sim/clock: "startMs" expected a non-negative integer, got ${startMs}`);
     }
-    this.#nowMs = startMs;
+    this.#monotonicMs = startMs;
   }
 
   nowMs(): number {
-    return this.#nowMs;
+    return this.#monotonicMs + this.#wallOffsetMs;
+  }
+
+  setNowMs(nowMs: number): void {
+    if (!Number.isSafeInteger(nowMs) || nowMs < 0) {
+      throw new RangeError(`sim/clock: "nowMs" expected a non-negative integer, got ${nowMs}`);
+    }
+    this.#wallOffsetMs = nowMs - this.#monotonicMs;
   }
 
   setTimer(callback: () => void, delayMs: number, repeatMs = 0): TimerId {
@@ -37,7 +49,7 @@ export class VirtualClock implements Clock {
       throw new RangeError(`sim/clock: "repeatMs" expected a non-negative integer, got ${repeatMs}`);
     }
     const id = this.#nextId++;
-    this.#timers.set(id, { id, dueMs: this.#nowMs + delayMs, repeatMs, order: this.#order++, callback });
+    this.#timers.set(id, { id, dueMs: this.#monotonicMs + delayMs, repeatMs, order: this.#order++, callback });
     return id;
   }
 
@@ -60,7 +72,7 @@ export class VirtualClock implements Clock {
     if (!Number.isSafeInteger(ms) || ms < 0) {
       throw new RangeError(`sim/clock: "ms" expected a non-negative integer, got ${ms}`);
     }
-    const targetMs = this.#nowMs + ms;
+    const targetMs = this.#monotonicMs + ms;
     let firings = 0;
     for (;;) {
       const next = this.#nextDue(targetMs);
@@ -88,9 +100,9 @@ export class VirtualClock implements Clock {
   }
 
   #elapseTo(ms: number): void {
-    const elapsedMs = ms - this.#nowMs;
+    const elapsedMs = ms - this.#monotonicMs;
     if (elapsedMs <= 0) return;
-    this.#nowMs = ms;
+    this.#monotonicMs = ms;
     for (const listener of this.#elapseListeners) listener(elapsedMs);
   }
 }

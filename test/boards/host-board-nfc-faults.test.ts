@@ -56,6 +56,8 @@ function pileOnHostBoard(): Pile {
       action?.();
       return secureElement.sign(message);
     },
+    hasKey: () => secureElement.hasKey(),
+    createKey: () => secureElement.createKey(),
   };
   host!.hal.keyStore = probed;
   return { rig, host: host!, onNextSignature: (action) => (pending = action) };

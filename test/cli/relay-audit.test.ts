@@ -41,7 +41,7 @@ test('a good folder: one PASS line, exit 0, the database left as it was', () => 
   const r = tapcharge('relay', 'audit', '--data', dataDir);
   assert.is(r.status, 0, r.stdout + r.stderr);
   assert.is(r.stderr, '');
-  assert.match(r.stdout, /^audit PASS: \d+ stored rows re-derived from \d+ pile-signed records, \d+ relay-signed vouchers and configs and \d+ ledger events\n$/);
+  assert.match(r.stdout, /^audit PASS: \d+ stored rows re-derived from \d+ pile-signed records, \d+ relay-signed vouchers, configs and service authorisations and \d+ ledger events\n$/);
   assert.is(sha256Of(join(dataDir, 'relay.sqlite')), before);
 });
 

@@ -12,10 +12,10 @@ const moddable = findModdable();
 if ('skipped' in moddable) {
   console.log(`device:esp32 tests skipped: ${moddable.skipped}`);
 } else {
-  test('board v1 builds for esp32: every driver, the firmware, the board and contracts-offline compile and link', () => {
+  test('board v1 builds for esp32: every driver, the firmware with its service console, the board and contracts-offline compile and link', () => {
     const build = buildEsp32Modules(moddable);
     if (!build.ok) throw new Error(`${build.stage}: ${build.reason}`);
-    for (const module of ['drivers/sdm230/sdm230', 'drivers/contactor/contactor', 'drivers/control-pilot/control-pilot', 'drivers/hd44780/hd44780', 'drivers/flash-partition/flash-partition', 'boards/pile-board', 'boards/esp32_pile_v1/hal', 'boards/esp32_pile_v1/main', 'firmware/pile', 'contracts-offline/signed', 'hal/types', '~.embedded/provider/builtin', '~.embedded/storage/flash']) {
+    for (const module of ['drivers/sdm230/sdm230', 'drivers/contactor/contactor', 'drivers/control-pilot/control-pilot', 'drivers/hd44780/hd44780', 'drivers/flash-partition/flash-partition', 'boards/pile-board', 'boards/esp32_pile_v1/hal', 'boards/esp32_pile_v1/main', 'boards/serial-service-port', 'firmware/pile', 'firmware/pile-runtime', 'firmware/console/session', 'contracts-offline/console/frame', 'contracts-offline/signed', 'hal/types', '~.embedded/provider/builtin', '~.embedded/storage/flash', '~.embedded/io/serial', 'time']) {
       assert.ok(build.modules.includes(module), `${module} compiled`);
     }
   });

@@ -32,7 +32,7 @@ export async function measureHeap(start: HostHeap): Promise<number> {
   heap.physics = hostHeap(true);
   sim.hal = createHostBoard(sim, { pileSecretKey: rig.pileSecretKey }).hal;
   heap.board = hostHeap(true);
-  const provisioned = provisionPile(sim.flash, { pileId: rig.pileId, relayPublicKey: rig.relayKey.publicKey, pilePublicKey: rig.pileKey.publicKey, pileUpdate: rig.pileUpdate(1).signedBytes });
+  const provisioned = provisionPile(sim.flash, { pileId: rig.pileId, relayPublicKey: rig.relayKey.publicKey, pilePublicKey: rig.pileKey.publicKey, pileUpdate: rig.pileUpdate(1).signedBytes, firstBillingSeq: 1 });
   if (!provisioned.ok) throw new Error(provisioned.reason);
   const pile = bootPile(sim.hal);
   if (!pile.services) throw new Error(`the pile refused to run: ${pile.fault}`);

@@ -33,7 +33,7 @@ export function runJournal(file: string | undefined, action: string | undefined)
   sim.hal = board.hal;
   const blank = isErased(board.hal.flash.read(board.hal.flash.byteLength, 0));
   if (blank) {
-    const provisioned = provisionPile(board.hal.flash, { pileId: rig.pileId, relayPublicKey: rig.relayKey.publicKey, pilePublicKey: rig.pileKey.publicKey, pileUpdate: rig.pileUpdate(1).signedBytes });
+    const provisioned = provisionPile(board.hal.flash, { pileId: rig.pileId, relayPublicKey: rig.relayKey.publicKey, pilePublicKey: rig.pileKey.publicKey, pileUpdate: rig.pileUpdate(1).signedBytes, firstBillingSeq: 1 });
     if (!provisioned.ok) throw new Error(`provisioning failed: ${provisioned.reason}`);
   }
   const handle = bootPile(board.hal);

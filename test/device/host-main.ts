@@ -4,6 +4,7 @@
 //   tapcharge heap  — the XS heap of one pile on the host board (host-heap.ts)
 //   tapcharge journal FILE [charge] — one pile whose journal partition is FILE (host-journal.ts)
 //   tapcharge crypto — noble and the native libsodium Ed25519 over one corpus (host-crypto.ts)
+//   tapcharge console TTY — a blank pile serving its service console on the tty TTY (host-console.ts)
 // Each mode is imported only when chosen, so the heap mode's first reading holds none of them.
 declare const hostArguments: readonly string[];
 declare function print(...values: unknown[]): void;
@@ -16,6 +17,7 @@ export default async function main(): Promise<number> {
   if (mode === 'heap') return (await import('./host-heap.ts')).measureHeap(hostHeap(true));
   if (mode === 'crypto') return (await import('./host-crypto.ts')).runCrypto();
   if (mode === 'journal') return (await import('./host-journal.ts')).runJournal(hostArguments[2], hostArguments[3]);
-  print(`usage: tapcharge [day | heap | journal FILE [charge] | crypto], not "${mode}"`);
+  if (mode === 'console') return (await import('./host-console.ts')).runConsole(hostArguments[2]);
+  print(`usage: tapcharge [day | heap | journal FILE [charge] | crypto | console TTY], not "${mode}"`);
   return 2;
 }

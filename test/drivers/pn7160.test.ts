@@ -17,6 +17,7 @@ import { BoardWiring } from '../../hal/sim/io/wiring.ts';
 import { NfcFieldSim, NfcTagLostError, type NfcTap } from '../../hal/sim/nfc-field.ts';
 import { SeededRandom } from '../../hal/sim/seeded-random.ts';
 import { VirtualClock } from '../../hal/sim/virtual-clock.ts';
+import { nciExchange } from './pn7160-sim-exchange.ts';
 
 const hex = (bytes: Uint8Array): string => bytesToHex(bytes);
 const bytes = (text: string): Uint8Array => hexToBytes(text.replace(/ /g, ''));
@@ -108,16 +109,7 @@ test('a command APDU has one of the seven ISO/IEC 7816-4 shapes', () => {
 test('the simulated chip answers the NCI 2.0 set-up and refuses what is out of place with NCI status codes', () => {
   const chip = new Pn7160Sim();
   chip.ven.drive(1, 0);
-  let atUs = 10_000;
-  const exchange = (packet: string): string[] => {
-    chip.write(bytes(packet), atUs++);
-    const answers: string[] = [];
-    while (chip.irq.level(atUs) === 1) {
-      const header = chip.read(3, atUs++);
-      answers.push(hex(header) + hex(chip.read(header[2]!, atUs++)));
-    }
-    return answers;
-  };
+  const exchange = nciExchange(chip);
   assert.throws(() => new Pn7160Sim().write(bytes('20000101'), 0), /no acknowledge from address 0x28/, 'off: VEN low');
   assert.equal(exchange('2001020000'), ['40010104'], 'CORE_INIT before CORE_RESET: STATUS_NOT_INITIALIZED');
   assert.equal(exchange('2000020101'), ['40000105'], 'CORE_RESET with two bytes: STATUS_SYNTAX_ERROR');

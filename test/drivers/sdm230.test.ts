@@ -1,11 +1,13 @@
 // Eastron SDM230-Modbus driver over the simulated RS-485 bus and meter: CRC vectors, the frames of
 // the protocol, a published capture decoded to its documented value, the one float → integer
-// conversion, and every bus fault → a clear Sdm230Error (retried where a retry can help).
+// conversion, the serial number (holding register FC00), and every bus fault → a clear Sdm230Error
+// (retried where a retry can help).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { crc16Modbus } from '../../drivers/sdm230/crc16-modbus.ts';
-import { parseReadAnswer, readInputRegistersRequest } from '../../drivers/sdm230/modbus-rtu.ts';
+import { parseReadAnswer, readRegistersRequest } from '../../drivers/sdm230/modbus-rtu.ts';
+import { FunctionCode } from '../../drivers/sdm230/registers.ts';
 import { Sdm230, Sdm230Error, sampleFromReadings } from '../../drivers/sdm230/sdm230.ts';
 import type { MeterSample } from '../../hal/types.ts';
 import { BusTime } from '../../hal/sim/io/bus-time.ts';
@@ -27,9 +29,17 @@ test('CRC-16/MODBUS: the catalogue check value and published frames', () => {
   for (const [bytes, crc] of vectors) assert.is(crc16Modbus(bytes).toString(16), crc.toString(16), bytesToHex(bytes));
 });
 
-test('the read request frame: address, 04, start, quantity, CRC low byte first', () => {
-  assert.is(bytesToHex(readInputRegistersRequest(1, 0x0000, 2)), '01040000000271cb');
-  assert.is(bytesToHex(readInputRegistersRequest(1, 0x0048, 2)), '010400480002f1dd');
+test('the read request frames: address, 04 or 03, start, quantity, CRC low byte first', () => {
+  assert.is(bytesToHex(readRegistersRequest(FunctionCode.readInputRegisters, 1, 0x0000, 2)), '01040000000271cb');
+  assert.is(bytesToHex(readRegistersRequest(FunctionCode.readInputRegisters, 1, 0x0048, 2)), '010400480002f1dd');
+  // SDM230-Modbus Protocol V1.1 §3.9.1: read 'Pulse output 1 Width', 01 03 00 0C 00 02 04 08.
+  assert.is(bytesToHex(readRegistersRequest(FunctionCode.readHoldingRegisters, 1, 0x000c, 2)), '0103000c00020408');
+});
+
+test('a holding register answer as published decodes: §3.9.1, 01 03 04 42 C8 00 00 6F B5 = 100.0', () => {
+  const parsed = parseReadAnswer(hexToBytes('01030442c800006fb5'));
+  if (parsed.kind !== 'registers') throw new Error(parsed.kind);
+  assert.is(new DataView(parsed.data.buffer, parsed.data.byteOffset).getFloat32(0, false), 100);
 });
 
 test('a captured SDM answer decodes to its documented 230.2 V', () => {
@@ -54,13 +64,13 @@ test('one conversion: floats to whole mV, mA, W and Wh; exact Wh below 16,384 kW
   }
 });
 
-function rig(options: { baud?: number; tries?: number } = {}) {
+function rig(options: { baud?: number; tries?: number; serialNumber?: number } = {}) {
   const clock = new VirtualClock({ startMs: 0 });
   const time = new BusTime(clock);
   const wiring = new BoardWiring(time);
   const bus = new Rs485Bus();
   let reading: MeterSample = { energyWh: 1_000_000, powerW: 7360, currentMa: 32_000, voltageMv: 230_000 };
-  const meter = new Sdm230Sim({ measure: () => reading });
+  const meter = new Sdm230Sim({ measure: () => reading, ...(options.serialNumber === undefined ? {} : { serialNumber: options.serialNumber }) });
   bus.attach(meter);
   wiring.connectSerial(2, bus.uart);
   wiring.connectDigital(4, bus.direction);
@@ -88,6 +98,26 @@ test('a sample is the meter\'s own reading, in two exchanges of bus time at the 
   const start = fast.time.nowUs();
   fast.driver.sample();
   assert.ok((fast.time.nowUs() - start) / 1000 < busMs - 40, 'four times the baud: 40 ms less on the wire');
+});
+
+test('readSerialNumber: holding register FC00 as an unsigned 32-bit number, high word first, in one exchange', () => {
+  const { meter, driver } = rig({ serialNumber: 0x8765_4321 });
+  assert.is(driver.readSerialNumber(), 0x8765_4321, 'above 2^31: unsigned');
+  assert.is(meter.requests, 1);
+  assert.is(rig().driver.readSerialNumber(), 20_260_001, 'the simulation\'s default serial');
+  assert.is(rig({ serialNumber: 0 }).driver.readSerialNumber(), 0);
+});
+
+test('readSerialNumber faults: retried when lost or corrupt, a clear Sdm230Error when it stays so', () => {
+  const { meter, driver } = rig({ serialNumber: 12_345_678 });
+  meter.inject('bad-crc', 1);
+  assert.is(driver.readSerialNumber(), 12_345_678);
+  meter.inject('no-answer');
+  assert.throws(() => driver.readSerialNumber(), (e: unknown) => e instanceof Sdm230Error && e.code === 'no-answer');
+  meter.inject('exception');
+  assert.throws(() => driver.readSerialNumber(), (e: unknown) => e instanceof Sdm230Error && e.code === 'exception' && /exception 4 to a function 3 read of 2 registers at 0xfc00/.test(e.message));
+  meter.clear();
+  assert.is(driver.readSerialNumber(), 12_345_678);
 });
 
 const faults: { fault: Sdm230Fault | 'jammed'; code: Sdm230Error['code']; requests: number }[] = [
@@ -135,11 +165,18 @@ test('the meter\'s side follows the protocol: bad CRC and other addresses ignore
   };
   assert.is(answer(hexToBytes('01040000000271cc')), undefined, 'bad CRC');
   assert.is(answer(withCrc('020400000002')), undefined, 'another address');
-  assert.is(answer(withCrc('010300000002')), '018301', 'function 03');
+  assert.is(answer(withCrc('010600000002')), '018601', 'function 06');
   assert.is(answer(withCrc('010401580002')), '018402', 'outside the map');
   assert.is(answer(withCrc('010400010002')), '018402', 'odd register');
   assert.is(answer(withCrc('01040000003e')), '018403', '31 parameters');
   assert.is(answer(withCrc('01040000003c')), '010478', '30 parameters');
+  assert.is(answer(withCrc('0103fc000002')), '010304', 'holding FC00: the serial number');
+  assert.is(answer(withCrc('0103fc010002')), '018302', 'holding, odd register');
+  assert.is(answer(withCrc('0103fc000004')), '018302', 'holding, past the serial number');
+  assert.is(answer(withCrc('0103fc000003')), '018303', 'holding, odd count');
+  assert.is(answer(withCrc('0103fc000000')), '018303', 'holding, no registers');
+  assert.is(answer(withCrc('010300480002')), '018302', 'holding address outside the modelled map');
+  assert.throws(() => new Sdm230Sim({ measure: () => ({ energyWh: 0, powerW: 0, currentMa: 0, voltageMv: 0 }), serialNumber: 2 ** 32 }), /"serialNumber" expected an unsigned 32-bit integer/);
 });
 
 test('bad settings are refused', () => {

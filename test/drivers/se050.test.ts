@@ -161,14 +161,14 @@ test('the session: soft reset (ATR), then SELECT of the IoT applet; the exact bl
 
 test('the key is generated inside the chip, once; its public key in RFC 8032 order is noble\'s for the seed', () => {
   const { chip, driver, open } = rig({ sim: { keySeed: seed } });
-  const keyStore: KeyStore = driver;
-  assert.not.ok(driver.hasKey());
+  const keyStore: KeyStore = driver; // the SE050 driver is the pile's KeyStore (hal/types)
+  assert.not.ok(keyStore.hasKey());
   assert.throws(() => keyStore.publicKey, isSe050Error('no-key'));
   assert.throws(() => keyStore.sign(new Uint8Array(1)), isSe050Error('no-key'));
-  const publicKey = driver.createKey();
+  const publicKey = keyStore.createKey();
   assert.is(bytesToHex(publicKey), bytesToHex(nobleEd25519.publicKey(seed)));
-  assert.ok(driver.hasKey() && chip.hasObject(0x54430001));
-  assert.throws(() => driver.createKey(), (e: unknown) => isSe050Error('key-exists')(e) && /0x54430001 already exists/.test((e as Error).message));
+  assert.ok(keyStore.hasKey() && chip.hasObject(0x54430001));
+  assert.throws(() => keyStore.createKey(), (e: unknown) => isSe050Error('key-exists')(e) && /0x54430001 already exists/.test((e as Error).message));
   assert.is(chip.counters.keysGenerated, 1, 'a second createKey generates nothing');
   const copy = keyStore.publicKey;
   copy.fill(0);

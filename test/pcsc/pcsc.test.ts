@@ -608,7 +608,7 @@ function provisioningFile(dataDir: string): string {
   const tariff = { version: 1, energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 0 };
   const update = signMessage(encodePileUpdate({ pileId: pileKey.kid, configVersion: 1, tariff, label: 'vpcd frames', maxPowerW: 7400, issuedAtS: 1_700_000_000 }), relay.secretKey);
   const path = join(dir, 'provisioning.json');
-  writeFileSync(path, JSON.stringify({ pileId: bytesToHex(pileKey.kid), relayPublicKey: bytesToHex(relay.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(update) }));
+  writeFileSync(path, JSON.stringify({ pileId: bytesToHex(pileKey.kid), relayPublicKey: bytesToHex(relay.publicKey), pilePublicKey: bytesToHex(pileKey.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(update), firstBillingSeq: 1 }));
   return path;
 }
 

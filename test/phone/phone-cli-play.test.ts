@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort } from '../support/free-port.ts';
-import { type PileProcess, startPileProcess } from './pile-serve-process.ts';
+import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-phone-play-'));

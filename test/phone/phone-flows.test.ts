@@ -346,7 +346,7 @@ flows('a pile answering for a registered pile id with another key is not genuine
   const impostorKey = generateKeyPair();
   const impostor = createSimulatedPile({ secretKey: impostorKey.secretKey, startMs: rig.clock.nowMs() });
   const offer = await rig.operatorClient.pileUpdate(real.pileId, 0);
-  const written = provisionPile(impostor.flash, { pileId: real.pileId, relayPublicKey: hexKey(rig.relay.relayPublicKey), pilePublicKey: impostorKey.publicKey, pileUpdate: offer!.pileUpdate });
+  const written = provisionPile(impostor.flash, { pileId: real.pileId, relayPublicKey: hexKey(rig.relay.relayPublicKey), pilePublicKey: impostorKey.publicKey, pileUpdate: offer!.pileUpdate, firstBillingSeq: 1 });
   assert.ok(written.ok);
   const handle = bootPile(impostor.hal);
   const ada = await rig.addPhone('Ada', 0);

@@ -13,7 +13,7 @@ import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { type RunningRelay, startRelay } from '../../tools/relay/start-relay.ts';
-import { type PileProcess, startPileProcess } from './pile-serve-process.ts';
+import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-e2e-clock-'));

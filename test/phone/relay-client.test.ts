@@ -105,7 +105,7 @@ client('unknown signer 401, a user on an operator route 403, unknown pile 404, n
 
   const pileKey = generateKeyPair();
   const registered = await relayClient.registerPile(relay.operatorKey, { pileId: pileKey.kid, publicKey: pileKey.publicKey, operator: 'test', label: 'Bay', maxPowerW: 7400, tariff: { energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 0 } });
-  assert.is(registered.pileId, bytesToHex(pileKey.kid));
+  assert.is(bytesToHex(registered.pileId), bytesToHex(pileKey.kid));
   assert.is((await relayClient.pile(pileKey.kid)).configVersion, 1);
   assert.is(await relayClient.pileUpdate(pileKey.kid, 1), undefined);
   assert.is((await relayClient.pileUpdate(pileKey.kid, 0))?.configVersion, 1);

@@ -19,7 +19,7 @@ import { PileRefusedError } from '../../tools/phone/errors.ts';
 import { FrameReader, FrameType, encodeFrame } from '../../tools/phone/tcp-frames.ts';
 import { TcpTap, sendPileControl } from '../../tools/phone/tcp-transport.ts';
 import { PileLinkError } from '../../tools/phone/errors.ts';
-import { type PileProcess, startPileProcess } from './pile-serve-process.ts';
+import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-bridge-'));
@@ -33,7 +33,7 @@ function provisioningFile(dataDir: string): string {
   writeKeyFile(join(dataDir, 'pile-key.json'), pileKey, false);
   const update = signMessage(encodePileUpdate({ pileId: pileKey.kid, configVersion: 1, tariff: { version: 1, energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 0 }, label: 'Bridge test', maxPowerW: 7400, issuedAtS: 1_700_000_000 }), relay.secretKey);
   const path = join(dir, 'provisioning.json');
-  writeFileSync(path, JSON.stringify({ pileId: bytesToHex(pileKey.kid), relayPublicKey: bytesToHex(relay.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(update) }));
+  writeFileSync(path, JSON.stringify({ pileId: bytesToHex(pileKey.kid), relayPublicKey: bytesToHex(relay.publicKey), pilePublicKey: bytesToHex(pileKey.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(update), firstBillingSeq: 1 }));
   return path;
 }
 

@@ -1,12 +1,17 @@
 // The API's schemas check JSON and say in one line what is wrong: the field and what was expected.
 // Table-driven over the voucher request (a tagged union inside), the upload, a registration (UTF-8
-// byte bounds) and an answer; a valid value comes back as it is.
+// byte bounds), a service authorisation request, a provisioning record and an answer; a valid
+// value comes back as it is.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkJson } from '../../tools/relay-api/explain.ts';
-import { relayApi } from '../../tools/relay-api/routes.ts';
+import { ProvisioningRecordJson, relayApi } from '../../tools/relay-api/routes.ts';
 
 const voucher = { pileId: 'aa'.repeat(8), pileNonce: 'bb'.repeat(16), nonce: 'cc'.repeat(16), atS: 5, limit: { mode: 'full' } };
+
+const serviceAuthorization = { challenge: 'dd'.repeat(16), scope: 'provision', nonce: 'cc'.repeat(16), atS: 5 };
+const provisioning = { pileId: 'aa'.repeat(8), relayPublicKey: 'bb'.repeat(32), pilePublicKey: 'cc'.repeat(32), configVersion: 1, pileUpdate: 'hKNEoQEn', firstBillingSeq: 1 };
+const { pilePublicKey: _, ...provisioningWithoutPileKey } = provisioning;
 
 const refused: [string, Parameters<typeof checkJson>[0], unknown, string][] = [
   ['limit value as text', relayApi.issueVoucher.body, { ...voucher, limit: { mode: 'amount', amountMinor: '100' } }, '"limit.amountMinor" expected an integer, got string'],
@@ -27,6 +32,11 @@ const refused: [string, Parameters<typeof checkJson>[0], unknown, string][] = [
   ['too many records', relayApi.uploadRecords.body, { records: Array(65).fill('A') }, '"records" expected 1..64 items, got 65'],
   ['name over 24 UTF-8 bytes', relayApi.registerUser.body, { publicKey: 'aa'.repeat(32), displayName: 'é'.repeat(13), nonce: 'cc'.repeat(16), atS: 1 }, '"displayName" expected at most 24 UTF-8 bytes, got 26'],
   ['empty name', relayApi.registerUser.body, { publicKey: 'aa'.repeat(32), displayName: '', nonce: 'cc'.repeat(16), atS: 1 }, '"displayName" must not be empty'],
+  ['a console challenge of 15 bytes', relayApi.serviceAuthorization.body, { ...serviceAuthorization, challenge: 'dd'.repeat(15) }, '"challenge" expected 16 bytes, got 15'],
+  ['a scope that is no console command', relayApi.serviceAuthorization.body, { ...serviceAuthorization, scope: 'shell' }, '"scope" expected one of provision|set-clock|factory-reset'],
+  ['a provisioning record without the pile key', ProvisioningRecordJson, provisioningWithoutPileKey, '"pilePublicKey" is required'],
+  ['a provisioning record with config version 0', ProvisioningRecordJson, { ...provisioning, configVersion: 0 }, '"configVersion" expected 1..4294967295, got 0'],
+  ['a provisioning record starting at billing sequence 0', ProvisioningRecordJson, { ...provisioning, firstBillingSeq: 0 }, '"firstBillingSeq" expected 1..4294967295, got 0'],
   ['answer with an unknown status', relayApi.uploadRecords.answers[200], { results: [{ status: 'weird' }], acks: [] }, '"results.0.status" expected one of accepted|duplicate|rejected'],
 ];
 

@@ -9,10 +9,12 @@
 // receipt for one contract, a receipt whose contract never comes; and, through the HTTP API, what
 // users and the operator decide: two more disputed contracts, one voided and one settled by the
 // operator (an advance for its shortfall), a voucher cancelled and unused, another cancelled yet
-// used by the pile, that contract refunded in part twice. Untouched, the audit passes. Then, for
+// used by the pile, that contract refunded in part twice, and service authorisations for the pile's
+// console. Untouched, the audit passes. Then, for
 // each table that carries money or state, a value is changed, a row deleted and a row inserted —
 // each on a fresh copy of the database, audited against the folder's ledger — and the audit
-// fails, its first line naming that table and row.
+// fails, its first line naming that table and row. (A deleted service authorisation is the one
+// thing no source tells: the relay is the only keeper of what it issued.)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +149,10 @@ async function afterTheDay(): Promise<void> {
     accepted(await t.upload(overclaimed.signed, claim.signed, second.signed));
     accepted(await t.upload((await contract({ mode: 'energy', energyWh: 5_000 })).signed));
     await operatorDecisions(t, pile, fay, voucher);
+    for (const scope of ['provision', 'factory-reset']) {
+      const issued = await t.call('POST', `/v1/piles/${bytesToHex(pile.pileId)}/service-authorizations`, { body: { challenge: randomHex(16), scope }, signer: t.operator });
+      if (issued.status !== 201) throw new Error(`fixture: service authorisation ${issued.status} ${issued.text}`);
+    }
     await relay.drainLedger();
   } finally {
     await relay.close();
@@ -211,7 +217,8 @@ tampering('untouched, the audit passes; the folder holds every kind of session, 
   assert.ok(untouched.sessions.some((s) => s.settlement?.mismatch), 'a receipt claiming more than the tariff');
   assert.ok(untouched.sessions.some((s) => s.conflicting.length === 1), 'a second receipt for one contract');
   assert.is(untouched.recordsVerified, untouched.rows.records);
-  assert.is(untouched.relaySignedVerified, untouched.rows.vouchers + untouched.rows.pile_configs);
+  assert.is(untouched.rows.service_authorizations, 2);
+  assert.is(untouched.relaySignedVerified, untouched.rows.vouchers + untouched.rows.pile_configs + untouched.rows.service_authorizations);
   assert.ok(untouched.rows.money_moves >= 9, 'top-ups, a transfer, an advance and its repayment');
 });
 
@@ -245,6 +252,8 @@ const disputedContract = "SELECT contract_id FROM contracts WHERE status = 'disp
 /** The larger of the two refunds (150 of a contract that charged more). */
 const refundMove = "SELECT ref, to_kid, contract_id, outbox_id FROM money_moves WHERE kind = 'refund' ORDER BY amount_minor DESC";
 const ledgerTx = '\\(tx 0x[0-9a-f]{64}\\)';
+const serviceAuthorization = "SELECT pile_id, challenge, scope FROM service_authorizations WHERE scope = 'provision'";
+const authorizationKey = (r: Row): string => `${r['pile_id']}#${r['challenge']}#${r['scope']}`;
 
 const cases: Case[] = [
   { table: 'operators', change: 'a public key replaced', tamper: (db) => {
@@ -291,6 +300,29 @@ const cases: Case[] = [
     const pileId = String(one(db, 'SELECT pile_id FROM pile_configs WHERE config_version = 2')['pile_id']);
     copyRow(db, 'pile_configs', 'pile_id = ? AND config_version = 2', [pileId], { config_version: 3 });
     return { key: `${pileId}#3`, says: /^config_version stored 3, derived 2 from the relay-signed PileUpdate$/ };
+  } },
+  { table: 'service_authorizations', change: 'a provisioning authorisation turned into one to set the clock', tamper: (db) => {
+    const r = one(db, serviceAuthorization);
+    db.prepare("UPDATE service_authorizations SET scope = 'set-clock' WHERE pile_id = ? AND challenge = ? AND scope = 'provision'").run(r['pile_id'], r['challenge']);
+    return { key: authorizationKey({ ...r, scope: 'set-clock' }), says: /^scope stored set-clock, derived provision from the relay-signed ServiceAuthorization$/ };
+  } },
+  { table: 'service_authorizations', change: 'one bit of a signature flipped', tamper: (db) => {
+    const r = one(db, "SELECT pile_id, challenge, scope, signed FROM service_authorizations WHERE scope = 'provision'");
+    const altered = Buffer.from(r['signed'] as Buffer);
+    altered[altered.length - 1]! ^= 0x01;
+    db.prepare('UPDATE service_authorizations SET signed = ? WHERE pile_id = ? AND challenge = ? AND scope = ?').run(altered, r['pile_id'], r['challenge'], r['scope']);
+    return { key: authorizationKey(r), says: /^signed does not verify with the relay's key \(/ };
+  } },
+  { table: 'service_authorizations', change: 'the asking operator replaced', tamper: (db) => {
+    const r = one(db, serviceAuthorization);
+    db.prepare('UPDATE service_authorizations SET operator_kid = ? WHERE pile_id = ? AND challenge = ? AND scope = ?').run(randomHex(8), r['pile_id'], r['challenge'], r['scope']);
+    return { key: authorizationKey(r), says: /^operator_kid stored [0-9a-f]{16}: no operator key the audit trusts has this kid/ };
+  } },
+  { table: 'service_authorizations', change: 'an authorisation inserted for another challenge (a copy)', tamper: (db) => {
+    const r = one(db, serviceAuthorization);
+    const challenge = randomHex(16);
+    copyRow(db, 'service_authorizations', 'pile_id = ? AND challenge = ? AND scope = ?', [r['pile_id'], r['challenge'], r['scope']], { challenge });
+    return { key: authorizationKey({ ...r, challenge }), says: new RegExp(`^challenge stored ${challenge}, derived ${r['challenge']} from the relay-signed ServiceAuthorization$`) };
   } },
   { table: 'records', change: 'a stored SHA-256 changed', tamper: (db) => {
     const r = one(db, "SELECT pile_id, seq FROM records WHERE kind = 'receipt' ORDER BY pile_id, seq");

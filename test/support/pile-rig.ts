@@ -55,6 +55,8 @@ export type RigOptions = {
   boot?: BootOptions;
   /** Called with the board before the first boot (wrap hal parts to observe the firmware). */
   instrument?: (sim: SimulatedPile) => void;
+  /** The provisioning record's first billing sequence (default 1: a new pile). */
+  firstBillingSeq?: number;
 };
 
 /** A simulated board, provisioned (config version 1, 7.4 kW) and booted. */
@@ -62,7 +64,7 @@ export function provisionedRig(options: RigOptions = {}): Rig {
   const sim = createSimulatedPile({ secretKey: pileSecretKey, startMs, meterEnergyWh: 1_000_000, ...options.board });
   if (options.flash) sim.hal.flash = sim.flash = options.flash;
   options.instrument?.(sim);
-  const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: relayKey.publicKey, pilePublicKey: pileKey.publicKey, pileUpdate: pileUpdate(1).signedBytes });
+  const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: relayKey.publicKey, pilePublicKey: pileKey.publicKey, pileUpdate: pileUpdate(1).signedBytes, firstBillingSeq: options.firstBillingSeq ?? 1 });
   if (!provisioned.ok) throw new Error(provisioned.reason);
   const rig = { sim } as Rig;
   rig.boot = (bootOptions = options.boot) => {

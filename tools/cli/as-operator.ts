@@ -1,5 +1,6 @@
-// An operator's errand against a running relay (`tapcharge relay register-pile|issue|dashboard`,
-// `tapcharge operator …`): signed with DATA/operator-key.json; a refusal or no answer is one line.
+// An errand against a running relay (`tapcharge relay register-pile|provisioning|issue|dashboard`,
+// `tapcharge operator …`): an operator's signed with DATA/operator-key.json, or an open read; a
+// refusal or no answer is one line.
 import { join } from 'node:path';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { readKeyFile } from '../key-file.ts';
@@ -8,18 +9,22 @@ import { RelayError } from '../phone/errors.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { CliError } from './cli-error.ts';
 
-export async function asOperator<T>(where: { url: string; dataDir: string }, errand: (relay: RelayClient, operator: KeyPair) => Promise<T>): Promise<T> {
-  const operator = readKeyFile(join(where.dataDir, 'operator-key.json'), nodeEd25519);
+export async function withRelay<T>(url: string, errand: (relay: RelayClient) => Promise<T>): Promise<T> {
   let relay: RelayClient;
   try {
-    relay = new RelayClient({ baseUrl: where.url, crypto: nodeEd25519 });
+    relay = new RelayClient({ baseUrl: url, crypto: nodeEd25519 });
   } catch {
-    throw new CliError(`--url expected http(s)://HOST:PORT, got "${where.url}"`, 2);
+    throw new CliError(`--url expected http(s)://HOST:PORT, got "${url}"`, 2);
   }
   try {
-    return await errand(relay, operator);
+    return await errand(relay);
   } catch (error) {
     if (error instanceof RelayError) throw new CliError(error.message);
     throw error;
   }
+}
+
+export async function asOperator<T>(where: { url: string; dataDir: string }, errand: (relay: RelayClient, operator: KeyPair) => Promise<T>): Promise<T> {
+  const operator = readKeyFile(join(where.dataDir, 'operator-key.json'), nodeEd25519);
+  return withRelay(where.url, (relay) => errand(relay, operator));
 }

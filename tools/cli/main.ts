@@ -12,7 +12,9 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   relay: { summary: 'verifier relay: start the HTTP API, register piles, top up users, audit a data folder', load: () => import('./relay.ts') },
   operator: { summary: 'operator: piles, users, tariffs, disputes, refunds, accounting export', load: () => import('./operator.ts') },
   phone: { summary: 'phone simulator: a driver\'s wallet tapping piles and talking to the relay', load: () => import('./phone.ts') },
-  pile: { summary: 'serve a simulated pile to phones over TCP; plug/unplug its vehicle', load: () => import('./pile.ts') },
+  pile: { summary: 'service a pile over its USB console (status, logs, self-test, clock); serve a simulated pile', load: () => import('./pile.ts') },
+  provision: { summary: 'provision a blank pile over its USB console: key, relay registration, tariff', load: () => import('./provision.ts') },
+  ports: { summary: 'list this computer\'s serial ports (where a pile\'s USB console shows up)', load: () => import('./ports.ts') },
   day: { summary: 'the whole system through a scripted day (npm start), one pile on show, audit a day', load: () => import('./day.ts') },
 };
 

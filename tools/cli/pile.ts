@@ -1,6 +1,8 @@
-// `tapcharge pile …`: serve one SIMULATED pile (simulated board + the real firmware) to phones over
-// the TCP bridge (and, with --vpcd, to PC/SC software through pcscd's virtual reader), and drive
-// its simulated vehicle and clock from another terminal.
+// `tapcharge pile …`: a technician's errands on a pile's service console over its serial port
+// (pile-console.ts); and serve one SIMULATED pile (simulated board + the real firmware) to phones
+// over the TCP bridge (and, with --vpcd, to PC/SC software through pcscd's virtual reader; with
+// --console, its service console on a tty), and drive its simulated vehicle and clock from another
+// terminal.
 import { parseArgs } from 'node:util';
 import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { RelayError } from '../phone/errors.ts';
@@ -17,11 +19,25 @@ import { dataFolder } from './cli-files.ts';
 import { readKeyFile } from '../key-file.ts';
 import { PileSimError } from '../pile-sim/errors.ts';
 import { withOptionalValue } from './optional-value.ts';
+import { consoleCommands } from './pile-console.ts';
+import { ConsoleLinkError } from '../console/errors.ts';
 
 const usage = `usage: tapcharge pile <command> [options]
 
-commands:
-  serve [--data DIR] [--port N] [--speed N] [--plugged] [--vpcd [HOST:PORT]] PROVISIONING
+a pile on a serial port (its USB service console; PORT as tapcharge ports lists it):
+  status --port PORT [--json]             identity, state, journal, unacknowledged records, meter, faults
+  logs --port PORT [--after SEQ] [--json] the pile's event log (since power-on)
+  selftest --port PORT [--json]           contactor, pilot, meter, NFC, secure element (exit 1 if a part fails)
+  clock --port PORT [--json]              the pile's clock, and how far it is from this computer's
+  clock --port PORT --set now|ISO-TIME --relay URL [--operator-key FILE]
+                                          set it (the relay authorises this console session)
+  factory-reset --port PORT --relay URL [--operator-key FILE]
+                                          erase the journal and provisioning (refused while any billing
+                                          record is unacknowledged); the pile's key stays
+  --operator-key defaults to ./data/operator-key.json. To provision a pile: tapcharge provision.
+
+a simulated pile:
+  serve [--data DIR] [--port N] [--speed N] [--plugged] [--vpcd [HOST:PORT]] [--console TTY] PROVISIONING
         run one simulated pile (real firmware on the simulated board) until Ctrl-C; phones tap it
         with: tapcharge phone tap --pile 127.0.0.1:PORT
         --vpcd: also offer its card to PC/SC software as a contactless card in pcscd's virtual
@@ -35,6 +51,9 @@ commands:
                                           not mind; a voucher lives 15 minutes of pile time from tap 1
   status --pile HOST:PORT                 what the pile shows and does
 
+--console TTY: the pile's service console on that tty (a serial port, or one end of a pty pair such
+as socat makes); a blank pile then starts ("not provisioned") for tapcharge provision --port on the
+other end; its key store is DIR/pile-key.json once its key is made.
 PROVISIONING (only for a new data folder; DIR/flash.bin keeps the journal across restarts):
   --relay URL --operator-key FILE [--pile-id HEX] [--label L] [--max-power-w N]
       [--energy-price N] [--time-price N] [--session-fee N] [--operator NAME]
@@ -64,18 +83,26 @@ const options = {
   'wants-charge': { type: 'string' },
   seconds: { type: 'string' },
   vpcd: { type: 'string' },
+  console: { type: 'string' },
+  json: { type: 'boolean' },
+  after: { type: 'string' },
+  set: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
 
 const allowed: Record<string, readonly (keyof Values)[]> = {
-  serve: ['data', 'port', 'speed', 'plugged', 'vpcd', 'relay', 'operator-key', 'pile-id', 'label', 'max-power-w', 'energy-price', 'time-price', 'session-fee', 'operator', 'provisioning'],
+  serve: ['data', 'port', 'speed', 'plugged', 'vpcd', 'console', 'relay', 'operator-key', 'pile-id', 'label', 'max-power-w', 'energy-price', 'time-price', 'session-fee', 'operator', 'provisioning'],
   plug: ['pile', 'battery-wh', 'soc-per-mille', 'max-current-ma'],
   unplug: ['pile'],
   vehicle: ['pile', 'wants-charge'],
   advance: ['pile', 'seconds'],
-  status: ['pile'],
+  status: ['pile', 'port', 'json'],
+  logs: ['port', 'after', 'json'],
+  selftest: ['port', 'json'],
+  clock: ['port', 'set', 'relay', 'operator-key', 'json'],
+  'factory-reset': ['port', 'relay', 'operator-key', 'json'],
 };
 
 function integer(text: string | undefined, flag: string, min: number, max: number, fallback?: number): number {
@@ -133,12 +160,18 @@ async function serve(v: Values): Promise<number> {
   const provision = provisioningOf(v);
   let view: TerminalView | undefined;
   const early: PileStatus[] = [];
-  const served = await servePile({
-    dataDir, port, speed, ...(provision && { provision }), ...(vpcd && { vpcd }),
-    onChange: (status) => (view ? view.show(status) : early.push(status)),
-    onLog: (line) => (view ? view.log(line) : process.stdout.write(`${line}\n`)),
-  });
-  const header = `pile ${served.pileId} listening on 127.0.0.1:${served.port} (data ${dataDir}${speed > 1 ? `, clock ×${speed}` : ''})${vpcd ? `, card for vpcd ${vpcd.host}:${vpcd.port}` : ''}`;
+  let served;
+  try {
+    served = await servePile({
+      dataDir, port, speed, ...(provision && { provision }), ...(vpcd && { vpcd }), ...(v.console !== undefined && { consolePath: v.console }),
+      onChange: (status) => (view ? view.show(status) : early.push(status)),
+      onLog: (line) => (view ? view.log(line) : process.stdout.write(`${line}\n`)),
+    });
+  } catch (error) {
+    if (error instanceof ConsoleLinkError) throw new CliError(`--console: ${error.message}`);
+    throw error;
+  }
+  const header = `pile ${served.pileId ?? '(not provisioned)'} listening on 127.0.0.1:${served.port} (data ${dataDir}${speed > 1 ? `, clock ×${speed}` : ''})${vpcd ? `, card for vpcd ${vpcd.host}:${vpcd.port}` : ''}${v.console !== undefined ? `, console on ${v.console}` : ''}`;
   process.stdout.write(`${header}\n`);
   view = new TerminalView(process.stdout, served.pile.display, header);
   for (const status of early.slice(-1)) view.show(status);
@@ -151,7 +184,7 @@ async function serve(v: Values): Promise<number> {
   });
   await done;
   await served.close();
-  process.stdout.write(`pile ${served.pileId} stopped; journal kept in ${dataDir}/flash.bin\n`);
+  process.stdout.write(`pile ${served.pileId ?? '(not provisioned)'} stopped; journal kept in ${dataDir}/flash.bin\n`);
   return 0;
 }
 
@@ -172,7 +205,7 @@ function listenToKeys(port: number, quit: () => void, log: (line: string) => voi
 }
 
 async function remote(name: string, v: Values): Promise<number> {
-  if (!v.pile) throw new CliError('--pile HOST:PORT is required', 2);
+  if (!v.pile) throw new CliError(name === 'status' ? 'pile status needs --port PORT (a pile\'s serial console) or --pile HOST:PORT (a served pile\'s bridge)' : '--pile HOST:PORT is required', 2);
   let address;
   try {
     address = parsePileAddress(v.pile);
@@ -224,8 +257,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const stray = (Object.keys(values) as (keyof Values)[]).find((k) => !allowed[name]!.includes(k));
   if (stray) throw new CliError(`pile ${name} does not take --${stray}`, 2);
+  const onConsole = name in consoleCommands && (name !== 'status' || values.port !== undefined);
+  if (name === 'status' && values.port !== undefined && values.pile !== undefined) throw new CliError('pile status takes --port PORT (a pile\'s console) or --pile HOST:PORT (a served pile\'s bridge), not both', 2);
   try {
-    return name === 'serve' ? await serve(values) : await remote(name, values);
+    return name === 'serve' ? await serve(values) : onConsole ? await consoleCommands[name]!(values) : await remote(name, values);
   } catch (error) {
     if (error instanceof PileSimError || error instanceof RelayError || error instanceof PileLinkError) throw new CliError(error.message);
     throw error;

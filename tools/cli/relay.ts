@@ -1,13 +1,15 @@
 // `tapcharge relay …`: run the verifier relay, the operator's errands against a running one
-// (signed with DATA/operator-key.json through the relay's HTTP API), and the audit of a relay's
-// data folder.
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// (signed with DATA/operator-key.json through the relay's HTTP API; reading a provisioning record
+// again needs no key), and the audit of a relay's data folder.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
+import { bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
+import { writeProvisioningFile } from '../pile-sim/provisioning-source.ts';
+import { type PileProvisioning, provisioningToJson } from '../relay-api/provisioning-record.ts';
 import { DEFAULT_RELAY_PORT, RELAY_HOST } from '../relay/defaults.ts';
-import { asOperator } from './as-operator.ts';
+import { asOperator, withRelay } from './as-operator.ts';
 import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
 import { dataFolder, outputFile, readBounded } from './cli-files.ts';
@@ -25,9 +27,14 @@ commands:
       [--host ADDR]         listen address (default 127.0.0.1: this machine only; 0.0.0.0 all)
       [--tls-cert FILE --tls-key FILE]      serve HTTPS with this PEM certificate chain and key
       [--request-log FILE]  one JSON line per request (default DATA/requests.log; - for stderr)
-  register-pile         register a pile; writes its provisioning PileUpdate (COSE) to --out
+  register-pile         register a pile (--public-key: the key its key store holds) and print its
+                        provisioning record, or write it to --out FILE: the relay's answer as JSON
+                        {pileId, relayPublicKey, pilePublicKey, configVersion, pileUpdate}, the file
+                        tapcharge pile serve --provisioning reads
       --pile-id HEX --public-key HEX --label TEXT --max-power-w N
       --energy-price N --time-price N --session-fee N [--operator NAME] [--out FILE]
+  provisioning          the provisioning record of a pile registered before (again after a run that
+      --pile-id HEX [--out FILE]   failed half way), with its current PileUpdate; JSON as above
   issue                 top up a user: --user KID --amount N (minor units)
       [--idempotency-key HEX]   retry a top-up whose answer was lost (the key its error named)
   audit                 re-derive every figure the relay stores from the signed records, the relay's
@@ -36,7 +43,7 @@ commands:
   dashboard             log in as the operator and print the link that opens the operators'
                         dashboard in a browser (a session token: reads only, 12 h; keep it private)
 
-options for register-pile, issue and dashboard:
+options for register-pile, provisioning, issue and dashboard:
   --url URL     the running relay (default http://127.0.0.1:${DEFAULT_RELAY_PORT})
   --data DIR    where operator-key.json is (default ./data)`;
 
@@ -164,15 +171,29 @@ async function registerPile(values: Values): Promise<number> {
     maxPowerW: wholeNumber(values, 'max-power-w'),
     tariff: { energyMinorPerKwh: wholeNumber(values, 'energy-price'), timeMinorPerHour: wholeNumber(values, 'time-price'), sessionFeeMinor: wholeNumber(values, 'session-fee') },
   };
-  const answer = await asOperator({ url: values.url!, dataDir: values.data! }, (relay, operator) => relay.registerPile(operator, pile));
-  console.log(`registered pile ${answer.pileId}, config version ${answer.configVersion}`);
-  console.log(`relay public key ${bytesToHex(answer.relayPublicKey)}`);
+  const record = await asOperator({ url: values.url!, dataDir: values.data! }, (relay, operator) => relay.registerPile(operator, pile));
+  console.log(`registered pile ${bytesToHex(record.pileId)}, config version ${record.configVersion}`);
+  printProvisioning(record, out);
+  return 0;
+}
+
+/** The record on stdout (one JSON line), or written to `out` (the file pile serve --provisioning reads). */
+function printProvisioning(record: PileProvisioning, out: string | undefined): void {
+  console.log(`relay public key ${bytesToHex(record.relayPublicKey)}`);
   if (out) {
-    writeFileSync(out, answer.pileUpdate);
-    console.log(`provisioning PileUpdate written to ${values.out}`);
+    writeProvisioningFile(out, record);
+    console.log(`provisioning record written to ${out}`);
   } else {
-    console.log(`pileUpdate ${bytesToBase64url(answer.pileUpdate)}`);
+    console.log(`provisioning record ${JSON.stringify(provisioningToJson(record))}`);
   }
+}
+
+async function provisioning(values: Values): Promise<number> {
+  const out = values.out === undefined ? undefined : outputFile('--out', values.out);
+  const pileId = hexOption(values, 'pile-id', 8);
+  const record = await withRelay(values.url!, (relay) => relay.pileProvisioning(pileId));
+  console.log(`pile ${bytesToHex(record.pileId)}, config version ${record.configVersion} (the current one), billing from seq ${record.firstBillingSeq}`);
+  printProvisioning(record, out);
   return 0;
 }
 
@@ -189,7 +210,7 @@ async function audit(values: Values): Promise<number> {
     return 1;
   }
   const rows = Object.values(result.rows).reduce((sum, r) => sum + r, 0);
-  console.log(`audit PASS: ${rows} stored rows re-derived from ${result.recordsVerified} pile-signed records, ${result.relaySignedVerified} relay-signed vouchers and configs and ${result.ledger.events} ledger events`);
+  console.log(`audit PASS: ${rows} stored rows re-derived from ${result.recordsVerified} pile-signed records, ${result.relaySignedVerified} relay-signed vouchers, configs and service authorisations and ${result.ledger.events} ledger events`);
   return 0;
 }
 
@@ -232,6 +253,7 @@ export async function run(args: string[]): Promise<number> {
   switch (command) {
     case 'start': return start(parsed.values);
     case 'register-pile': return registerPile(parsed.values);
+    case 'provisioning': return provisioning(parsed.values);
     case 'issue': return issue(parsed.values);
     case 'audit': return audit(parsed.values);
     case 'dashboard': return dashboard(parsed.values);

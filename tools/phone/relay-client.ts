@@ -9,7 +9,9 @@ import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import { type KeyPair, type RandomSource, randomNonce } from '../../contracts-offline/keys.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
+import type { ServiceScope } from '../../contracts-offline/messages/service-authorization.ts';
 import { checkJson } from '../relay-api/explain.ts';
+import { type PileProvisioning, provisioningFromJson } from '../relay-api/provisioning-record.ts';
 import { signRequest } from '../relay-api/request-signing.ts';
 import { type Answer, RECORDS_PER_UPLOAD_MAX, type RelayApi, type RequestBody, type RouteName, relayApi } from '../relay-api/routes.ts';
 import { RelayError, RelayUnreachableError } from './errors.ts';
@@ -32,7 +34,6 @@ export type UserContract = Answer<'userContracts', 200>['contracts'][number];
 export type RegisteredUser = Answer<'registerUser', 201>;
 export type PileEntry = Answer<'pile', 200>;
 export type PileUpdateOffer = { configVersion: number; pileUpdate: Uint8Array };
-export type PileRegistration = { pileId: string; relayPublicKey: Uint8Array; configVersion: number; pileUpdate: Uint8Array };
 export type RecordsAnswer = { results: Answer<'uploadRecords', 200>['results']; acks: { pileId: string; ack: Uint8Array }[] };
 
 const defaults = { timeoutMs: 10_000 };
@@ -105,10 +106,25 @@ export class RelayClient {
     return reply.status === 204 ? undefined : base64urlToBytes(reply.body.ack);
   }
 
-  async registerPile(operator: KeyPair, pile: { pileId: Uint8Array; publicKey: Uint8Array; operator: string; label: string; maxPowerW: number; tariff: Omit<Tariff, 'version'> }): Promise<PileRegistration> {
+  /** Registers a pile; the answer is its provisioning record (with the first PileUpdate). */
+  async registerPile(operator: KeyPair, pile: { pileId: Uint8Array; publicKey: Uint8Array; operator: string; label: string; maxPowerW: number; tariff: Omit<Tariff, 'version'> }): Promise<PileProvisioning> {
     const { pileId, publicKey, ...rest } = pile;
     const { body } = await this.#call('registerPile', { signer: operator, body: { pileId: bytesToHex(pileId), publicKey: bytesToHex(publicKey), ...rest } });
-    return { pileId: body.pileId, relayPublicKey: hexToBytes(body.relayPublicKey), configVersion: body.configVersion, pileUpdate: base64urlToBytes(body.pileUpdate) };
+    return provisioningFromJson(body);
+  }
+
+  /** The provisioning record of a registered pile again, with its current PileUpdate. */
+  async pileProvisioning(pileId: Uint8Array): Promise<PileProvisioning> {
+    return provisioningFromJson((await this.#call('pileProvisioning', { params: { pileId: bytesToHex(pileId) } })).body);
+  }
+
+  /**
+   * The relay-signed ServiceAuthorization (COSE_Sign1 bytes) for one changing console command
+   * (`scope`) in the console session whose `challenge` (16 bytes, from the pile's Identify) is given.
+   */
+  async serviceAuthorization(operator: KeyPair, pileId: Uint8Array, request: { challenge: Uint8Array; scope: ServiceScope }): Promise<Uint8Array> {
+    const { body } = await this.#call('serviceAuthorization', { signer: operator, params: { pileId: bytesToHex(pileId) }, body: { challenge: bytesToHex(request.challenge), scope: request.scope } });
+    return base64urlToBytes(body.authorization);
   }
 
   async configurePile(operator: KeyPair, pileId: Uint8Array, changes: RequestBody<'configurePile'>): Promise<PileUpdateOffer> {

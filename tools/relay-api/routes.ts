@@ -5,6 +5,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { CHARGE_MODES } from '../../contracts-offline/charge-limit.ts';
 import { DISPLAY_NAME_MAX_BYTES, LABEL_MAX_BYTES, U32_MAX } from '../../contracts-offline/messages/fields.ts';
+import { CONSOLE_CHALLENGE_BYTES, SERVICE_SCOPES } from '../../contracts-offline/messages/service-authorization.ts';
 import {
   Address, AtS, ChargeLimit, ContractId, Count, IdempotencyKey, KeyId, MoneyMinor, PileId, PileNonce, PublicKey, Reason, SeqRange, SignedMessage, SignedMinor,
   Tariff, TariffPrices, TxHash, UtcTime, hex, text, uint,
@@ -70,6 +71,35 @@ const RecordResult = object({
 });
 
 const PileUpdateOffer = object({ configVersion: uint(1, U32_MAX), pileUpdate: SignedMessage });
+
+/**
+ * A pile's provisioning record (the firmware's, firmware/records/provisioning-record.ts: pileId,
+ * relayPublicKey, pilePublicKey, pileUpdate) and the config version of its PileUpdate. The one
+ * format of it: POST /v1/piles answers it, GET /v1/piles/{pileId}/provisioning reads it again,
+ * `tapcharge relay register-pile --out` writes it to a file and `tapcharge pile serve
+ * --provisioning` reads that file (tools/pile-sim/provisioning-source.ts). pilePublicKey is the key
+ * registered: a pile whose key store holds another refuses the record.
+ */
+export const ProvisioningRecordJson = object({
+  pileId: PileId,
+  relayPublicKey: PublicKey,
+  pilePublicKey: PublicKey,
+  configVersion: uint(1, U32_MAX),
+  pileUpdate: SignedMessage,
+  firstBillingSeq: uint(1, U32_MAX),
+});
+
+/** A relay-signed ServiceAuthorization (contracts-offline/messages/service-authorization.ts). */
+const ServiceAuthorizationAnswer = object({ authorization: SignedMessage });
+
+/** A service authorisation the relay issued, as operators see it (GET /v1/operator/piles/{pileId}). */
+const IssuedServiceAuthorization = object({
+  scope: Type.Enum([...SERVICE_SCOPES]),
+  challenge: hex(CONSOLE_CHALLENGE_BYTES),
+  issuedAtS: AtS,
+  operatorKid: KeyId,
+  authorization: SignedMessage,
+});
 /**
  * A money move answers 200 once on the ledger, 202 while still queued for it. A retry with the
  * same idempotency key answers the first request's move (`repeated`), moving nothing again.
@@ -188,6 +218,8 @@ const Health = object({
 export const RECORDS_PER_UPLOAD_MAX = 64;
 /** GET /v1/operator/piles/{pileId} lists this many of the pile's latest sessions. */
 export const OPERATOR_RECENT_SESSIONS = 20;
+/** GET /v1/operator/piles/{pileId} lists this many of the pile's latest service authorisations. */
+export const OPERATOR_RECENT_SERVICE_AUTHORIZATIONS = 20;
 
 export const relayApi = {
   openapi: route({
@@ -293,8 +325,15 @@ export const relayApi = {
   registerPile: route({
     method: 'POST', url: '/v1/piles', summary: 'register a pile (operator); the answer is its provisioning record', signedBy: 'operator',
     body: signed({ pileId: PileId, publicKey: PublicKey, operator: text(64, 1), label: text(LABEL_MAX_BYTES), maxPowerW: uint(1, 1_000_000), tariff: TariffPrices }),
-    answers: { 201: object({ pileId: PileId, relayPublicKey: PublicKey, configVersion: uint(1, U32_MAX), pileUpdate: SignedMessage }) },
+    answers: { 201: ProvisioningRecordJson },
     refusals: [400, 401, 403, 409, 413, 415],
+  }),
+  pileProvisioning: route({
+    method: 'GET', url: '/v1/piles/:pileId/provisioning',
+    summary: 'the provisioning record of a registered pile again, with its current PileUpdate (a pile provisioned after a failed attempt or a factory reset starts on the config in force); public, as every part of it is',
+    params: pileParams,
+    answers: { 200: ProvisioningRecordJson },
+    refusals: [400, 404],
   }),
   pile: route({
     method: 'GET', url: '/v1/piles/:pileId', summary: 'registry entry, configuration, held sequences and gaps', params: pileParams,
@@ -313,6 +352,14 @@ export const relayApi = {
     querystring: object({ configVersion: Type.Optional(uint(0, U32_MAX)) }),
     answers: { 200: PileUpdateOffer, 204: NoContent },
     refusals: [400, 404],
+  }),
+  serviceAuthorization: route({
+    method: 'POST', url: '/v1/piles/:pileId/service-authorizations', signedBy: 'operator',
+    summary: "a relay-signed ServiceAuthorization letting one changing service-console command (scope) run on the pile in the console session whose challenge is given (firmware/console/README.md); kept and shown to operators; again for the same challenge and scope: the same one (200) (operator)",
+    params: pileParams,
+    body: signed({ challenge: hex(CONSOLE_CHALLENGE_BYTES), scope: Type.Enum([...SERVICE_SCOPES]) }),
+    answers: { 201: ServiceAuthorizationAnswer, 200: ServiceAuthorizationAnswer },
+    refusals: [400, 401, 403, 404, 409, 413, 415],
   }),
   pileAck: route({
     method: 'GET', url: '/v1/piles/:pileId/ack', summary: 'a relay-signed Ack of the records held for the pile', params: pileParams,
@@ -359,9 +406,15 @@ export const relayApi = {
     refusals: [400, 401, 403, 409],
   }),
   operatorPile: route({
-    method: 'GET', url: '/v1/operator/piles/:pileId', summary: `one pile as in /v1/operator/piles, and its ${OPERATOR_RECENT_SESSIONS} latest sessions (operator)`, signedBy: 'operator',
+    method: 'GET', url: '/v1/operator/piles/:pileId', signedBy: 'operator',
+    summary: `one pile as in /v1/operator/piles, its ${OPERATOR_RECENT_SESSIONS} latest sessions and its ${OPERATOR_RECENT_SERVICE_AUTHORIZATIONS} latest service authorisations, newest first (operator)`,
     params: pileParams, querystring: signedQuery,
-    answers: { 200: object({ nowS: AtS, silentAfterS: Count, pile: OperatorPile, recentSessions: Type.Array(OperatorSession) }) },
+    answers: {
+      200: object({
+        nowS: AtS, silentAfterS: Count, pile: OperatorPile, recentSessions: Type.Array(OperatorSession),
+        serviceAuthorizations: Type.Array(IssuedServiceAuthorization),
+      }),
+    },
     refusals: [400, 401, 403, 404, 409],
   }),
   operatorUsers: route({

@@ -13,7 +13,7 @@ export type RelayContext = {
   ledger: Ledger;
   ledgerKind: 'embedded' | 'rpc';
   crypto: Ed25519Provider;
-  /** Signs PileUpdate, Authorization and Ack; its public key is every pile's trust anchor. */
+  /** Signs PileUpdate, Authorization, Ack and ServiceAuthorization; its public key is every pile's trust anchor. */
   relayKey: KeyPair;
   policy: RelayPolicy;
   outbox: LedgerOutboxWorker;

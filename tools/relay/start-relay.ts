@@ -27,6 +27,7 @@ import { operatorHandlers } from './routes/operator/handlers.ts';
 import { pileHandlers } from './routes/piles.ts';
 import { recordHandlers } from './routes/records.ts';
 import { relayHandlers } from './routes/relay.ts';
+import { serviceAuthorizationHandlers } from './routes/service-authorizations.ts';
 import { userHandlers } from './routes/users.ts';
 import { voucherHandlers } from './routes/vouchers.ts';
 import { openRelayDb } from './storage/open-db.ts';
@@ -124,7 +125,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     const pruner = setInterval(() => void pruneNonces(db, ctx.nowS()).catch(() => undefined), NONCE_PRUNE_MS);
     pruner.unref();
     cleanups.push(async () => clearInterval(pruner));
-    const server = await createRelayServer(ctx, { ...relayHandlers, ...healthHandlers, ...userHandlers, ...pileHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
+    const server = await createRelayServer(ctx, { ...relayHandlers, ...healthHandlers, ...userHandlers, ...pileHandlers, ...serviceAuthorizationHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
       ...dashboardHandlers({ relayPublicKey: relayKey.publicKey, operatorPublicKeys: [operatorKey.publicKey] }) }, {
       ...(options.tls && { tls: options.tls }), ...(options.requestLog && { requestLog: options.requestLog }),
     });

@@ -95,7 +95,7 @@ export class SimSystem {
     const sim = createSimulatedPile({ secretKey: key.secretKey, startMs: this.clock.atMs, seed });
     const pileId = key.kid;
     const answer = await this.operatorClient.registerPile(this.relay.operatorKey, { pileId, publicKey: key.publicKey, operator: 'tapcharge sim', label, maxPowerW, tariff });
-    const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: answer.relayPublicKey, pilePublicKey: key.publicKey, pileUpdate: answer.pileUpdate });
+    const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: answer.relayPublicKey, pilePublicKey: key.publicKey, pileUpdate: answer.pileUpdate, firstBillingSeq: answer.firstBillingSeq });
     if (!provisioned.ok) throw new Error(`sim-system: provisioning ${label}: ${provisioned.reason}`);
     const handle = bootPile(sim.hal);
     if (!handle.services) throw new Error(`sim-system: pile ${label} refused to boot: ${handle.fault}`);

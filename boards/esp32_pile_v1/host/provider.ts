@@ -8,12 +8,15 @@ import Serial from 'embedded:io/serial';
 // By its module name: this module is `embedded:provider/builtin`, so a relative path means nothing to XS.
 import { pileBoardV1 } from 'boards/esp32_pile_v1/board';
 
-const { meter, contactor, pilot, display } = pileBoardV1;
+const { meter, contactor, pilot, display, servicePort } = pileBoardV1;
 
 const device = Object.freeze({
   io: Object.freeze({ Analog, Digital, I2C, PWM, Serial }),
   I2C: Object.freeze({ default: Object.freeze({ io: I2C, data: display.data, clock: display.clock }) }),
-  Serial: Object.freeze({ rs485: Object.freeze({ io: Serial, port: meter.port, receive: meter.receive, transmit: meter.transmit }) }),
+  Serial: Object.freeze({
+    rs485: Object.freeze({ io: Serial, port: meter.port, receive: meter.receive, transmit: meter.transmit }),
+    service: Object.freeze({ io: Serial, port: servicePort.port, receive: servicePort.receive, transmit: servicePort.transmit }),
+  }),
   pin: Object.freeze({
     rs485Direction: meter.direction,
     contactorCoil: contactor.coil,

@@ -14,8 +14,9 @@
 // NCI. off → await-reset → (CORE_RESET) → await-init → (CORE_INIT) → idle ⇄ discovery ⇄ listen-active.
 // CORE_RESET_CMD (Reset Type 0 keeps the configuration, 1 clears it) → CORE_RESET_RSP(status), then
 // CORE_RESET_NTF (trigger "CORE_RESET_CMD received", NCI 2.0). CORE_INIT_CMD (2 feature bytes) →
-// CORE_INIT_RSP in the NCI 2.0 layout. In idle: CORE_SET_CONFIG (LA_SEL_INFO, TOTAL_DURATION),
-// RF_DISCOVER_MAP, RF_SET_LISTEN_MODE_ROUTING, RF_DISCOVER (→ discovery). RF_DEACTIVATE: from
+// CORE_INIT_RSP in the NCI 2.0 layout. In any state after CORE_INIT: CORE_GET_CONFIG (LA_SEL_INFO;
+// other IDs come back unavailable, length 0 under STATUS_INVALID_PARAM — a model limit). In idle:
+// CORE_SET_CONFIG (LA_SEL_INFO, TOTAL_DURATION), RF_DISCOVER_MAP, RF_SET_LISTEN_MODE_ROUTING, RF_DISCOVER (→ discovery). RF_DEACTIVATE: from
 // discovery to idle (response only); from listen-active to idle or discovery (response, then
 // RF_DEACTIVATE_NTF with reason DH_Request). Refusals, each counted in `packetsRejected`: a packet
 // whose length disagrees with its header, a message type a host does not send, or a segmented
@@ -69,7 +70,7 @@ const MessageType = Object.freeze({ data: 0, command: 1, response: 2, notificati
 const Gid = Object.freeze({ core: 0x0, rf: 0x1 });
 /** GID << 8 | OID of the messages modelled. */
 const Opcode = Object.freeze({
-  coreReset: 0x000, coreInit: 0x001, coreSetConfig: 0x002, coreConnCredits: 0x006, coreGenericError: 0x007, coreInterfaceError: 0x008,
+  coreReset: 0x000, coreInit: 0x001, coreSetConfig: 0x002, coreGetConfig: 0x003, coreConnCredits: 0x006, coreGenericError: 0x007, coreInterfaceError: 0x008,
   rfDiscoverMap: 0x100, rfSetListenModeRouting: 0x101, rfDiscover: 0x103, rfIntfActivated: 0x105, rfDeactivate: 0x106,
 });
 const Status = Object.freeze({
@@ -272,6 +273,8 @@ export class Pn7160Sim implements I2cDevice {
     switch (opcode) {
       case Opcode.coreSetConfig:
         return this.#inIdle() ?? this.#setConfig(payload);
+      case Opcode.coreGetConfig:
+        return this.#getConfig(payload);
       case Opcode.rfDiscoverMap:
         return this.#inIdle() ?? this.#discoverMap(payload);
       case Opcode.rfSetListenModeRouting:
@@ -321,6 +324,15 @@ export class Pn7160Sim implements I2cDevice {
     if (invalid.length > 0) return [Status.invalidParam, invalid.length, ...invalid.map(({ id }) => id)];
     for (const { id, value } of parameters) if (id === ConfigParameter.laSelInfo) this.#selInfo = value[0]!;
     return [Status.ok, 0];
+  }
+
+  /** Number of parameters, then their IDs; answers (ID, length, value) each, or the unavailable IDs with length 0. */
+  #getConfig(payload: Uint8Array): number[] {
+    const ids = [...payload.subarray(1)];
+    if (ids.length === 0 || ids.length !== payload[0]) return [Status.syntaxError];
+    const unavailable = ids.filter((id) => id !== ConfigParameter.laSelInfo);
+    if (unavailable.length > 0) return [Status.invalidParam, unavailable.length, ...unavailable.flatMap((id) => [id, 0])];
+    return [Status.ok, ids.length, ...ids.flatMap((id) => [id, 1, this.#selInfo])];
   }
 
   /** Number of mappings, then (RF protocol, mode bits: 1 poll, 2 listen, RF interface) each; a new map replaces the old. */

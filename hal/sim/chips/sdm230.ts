@@ -1,12 +1,15 @@
 // SIMULATION of an Eastron SDM230-Modbus meter's RS-485 side (SDM230-Modbus protocol: function 04
-// input registers, IEEE-754 big-endian floats; Modbus over Serial Line V1.02): it answers reads of
-// its input registers with the readings of the energy model behind it (hal/sim/energy-meter.ts,
-// driven by the charging circuit), as a meter that measures the same physical day.
+// input registers, IEEE-754 big-endian floats; function 03 holding registers; Modbus over Serial
+// Line V1.02): it answers reads of its input registers with the readings of the energy model behind
+// it (hal/sim/energy-meter.ts, driven by the charging circuit), as a meter that measures the same
+// physical day, and reads of holding register FC00 with its serial number (unsigned 32-bit, high
+// word first, read only). The setup holding registers (§1.3: pulse width, parity, node, baud …) are
+// not modelled: reading them answers exception 02 like any address outside the map.
 // As the Modbus specification has a server do, it ignores frames with a bad CRC or another address;
-// it answers exception 01 to other functions, 02 to addresses outside its map, 03 to quantities
-// above 30 parameters or an odd register count. Registers inside its map that the SDM230 does not
-// define (e.g. phases 2 and 3) read 0.0. It answers `responseDelayMs` after the request's frame
-// ended (a model value: Eastron states none).
+// it answers exception 01 to other functions, 02 to addresses outside its maps or an odd start, 03
+// to quantities above 30 parameters or an odd register count. Input registers inside the map that
+// the SDM230 does not define (e.g. phases 2 and 3) read 0.0. It answers `responseDelayMs` after the
+// request's frame ended (a model value: Eastron states none).
 // Faults, for the next `count` requests (default: until `clear()`):
 //   'no-answer'  — silent;       'bad-crc'  — the answer's CRC is wrong;
 //   'exception'  — exception 04 (server device failure);   'garbage' — noise instead of an answer;
@@ -21,6 +24,8 @@ export type Sdm230SimOptions = {
   /** What the meter measures (the energy model). */
   measure: () => MeterSample;
   address?: number;
+  /** The serial number in holding register FC00 (unsigned 32-bit). */
+  serialNumber?: number;
   responseDelayMs?: number;
   resetMs?: number;
   seed?: number;
@@ -40,9 +45,13 @@ const registerValues: Readonly<Record<number, (sample: MeterSample) => number>> 
 /** One past the last register of the map (30343 Total active energy is the last read here). */
 const registerMapEnd = 0x0158;
 const maxRegistersPerRequest = 60;
+/** Holding register FC00, two registers: the serial number. */
+const serialNumberRegister = 0xfc00;
+const defaultSerialNumber = 20_260_001;
 
 export class Sdm230Sim implements RtuDevice {
   readonly address: number;
+  readonly serialNumber: number;
   readonly #measure: () => MeterSample;
   readonly #responseDelayUs: number;
   readonly #resetUs: number;
@@ -54,6 +63,10 @@ export class Sdm230Sim implements RtuDevice {
   constructor(options: Sdm230SimOptions) {
     this.#measure = options.measure;
     this.address = options.address ?? 1;
+    this.serialNumber = options.serialNumber ?? defaultSerialNumber;
+    if (!Number.isInteger(this.serialNumber) || this.serialNumber < 0 || this.serialNumber > 0xffff_ffff) {
+      throw new RangeError(`sim/sdm230: "serialNumber" expected an unsigned 32-bit integer, got ${this.serialNumber}`);
+    }
     this.#responseDelayUs = (options.responseDelayMs ?? 20) * 1000;
     this.#resetUs = (options.resetMs ?? 1500) * 1000;
     this.#random = new SeededRandom(options.seed ?? 230);
@@ -92,10 +105,22 @@ export class Sdm230Sim implements RtuDevice {
 
   #answer(frame: Uint8Array): Uint8Array {
     const fn = frame[1]!;
-    if (fn !== 0x04 || frame.length !== 8) return withCrc([this.address, fn | 0x80, 0x01]);
+    if ((fn !== 0x03 && fn !== 0x04) || frame.length !== 8) return withCrc([this.address, fn | 0x80, 0x01]);
     const start = (frame[2]! << 8) | frame[3]!;
     const count = (frame[4]! << 8) | frame[5]!;
-    if (count === 0 || count > maxRegistersPerRequest || count % 2 !== 0) return withCrc([this.address, 0x84, 0x03]);
+    if (count === 0 || count > maxRegistersPerRequest || count % 2 !== 0) return withCrc([this.address, fn | 0x80, 0x03]);
+    return fn === 0x03 ? this.#holdingAnswer(start, count) : this.#inputAnswer(start, count);
+  }
+
+  #holdingAnswer(start: number, count: number): Uint8Array {
+    if (start !== serialNumberRegister || count !== 2) return withCrc([this.address, 0x83, 0x02]);
+    const body = new Uint8Array(7);
+    body.set([this.address, 0x03, 4]);
+    new DataView(body.buffer).setUint32(3, this.serialNumber, false);
+    return withCrc(body);
+  }
+
+  #inputAnswer(start: number, count: number): Uint8Array {
     if (start % 2 !== 0 || start + count > registerMapEnd) return withCrc([this.address, 0x84, 0x02]);
     const sample = this.#measure();
     const body = new Uint8Array(3 + count * 2);

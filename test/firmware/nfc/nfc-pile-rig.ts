@@ -42,7 +42,7 @@ export function nfcPileRig(options: NfcPileRigOptions = {}): NfcPileRig {
   const sim = createSimulatedPile({ secretKey: pileSecretKey, startMs, meterEnergyWh: 1_000_000, seed: options.seed ?? 1, ...(options.flashByteLength ? { flashByteLength: options.flashByteLength } : {}) });
   options.instrument?.(sim);
   const first = signMessage(encodePileUpdate(pileUpdate(1, { tariff: provisionedTariff })), relayKeys.secretKey);
-  const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: relayKeys.publicKey, pilePublicKey: pileKeys.publicKey, pileUpdate: first });
+  const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: relayKeys.publicKey, pilePublicKey: pileKeys.publicKey, pileUpdate: first, firstBillingSeq: 1 });
   if (!provisioned.ok) throw new Error(provisioned.reason);
   const handle = bootPile(sim.hal);
   if (!handle.services) throw new Error(`rig: the pile refused to run: ${handle.fault}`);

@@ -8,13 +8,14 @@ import { keyPairFromSecret } from '../../../contracts-offline/keys.ts';
 import { createSimulatedPile } from '../../../hal/sim/simulated-pile.ts';
 import { NfcTagLostError } from '../../../hal/sim/nfc-field.ts';
 import { mountJournal } from '../../../firmware/journal/mount.ts';
+import { encodeRecord, flagAcknowledged } from '../../../firmware/journal/layout.ts';
 import { provisionPile } from '../../../firmware/provisioning/provision-pile.ts';
 import { bootPile } from '../../../firmware/pile.ts';
 import { RecordKind } from '../../../firmware/records/record-kinds.ts';
 import { decodeProvisioningRecord } from '../../../firmware/records/provisioning-record.ts';
-import { pileId, pileKey, pileSecretKey, pileUpdate, relayKey, startMs } from '../../support/pile-rig.ts';
+import { openPileSigned, pileId, pileKey, pileSecretKey, pileUpdate, plugEv, provisionedRig, relayKey, startMs, startSession } from '../../support/pile-rig.ts';
 
-const record = () => ({ pileId, relayPublicKey: relayKey.publicKey, pilePublicKey: pileKey.publicKey, pileUpdate: pileUpdate(1).signedBytes });
+const record = () => ({ pileId, relayPublicKey: relayKey.publicKey, pilePublicKey: pileKey.publicKey, pileUpdate: pileUpdate(1).signedBytes, firstBillingSeq: 1 });
 const blankBoard = () => createSimulatedPile({ secretKey: pileSecretKey, startMs });
 
 test('provisionPile: formats a blank partition and writes the one provisioning record', () => {
@@ -41,7 +42,30 @@ test('provisionPile refuses a partition that is not blank, and changes nothing',
   assert.equal(sim.flash.contents(), before);
   const garbage = blankBoard();
   garbage.flash.write(Uint8Array.of(0x12, 0x34), 5000);
-  assert.not.ok(provisionPile(garbage.flash, record()).ok);
+  garbage.flash.write(Uint8Array.of(0x56), 9000);
+  const garbageBefore = garbage.flash.contents();
+  assert.not.ok(provisionPile(garbage.flash, record()).ok, 'two touched blocks without a journal header');
+  assert.equal(garbage.flash.contents(), garbageBefore);
+});
+
+test('mountJournal: a partition without a block header is blank only with one touched block holding nothing unacknowledged', () => {
+  const remains = blankBoard();
+  remains.flash.write(Uint8Array.of(0x12, 0x34), 5000);
+  const one = mountJournal(remains.flash);
+  assert.is(!one.ok && one.code, 'blank', 'the remains of a cut provisioning or factory reset');
+  assert.ok(provisionPile(remains.flash, record()).ok);
+
+  const billing = blankBoard();
+  const unacknowledged = encodeRecord({ kind: RecordKind.contract, retention: 'billing', flags: 0xff, seq: 7, payloadLength: 3 }, Uint8Array.of(1, 2, 3));
+  billing.flash.write(unacknowledged, 4096 + 100);
+  const held = mountJournal(billing.flash);
+  assert.is(!held.ok && held.code, 'unrecognized', 'an unacknowledged billing record is never treated as blank, wherever it sits');
+  assert.not.ok(provisionPile(billing.flash, record()).ok);
+
+  const acknowledged = blankBoard();
+  acknowledged.flash.write(encodeRecord({ kind: RecordKind.contract, retention: 'billing', flags: 0xff & ~flagAcknowledged, seq: 7, payloadLength: 3 }, Uint8Array.of(1, 2, 3)), 4096 + 100);
+  const gone = mountJournal(acknowledged.flash);
+  assert.is(!gone.ok && gone.code, 'blank');
 });
 
 test('provisionPile refuses an update not signed by the relay key or meant for another pile', () => {
@@ -76,6 +100,7 @@ test('boot refuses to run on a blank partition (not provisioned)', () => {
 test('boot refuses to run on an unrecognizable partition (no format)', () => {
   const sim = blankBoard();
   sim.flash.write(new Uint8Array(64).fill(0x5a), 0);
+  sim.flash.write(new Uint8Array(64).fill(0x5a), 4096);
   expectRefusal(sim, /refusing to mount/);
 });
 
@@ -103,6 +128,17 @@ test('boot of a provisioned pile: idle screen, +12 V on the pilot, contactor ope
   handle.shutdown();
   assert.throws(() => sim.nfc.tap(), (e: unknown) => e instanceof NfcTagLostError);
   assert.throws(() => bootPile(sim.hal, { meteringPeriodMs: 0 }), /"meteringPeriodMs" expected a positive integer, got 0/);
+});
+
+test('a pile provisioned again numbers its contracts from the record\'s firstBillingSeq, across reboots', () => {
+  const rig = provisionedRig({ firstBillingSeq: 41 });
+  plugEv(rig.sim);
+  const contract = openPileSigned(startSession(rig.pile, { mode: 'energy', energyWh: 1000 }, 500), 'Contract');
+  assert.is(contract.seq, 41);
+  rig.handle.shutdown();
+  const rebooted = rig.boot();
+  assert.ok(rebooted.outbox(0, 8).records.every((r) => r.seq >= 41));
+  assert.throws(() => provisionPile(blankBoard().flash, { ...record(), firstBillingSeq: 0 }), /"firstBillingSeq" expected 1\.\./);
 });
 
 test.run();

@@ -52,8 +52,8 @@ test('checkpoint: strict decoding refuses each malformed payload with a reason',
 });
 
 test('provisioning record: vector, round trip, refusals', () => {
-  const record = { pileId: new Uint8Array(8).fill(1), relayPublicKey: new Uint8Array(32).fill(2), pilePublicKey: new Uint8Array(32).fill(3), pileUpdate: Uint8Array.of(0xd2, 0x84) };
-  const hex = `a40048${'01'.repeat(8)}015820${'02'.repeat(32)}025820${'03'.repeat(32)}0342d284`;
+  const record = { pileId: new Uint8Array(8).fill(1), relayPublicKey: new Uint8Array(32).fill(2), pilePublicKey: new Uint8Array(32).fill(3), pileUpdate: Uint8Array.of(0xd2, 0x84), firstBillingSeq: 300 };
+  const hex = `a50048${'01'.repeat(8)}015820${'02'.repeat(32)}025820${'03'.repeat(32)}0342d2840419012c`;
   assert.is(bytesToHex(encodeProvisioningRecord(record)), hex);
   assert.equal(decodeProvisioningRecord(hexToBytes(hex)), { ok: true, value: record });
   const shortKey = hex.replace(`015820${'02'.repeat(32)}`, `01581f${'02'.repeat(31)}`);

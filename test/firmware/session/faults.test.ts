@@ -91,7 +91,7 @@ test('meter fault: abnormal/meterFault billed to the last good reading', () => {
   handle.shutdown();
   const realMeter = sim.hal.meter;
   let broken = false;
-  const meter: Meter = { sample: () => { if (broken) throw new Error('meter: SPI timeout'); return realMeter.sample(); } };
+  const meter: Meter = { sample: () => { if (broken) throw new Error('meter: SPI timeout'); return realMeter.sample(); }, readSerialNumber: () => realMeter.readSerialNumber() };
   sim.hal.meter = meter;
   const pile = boot();
   plugEv(sim);
@@ -119,7 +119,7 @@ test('key store failure at the end of a session: nothing half-done is handed out
   sim.clock.advance(70_000);
   const keyStore = sim.hal.keyStore;
   let failing = true;
-  sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
+  sim.hal.keyStore = { publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
   const flashOps = sim.flash.operationCount;
   const stopped = pile.stopSession(1, 'user');
   assert.equal(stopped.ok ? 'ok' : stopped.code, 'device');
@@ -150,7 +150,7 @@ test('key store failure when a session ends on its own: the next tick after the 
   startSession(pile, { mode: 'time', durationS: 30 }, 2000);
   const keyStore = sim.hal.keyStore;
   let failing = true;
-  sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
+  sim.hal.keyStore = { publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
   sim.clock.advance(35_000);
   assert.is(pile.session, undefined);
   assert.is(pile.outbox(0, 10).records.length, 1, 'the time limit ended it; the receipt waits for its signature');
@@ -167,7 +167,7 @@ test('key store failure at the end of a session: the next tick signs it when the
   startSession(pile, { mode: 'energy', energyWh: 20_000 }, 2000);
   sim.clock.advance(70_000);
   const keyStore = sim.hal.keyStore;
-  sim.hal.keyStore = { publicKey: keyStore.publicKey, sign: () => { throw new Error('SE050: no answer on I2C'); } };
+  sim.hal.keyStore = { publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign: () => { throw new Error('SE050: no answer on I2C'); } };
   assert.equal(pile.stopSession(1, 'user').ok, false);
   sim.clock.advance(3000);
   assert.is(pile.outbox(0, 10).records.length, 1, 'only the contract, still open');

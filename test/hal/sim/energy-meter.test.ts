@@ -39,4 +39,13 @@ test('probe and arguments are checked', () => {
   assert.throws(() => new EnergyMeterSim().integrate(1.5), (e: unknown) => e instanceof RangeError);
 });
 
+test('reports its serial number: the one it was given, else the default', () => {
+  assert.is(new EnergyMeterSim({ serialNumber: 0xffff_ffff }).readSerialNumber(), 0xffff_ffff);
+  assert.is(new EnergyMeterSim({ serialNumber: 0 }).readSerialNumber(), 0);
+  assert.is(new EnergyMeterSim().readSerialNumber(), 20_260_001);
+  for (const bad of [-1, 2 ** 32, 1.5]) {
+    assert.throws(() => new EnergyMeterSim({ serialNumber: bad }), /"serialNumber" expected an unsigned 32-bit integer/);
+  }
+});
+
 test.run();

@@ -61,4 +61,17 @@ test('reader limits: command 4..261 bytes; card answers must be 2..258 bytes', (
   assert.throws(() => field.tap(), /already in progress/);
 });
 
+test('selfTest answers outside a tap and refuses during one, leaving the tap running', () => {
+  const field = new NfcFieldSim();
+  const { events, handler } = recordingCard();
+  assert.is(field.selfTest(), 'simulated RF field');
+  field.setHandler(handler);
+  const tap = field.tap();
+  assert.throws(() => field.selfTest(), /sim\/nfc: a tap is in progress/);
+  assert.equal([...tap.transceive(Uint8Array.of(0x00, 0xb0, 0, 0))], [0xb0, 0x90, 0x00]);
+  tap.end();
+  assert.equal(events, ['on', 'apdu 4', 'off']);
+  assert.is(field.selfTest(), 'simulated RF field');
+});
+
 test.run();

@@ -34,4 +34,35 @@ test('the HAL key store signs verifiably; random is seeded; flash is the 64 KiB 
   assert.is(a.hal.display.rows, 6);
 });
 
+test('a blank board: no key until createKey, which persists through onKeyCreated and signs', () => {
+  const persisted: Uint8Array[] = [];
+  const pile = createSimulatedPile({ seed: 3, onKeyCreated: (key) => persisted.push(key) });
+  assert.not.ok(pile.hal.keyStore.hasKey());
+  assert.throws(() => pile.hal.keyStore.publicKey, /no key yet/);
+  const publicKey = pile.hal.keyStore.createKey();
+  assert.is(persisted.length, 1);
+  assert.equal(publicKey, nobleEd25519.publicKey(persisted[0]!));
+  const restarted = createSimulatedPile({ seed: 3, secretKey: persisted[0]! });
+  assert.equal(restarted.hal.keyStore.publicKey, publicKey);
+  assert.throws(() => restarted.hal.keyStore.createKey(), /never replaced/);
+});
+
+test('the service port: absent by default; asked for, the pile hears the host on its own clock', () => {
+  assert.is(createSimulatedPile().hal.servicePort, undefined);
+  const pile = createSimulatedPile({ servicePort: true, meterSerialNumber: 12_345_678 });
+  const port = pile.servicePort!;
+  assert.is(pile.hal.servicePort, port);
+  const heard: number[] = [];
+  pile.hal.servicePort!.setReceiver((bytes) => {
+    heard.push(...bytes);
+    pile.hal.servicePort!.write(bytes.map((b) => b + 1));
+  });
+  port.host.write(Uint8Array.of(1, 2));
+  pile.clock.advance(0);
+  assert.equal(heard, [1, 2]);
+  assert.equal([...port.host.takeReceived()], [2, 3]);
+  assert.is(pile.hal.meter.readSerialNumber(), 12_345_678);
+  assert.is(pile.hal.nfc.selfTest(), 'simulated RF field');
+});
+
 test.run();

@@ -130,7 +130,7 @@ class ScriptedDay implements DayBoard {
       ...(options.boot ? { boot: options.boot } : {}),
       instrument: (sim) => {
         (this as { sim: SimulatedPile }).sim = sim;
-        if (options.crypto) sim.hal.keyStore = sim.keyStore = new KeyStoreSim(pileSecretKey, options.crypto);
+        if (options.crypto) sim.hal.keyStore = sim.keyStore = new KeyStoreSim({ secretKey: pileSecretKey, crypto: options.crypto });
         if (options.board === 'host') sim.hal = (this.host = createHostBoard(sim, { pileSecretKey })).hal;
         if (options.crypto) sim.hal.crypto = options.crypto;
         options.instrument?.(this);

@@ -1,11 +1,12 @@
 // The relay's audit (R10): every figure the relay stores or serves — per contract, per user, per
 // pile — re-derived from what the relay cannot forge: the piles' signed records (verified with the
-// registry's pile keys), the relay-signed vouchers and pile configurations (verified with the
-// relay's public key), and the ledger's events; then compared row by row, column by column, with
-// what the database holds. A row with no source (inserted) and a source with no row (deleted) are
-// findings too. Tables in the order their sources come: the registry, the signed records and
-// vouchers, the operators' resolutions of disputed contracts, the sessions, the ledger writes and
-// money moves, the users' books, the refunds, the ledger itself.
+// registry's pile keys), the relay-signed vouchers, pile configurations and service authorisations
+// (verified with the relay's public key), and the ledger's events; then compared row by row,
+// column by column, with what the database holds. A row with no source (inserted) and a source with
+// no row (deleted) are findings too. Tables in the order their sources come: the registry, the
+// service authorisations issued for its piles, the signed records and vouchers, the operators'
+// resolutions of disputed contracts, the sessions, the ledger writes and money moves, the users'
+// books, the refunds, the ledger itself.
 // Each check file says for each of its columns what it is derived from, or why it cannot be;
 // stored-tables.ts names the tables left alone and why.
 import { type Ed25519Provider, nobleEd25519 } from '../../../contracts-offline/crypto.ts';
@@ -20,6 +21,7 @@ import { checkRecords } from './check-records.ts';
 import { checkRefunds } from './check-refunds.ts';
 import { checkRegistry } from './check-registry.ts';
 import { checkResolutions } from './check-resolutions.ts';
+import { checkServiceAuthorizations } from './check-service-authorizations.ts';
 import { checkVouchers } from './check-vouchers.ts';
 import { deriveMoney } from './derive-money.ts';
 import { type DerivedSession, deriveSessions } from './derive-sessions.ts';
@@ -37,7 +39,7 @@ export type RelayAudit = {
   sessions: DerivedSession[];
   /** Signed records that verified with their pile's registered key. */
   recordsVerified: number;
-  /** Vouchers and pile configs that verified with the relay's key. */
+  /** Vouchers, pile configs and service authorisations that verified with the relay's key. */
   relaySignedVerified: number;
   /** Settled or corrected sessions whose open and settlement are on the ledger, matching the signed records, with no finding. */
   settledVerified: number;
@@ -68,6 +70,7 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
   const f = new Findings();
   accountForTables(f);
   checkRegistry(f, stored, sources, options.anchors);
+  checkServiceAuthorizations(f, stored, sources, options.anchors);
   checkRecords(f, stored, sources, index);
   checkVouchers(f, stored, sources, derived, index, Number(migration3?.applied_at_ms ?? 0));
   checkResolutions(f, stored, sources, derived, index, options.anchors);
@@ -85,7 +88,7 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
     disagreements: f.lines,
     sessions,
     recordsVerified: [...sources.records.values()].filter((r) => r.ok).length,
-    relaySignedVerified: [...sources.vouchers.values(), ...sources.configs.values()].filter((r) => r.ok).length,
+    relaySignedVerified: [...sources.vouchers.values(), ...sources.configs.values(), ...sources.serviceAuthorizations.values()].filter((r) => r.ok).length,
     settledVerified,
     rows: Object.fromEntries(Object.entries(stored).map(([table, rows]) => [table, rows.size])) as Record<AuditedTable, number>,
     ledger: ledgerAudit,

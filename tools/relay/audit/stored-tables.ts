@@ -5,7 +5,7 @@ import type { Queryable, Row } from '../storage/db.ts';
 import { migrations } from '../storage/migrations.ts';
 import { type Findings, storedInt, storedText } from './findings.ts';
 
-export const AUDITED_TABLES = ['operators', 'piles', 'pile_configs', 'records', 'vouchers', 'contract_resolutions', 'contracts', 'receipts', 'ledger_outbox', 'money_moves', 'refunds', 'users'] as const;
+export const AUDITED_TABLES = ['operators', 'piles', 'pile_configs', 'service_authorizations', 'records', 'vouchers', 'contract_resolutions', 'contracts', 'receipts', 'ledger_outbox', 'money_moves', 'refunds', 'users'] as const;
 export type AuditedTable = (typeof AUDITED_TABLES)[number];
 
 export const UNAUDITED_TABLES: Readonly<Record<string, string>> = {
@@ -28,6 +28,7 @@ const ORDER: Record<AuditedTable, string> = {
   operators: 'kid',
   piles: 'pile_id',
   pile_configs: 'pile_id, config_version',
+  service_authorizations: 'pile_id, challenge, scope',
   records: 'pile_id, seq',
   vouchers: 'voucher_id',
   contract_resolutions: 'contract_id',
@@ -39,10 +40,11 @@ const ORDER: Record<AuditedTable, string> = {
   users: 'kid',
 };
 
-/** The key a finding names a row by: the primary key, `pile#seq` for per-pile sequences, `#id` for the outbox. */
+/** The key a finding names a row by: the primary key, `pile#seq` for per-pile sequences, `pile#challenge#scope` for service authorisations, `#id` for the outbox. */
 export function rowKey(table: AuditedTable, row: Row): string {
   switch (table) {
     case 'pile_configs': return `${storedText(row['pile_id'])}#${storedInt(row['config_version'])}`;
+    case 'service_authorizations': return `${storedText(row['pile_id'])}#${storedText(row['challenge'])}#${storedText(row['scope'])}`;
     case 'records': case 'receipts': return `${storedText(row['pile_id'])}#${storedInt(row['seq'])}`;
     case 'ledger_outbox': return `#${storedInt(row['id'])}`;
     case 'operators': case 'users': return String(row['kid']);

@@ -1,7 +1,7 @@
 // The signed sources the relay stores, each verified before anything is derived from it: every
 // records row with its pile's key from the registry (Ed25519 over the stored COSE bytes, the
-// message decoded strictly), every vouchers row (Authorization) and pile_configs row (PileUpdate)
-// with the relay's public key. A row that does not verify is kept with the reason; only verified
+// message decoded strictly), every vouchers row (Authorization), pile_configs row (PileUpdate) and
+// service_authorizations row (ServiceAuthorization) with the relay's public key. A row that does not verify is kept with the reason; only verified
 // messages are sources.
 import { createHash } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
@@ -12,6 +12,7 @@ import type { Authorization } from '../../../contracts-offline/messages/authoriz
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
 import type { PileUpdate } from '../../../contracts-offline/messages/pile-update.ts';
 import type { Receipt } from '../../../contracts-offline/messages/receipt.ts';
+import type { ServiceAuthorization } from '../../../contracts-offline/messages/service-authorization.ts';
 import { openSigned } from '../../../contracts-offline/signed.ts';
 import type { Row } from '../storage/db.ts';
 import { storedInt, storedText } from './findings.ts';
@@ -38,6 +39,8 @@ export type VerifiedSources = {
   configs: ReadonlyMap<string, RelaySignedCheck<PileUpdate>>;
   /** Per pile, per config version. */
   pileUpdates: ReadonlyMap<string, ReadonlyMap<number, PileUpdate>>;
+  /** By the service_authorizations row's key. */
+  serviceAuthorizations: ReadonlyMap<string, RelaySignedCheck<ServiceAuthorization>>;
 };
 
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -61,7 +64,7 @@ function checkRecord(row: Row, pileKeys: ReadonlyMap<string, Uint8Array>, crypto
   return { ok: true, sha256, record: kind === 'contract' ? { kind, held: { ...held, message } } : { kind, held: { ...held, message } } };
 }
 
-function checkRelaySigned<N extends 'Authorization' | 'PileUpdate'>(row: Row, column: string, type: N, relayPublicKey: Uint8Array, crypto: Ed25519Provider) {
+function checkRelaySigned<N extends 'Authorization' | 'PileUpdate' | 'ServiceAuthorization'>(row: Row, column: string, type: N, relayPublicKey: Uint8Array, crypto: Ed25519Provider) {
   const bytes = signedBytes(row, column);
   if (typeof bytes === 'string') return { ok: false as const, reason: bytes };
   const opened = openSigned(bytes, { publicKey: relayPublicKey, expectType: type, crypto });
@@ -105,5 +108,7 @@ export function verifySources(stored: StoredTables, relayPublicKey: Uint8Array, 
     if (!versions.has(check.message.configVersion)) versions.set(check.message.configVersion, check.message);
     pileUpdates.set(pileId, versions);
   }
-  return { records, contracts, receipts, vouchers, authorizations, configs, pileUpdates };
+  const serviceAuthorizations = new Map<string, RelaySignedCheck<ServiceAuthorization>>();
+  for (const [key, row] of stored.service_authorizations) serviceAuthorizations.set(key, checkRelaySigned(row, 'signed', 'ServiceAuthorization', relayPublicKey, crypto));
+  return { records, contracts, receipts, vouchers, authorizations, configs, pileUpdates, serviceAuthorizations };
 }

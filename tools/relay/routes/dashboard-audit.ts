@@ -23,7 +23,8 @@ async function fingerprint(ctx: RelayContext): Promise<string> {
     `SELECT (SELECT COUNT(*) FROM records) AS records, (SELECT COUNT(*) FROM vouchers) AS vouchers, (SELECT COUNT(*) FROM users) AS users,
             (SELECT COUNT(*) FROM ledger_outbox) AS writes, (SELECT COUNT(*) FROM ledger_outbox WHERE state <> 'pending') AS sent,
             (SELECT COUNT(*) FROM money_moves) AS moves, (SELECT COUNT(*) FROM pile_configs) AS configs,
-            (SELECT COUNT(*) FROM contract_resolutions) AS resolutions, (SELECT COUNT(*) FROM vouchers WHERE cancelled_at_s IS NOT NULL) AS cancelled`,
+            (SELECT COUNT(*) FROM contract_resolutions) AS resolutions, (SELECT COUNT(*) FROM vouchers WHERE cancelled_at_s IS NOT NULL) AS cancelled,
+            (SELECT COUNT(*) FROM service_authorizations) AS service_authorizations`,
   );
   return `${JSON.stringify(counts)} ${await ctx.ledger.stateRoot()}`;
 }

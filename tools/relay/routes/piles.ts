@@ -1,5 +1,6 @@
 // The pile registry: registration and configuration by operators (each answering the relay-signed
-// PileUpdate to write into the pile), the pile's record holdings and gaps, pending updates for
+// PileUpdate to write into the pile), the pile's provisioning record (at registration, and again
+// later with the current PileUpdate), the pile's record holdings and gaps, pending updates for
 // phones (R3), and the current Ack.
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { type Tariff, U32_MAX } from '../../../contracts-offline/messages/fields.ts';
@@ -48,13 +49,31 @@ async function storeConfig(ctx: RelayContext, tx: Queryable, pileId: string, con
 
 const registerPile: RouteHandler<'registerPile'> = async (ctx, { body }) => {
   const pileId = body.pileId.toLowerCase();
+  const pilePublicKey = body.publicKey.toLowerCase();
   const config: PileConfig = { configVersion: 1, label: body.label, maxPowerW: body.maxPowerW, tariff: { version: 1, ...body.tariff } };
   const pileUpdate = await ctx.db.transaction(async (tx) => {
-    const inserted = await tx.run('INSERT INTO piles (pile_id, public_key, operator, config_version, created_at_s) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING', [pileId, body.publicKey.toLowerCase(), body.operator, ctx.nowS()]);
+    const inserted = await tx.run('INSERT INTO piles (pile_id, public_key, operator, config_version, created_at_s) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING', [pileId, pilePublicKey, body.operator, ctx.nowS()]);
     if (inserted === 0) throw new HttpError('already-registered', `pile ${pileId} is already registered`);
     return storeConfig(ctx, tx, pileId, config);
   });
-  return { status: 201, body: { pileId, relayPublicKey: bytesToHex(ctx.relayKey.publicKey), configVersion: 1, pileUpdate: bytesToBase64url(pileUpdate) } };
+  return { status: 201, body: { pileId, relayPublicKey: bytesToHex(ctx.relayKey.publicKey), pilePublicKey, configVersion: 1, pileUpdate: bytesToBase64url(pileUpdate), firstBillingSeq: 1 } };
+};
+
+/**
+ * The record POST /v1/piles answered, with the current PileUpdate instead of the first: every part is public already (GET /v1/piles/{pileId}, …/update).
+ * Its billing numbering starts past every record held for the pile: a pile provisioned again after a factory reset (refused on the
+ * pile while any record is unacknowledged, so the relay holds them all) never reuses a contract id.
+ */
+const pileProvisioning: RouteHandler<'pileProvisioning'> = async (ctx, { params }) => {
+  const pileId = params.pileId.toLowerCase();
+  const config = await currentConfig(ctx.db, pileId);
+  const row = (await ctx.db.get<{ public_key: string }>('SELECT public_key FROM piles WHERE pile_id = ?', [pileId]))!;
+  const held = await ctx.db.get<{ last_seq: number | null }>('SELECT MAX(seq) AS last_seq FROM records WHERE pile_id = ?', [pileId]);
+  const firstBillingSeq = Number(held?.last_seq ?? 0) + 1;
+  return {
+    status: 200,
+    body: { pileId, relayPublicKey: bytesToHex(ctx.relayKey.publicKey), pilePublicKey: row.public_key, configVersion: config.configVersion, pileUpdate: bytesToBase64url(config.pileUpdate), firstBillingSeq },
+  };
 };
 
 const configurePile: RouteHandler<'configurePile'> = async (ctx, { params, body }) => {
@@ -106,4 +125,4 @@ const pileAck: RouteHandler<'pileAck'> = async (ctx, { params }) => {
   return { status: 200, body: { ack: bytesToBase64url(signAck(pileId, pickAckRanges(held, []), ctx.nowS(), ctx.relayKey, ctx.crypto)) } };
 };
 
-export const pileHandlers = { registerPile, configurePile, pile, pileUpdate, pileAck };
+export const pileHandlers = { registerPile, pileProvisioning, configurePile, pile, pileUpdate, pileAck };

@@ -89,6 +89,17 @@ export const migrations: readonly Migration[] = Object.freeze([
       `CREATE INDEX ledger_outbox_contract ON ledger_outbox (contract_id)`,
     ],
   },
+  {
+    version: 5,
+    name: 'service authorisations: relay-signed, one per pile, console challenge and scope',
+    statements: [
+      // Who asked (operator_kid), when (issued_at_s, also signed), for which pile, key, console
+      // challenge and command (scope), and the relay-signed ServiceAuthorization answered.
+      `CREATE TABLE service_authorizations (pile_id TEXT NOT NULL, challenge TEXT NOT NULL, scope TEXT NOT NULL, pile_public_key TEXT NOT NULL,
+        issued_at_s BIGINT NOT NULL, operator_kid TEXT NOT NULL, signed {bytes} NOT NULL, PRIMARY KEY (pile_id, challenge, scope))`,
+      `CREATE INDEX service_authorizations_issued ON service_authorizations (pile_id, issued_at_s)`,
+    ],
+  },
 ]);
 
 /** What a dialect adds for migrations: DDL token translation and a lock held while migrating. */

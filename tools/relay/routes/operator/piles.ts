@@ -1,6 +1,7 @@
 // GET /v1/operator/piles and /v1/operator/piles/{pileId}: each pile's registry entry and current
 // configuration, when the relay last heard of it, the billing sequences held and missing, and its
-// sessions counted by status with the settled figures.
+// sessions counted by status with the settled figures; for one pile also its latest sessions and
+// the service authorisations issued for it (who, when, which command and console challenge).
 //
 // Last seen = the latest relay time a pile-signed record of the pile arrived, whoever carried it.
 // Reads of its Ack or PileUpdate are left out: they are open GETs anyone can make without being
@@ -12,6 +13,7 @@ import type { RelayContext } from '../../context.ts';
 import type { RouteHandler } from '../../http/routes.ts';
 import { gapsOf, heldRanges } from '../../ingest/ack.ts';
 import { currentConfig } from '../piles.ts';
+import { latestServiceAuthorizations } from '../service-authorizations.ts';
 import { latestSessions } from './sessions.ts';
 
 type OperatorPile = Answer<'operatorPiles', 200>['piles'][number];
@@ -84,6 +86,9 @@ export const operatorPile: RouteHandler<'operatorPile'> = async (ctx, { params }
   const row = (await ctx.db.get<PileRow>(`${SELECT_PILES} WHERE p.pile_id = ? GROUP BY p.pile_id, p.public_key, p.operator, p.created_at_s`, [pileId]))!;
   return {
     status: 200,
-    body: { nowS, silentAfterS: ctx.policy.pileSilentAfterS, pile: await summary(ctx, row, nowS), recentSessions: await latestSessions(ctx.db, pileId, OPERATOR_RECENT_SESSIONS) },
+    body: {
+      nowS, silentAfterS: ctx.policy.pileSilentAfterS, pile: await summary(ctx, row, nowS), recentSessions: await latestSessions(ctx.db, pileId, OPERATOR_RECENT_SESSIONS),
+      serviceAuthorizations: await latestServiceAuthorizations(ctx, pileId),
+    },
   };
 };

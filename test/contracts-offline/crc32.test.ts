@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { crc32 } from '../../../firmware/journal/crc32.ts';
+import { crc32 } from '../../contracts-offline/crc32.ts';
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
