@@ -28,6 +28,7 @@ const cli = (...args: string[]) => tapcharge('relay', ...args);
 const child = spawn(process.execPath, [bin, 'relay', 'start', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let out = '';
 child.stdout.on('data', (d: Buffer) => (out += d));
+child.stderr.on('data', (d: Buffer) => (out += d)); // read, so a chatty relay never blocks on a full pipe; shown if it dies
 const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
 for (let i = 0; i < 600 && !out.includes('\nledger '); i++) await new Promise((r) => setTimeout(r, 50));
 const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
@@ -149,6 +150,7 @@ test('relay provisioning: the record of a registered pile again, with its curren
 });
 
 test('issue tops a user up on the ledger; an unknown user is refused', async () => {
+  assert.is(child.exitCode, null, `the relay exited:\n${out}`);
   const caller = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
   const user = await caller.newUser('cli user');
   const r = cli('issue', '--url', url, '--data', dir, '--user', user.kidHex, '--amount', '2500');

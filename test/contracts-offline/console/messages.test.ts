@@ -142,7 +142,7 @@ test('console bodies may exceed the 512 bytes of a signed message, up to 1024', 
   const bytes = encodeConsoleRequest('Provision', big);
   assert.ok(bytes.length > 512 && bytes.length <= CONSOLE_BODY_MAX_BYTES, `${bytes.length} bytes`);
   assert.equal(decodeConsoleRequest(bytes), { ok: true, value: { command: 'Provision', request: big } });
-  assert.throws(() => encodeConsoleRequest('Provision', { ...big, authorization: cose(512) }), (e: unknown) => e instanceof RangeError && e.message === 'Provision: encoded 1120 bytes, more than 1024');
+  assert.throws(() => encodeConsoleRequest('Provision', { ...big, authorization: cose(512) }), (e: unknown) => e instanceof RangeError && e.message === 'Provision: encoded 1122 bytes, more than 1024');
   assert.equal(decodeConsoleRequest(edited('Provision', (m) => m.set(6, cose(513)))), { ok: false, code: 'malformed', reason: 'Provision: field "pileUpdate" expected 1..512 bytes, got 513', requestId: 3 });
 });
 
