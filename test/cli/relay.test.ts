@@ -41,6 +41,19 @@ test('start prints the URL on 127.0.0.1, the relay key and where the operator ke
   assert.match(out, /storage sqlite .*relay\.sqlite/);
 });
 
+test('issue tops a user up on the ledger; an unknown user is refused', async () => {
+  assert.is(child.exitCode, null, `the relay exited:\n${out}`);
+  const caller = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
+  const user = await caller.newUser('cli user');
+  const r = cli('issue', '--url', url, '--data', dir, '--user', user.kidHex, '--amount', '2500');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /issued 2500 to [0-9a-f]{16} \(repaid advances 0\): applied/);
+  assert.is((await caller.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json.balanceMinor, 2_500);
+  const unknown = cli('issue', '--url', url, '--data', dir, '--user', 'ffffffffffffffff', '--amount', '1');
+  assert.is(unknown.status, 1);
+  assert.match(unknown.stderr, /relay refused POST \/v1\/issue: 404 unknown-user/);
+});
+
 /** A pile's data folder holding `key` as its pile key (DATA/pile-key.json), as `pile serve` finds it. */
 function pileFolder(name: string, key: KeyPair): string {
   const data = join(dir, name);
@@ -147,19 +160,6 @@ test('relay provisioning: the record of a registered pile again, with its curren
   const unknown = cli('provisioning', '--url', url, '--pile-id', '00000000000000ff');
   assert.is(unknown.status, 1);
   assert.match(unknown.stderr, /^tapcharge: relay refused GET \/v1\/piles\/00000000000000ff\/provisioning: 404 unknown-pile: /);
-});
-
-test('issue tops a user up on the ledger; an unknown user is refused', async () => {
-  assert.is(child.exitCode, null, `the relay exited:\n${out}`);
-  const caller = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
-  const user = await caller.newUser('cli user');
-  const r = cli('issue', '--url', url, '--data', dir, '--user', user.kidHex, '--amount', '2500');
-  assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /issued 2500 to [0-9a-f]{16} \(repaid advances 0\): applied/);
-  assert.is((await caller.call('GET', `/v1/users/${user.kidHex}`, { signer: user })).json.balanceMinor, 2_500);
-  const unknown = cli('issue', '--url', url, '--data', dir, '--user', 'ffffffffffffffff', '--amount', '1');
-  assert.is(unknown.status, 1);
-  assert.match(unknown.stderr, /relay refused POST \/v1\/issue: 404 unknown-user/);
 });
 
 test('usage mistakes exit 2 with one line', () => {
