@@ -201,7 +201,7 @@ provision('a phone session on the provisioned pile settles at the relay; factory
   assert.is(reset.status, 1, reset.stdout + reset.stderr);
   assert.match(reset.stderr, /^tapcharge: the pile refused FactoryReset: refused \(factory reset: \d+ billing records are not acknowledged by the relay\)\n$/, reset.stderr);
 
-  assert.match(await ok('phone', 'collect', '--wallet', 'ada.json', '--pile', at), /1 record\(s\) taken from the pile, ack delivered\nuploaded: 1 accepted/);
+  assert.match(await ok('phone', 'collect', '--wallet', 'ada.json', '--pile', at), /1 record\(s\) taken from the pile, ack delivered\n[^]*\nfield released\nuploaded: 1 accepted/);
   const view = await relay.caller.call('GET', `/v1/operator/piles/${pileId}`, { signer: relay.caller.operator });
   assert.is(view.status, 200, view.text);
   const sessions = (view.json as { recentSessions: { status: string; energyWh?: number }[] }).recentSessions;

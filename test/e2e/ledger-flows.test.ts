@@ -11,6 +11,7 @@ import { EndDetail } from '../../contracts-offline/messages/receipt.ts';
 import { contractIdOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import { readCarriedRecord, type CarriedRecord } from '../../tools/phone/carried-record.ts';
 import type { Phone } from '../../tools/phone/phone.ts';
+import type { IsoDepTransport } from '../../tools/phone/pile-reader.ts';
 import { RelayError } from '../../tools/phone/errors.ts';
 import type { WalletState } from '../../tools/phone/wallet-state.ts';
 import { SimSystem, type SimPile } from '../../tools/system-day/sim-system.ts';
@@ -41,15 +42,22 @@ function heldRecord(saved: WalletState[], kind: 'contract' | 'receipt', pile: Si
   throw new Error(`no ${kind} ${pile.pileIdHex}#${seq} in the saved wallets`);
 }
 
+/** One tap, the field released, then the phone's upload: what the app does. */
+async function tapThenSync<T>(sys: SimSystem, pile: SimPile, phone: Phone, flow: (transport: IsoDepTransport) => Promise<T>): Promise<T> {
+  const report = await sys.tap(pile, flow);
+  await phone.sync();
+  return report;
+}
+
 const sha256 = (bytes: Uint8Array) => `0x${createHash('sha256').update(bytes).digest('hex')}`;
 
 async function session(sys: SimSystem, pile: SimPile, phone: Phone, minutes: number): Promise<void> {
   sys.plug(pile);
-  await sys.tap(pile, (t) => phone.tapHello(t));
+  await tapThenSync(sys, pile, phone, (t) => phone.tapHello(t));
   await phone.requestVoucher({ mode: 'time', durationS: 3600 });
-  await sys.tap(pile, (t) => phone.tapStart(t));
+  await tapThenSync(sys, pile, phone, (t) => phone.tapStart(t));
   sys.advance(minutes * 60_000);
-  await sys.tap(pile, (t) => phone.tapStop(t));
+  await tapThenSync(sys, pile, phone, (t) => phone.tapStop(t));
   pile.sim.circuit.unplug();
   sys.advance(2000);
 }
@@ -74,7 +82,7 @@ flows('R11: a credit line from settled history lets a user start beyond the bala
   const amountMinor = account.availableMinor - 10;
   assert.ok(amountMinor > account.balanceMinor);
   sys.plug(pile);
-  await sys.tap(pile, (t) => newcomer.tapHello(t));
+  await tapThenSync(sys, pile, newcomer, (t) => newcomer.tapHello(t));
   try {
     await newcomer.requestVoucher({ mode: 'amount', amountMinor });
     assert.unreachable('voucher beyond the balance without credit');
@@ -83,10 +91,10 @@ flows('R11: a credit line from settled history lets a user start beyond the bala
     assert.is((error as RelayError).status, 402);
     assert.is((error as RelayError).code, 'insufficient-funds');
   }
-  await sys.tap(pile, (t) => dana.tapHello(t));
+  await tapThenSync(sys, pile, dana, (t) => dana.tapHello(t));
   const voucher = await dana.requestVoucher({ mode: 'amount', amountMinor });
   assert.is(voucher.capMinor, amountMinor);
-  const started = await sys.tap(pile, (t) => dana.tapStart(t));
+  const started = await tapThenSync(sys, pile, dana, (t) => dana.tapStart(t));
   const advance = amountMinor - ledgerBefore.balance;
   assert.equal(await onLedger(sys, dana), { balance: 0, escrow: amountMinor }, 'the advance covered the shortfall, the cap is escrowed');
   assert.is((await dana.account()).account.creditUsedMinor, advance);
@@ -94,7 +102,7 @@ flows('R11: a credit line from settled history lets a user start beyond the bala
   assert.equal(issued.map((e) => Number((e as { amountMinor: bigint }).amountMinor)), [2000, advance]);
 
   sys.advance(4 * 3600_000); // the amount is reached
-  await sys.tap(pile, (t) => dana.tapCollect(t));
+  await tapThenSync(sys, pile, dana, (t) => dana.tapCollect(t));
   const settled = (await dana.account()).contracts.find((c) => c.pileId === pile.pileIdHex && c.seq === started.contract.seq)!;
   assert.is(settled.status, 'settled');
   assert.is(settled.endReason, 'normal');
@@ -116,9 +124,9 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   const ada = await sys.addPhone('Ada', 5000, adaSaved);
   const bob = await sys.addPhone('Bob', 0, bobSaved);
   sys.plug(pile);
-  await sys.tap(pile, (t) => ada.tapHello(t));
+  await tapThenSync(sys, pile, ada, (t) => ada.tapHello(t));
   const { capMinor } = await ada.requestVoucher({ mode: 'energy', energyWh: 10_000 });
-  const { contract } = await sys.tap(pile, (t) => ada.tapStart(t));
+  const { contract } = await tapThenSync(sys, pile, ada, (t) => ada.tapStart(t));
   sys.advance(15 * 60_000);
   pile.sim.circuit.unplug();
   sys.advance(2000);
@@ -136,7 +144,7 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   const http = (await ada.account()).account;
   assert.equal({ balance: http.balanceMinor, escrow: http.escrowMinor }, cap, 'the relay shows the ledger\'s figures');
 
-  const carried = await sys.tap(pile, (t) => bob.tapHello(t));
+  const carried = await tapThenSync(sys, pile, bob, (t) => bob.tapHello(t));
   assert.is(carried.carried.fromPile, 1);
   const receipt = heldRecord(bobSaved, 'receipt', pile, contract.seq + 1);
   if (receipt.kind !== 'receipt') throw new Error('not a receipt');
@@ -159,10 +167,10 @@ flows('R6/R8: plug pulled on an open contract — refused (409) elsewhere until 
   const chen = await sys.addPhone('Chen', 3000);
   const dave = await sys.addPhone('Dave', 0);
   sys.plug(pile);
-  await sys.tap(pile, (t) => chen.tapHello(t));
+  await tapThenSync(sys, pile, chen, (t) => chen.tapHello(t));
   const { capMinor } = await chen.requestVoucher({ mode: 'full' });
   assert.is(capMinor, 3000, 'open cap: all that is available (below the policy maximum)');
-  const { contract } = await sys.tap(pile, (t) => chen.tapStart(t));
+  const { contract } = await tapThenSync(sys, pile, chen, (t) => chen.tapStart(t));
   sys.advance(20 * 60_000);
   pile.sim.circuit.unplug();
   sys.advance(2000);
@@ -170,7 +178,7 @@ flows('R6/R8: plug pulled on an open contract — refused (409) elsewhere until 
   assert.equal(await onLedger(sys, chen), open);
 
   sys.plug(other);
-  await sys.tap(other, (t) => chen.tapHello(t));
+  await tapThenSync(sys, other, chen, (t) => chen.tapHello(t));
   for (const limit of [{ mode: 'amount', amountMinor: 100 }, { mode: 'full' }] as const) {
     try {
       await chen.requestVoucher(limit);
@@ -183,8 +191,8 @@ flows('R6/R8: plug pulled on an open contract — refused (409) elsewhere until 
   }
   assert.equal(await onLedger(sys, chen), open, 'a refusal moves nothing');
 
-  const carried = await sys.tap(pile, (t) => dave.tapCollect(t));
-  assert.is(carried.carried.fromPile, 1);
+  const carried = await tapThenSync(sys, pile, dave, (t) => dave.tapCollect(t));
+  assert.is(carried.carried.fromPile, 2, 'the receipt, and the contract whose Ack went back to Chen\'s wallet only');
   const done = (await chen.account()).contracts.find((c) => c.pileId === pile.pileIdHex && c.seq === contract.seq)!;
   assert.equal([done.status, done.endReason], ['settled', 'abnormal']);
   assert.equal(await onLedger(sys, chen), { balance: 3000 - done.amountMinor!, escrow: 0 });

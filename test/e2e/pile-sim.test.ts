@@ -23,7 +23,9 @@ test('npm run pile:sim shows the pile display through every flow of R3–R8 and 
       assert.match(out, screen);
     }
     assert.match(out, /Ada tap 1: "Welcome, Ada", wrote config v2/);
-    assert.match(out, /Bob tap 1 without network \[carried 1 from the pile's outbox, relay offline/);
+    assert.match(out, /Bob tap 1 without network \[carried 1 from the pile's outbox, ack written back, relay offline; \d APDUs, \d+ B\]/);
+    assert.match(out, /Ada tap 1: "Welcome, Ada", wrote config v2 \(tariff v2\) \[[^\]]*, 1 relay round trip in the field\]/);
+    assert.match(out, /Ada tap 2: contract #1 signed by the pile \[then 1 new record\(s\) to the relay; 2 APDUs, \d+ B\]/, 'tap 2 asks the relay nothing; the phone uploads once the field is released');
     assert.match(out, /Bob chooses amount 1\.00: refused 409 open-contract-outstanding/);
     assert.not.match(out, /MISSING/);
     assert.match(out, /\naudit PASS\n/);

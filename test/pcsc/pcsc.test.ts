@@ -554,14 +554,16 @@ real('the phone SDK over PcscTap: tap 1, voucher, START, charge, STOP, collect; 
   await phone.requestVoucher({ mode: 'energy', energyWh: 5000 });
   const started = await pcscTap((t) => phone.tapStart(t));
   assert.is(started.contract.seq, 1);
+  await phone.sync(); // after each tap, the card released: the app uploads
   await sendPileControl(at, { op: 'advance', ms: 120_000 });
   const stopped = await pcscTap((t) => phone.tapStop(t));
   const r = stopped.receipt.message;
   assert.is(r.contractSeq, 1);
   assert.is(r.endReason, 'user');
   assert.ok(r.energyWh > 0, `${r.energyWh} Wh`);
+  await phone.sync();
   const collected = await pcscTap((t) => phone.tapCollect(t));
-  assert.is(collected.pileStillHolds, 0);
+  assert.is(collected.pileStillHolds, 0, 'the Ack of the sync after the stop');
 
   const registered = await new RelayClient({ baseUrl: relay.url }).pile(hexToBytes(pile.pileId));
   assert.ok(openSigned(stopped.receipt.bytes, { publicKey: hexToBytes(registered.publicKey), expectType: 'Receipt' }).ok, 'the receipt verifies with the key the relay registered');

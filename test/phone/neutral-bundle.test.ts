@@ -110,12 +110,14 @@ bundle('a whole session through the bundle: tap 1, voucher, START, charge, STOP,
   await phone.requestVoucher({ mode: 'energy', energyWh: 2000 });
   const started = await tapWith(pile, sent, (t) => phone.tapStart(t));
   assert.is(started.contract.seq, 1);
+  await phone.sync(); // after each tap, the field released: the app uploads
   rig.advance(3 * 60_000);
   assert.is(pile.handle.services!.state(), 'charging');
   const stopped = await tapWith(pile, sent, (t) => phone.tapStop(t));
   assert.is(stopped.receipt.message.contractSeq, 1);
   assert.is(stopped.receipt.message.endReason, 'user');
   assert.ok(stopped.receipt.message.energyWh > 0);
+  await phone.sync();
   const collected = await tapWith(pile, sent, (t) => phone.tapCollect(t));
   assert.is(collected.pileStillHolds, 0, 'every record acknowledged');
 
@@ -132,7 +134,7 @@ bundle('a whole session through the bundle: tap 1, voucher, START, charge, STOP,
   // design §6: every command APDU of the session fits a short APDU (Android's default limit)
   const largest = Math.max(...sent);
   console.log(`  session through the bundle: ${sent.length} command APDUs, largest ${largest} bytes`);
-  // tap 1: SELECT, HELLO; tap 2: SELECT, START, ACK; stop: SELECT, STOP, ACK; collect: SELECT
+  // tap 1: SELECT, HELLO; tap 2: SELECT, START; stop: SELECT, STOP, ACK (the contract's); collect: SELECT, ACK (the receipt's)
   assert.is(sent.length, 9);
   assert.ok(largest <= sdk.COMMAND_APDU_MAX_BYTES, `largest APDU ${largest} bytes`);
 });

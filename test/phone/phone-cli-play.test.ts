@@ -81,15 +81,17 @@ play('tap 1 + voucher + tap 2; another driver\'s tap carries the receipt; the fi
   assert.match(tap, new RegExp(`^pile ${pile!.pileId} "Street 1" (available|preparing)\\n  tariff v1: 30/kWh \\+ 0/h \\+ session fee 10 \\(minor units\\), config v1\\n  modes: amount, time, energy, full\\n`));
   assert.match(tap, /\nvoucher [0-9a-f]{16}: cap \d+ \(minor units\), valid until /);
   assert.match(tap, new RegExp(`\\ncontract ${pile!.pileId}#1: energy 0.500 kWh, cap \\d+, started `));
-  assert.match(tap, /uploaded: 1 accepted, 0 duplicate, 0 rejected/);
+  assert.match(tap, /\ncontract [^\n]*\ntap: 2 APDUs, [^\n]*\n  no relay request while held to the pile\nfield released\nuploaded: 1 accepted, 0 duplicate, 0 rejected\n/, 'tap 2, the field released, then the upload');
+  assert.match(tap, /\n  1 relay round trip while held to the pile \(\d+ ms\)\nfield released\n/, 'tap 1 asked the relay once');
   assert.match(cli('phone', 'balance', '--wallet', 'ada.json'), new RegExp(`${pile!.pileId}0{15}1 energy cap \\d+: provisional`));
 
   // 500 Wh at 7.4 kW take about 4 minutes; the pile's clock then runs 5 minutes ahead of the
   // relay's, well inside the 10 minutes a voucher lives
   assert.match(cli('pile', 'advance', '--pile', at, '--seconds', '300'), /finishing/);
   const bob = cli('phone', 'collect', '--wallet', 'bob.json', '--pile', at);
-  assert.match(bob, /1 record\(s\) taken from the pile, ack delivered\nuploaded: 1 accepted/);
-  assert.match(bob, /the pile still holds 0 unacknowledged record\(s\)/);
+  // the contract too: the relay's Ack for it went back to Ada's wallet, for her next tap here
+  assert.match(bob, /^tap: \d APDUs, \d+ bytes on air; 2 record\(s\) taken from the pile\n  no relay request while held to the pile\nthe pile still holds 2 unacknowledged record\(s\)\nfield released\nuploaded: 1 accepted, 1 duplicate, 0 rejected\n/);
+  assert.match(cli('phone', 'collect', '--wallet', 'bob.json', '--pile', at), /, ack delivered\n[^]*\nthe pile still holds 0 unacknowledged record\(s\)\n/, "Bob's next tap hands the pile the Ack his upload brought");
   assert.match(cli('phone', 'sync', '--wallet', 'ada.json'), /your running contract was closed at the relay/);
   const balance = cli('phone', 'balance', '--wallet', 'ada.json');
   assert.match(balance, /energy cap \d+: settled, amount \d+, \d+ Wh, normal/);

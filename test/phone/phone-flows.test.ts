@@ -1,7 +1,8 @@
 // The phone's flows (tools/phone/phone.ts) over the simulated NFC field, against the real firmware
 // (bootPile on a simulated board) and the real relay (startRelay, SQLite + embedded ledger):
 // tap 1 with a pile update, tap 2, the four modes to their normal end, user stop, plug pulled on an
-// open contract, receipts carried by another user's phone, an offline phone, a cloned pile.
+// open contract, receipts carried by another user's phone, an offline phone, a cloned pile. As an
+// app does, a phone syncs after a tap once the field is released (no flow uploads in the field).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { INS, SW } from '../../contracts-offline/apdu.ts';
@@ -13,11 +14,11 @@ import { createSimulatedPile } from '../../hal/sim/simulated-pile.ts';
 import { bootPile } from '../../firmware/pile.ts';
 import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
 import { readCarriedRecord } from '../../tools/phone/carried-record.ts';
-import { Phone, type TapReport } from '../../tools/phone/phone.ts';
+import { Phone, type PileLeft, type TapReport } from '../../tools/phone/phone.ts';
 import { PhoneError } from '../../tools/phone/errors.ts';
 import { PileAnswerError, PileRefusedError } from '../../tools/phone/errors.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
-import { RelayError } from '../../tools/phone/errors.ts';
+import { RelayError, RelayUnreachableError } from '../../tools/phone/errors.ts';
 import type { WalletState } from '../../tools/phone/wallet-state.ts';
 import { SimSystem, type SimPile } from '../../tools/system-day/sim-system.ts';
 
@@ -38,12 +39,6 @@ function withinBudget(report: TapReport, what: string): void {
   assert.ok(bytes <= 1024, `${what}: ${bytes} bytes on air`);
 }
 
-function uploaded(report: TapReport): { accepted: number; duplicates: number } {
-  const upload = report.carried.upload;
-  if ('offline' in upload) throw new Error(`expected an upload, was offline: ${upload.offline}`);
-  return upload;
-}
-
 async function contractAtRelay(rig: SimSystem, phone: Phone, pile: SimPile, seq: number) {
   await rig.relay.drainLedger();
   const { account, contracts } = await phone.account();
@@ -61,6 +56,7 @@ flows('tap 1: a verified pile screen; a newer config from the relay is written i
   pile.sim.clock.advance(0); // the display is redrawn once the tap is answered
   assert.match(pile.sim.display.text(), /Welcome, Ada/);
   withinBudget(first, 'tap 1');
+  assert.equal([first.relayInField.roundTrips, first.relayInField.answered, first.relayInField.timedOut], [1, true, false]);
 
   await rig.operatorClient.configurePile(rig.relay.operatorKey, pile.pileId, { label: 'Bay update v2', tariff: { energyMinorPerKwh: 45, timeMinorPerHour: 0, sessionFeeMinor: 10 } });
   const second = await rig.tap(pile, (t) => ada.tapHello(t));
@@ -87,8 +83,10 @@ flows('energy mode, normal end: the cap shows until ANOTHER user\'s tap carries 
   withinBudget(started, 'tap 2');
   assert.is(started.contract.seq, 1);
   assert.is(started.contract.capMinor, voucher.capMinor);
-  assert.is(uploaded(started).accepted, 1);
-  assert.ok(started.carried.ackDelivered, 'the relay\'s ack for the contract went back in the same tap');
+  assert.is(started.relayInField.roundTrips, 0, 'tap 2 asks the relay nothing');
+  const afterStart = await ada.sync();
+  assert.is(afterStart.accepted, 1);
+  assert.equal(afterStart.acksFor, [bytesToHex(pile.pileId)], 'the relay\'s ack for the contract waits in the wallet for a tap');
   const during = await contractAtRelay(rig, ada, pile, 1);
   assert.is(during.contract?.status, 'provisional');
   assert.is(during.account.escrowMinor, voucher.capMinor);
@@ -103,7 +101,8 @@ flows('energy mode, normal end: the cap shows until ANOTHER user\'s tap carries 
   withinBudget(bobTap, 'another user\'s tap 1');
   assert.equal(bobTap.screen.modes, ['amount', 'time', 'energy', 'full'], 'the vehicle is still plugged after the session: a new one can start');
   assert.is(bobTap.carried.fromPile, 1);
-  assert.is(uploaded(bobTap).accepted, 1);
+  assert.ok(bobTap.carried.ackDelivered, 'tap 1\'s round trip fetched the pile\'s Ack (the contract): the pile pruned it, the page brought the receipt');
+  assert.is((await bob.sync()).accepted, 1);
   const settled = await contractAtRelay(rig, ada, pile, 1);
   assert.is(settled.contract?.status, 'settled');
   assert.is(settled.contract?.endReason, 'normal');
@@ -130,15 +129,21 @@ for (const [name, limit, runToEnd] of modes) {
     rig.plug(pile);
     await ada.requestVoucher(limit);
     const started = await rig.tap(pile, (t) => ada.tapStart(t));
+    await ada.sync();
     assert.equal(started.contract.limit, limit);
     runToEnd(rig, pile);
     assert.match(pile.handle.services!.state(), /finishing|available/);
     const collected = await rig.tap(pile, (t) => ada.tapCollect(t));
     withinBudget(collected, 'final tap');
+    assert.is(collected.relayInField.roundTrips, 0, 'the final tap asks the relay nothing');
     assert.is(collected.carried.fromPile, 1);
-    assert.ok(collected.carried.ackDelivered);
-    assert.is(collected.pileStillHolds, 0, 'the pile may prune: every record acknowledged');
+    assert.ok(collected.carried.ackDelivered, 'the contract\'s Ack, kept since the sync after tap 2');
+    assert.equal([collected.pileStillHolds, collected.outboxLeft], [1, 0], 'the receipt: carried, not acknowledged yet');
     assert.is(ada.activeContract, null);
+    assert.is((await ada.sync()).accepted, 1);
+    const later = await rig.tap(pile, (t) => ada.tapCollect(t));
+    assert.ok(later.carried.ackDelivered);
+    assert.is(later.pileStillHolds, 0, 'the pile may prune: every record acknowledged');
     assert.is(ada.state.lastFinished?.contractSeq, 1);
     const { contract } = await contractAtRelay(rig, ada, pile, 1);
     assert.is(contract?.status, 'settled');
@@ -157,13 +162,16 @@ flows('user stop: a user-signed StopRequest over this tap\'s nonce; the receipt 
   rig.plug(pile);
   await ada.requestVoucher({ mode: 'time', durationS: 3600 });
   await rig.tap(pile, (t) => ada.tapStart(t));
+  await ada.sync();
   rig.advance(5 * 60_000);
   assert.is(pile.handle.services!.state(), 'charging');
   const stopped = await rig.tap(pile, (t) => ada.tapStop(t));
   withinBudget(stopped, 'stop tap');
+  assert.is(stopped.relayInField.roundTrips, 0, 'the stop tap asks the relay nothing');
+  assert.ok(stopped.carried.ackDelivered, 'the contract\'s Ack from the sync after tap 2');
   assert.is(stopped.receipt.message.endReason, 'user');
   assert.is(stopped.receipt.message.contractSeq, 1);
-  assert.is(uploaded(stopped).accepted, 1);
+  assert.is((await ada.sync()).accepted, 1);
   assert.is(pile.handle.services!.state() === 'charging', false);
   assert.is(ada.activeContract, null);
   const { contract } = await contractAtRelay(rig, ada, pile, 1);
@@ -197,6 +205,7 @@ flows('plug pulled on an open (full) contract: no new voucher until a tap brings
   rig.plug(pile);
   await ada.requestVoucher({ mode: 'full' });
   await rig.tap(pile, (t) => ada.tapStart(t));
+  await ada.sync();
   rig.advance(3 * 60_000);
   pile.sim.circuit.unplug();
   rig.advance(2000);
@@ -215,6 +224,7 @@ flows('plug pulled on an open (full) contract: no new voucher until a tap brings
   const collected = await rig.tap(pile, (t) => ada.tapCollect(t));
   withinBudget(collected, 'final tap');
   assert.is(collected.carried.fromPile, 1);
+  await ada.sync();
   const { contract } = await contractAtRelay(rig, ada, pile, 1);
   assert.is(contract?.status, 'settled');
   assert.is(contract?.endReason, 'abnormal');
@@ -233,10 +243,11 @@ flows('offline at tap 2: the contract stays in the wallet and reaches the relay 
   await online.requestVoucher({ mode: 'energy', energyWh: 400 });
   // the phone loses its network: same wallet, relay unreachable
   const offline = new Phone({ state: saved.at(-1)!, relay: new RelayClient({ baseUrl: 'http://127.0.0.1:1' }), nowMs: () => rig.clock.nowMs(), save: (s) => saved.push(s) });
-  const started = await rig.tap(pile, (t) => offline.tapStart(t));
-  assert.ok('offline' in started.carried.upload);
-  assert.is(offline.pendingRecords.length, 1);
+  await rig.tap(pile, (t) => offline.tapStart(t));
   assert.is(saved.at(-1)!.records.length, 1, 'the contract was saved before the upload was tried');
+  const failed = await offline.sync().then(() => undefined, (e: unknown) => e);
+  assert.instance(failed, RelayUnreachableError);
+  assert.is(offline.pendingRecords.length, 1);
   assert.is((await contractAtRelay(rig, online, pile, 1)).contract, undefined);
   // back online, restored from the saved wallet
   const back = new Phone({ state: saved.at(-1)!, nowMs: () => rig.clock.nowMs() });
@@ -267,18 +278,20 @@ flows('a pile holding many unacknowledged records: each tap carries what fits it
   }
   const bob = await rig.addPhone('Bob', 0);
   let carried = 0;
-  const taps: (TapReport & { pileStillHolds: number })[] = [];
+  const taps: (TapReport & PileLeft)[] = [];
   for (let tap = 0; tap < 4; tap++) {
     const collected = await rig.tap(pile, (t) => bob.tapCollect(t));
+    await bob.sync();
     withinBudget(collected, `collect tap ${tap + 1}`);
     taps.push(collected);
     carried += collected.carried.fromPile;
-    if (collected.pileStillHolds === 0) break;
+    if (collected.outboxLeft === 0) break;
   }
   assert.is(carried, 6, 'three contracts and three receipts');
   assert.ok(taps.length >= 2, 'more than one tap was needed within the budget');
   assert.ok(taps.every((t) => t.carried.fromPile <= 4));
-  assert.is(taps.at(-1)!.pileStillHolds, 0);
+  assert.is(taps.at(-1)!.outboxLeft, 0);
+  assert.is((await rig.tap(pile, (t) => bob.tapCollect(t))).pileStillHolds, 0, 'the next tap hands the pile the Ack of the last sync');
   await rig.relay.drainLedger();
   const contracts = await new RelayClient({ baseUrl: rig.relay.url, nowMs: () => rig.clock.nowMs() }).userContracts(adaAt().keyPair);
   assert.equal(contracts.filter((c) => c.pileId === bytesToHex(pile.pileId)).map((c) => [c.seq, c.status, c.endReason]), [[1, 'settled', 'abnormal'], [3, 'settled', 'abnormal'], [5, 'settled', 'abnormal']]);
@@ -310,6 +323,7 @@ flows('the field drops after the pile journaled the contract: the next tap bring
   assert.is(ada.activeContract?.seq, 1);
   assert.is(ada.voucher, null);
   assert.is(bytesToHex(readContractVoucher(ada.activeContract!.contract)), voucher.voucherId);
+  await ada.sync();
   assert.is((await contractAtRelay(rig, ada, pile, 1)).contract?.status, 'provisional');
   const stopped = await rig.tap(pile, (t) => ada.tapStop(t));
   assert.is(stopped.receipt.message.endReason, 'user');

@@ -92,7 +92,8 @@ e2e('tap 2 after the pile clock ran 1000 s past tap 1: "Too late: tap again" on 
   await ok('pile', 'plug', '--pile', at);
   const late = await tapcharge('phone', 'start', '--wallet', 'ada.json', '--pile', at);
   assert.is(late.status, 1, late.out);
-  assert.match(late.out, /START refused by the pile: 9A01 Too late: tap again \(the voucher is cancelled: its cap is no longer reserved\)\n/);
+  assert.match(late.out, /START refused by the pile: 9A01 Too late: tap again \(the voucher is cancelled: the next sync frees its cap\)\n/);
+  assert.match(late.out, /^field released\nuploaded: 0 accepted, 0 duplicate, 0 rejected\n  voucher [0-9a-f]{16} cancelled: 600 \(minor units\) no longer reserved\n/, 'the sync after the tap, the field released');
   assert.match(await ok('pile', 'status', '--pile', at), /\| Charging not started\n {2}\| Too late\n {2}\| Tap again/);
   assert.is(await reservedMinor(relay!), 0, 'freed at once');
   const again = await ok('phone', 'tap', '--wallet', 'ada.json', '--pile', at, '--mode', 'amount', '--amount-minor', '600');

@@ -2,8 +2,9 @@
 // firmware on simulated piles, the real relay, the phone SDK over the simulated field): a pile
 // days ahead or hours behind still takes a fresh voucher; a refusal names its condition in the
 // words the pile's display shows; a voucher that can never start a contract is cancelled at the
-// relay (its cap free at once), one that may have started is only dropped, one the pile may
-// still take is kept; and the driver can cancel the voucher she holds.
+// relay by the sync after the tap (its cap free at once, not at expiresAtS), one that may have
+// started is only dropped, one the pile may still take is kept; and the driver can cancel the
+// voucher she holds. As an app does, a phone syncs after a tap once the field is released.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SW } from '../../contracts-offline/apdu.ts';
@@ -11,7 +12,8 @@ import { VOUCHER_RESERVATION_S } from '../../contracts-offline/voucher-lifetime.
 import { bootPile } from '../../firmware/pile.ts';
 import { EvSim } from '../../hal/sim/ev.ts';
 import { Phone } from '../../tools/phone/phone.ts';
-import { PhoneError, PileRefusedError, RelayError } from '../../tools/phone/errors.ts';
+import { PhoneError, PileRefusedError, RelayError, RelayUnreachableError } from '../../tools/phone/errors.ts';
+import { RelayClient } from '../../tools/phone/relay-client.ts';
 import type { WalletState } from '../../tools/phone/wallet-state.ts';
 import { SimSystem, type SimPile } from '../../tools/system-day/sim-system.ts';
 
@@ -62,6 +64,7 @@ refusals('a pile 3 days ahead of the relay and one 6 hours behind both start a c
     const voucher = await ada.requestVoucher(amount);
     elapse(rig, 10 * 60_000, ahead, behind);
     const started = await rig.tap(pile, (t) => ada.tapStart(t));
+    await ada.sync();
     const pileNowS = Math.floor(pile.sim.clock.nowMs() / 1000);
     assert.is(started.contract.startAtS, pileNowS, `${pile.label}: the contract is dated by the pile clock`);
     if (pile === ahead) assert.ok(voucher.expiresAtS < pileNowS, 'its expiresAtS was long past on the pile clock');
@@ -77,16 +80,19 @@ refusals('tariff changed between tap 1 and tap 2: "Tariff changed: tap again" on
   const bob = await rig.addPhone('Bob', 0);
   plug(pile);
   await rig.tap(pile, (t) => ada.tapHello(t));
-  await ada.requestVoucher(amount);
+  const voucher = await ada.requestVoucher(amount);
   assert.is(await reservedOf(ada), 1_000);
   await rig.operatorClient.configurePile(rig.relay.operatorKey, pile.pileId, { tariff: { energyMinorPerKwh: 45, timeMinorPerHour: 0, sessionFeeMinor: 10 } });
   assert.is((await rig.tap(pile, (t) => bob.tapHello(t))).screen.updatedTo, 2, "Bob's tap 1 writes the new tariff");
   const refused = await refusalOf(rig.tap(pile, (t) => ada.tapStart(t)));
   assert.equal([refused.sw, refused.startRefusal, refused.voucherCancelled], [SW.tariffChanged, 'tariff-changed', true]);
-  assert.is(refused.message, 'START refused by the pile: 9A02 Tariff changed: tap again (the voucher is cancelled: its cap is no longer reserved)');
+  assert.is(refused.message, 'START refused by the pile: 9A02 Tariff changed: tap again (the voucher is cancelled: the next sync frees its cap)');
   assert.equal(shownBy(pile), ['Charging not started', 'Tariff changed', 'Tap again']);
   assert.is(ada.voucher, null);
-  assert.is(await reservedOf(ada), 0, 'freed at once, not at expiresAtS');
+  assert.equal(ada.state.vouchersToCancel, [voucher.voucherId], 'kept in the wallet until the relay has heard it');
+  assert.equal((await ada.sync()).vouchersCancelled, [{ voucherId: voucher.voucherId, releasedMinor: 1_000 }]);
+  assert.is(await reservedOf(ada), 0, 'freed by the sync after the tap, not at expiresAtS');
+  assert.equal(ada.state.vouchersToCancel, []);
   await rig.tap(pile, (t) => ada.tapHello(t));
   await ada.requestVoucher(amount);
   assert.is((await rig.tap(pile, (t) => ada.tapStart(t))).contract.seq, 1, 'tap again: it starts');
@@ -103,6 +109,11 @@ refusals('a pile clock that ran 16 minutes between the taps: "Too late: tap agai
   assert.equal([refused.sw, refused.startRefusal, refused.voucherCancelled], [SW.nonceExpired, 'nonce-expired', true]);
   assert.match(refused.message, /9A01 Too late: tap again/);
   assert.equal(shownBy(pile), ['Charging not started', 'Too late', 'Tap again']);
+  assert.is(await reservedOf(ada), 1_000, 'no relay request in the field');
+  const offline = new Phone({ state: ada.state, relay: new RelayClient({ baseUrl: 'http://127.0.0.1:1' }) });
+  assert.instance(await offline.sync().then(() => undefined, (e: unknown) => e), RelayUnreachableError);
+  assert.is(offline.state.vouchersToCancel?.length, 1, 'kept for a sync that reaches the relay');
+  assert.is((await ada.sync()).vouchersCancelled.length, 1);
   assert.is(await reservedOf(ada), 0);
 });
 
@@ -134,6 +145,7 @@ refusals('a pile restarted between the taps: "Tap not recognised", the voucher d
   assert.equal([refused.sw, refused.startRefusal, refused.voucherCancelled], [SW.referenceNotFound, 'nonce-unknown', false]);
   assert.equal(shownBy(pile), ['Charging not started', 'Tap not recognised', 'Tap again']);
   assert.is(ada.voucher, null, 'no use trying it again');
+  assert.equal((await ada.sync()).vouchersCancelled, [], 'dropped, not cancelled');
   assert.is(await reservedOf(ada), 1_000, 'a START whose answer was lost may have used it: the relay keeps the cap');
   const nothing = await ada.cancelVoucher().then(() => undefined, (e: unknown) => e);
   assert.ok(nothing instanceof PhoneError && nothing.code === 'no-voucher');
@@ -159,6 +171,7 @@ refusals('the driver cancels the voucher she holds: its cap is free at once; a v
   // The same wallet on another device (or the START whose answer this phone lost) uses the voucher.
   const twin = new Phone({ state: saved.at(-1)!, nowMs: () => rig.clock.nowMs() });
   await rig.tap(pile, (t) => twin.tapStart(t));
+  await twin.sync();
   const used = await ada.cancelVoucher().then(() => undefined, (e: unknown) => e);
   assert.ok(used instanceof RelayError && used.code === 'voucher-used', String(used));
   assert.is(ada.voucher, null);

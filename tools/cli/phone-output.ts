@@ -2,7 +2,7 @@
 import { chargeLimitText } from '../../contracts-offline/display-text.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
-import type { Carried, Phone, PileScreen, TapReport } from '../phone/phone.ts';
+import type { Phone, PileScreen, RelayInField, TapReport } from '../phone/phone.ts';
 import type { SyncReport } from '../phone/phone-sync.ts';
 import type { UserAccount, UserContract } from '../phone/relay-client.ts';
 import type { ActiveContract } from '../phone/wallet-state.ts';
@@ -33,19 +33,24 @@ export function describeSync(r: SyncReport): string {
   if (r.gaps.length > 0) parts.push(`  sequence gaps flagged at ${r.gaps.map((g) => `${g.pileId}#${g.seq}`).join(', ')}`);
   if (r.acksFor.length > 0) parts.push(`  acks to hand to pile(s) ${r.acksFor.join(', ')} at the next tap`);
   if (r.activeClosed) parts.push('  your running contract was closed at the relay');
+  for (const v of r.vouchersCancelled) parts.push(`  voucher ${v.voucherId} cancelled: ${v.releasedMinor} (minor units) no longer reserved`);
   return parts.join('\n');
 }
 
-function describeUpload(upload: Carried['upload']): string {
+/** The upload after a tap: the relay's answer, or why it could not be reached. */
+export function describeUpload(upload: SyncReport | { offline: string }): string {
   return 'offline' in upload ? `relay offline (${upload.offline}): records kept for \`tapcharge phone sync\`` : describeSync(upload);
+}
+
+function describeRelayInField(r: RelayInField): string {
+  if (r.roundTrips === 0) return 'no relay request while held to the pile';
+  if (r.answered) return `1 relay round trip while held to the pile (${r.waitedMs} ms)`;
+  return r.timedOut ? `no relay answer within the field timeout (${r.waitedMs} ms): went on offline` : 'relay unreachable while held to the pile: went on offline';
 }
 
 export function describeCarried(report: TapReport): string {
   const { air, carried } = report;
-  return [
-    `tap: ${air.apdus} APDUs, ${air.commandBytes + air.responseBytes} bytes on air; ${carried.fromPile} record(s) taken from the pile${carried.ackDelivered ? ', ack delivered' : ''}`,
-    describeUpload(carried.upload),
-  ].join('\n');
+  return `tap: ${air.apdus} APDUs, ${air.commandBytes + air.responseBytes} bytes on air; ${carried.fromPile} record(s) taken from the pile${carried.ackDelivered ? ', ack delivered' : ''}\n  ${describeRelayInField(report.relayInField)}`;
 }
 
 export function describeAccount({ account: a, contracts }: { account: UserAccount; contracts: UserContract[] }): string {

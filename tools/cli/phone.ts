@@ -8,7 +8,8 @@ import { type ChargeLimit, chargeLimitOf, isChargeMode } from '../../contracts-o
 import { Phone } from '../phone/phone.ts';
 import { PhoneError } from '../phone/errors.ts';
 import { PileAnswerError, PileRefusedError } from '../phone/errors.ts';
-import { RelayError } from '../phone/errors.ts';
+import { RelayError, RelayUnreachableError } from '../phone/errors.ts';
+import type { SyncReport } from '../phone/phone-sync.ts';
 import { LazyTcpTap, parsePileAddress } from '../phone/tcp-transport.ts';
 import { type PcscBinding, PcscTap } from '../phone/pcsc-transport.ts';
 import type { IsoDepTransport } from '../phone/pile-reader.ts';
@@ -19,7 +20,7 @@ import { WalletFileError } from '../phone/errors.ts';
 import { argsError } from './args-error.ts';
 import { CliError } from './cli-error.ts';
 import { idempotencyKeyOption, moveOnce } from './idempotency-key.ts';
-import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeWallet } from './phone-output.ts';
+import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeUpload, describeWallet } from './phone-output.ts';
 import { withOptionalValue } from './optional-value.ts';
 
 const usage = `usage: tapcharge phone <command> [--wallet FILE] [options]
@@ -32,8 +33,8 @@ commands:
   start PILE [MODE]                            tap 2 with the voucher held (or a new one for MODE)
   cancel                                       cancel the voucher held: the relay no longer reserves its cap
   stop PILE                                    stop the running contract (user stop tap)
-  collect PILE                                 final / any tap: take the pile's receipts, upload, hand back the ack
-  sync                                         upload every carried record, fetch acks
+  collect PILE                                 final / any tap: hand the pile its ack, take its receipts
+  sync                                         upload every carried record, fetch acks, cancel refused vouchers
   balance                                      balance, escrow, credit and contracts at the relay
   show                                         what the wallet holds (offline)
   transfer --to KID --amount-minor N           send credit to another user
@@ -44,6 +45,7 @@ PILE: --pile HOST:PORT                       a pile simulator's TCP bridge (\`ta
                                              one), e.g. "Virtual PCD 00 00" for \`pile serve --vpcd\`;
                                              needs pcscd and the optional npm package pcsclite
 MODE: --mode amount --amount-minor N | --mode time --duration-s N | --mode energy --energy-wh N | --mode full
+Every tap releases the pile's field, then syncs (only tap 1 asks the relay while held to the pile).
 --wallet FILE defaults to ./wallet.json (mode 0600: it holds the user's secret key).`;
 
 const options = {
@@ -142,6 +144,31 @@ async function withTap<T>(v: Values, work: (tap: IsoDepTransport) => Promise<T>)
   }
 }
 
+/** The upload after a tap; an unreachable relay is not an error (the records stay in the wallet). */
+async function syncAfterTap(phone: Phone): Promise<SyncReport | { offline: string }> {
+  if (!phone.relay) return { offline: 'no relay configured' };
+  try {
+    return await phone.sync();
+  } catch (error) {
+    if (error instanceof RelayUnreachableError) return { offline: error.message };
+    throw error;
+  }
+}
+
+/**
+ * One tap, the field released, then the upload — after a failed tap too, so what it received and
+ * a voucher a refused START cancels reach the relay now.
+ */
+async function tapThenSync<T>(v: Values, phone: Phone, flow: (tap: IsoDepTransport) => Promise<T>, describe: (report: T) => string): Promise<T> {
+  const outcome = await withTap(v, flow).then((report) => ({ ok: true as const, report }), (error: unknown) => ({ ok: false as const, error }));
+  if (!outcome.ok && (outcome.error instanceof CliError || outcome.error instanceof PhoneError)) throw outcome.error; // the phone received nothing new
+  if (outcome.ok) console.log(describe(outcome.report));
+  console.log('field released');
+  console.log(describeUpload(await syncAfterTap(phone)));
+  if (!outcome.ok) throw outcome.error;
+  return outcome.report;
+}
+
 async function command(name: string, v: Values, walletPath: string): Promise<void> {
   switch (name) {
     case 'keygen': {
@@ -166,17 +193,13 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
       const limit = chargeLimit(v);
       const phone = openPhone(walletPath);
       if (name === 'tap' || limit) {
-        const hello = await withTap(v, (tap) => phone.tapHello(tap));
-        console.log(describeScreen(hello.screen));
-        console.log(describeCarried(hello));
+        const hello = await tapThenSync(v, phone, (tap) => phone.tapHello(tap), (r) => `${describeScreen(r.screen)}\n${describeCarried(r)}`);
         if (!limit) return;
         if (!hello.screen.modes.includes(limit.mode)) throw new CliError(`the pile is ${hello.screen.state}: it offers no charging now`);
         const voucher = await phone.requestVoucher(limit);
         console.log(`voucher ${voucher.voucherId}: cap ${voucher.capMinor} (minor units), valid until ${new Date(voucher.expiresAtS * 1000).toISOString()}`);
       }
-      const started = await withTap(v, (tap) => phone.tapStart(tap));
-      console.log(`contract ${describeContract(started.contract)}`);
-      console.log(describeCarried(started));
+      await tapThenSync(v, phone, (tap) => phone.tapStart(tap), (r) => `contract ${describeContract(r.contract)}\n${describeCarried(r)}`);
       return;
     }
     case 'cancel': {
@@ -186,17 +209,18 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
     }
     case 'stop': {
       const phone = openPhone(walletPath);
-      const stopped = await withTap(v, (tap) => phone.tapStop(tap));
-      const r = stopped.receipt.message;
-      console.log(`receipt seq ${r.seq} for contract ${r.contractSeq}: ${r.endReason}, ${r.energyWh} Wh, ${r.durationS} s, amount ${r.amountMinor}`);
-      console.log(describeCarried(stopped));
+      await tapThenSync(v, phone, (tap) => phone.tapStop(tap), (stopped) => {
+        const r = stopped.receipt.message;
+        return `receipt seq ${r.seq} for contract ${r.contractSeq}: ${r.endReason}, ${r.energyWh} Wh, ${r.durationS} s, amount ${r.amountMinor}\n${describeCarried(stopped)}`;
+      });
       return;
     }
     case 'collect': {
       const phone = openPhone(walletPath);
-      const collected = await withTap(v, (tap) => phone.tapCollect(tap));
-      console.log(describeCarried(collected));
-      console.log(`the pile still holds ${collected.pileStillHolds} unacknowledged record(s)`);
+      await tapThenSync(v, phone, (tap) => phone.tapCollect(tap), (r) => [
+        describeCarried(r),
+        `the pile still holds ${r.pileStillHolds} unacknowledged record(s)${r.outboxLeft > 0 ? `, ${r.outboxLeft} not taken yet: tap again` : ''}`,
+      ].join('\n'));
       return;
     }
     case 'sync': {

@@ -95,11 +95,11 @@ export class PileRefusedError extends Error {
   readonly sw: number;
   /** START: the condition that refused it, in the words the pile's display shows (undefined when the status word does not say). */
   readonly startRefusal: StartRefusal | undefined;
-  /** START: the phone cancelled the voucher at the relay, which no longer reserves its cap (it could never start a contract). */
+  /** START: the voucher could never start a contract: the phone dropped it and cancels it at the relay with its next `sync()`, which frees its cap. */
   readonly voucherCancelled: boolean;
   constructor(command: PileCommandName, sw: number, start: { refusal?: StartRefusal | undefined; voucherCancelled?: boolean } = {}) {
     const why = start.refusal ? startRefusalText(start.refusal) : describeStatusWord(sw);
-    super(`${command} refused by the pile: ${swHex(sw)} ${why}${start.voucherCancelled ? ' (the voucher is cancelled: its cap is no longer reserved)' : ''}`);
+    super(`${command} refused by the pile: ${swHex(sw)} ${why}${start.voucherCancelled ? ' (the voucher is cancelled: the next sync frees its cap)' : ''}`);
     this.command = command;
     this.sw = sw;
     this.startRefusal = start.refusal;

@@ -1,9 +1,12 @@
-// Uploading carried records to the relay and taking its Acks back (POST /v1/records). Each batch
-// is committed to the wallet as soon as its answer arrives; a record leaves the wallet only when
-// the relay answered accepted or duplicate (or rejected: then it moves to `rejected`, never retried).
+// What the phone does online after a tap, once the field is released: upload the carried records
+// and take the relay's Acks back (POST /v1/records), and cancel the vouchers a refused START left
+// to cancel. Each batch is committed to the wallet as soon as its answer arrives; a record leaves
+// the wallet only when the relay answered accepted or duplicate (or rejected: then it moves to
+// `rejected`, never retried).
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { RECORDS_PER_UPLOAD_MAX } from '../relay-api/routes.ts';
+import { RelayError, RelayUnreachableError } from './errors.ts';
 import type { RelayClient } from './relay-client.ts';
 import { openRelaySigned, relayKey } from './relay-trust.ts';
 import { heldRecords, noteAck } from './wallet-records.ts';
@@ -19,10 +22,12 @@ export type SyncReport = {
   acksFor: string[];
   /** The user's active contract was closed at the relay (receipt carried by any phone). */
   activeClosed: boolean;
+  /** Vouchers cancelled at the relay after a refused START: their caps are no longer reserved. */
+  vouchersCancelled: { voucherId: string; releasedMinor: number }[];
 };
 
 export async function syncWallet(state: WalletState, relay: RelayClient, commit: () => void, user: KeyPair): Promise<SyncReport> {
-  const report: SyncReport = { accepted: 0, duplicates: 0, rejected: [], gaps: [], acksFor: [], activeClosed: false };
+  const report: SyncReport = { accepted: 0, duplicates: 0, rejected: [], gaps: [], acksFor: [], activeClosed: false, vouchersCancelled: [] };
   await relayKey(state, relay);
   while (state.records.length > 0) {
     const batch = heldRecords(state).slice(0, RECORDS_PER_UPLOAD_MAX);
@@ -48,20 +53,27 @@ export async function syncWallet(state: WalletState, relay: RelayClient, commit:
     }
     commit();
   }
+  report.vouchersCancelled = await cancelRefusedVouchers(state, relay, commit, user);
   report.activeClosed = await closeSettledActive(state, relay, user);
   if (report.activeClosed) commit();
   return report;
 }
 
-/** The relay's Ack for one pile (GET /v1/piles/{id}/ack), verified and kept for the next tap there. */
-export async function fetchPileAck(state: WalletState, relay: RelayClient, pileId: string): Promise<boolean> {
-  await relayKey(state, relay);
-  const ack = await relay.pileAck(hexToBytes(pileId));
-  if (!ack) return false;
-  const message = openRelaySigned(state, ack, 'Ack');
-  if (bytesToHex(message.pileId) !== pileId) return false;
-  noteAck(state, pileId, message, bytesToBase64url(ack));
-  return true;
+// An unreachable relay keeps the voucher for the next sync; any refusal drops it (used, unknown or
+// expired: the relay's reservation ends at its expiresAtS anyway).
+async function cancelRefusedVouchers(state: WalletState, relay: RelayClient, commit: () => void, user: KeyPair): Promise<SyncReport['vouchersCancelled']> {
+  const cancelled: SyncReport['vouchersCancelled'] = [];
+  for (const voucherId of [...(state.vouchersToCancel ?? [])]) {
+    try {
+      const answer = await relay.cancelVoucher(user, hexToBytes(voucherId));
+      cancelled.push({ voucherId, releasedMinor: answer.releasedMinor });
+    } catch (error) {
+      if (error instanceof RelayUnreachableError || !(error instanceof RelayError)) throw error;
+    }
+    state.vouchersToCancel = (state.vouchersToCancel ?? []).filter((id) => id !== voucherId);
+    commit();
+  }
+  return cancelled;
 }
 
 /** Contract statuses the relay reaches once it holds the receipt. */

@@ -1,19 +1,23 @@
 // The driver's wallet app (design §1 R3–R8, §6): a user key and name, a relay client, and the
 // records it carries. Each flow is one tap over an IsoDep transport; the caller opens the tap
-// (field on), calls the flow, and ends the tap when it returns. No prompts: a script or the CLI
-// drives it. Every change to the wallet is handed to `save` before the phone acts on it, so a
-// contract or receipt once received is never lost by a crash of the phone.
+// (field on), calls the flow, ends the tap when it returns, then calls `sync()`. No prompts: a
+// script or the CLI drives it. Every change to the wallet is handed to `save` before the phone
+// acts on it, so a contract or receipt once received is never lost by a crash of the phone.
 //
 // What each tap sends (budget design §6: ≤ 6 APDUs, ≤ 1 KiB; see tap-meter.ts):
 //   tapHello   SELECT, HELLO, [UPDATE when the relay has a newer config], [ACK], [one OUTBOX page]
 //   tapStart   SELECT, START, [ACK]                      (no OUTBOX: tap 2 stays short)
 //   tapStop    SELECT, STOP, [ACK]
 //   tapCollect SELECT, [ACK], [OUTBOX pages while they fit]
-// then, in every flow, the upload to the relay and [ACK of what the relay now holds].
 // Bracketed commands are sent only when their worst case fits what is left of the budget; what
-// does not fit waits for the next tap (records stay in the pile, acks in the phone). The relay is
-// asked while the phone is still held to the pile; when it cannot be reached the tap goes on
-// offline and `sync()` uploads later.
+// does not fit waits for the next tap (records stay in the pile, acks in the phone).
+//
+// The network while the phone is held to the pile: only tap 1 asks the relay, in one round trip
+// (field-relay.ts: R3's update check, with the keys and the pile's Ack it needs sent alongside),
+// bounded by `fieldRelayTimeoutMs`; past it, or with the relay unreachable, the tap goes on
+// offline. START, STOP and collect ask the relay nothing. Uploading is not part of a tap: the app
+// calls `sync()` once the field is released; the Acks it brings back reach each pile at this
+// phone's next tap there (and any phone's tap 1 fetches a pile's Ack).
 import { base64urlToBytes as fromBase64url, bytesToBase64url, bytesToHex, hexToBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, type RandomSource, generateKeyPair, keyPairFromSecret, randomNonce } from '../../contracts-offline/keys.ts';
 import type { PileState, Tariff } from '../../contracts-offline/messages/fields.ts';
@@ -27,16 +31,17 @@ import type { StartRefusal } from '../../contracts-offline/display-text.ts';
 import { isNonceFresh } from '../../contracts-offline/voucher-lifetime.ts';
 import { type CarriedRecord, readCarriedRecord } from './carried-record.ts';
 import { PhoneError } from './errors.ts';
-import { type SyncReport, fetchPileAck, syncWallet } from './phone-sync.ts';
+import { NO_RELAY_IN_FIELD, type RelayInField, askRelayInField } from './field-relay.ts';
+import { type SyncReport, syncWallet } from './phone-sync.ts';
 import { type IsoDepTransport, PileReader } from './pile-reader.ts';
 import { PileRefusedError } from './errors.ts';
-import { RelayClient } from './relay-client.ts';
-import { RelayError, RelayUnreachableError } from './errors.ts';
+import { type PileUpdateOffer, RelayClient } from './relay-client.ts';
+import { RelayError } from './errors.ts';
 import type { RegisteredUser, UserAccount, UserContract } from './relay-client.ts';
 import type { Answer } from '../relay-api/routes.ts';
 import { checkRelayKey, openRelaySigned, relayKey } from './relay-trust.ts';
 import { DEFAULT_TAP_BUDGET, type TapAir, type TapBudget, TapMeter, commandCost, outboxPageCost } from './tap-meter.ts';
-import { holdRecords, outboxCursor } from './wallet-records.ts';
+import { holdRecords, noteAck, outboxCursor } from './wallet-records.ts';
 import { type ActiveContract, type VoucherMemo, type WalletState, copyWalletData, newWalletState } from './wallet-state.ts';
 
 export type PhoneOptions = {
@@ -48,6 +53,8 @@ export type PhoneOptions = {
   nowMs?: () => number;
   random?: RandomSource;
   tapBudget?: TapBudget;
+  /** How long tap 1 waits for the relay while the phone is held to the pile; past it the tap goes on offline. Default 1000 ms. */
+  fieldRelayTimeoutMs?: number;
 };
 
 /** What the phone screen shows after tap 1. */
@@ -66,14 +73,22 @@ export type PileScreen = {
 };
 
 export type Carried = {
-  /** Records taken from the pile's outbox in this tap (new to this phone). */
+  /** Records taken from the pile's outbox in this tap (new to this phone; `sync()` uploads them). */
   fromPile: number;
+  /** A relay Ack the wallet held for this pile was delivered (the pile prunes what it covers). */
   ackDelivered: boolean;
-  /** Upload after the tap: the relay's answer, or why it could not be reached. */
-  upload: SyncReport | { offline: string };
 };
 
-export type TapReport = { air: TapAir; carried: Carried };
+export type { RelayInField };
+export type TapReport = { air: TapAir; carried: Carried; relayInField: RelayInField };
+
+/** What the final / any tap leaves in the pile. */
+export type PileLeft = {
+  /** Records the pile still holds unacknowledged: it prunes them once a relay Ack covering them is delivered (after `sync()`, at the next tap there). */
+  pileStillHolds: number;
+  /** Of those, records this tap had no room to take: another tap carries them. */
+  outboxLeft: number;
+};
 
 // A tap-1 nonce is good for 15 minutes at the pile (firmware/nfc/README.md); ask for a voucher before that.
 export { PILE_NONCE_LIFETIME_MS } from '../../contracts-offline/voucher-lifetime.ts';
@@ -103,6 +118,7 @@ const voucherAfter: Readonly<Record<StartRefusal, 'keep' | 'drop' | 'cancel'>> =
 /** A vehicle still plugged after a session ('finishing') can start a new one: the pile takes it and its display invites the tap. */
 const offeredInStates: readonly PileState[] = ['available', 'preparing', 'finishing'];
 const allModes: ChargeMode[] = ['amount', 'time', 'energy', 'full'];
+const FIELD_RELAY_TIMEOUT_MS = 1000;
 
 export class Phone {
   readonly keyPair: KeyPair;
@@ -112,11 +128,13 @@ export class Phone {
   readonly #nowMs: () => number;
   readonly #random: RandomSource | undefined;
   readonly #budget: TapBudget;
+  readonly #fieldRelayTimeoutMs: number;
 
   constructor(options: PhoneOptions) {
-    const o = { save: () => {}, nowMs: () => Date.now(), tapBudget: DEFAULT_TAP_BUDGET, ...options };
+    const o = { save: () => {}, nowMs: () => Date.now(), tapBudget: DEFAULT_TAP_BUDGET, fieldRelayTimeoutMs: FIELD_RELAY_TIMEOUT_MS, ...options };
     const nameBytes = utf8Encode(o.state.displayName).length;
     if (nameBytes < 1 || nameBytes > DISPLAY_NAME_MAX_BYTES) throw new RangeError(`phone: "displayName" expected 1..${DISPLAY_NAME_MAX_BYTES} UTF-8 bytes, got ${nameBytes}`);
+    if (!Number.isInteger(o.fieldRelayTimeoutMs) || o.fieldRelayTimeoutMs < 1) throw new RangeError(`phone: "fieldRelayTimeoutMs" expected a positive integer, got ${o.fieldRelayTimeoutMs}`);
     this.#state = copyWalletData(o.state);
     this.keyPair = keyPairFromSecret(hexToBytes(o.state.secretKey));
     this.relay = o.relay ?? (o.state.relayUrl ? new RelayClient({ baseUrl: o.state.relayUrl, nowMs: o.nowMs, ...(o.random && { random: o.random }) }) : undefined);
@@ -124,6 +142,7 @@ export class Phone {
     this.#nowMs = o.nowMs;
     this.#random = o.random;
     this.#budget = o.tapBudget;
+    this.#fieldRelayTimeoutMs = o.fieldRelayTimeoutMs;
   }
 
   /** A new wallet with a fresh key. */
@@ -180,23 +199,18 @@ export class Phone {
     return registered;
   }
 
-  /** Tap 1 (R3): who the pile is, a newer config written into it, records and acks carried. */
+  /** Tap 1 (R3): who the pile is, a newer config written into it (the tap's one relay round trip), records and acks carried. */
   async tapHello(transport: IsoDepTransport): Promise<TapReport & { screen: PileScreen }> {
     const { meter, reader, hello, pileId } = await this.#beginTap(transport);
-    const online = await this.#online(async (relay) => {
-      await relayKey(this.#state, relay);
-      const key = await this.#learnPileKey(relay, pileId);
-      const [offer] = await Promise.all([relay.pileUpdate(hello.pileId, hello.configVersion), hello.outboxCount > 0 ? fetchPileAck(this.#state, relay, pileId) : false]);
-      return { key, offer };
-    });
-    if (online.ok && online.value.key) reader.trustPileKey(online.value.key);
+    const { relayInField, offer } = await this.#askRelayInField(hello, pileId);
+    const pileKey = this.#state.piles[pileId]?.publicKey;
+    if (pileKey) reader.trustPileKey(hexToBytes(pileKey));
     const phoneNonce = randomNonce(16, this.#random);
     const info = await reader.hello({ userKid: this.keyPair.kid, displayName: this.#state.displayName, phoneNonce });
     const screen: PileScreen = {
       pileId, label: info.message.label, state: info.message.state, configVersion: info.message.configVersion, tariff: info.message.tariff,
-      modes: offeredInStates.includes(info.message.state) ? [...allModes] : [], verified: this.#state.piles[pileId]?.publicKey !== undefined, updatedTo: undefined,
+      modes: offeredInStates.includes(info.message.state) ? [...allModes] : [], verified: pileKey !== undefined, updatedTo: undefined,
     };
-    const offer = online.ok ? online.value.offer : undefined;
     if (offer && offer.configVersion > info.message.configVersion) {
       const update = openRelaySigned(this.#state, offer.pileUpdate, 'PileUpdate');
       if (bytesToHex(update.pileId) !== pileId) throw new PhoneError('relay-not-trusted', `the relay offered an update for pile ${bytesToHex(update.pileId)} to pile ${pileId}`);
@@ -207,8 +221,8 @@ export class Phone {
     Object.assign(memo, { label: screen.label, configVersion: screen.configVersion, tariff: screen.tariff });
     this.#state.hello = { pileId, pileNonce: bytesToHex(hello.pileNonce), atMs: this.#nowMs() };
     this.#commit();
-    const { carried } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'one-page');
-    return { screen, air: meter.air, carried };
+    const { fromPile, ackDelivered } = await this.#carry(meter, reader, pileId, hello.outboxCount, 'one-page');
+    return { screen, air: meter.air, carried: { fromPile, ackDelivered }, relayInField };
   }
 
   /** Between taps: the relay checks the user's signed request and balance and issues a voucher for the tap-1 nonce. */
@@ -231,7 +245,11 @@ export class Phone {
     return copyWalletData(this.#state.voucher);
   }
 
-  /** Tap 2 (R4): START with the voucher; the pile's signed Contract is kept, then submitted. */
+  /**
+   * Tap 2 (R4): START with the voucher; the pile's signed Contract is kept (`sync()` submits it).
+   * A refused START that proves the voucher can never start a contract leaves it to cancel at the
+   * relay (`voucherCancelled` on the error; the next `sync()` frees its cap).
+   */
   async tapStart(transport: IsoDepTransport): Promise<TapReport & { contract: ActiveContract }> {
     const voucher = this.#state.voucher;
     if (!voucher) throw new PhoneError('no-voucher', 'no voucher: tap the pile (tap 1) and choose a mode first');
@@ -252,8 +270,9 @@ export class Phone {
       const fate = error.sw === SW.securityNotSatisfied ? 'cancel' : refusal === undefined ? 'keep' : voucherAfter[refusal];
       if (fate === 'keep') throw error;
       this.#state.voucher = null;
+      if (fate === 'cancel') this.#state.vouchersToCancel = [...(this.#state.vouchersToCancel ?? []), voucher.voucherId];
       this.#commit();
-      if (fate === 'drop' || !(await this.#cancelAtRelay(voucher))) throw error;
+      if (fate === 'drop') throw error;
       throw new PileRefusedError('START', error.sw, { refusal, voucherCancelled: true });
     }
     const record = mustRead(signed.signed);
@@ -264,8 +283,8 @@ export class Phone {
     holdRecords(this.#state, [record]);
     this.#commit();
     const contract = copyWalletData(this.#state.active);
-    const { carried } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'none');
-    return { contract, air: meter.air, carried };
+    const { fromPile, ackDelivered } = await this.#carry(meter, reader, pileId, hello.outboxCount, 'none');
+    return { contract, air: meter.air, carried: { fromPile, ackDelivered }, relayInField: NO_RELAY_IN_FIELD };
   }
 
   /**
@@ -292,7 +311,7 @@ export class Phone {
     return cancelled;
   }
 
-  /** User stop (R6): a StopRequest signed by the user over the fresh nonce of this tap; the Receipt is kept, then submitted. */
+  /** User stop (R6): a StopRequest signed by the user over the fresh nonce of this tap; the Receipt is kept (`sync()` submits it). */
   async tapStop(transport: IsoDepTransport): Promise<TapReport & { receipt: CarriedRecord & { kind: 'receipt' } }> {
     const active = this.#state.active;
     if (!active) throw new PhoneError('no-active-contract', 'no running contract on this phone');
@@ -304,24 +323,26 @@ export class Phone {
     if (record.kind !== 'receipt') throw new Error('phone: STOP answered a record that is not a Receipt');
     holdRecords(this.#state, [record]);
     this.#commit();
-    const { carried } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'none');
-    return { receipt: record, air: meter.air, carried };
+    const { fromPile, ackDelivered } = await this.#carry(meter, reader, pileId, hello.outboxCount, 'none');
+    return { receipt: record, air: meter.air, carried: { fromPile, ackDelivered }, relayInField: NO_RELAY_IN_FIELD };
   }
 
-  /** Final tap / any tap (R6–R8): take what the pile's outbox holds, upload it, hand the relay's Ack back. */
-  async tapCollect(transport: IsoDepTransport): Promise<TapReport & { pileStillHolds: number }> {
+  /**
+   * Final tap / any tap (R6–R8): hand the pile the relay's Ack the wallet holds for it, take what
+   * its outbox holds. Records of a pile whose key this phone does not know yet are carried
+   * unverified; the relay checks them at upload.
+   */
+  async tapCollect(transport: IsoDepTransport): Promise<TapReport & PileLeft> {
     const { meter, reader, hello, pileId } = await this.#beginTap(transport);
-    const online = await this.#online(async (relay) => {
-      const key = await this.#learnPileKey(relay, pileId);
-      if (hello.outboxCount > 0) await fetchPileAck(this.#state, relay, pileId);
-      return key;
-    });
-    if (online.ok && online.value) reader.trustPileKey(online.value);
-    const { carried, pileStillHolds } = await this.#carryAndUpload(meter, reader, pileId, hello.outboxCount, 'all');
-    return { pileStillHolds, air: meter.air, carried };
+    const { fromPile, ackDelivered, pileStillHolds, outboxLeft } = await this.#carry(meter, reader, pileId, hello.outboxCount, 'all');
+    return { pileStillHolds, outboxLeft, air: meter.air, carried: { fromPile, ackDelivered }, relayInField: NO_RELAY_IN_FIELD };
   }
 
-  /** Uploads every carried record and takes the relay's Acks (for the next tap at each pile). */
+  /**
+   * After a tap, once the field is released: uploads every carried record and keeps the relay's
+   * Acks (this phone hands each to its pile at its next tap there), cancels the vouchers a refused
+   * START left to cancel, and closes the active contract if any phone's upload settled it.
+   */
   async sync(): Promise<SyncReport> {
     return syncWallet(this.#state, this.#needRelay(), () => this.#commit(), this.keyPair);
   }
@@ -343,26 +364,30 @@ export class Phone {
     return { meter, reader, hello, pileId };
   }
 
-  // Carrying, then the upload (the relay is asked while the phone is still at the pile), then the
-  // relay's fresh Ack for this pile when it still fits the tap, so the pile may prune at once.
-  async #carryAndUpload(meter: TapMeter, reader: PileReader, pileId: string, pending: number, outbox: 'none' | 'one-page' | 'all'): Promise<{ carried: Carried; pileStillHolds: number }> {
-    const first = await this.#carry(meter, reader, pileId, pending, outbox);
-    const upload = await this.#uploadQuietly();
-    let { pileStillHolds, ackDelivered } = first;
-    if (!('offline' in upload) && upload.acksFor.includes(pileId)) {
-      const second = await this.#carry(meter, reader, pileId, first.pileStillHolds, 'none');
-      if (second.ackDelivered) ({ pileStillHolds, ackDelivered } = { pileStillHolds: second.pileStillHolds, ackDelivered: true });
+  // R3's round trip, its answers checked and kept: the relay key pinned, the pile key, the pile's Ack. Answers the update offer.
+  async #askRelayInField(hello: PileHello, pileId: string): Promise<{ relayInField: RelayInField; offer: PileUpdateOffer | undefined }> {
+    if (!this.relay) return { relayInField: NO_RELAY_IN_FIELD, offer: undefined };
+    const ask = { relayKey: !this.#state.relayPublicKey, pileKey: !this.#state.piles[pileId]?.publicKey, pileAck: hello.outboxCount > 0 };
+    const { relayInField, answers } = await askRelayInField(this.relay, hello, ask, { timeoutMs: this.#fieldRelayTimeoutMs, nowMs: this.#nowMs });
+    if (!answers) return { relayInField, offer: undefined };
+    if (answers.relayPublicKey) this.#state.relayPublicKey = bytesToHex(answers.relayPublicKey);
+    if (answers.pilePublicKey) (this.#state.piles[pileId] ??= {}).publicKey = bytesToHex(answers.pilePublicKey);
+    if (answers.pileAck) {
+      const ack = openRelaySigned(this.#state, answers.pileAck, 'Ack');
+      if (bytesToHex(ack.pileId) === pileId) noteAck(this.#state, pileId, ack, bytesToBase64url(answers.pileAck));
     }
-    return { carried: { fromPile: first.fromPile, ackDelivered, upload }, pileStillHolds };
+    this.#commit();
+    return { relayInField, offer: answers.offer };
   }
 
   // ACK first (it may shrink what the outbox holds), then OUTBOX pages as the mode and budget allow.
-  async #carry(meter: TapMeter, reader: PileReader, pileId: string, pending: number, outbox: 'none' | 'one-page' | 'all'): Promise<{ fromPile: number; ackDelivered: boolean; pileStillHolds: number }> {
+  async #carry(meter: TapMeter, reader: PileReader, pileId: string, outboxCount: number, outbox: 'none' | 'one-page' | 'all'): Promise<Carried & PileLeft> {
     let ackDelivered = false;
+    let unacknowledged = outboxCount;
     const ack = this.#state.acks[pileId];
     if (ack !== undefined && meter.fits(commandCost(fromBase64url(ack).length, 2))) {
       try {
-        pending = await reader.ack(fromBase64url(ack));
+        unacknowledged = await reader.ack(fromBase64url(ack));
         ackDelivered = true;
       } catch (error) {
         if (!(error instanceof PileRefusedError)) throw error;
@@ -371,59 +396,18 @@ export class Phone {
       this.#commit();
     }
     let fromPile = 0;
+    let left = unacknowledged;
     let cursor = outboxCursor(this.#state, pileId);
-    for (let pages = 0; outbox !== 'none' && pending > 0 && meter.fits(outboxPageCost(pending)); pages++) {
+    for (let pages = 0; outbox !== 'none' && left > 0 && meter.fits(outboxPageCost(left)); pages++) {
       if (outbox === 'one-page' && pages === 1) break;
       const page = await reader.outbox(cursor);
       fromPile += holdRecords(this.#state, page.records.map((r) => mustRead(r.signed)));
       this.#commit();
-      pending = page.remaining;
+      left = page.remaining;
       if (page.records.length === 0) break;
       cursor = page.records[page.records.length - 1]!.seq;
     }
-    return { fromPile, ackDelivered, pileStillHolds: pending };
-  }
-
-  async #learnPileKey(relay: RelayClient, pileId: string): Promise<Uint8Array> {
-    const memo = (this.#state.piles[pileId] ??= {});
-    if (memo.publicKey) return hexToBytes(memo.publicKey);
-    try {
-      const entry = await relay.pile(hexToBytes(pileId));
-      memo.publicKey = entry.publicKey.toLowerCase();
-      this.#commit();
-      return hexToBytes(entry.publicKey);
-    } catch (error) {
-      if (error instanceof RelayError && error.code === 'unknown-pile') throw new PhoneError('pile-not-genuine', `pile ${pileId} is not registered at the relay`);
-      throw error;
-    }
-  }
-
-  // Relay work during a tap: an unreachable relay is not an error (the tap goes on offline).
-  async #online<T>(work: (relay: RelayClient) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
-    if (!this.relay) return { ok: false, reason: 'no relay configured' };
-    try {
-      return { ok: true, value: await work(this.relay) };
-    } catch (error) {
-      if (error instanceof RelayUnreachableError) return { ok: false, reason: error.message };
-      throw error;
-    }
-  }
-
-  async #uploadQuietly(): Promise<SyncReport | { offline: string }> {
-    const done = await this.#online(() => this.sync());
-    return done.ok ? done.value : { offline: done.reason };
-  }
-
-  // After a START refusal: an unreachable or refusing relay leaves the reservation to end at the voucher's expiresAtS.
-  async #cancelAtRelay(voucher: VoucherMemo): Promise<boolean> {
-    if (!this.relay) return false;
-    try {
-      await this.relay.cancelVoucher(this.keyPair, hexToBytes(voucher.voucherId));
-      return true;
-    } catch (error) {
-      if (error instanceof RelayError) return false;
-      throw error;
-    }
+    return { fromPile, ackDelivered, pileStillHolds: unacknowledged, outboxLeft: left };
   }
 
   #needRelay(): RelayClient {

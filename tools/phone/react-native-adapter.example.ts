@@ -8,6 +8,7 @@
 //   import NfcManager from 'react-native-nfc-manager';
 //   await NfcManager.start();
 //   const hello = await withPileTap(NfcManager, (link) => phone.tapHello(link));
+//   await phone.sync(); // after the tag is released: upload what the tap carried, keep the relay's Acks
 //
 // On iOS the app declares the tapcharge AID (TAPCHARGE_AID, hex F054415043484731) under
 // com.apple.developer.nfc.readersession.iso7816.select-identifiers in Info.plist: iOS only

@@ -35,6 +35,8 @@ export type RegisteredUser = Answer<'registerUser', 201>;
 export type PileEntry = Answer<'pile', 200>;
 export type PileUpdateOffer = { configVersion: number; pileUpdate: Uint8Array };
 export type RecordsAnswer = { results: Answer<'uploadRecords', 200>['results']; acks: { pileId: string; ack: Uint8Array }[] };
+/** For the reads a tap makes while the phone is held to the pile: `signal` abandons the request (a RelayUnreachableError). */
+export type ReadOptions = { signal?: AbortSignal };
 
 const defaults = { timeoutMs: 10_000 };
 
@@ -61,8 +63,8 @@ export class RelayClient {
     this.#options = o;
   }
 
-  async relayInfo(): Promise<RelayInfo> {
-    const { body } = await this.#call('relayInfo', {});
+  async relayInfo(options: ReadOptions = {}): Promise<RelayInfo> {
+    const { body } = await this.#call('relayInfo', { signal: options.signal });
     return { relayPublicKey: hexToBytes(body.relayPublicKey), relayKid: hexToBytes(body.relayKid), ledger: body.ledger };
   }
 
@@ -90,19 +92,19 @@ export class RelayClient {
     return (await this.#call('userHistory', { signer: reader, params: { kid: bytesToHex(kid) } })).body.events;
   }
 
-  async pile(pileId: Uint8Array): Promise<PileEntry> {
-    return (await this.#call('pile', { params: { pileId: bytesToHex(pileId) } })).body;
+  async pile(pileId: Uint8Array, options: ReadOptions = {}): Promise<PileEntry> {
+    return (await this.#call('pile', { params: { pileId: bytesToHex(pileId) }, signal: options.signal })).body;
   }
 
   /** The signed PileUpdate when the relay holds a config newer than `configVersion`, else undefined. */
-  async pileUpdate(pileId: Uint8Array, configVersion: number): Promise<PileUpdateOffer | undefined> {
-    const reply = await this.#call('pileUpdate', { params: { pileId: bytesToHex(pileId) }, query: `?configVersion=${configVersion}` });
+  async pileUpdate(pileId: Uint8Array, configVersion: number, options: ReadOptions = {}): Promise<PileUpdateOffer | undefined> {
+    const reply = await this.#call('pileUpdate', { params: { pileId: bytesToHex(pileId) }, query: `?configVersion=${configVersion}`, signal: options.signal });
     return reply.status === 204 ? undefined : { configVersion: reply.body.configVersion, pileUpdate: base64urlToBytes(reply.body.pileUpdate) };
   }
 
   /** The relay-signed Ack covering every record the relay holds for the pile, or undefined. */
-  async pileAck(pileId: Uint8Array): Promise<Uint8Array | undefined> {
-    const reply = await this.#call('pileAck', { params: { pileId: bytesToHex(pileId) } });
+  async pileAck(pileId: Uint8Array, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
+    const reply = await this.#call('pileAck', { params: { pileId: bytesToHex(pileId) }, signal: options.signal });
     return reply.status === 204 ? undefined : base64urlToBytes(reply.body.ack);
   }
 
@@ -203,7 +205,7 @@ export class RelayClient {
     return (await this.#call('operatorLogin', { signer: operator, body: {} })).body;
   }
 
-  async #call<N extends RouteName>(name: N, request: { params?: Record<string, string>; query?: string; body?: object; signer?: KeyPair }): Promise<Reply<N>> {
+  async #call<N extends RouteName>(name: N, request: { params?: Record<string, string>; query?: string; body?: object; signer?: KeyPair; signal?: AbortSignal | undefined }): Promise<Reply<N>> {
     const spec = relayApi[name];
     const path = spec.url.replace(/:(\w+)/g, (_m, key: string) => request.params?.[key] ?? '') + (request.query ?? '');
     let sentPath = path;
@@ -217,7 +219,7 @@ export class RelayClient {
     } else if (request.body) {
       body = utf8Encode(JSON.stringify(request.body));
     }
-    const { status, text } = await this.#send(spec.method, sentPath, body, headers);
+    const { status, text } = await this.#send(spec.method, sentPath, body, headers, request.signal);
     const what = `${spec.method} ${path}`;
     if (status === 204 && 204 in spec.answers) return { status, body: undefined } as Reply<N>;
     let json: unknown;
@@ -240,11 +242,16 @@ export class RelayClient {
     return { status, body: checked.value } as Reply<N>;
   }
 
-  // A timer and an AbortController rather than AbortSignal.timeout, which React Native lacks.
-  async #send(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  // A timer and an AbortController rather than AbortSignal.timeout, which React Native lacks; the
+  // caller's `abandon` signal aborts the same controller.
+  async #send(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>, abandon: AbortSignal | undefined): Promise<{ status: number; text: string }> {
     const { timeoutMs, fetch } = this.#options; // fetch called unbound: a browser's refuses another `this`
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const abort = () => controller.abort();
+    if (abandon?.aborted) controller.abort();
+    abandon?.addEventListener('abort', abort);
+    const stopped = (within: string) => (abandon?.aborted ? 'abandoned by the caller' : `${within} ${timeoutMs} ms`);
     try {
       let response: Response;
       try {
@@ -256,7 +263,7 @@ export class RelayClient {
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const why = controller.signal.aborted ? `no answer within ${timeoutMs} ms`
+        const why = controller.signal.aborted ? stopped('no answer within')
           : cause?.code === 'UND_ERR_SOCKET' ? 'the connection closed before the answer'
           : cause?.code ?? cause?.message ?? (error as Error).name;
         throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${method} ${path}: ${why})`);
@@ -264,11 +271,12 @@ export class RelayClient {
       try {
         return { status: response.status, text: await response.text() };
       } catch (error) {
-        const why = controller.signal.aborted ? `not complete within ${timeoutMs} ms` : (error as Error).name;
+        const why = controller.signal.aborted ? stopped('not complete within') : (error as Error).name;
         throw new RelayUnreachableError(`relay ${this.baseUrl}: answer to ${method} ${path} broke off (${why})`);
       }
     } finally {
       clearTimeout(timer);
+      abandon?.removeEventListener('abort', abort);
     }
   }
 }

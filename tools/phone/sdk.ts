@@ -13,7 +13,7 @@ export {
   ApduTooLongError, PhoneError, type PhoneErrorCode, PileAnswerError, type PileCommandName, PileLinkError, PileRefusedError,
   RelayError, RelayUnreachableError, describeStatusWord,
 } from './errors.ts';
-export { type Carried, PILE_NONCE_LIFETIME_MS, Phone, type PhoneOptions, type PileScreen, type TapReport } from './phone.ts';
+export { type Carried, PILE_NONCE_LIFETIME_MS, Phone, type PhoneOptions, type PileLeft, type PileScreen, type RelayInField, type TapReport } from './phone.ts';
 export type { SyncReport } from './phone-sync.ts';
 export {
   COMMAND_APDU_MAX_BYTES, type IsoDepTransport, type OutboxPage, type OutboxRecord, PileReader, type SignedRecord,

@@ -53,6 +53,8 @@ const WalletSchema = strict({
   acks: Type.Record(PileIdKey, SignedMessage, { additionalProperties: false }),
   /** Records the relay refused (kept for the user to see; never retried). */
   rejected: Type.Array(strict({ record: SignedMessage, error: Type.String() })),
+  /** Voucher ids a refused START showed can never start a contract: cancelled at the relay by the next sync (absent in older files). */
+  vouchersToCancel: Type.Optional(Type.Array(KeyId)),
 });
 
 export type PileMemo = Static<typeof PileMemo>;
@@ -71,7 +73,7 @@ export function copyWalletData<T>(value: T): T {
 }
 
 export function newWalletState(secretKey: string, displayName: string, relayUrl: string | null): WalletState {
-  return { format: WALLET_FORMAT, secretKey, displayName, relayUrl, relayPublicKey: null, registered: false, piles: {}, hello: null, voucher: null, active: null, lastFinished: null, records: [], acks: {}, rejected: [] };
+  return { format: WALLET_FORMAT, secretKey, displayName, relayUrl, relayPublicKey: null, registered: false, piles: {}, hello: null, voucher: null, active: null, lastFinished: null, records: [], acks: {}, rejected: [], vouchersToCancel: [] };
 }
 
 /** A v1 wallet as v2: the one field renamed (capAmountMinor → capMinor). */

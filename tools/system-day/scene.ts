@@ -1,11 +1,13 @@
 // The vocabulary of a scripted day: drivers arrive with their cars, tap piles, choose modes,
 // stop, walk away, top up and pay each other — every act through the public entry points (phone
 // SDK flows over the simulated NFC field, the relay's HTTP API) — while the business clock moves
-// and the view follows. After each act the relay is asked what changed (contracts settled,
+// and the view follows. A phone syncs after each tap, once the field is released, as the app does. After each act the relay is asked what changed (contracts settled,
 // balances), which is what the log shows and what marks the flows of the day as seen.
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
 import { chargeLimitText, formatEnergy, formatMoney } from '../../contracts-offline/display-text.ts';
 import { Phone, type TapReport } from '../phone/phone.ts';
+import type { SyncReport } from '../phone/phone-sync.ts';
+import type { IsoDepTransport } from '../phone/pile-reader.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { RelayError } from '../phone/errors.ts';
 import type { UserAccount, UserContract } from '../phone/relay-client.ts';
@@ -138,13 +140,19 @@ export class Scene {
     return pulled ? 'pulled' : 'left';
   }
 
+  /** One tap, the field released, then the phone's upload. */
+  async #tapThenSync<T extends TapReport>(driver: Driver, pile: SimPile, flow: (transport: IsoDepTransport) => Promise<T>): Promise<{ report: T; upload: SyncReport }> {
+    const report = await this.system.tap(pile, flow);
+    return { report, upload: await driver.phone.sync() };
+  }
+
   async tapHello(driver: Driver, pile: SimPile): Promise<void> {
-    const report = await this.system.tap(pile, (t) => driver.phone.tapHello(t));
+    const { report, upload } = await this.#tapThenSync(driver, pile, (t) => driver.phone.tapHello(t));
     const s = report.screen;
     driver.screen = `${s.label}: ${formatMoney(s.tariff.energyMinorPerKwh)}/kWh ${formatMoney(s.tariff.timeMinorPerHour)}/h fee ${formatMoney(s.tariff.sessionFeeMinor)} — choose ${s.modes.join('/') || 'nothing (busy)'}`;
     if (s.updatedTo !== undefined) this.flows.mark('tap1-update', `${driver.name}'s tap 1 wrote config v${s.updatedTo} into ${pile.label}`);
     const update = s.updatedTo !== undefined ? `, wrote config v${s.updatedTo} (tariff v${s.tariff.version})` : '';
-    await this.say(pile.label, `${driver.name} tap 1: "${pile.sim.display.lines[0]}"${update}${carriedText(report)}`);
+    await this.say(pile.label, `${driver.name} tap 1: "${pile.sim.display.lines[0]}"${update}${carriedText(report, upload)}`);
     await this.settle(driver);
   }
 
@@ -154,7 +162,7 @@ export class Scene {
     const report = await this.system.tap(pile, (t) => offline.tapHello(t));
     driver.phone = new Phone({ state: offline.state, nowMs: () => this.nowMs });
     driver.screen = `${report.screen.label} (no network): holding ${driver.phone.pendingRecords.length} record(s)`;
-    await this.say(pile.label, `${driver.name} tap 1 without network${carriedText(report)}`);
+    await this.say(pile.label, `${driver.name} tap 1 without network${carriedText(report, undefined)}`);
   }
 
   /** The phone is back online: it uploads what it carries. */
@@ -188,26 +196,26 @@ export class Scene {
   }
 
   async tapStart(driver: Driver, pile: SimPile): Promise<{ seq: number; capMinor: number }> {
-    const report = await this.system.tap(pile, (t) => driver.phone.tapStart(t));
+    const { report, upload } = await this.#tapThenSync(driver, pile, (t) => driver.phone.tapStart(t));
     const c = report.contract;
     driver.screen = `charging at ${pile.label}: ${chargeLimitText(c.limit)}, cap ${formatMoney(c.capMinor)}`;
-    await this.say(pile.label, `${driver.name} tap 2: contract #${c.seq} signed by the pile${carriedText(report)}`);
+    await this.say(pile.label, `${driver.name} tap 2: contract #${c.seq} signed by the pile${carriedText(report, upload)}`);
     await this.settle(driver);
     return { seq: c.seq, capMinor: c.capMinor };
   }
 
   async tapStop(driver: Driver, pile: SimPile): Promise<void> {
-    const report = await this.system.tap(pile, (t) => driver.phone.tapStop(t));
+    const { report, upload } = await this.#tapThenSync(driver, pile, (t) => driver.phone.tapStop(t));
     const r = report.receipt.message;
     driver.screen = `stopped: ${formatEnergy(r.energyWh)}, ${formatMoney(r.amountMinor)}`;
-    await this.say(pile.label, `${driver.name} stop tap: receipt #${r.seq}, ${formatEnergy(r.energyWh)}, ${formatMoney(r.amountMinor)}${carriedText(report)}`);
+    await this.say(pile.label, `${driver.name} stop tap: receipt #${r.seq}, ${formatEnergy(r.energyWh)}, ${formatMoney(r.amountMinor)}${carriedText(report, upload)}`);
     await this.settle(driver);
   }
 
   async tapCollect(driver: Driver, pile: SimPile): Promise<void> {
-    const report = await this.system.tap(pile, (t) => driver.phone.tapCollect(t));
+    const { report, upload } = await this.#tapThenSync(driver, pile, (t) => driver.phone.tapCollect(t));
     driver.screen = `tapped ${pile.label}: carried ${report.carried.fromPile} record(s)`;
-    await this.say(pile.label, `${driver.name} taps to collect${carriedText(report)}`);
+    await this.say(pile.label, `${driver.name} taps to collect${carriedText(report, upload)}`);
     await this.settle(driver);
   }
 
@@ -256,10 +264,10 @@ export class Scene {
   }
 }
 
-function carriedText(report: TapReport): string {
-  const air = `${report.air.apdus} APDUs, ${report.air.commandBytes + report.air.responseBytes} B`;
-  const upload = report.carried.upload;
-  const uploaded = 'offline' in upload ? 'relay offline' : `${upload.accepted} new record(s) to the relay`;
+// `upload`: the sync after the tap (undefined: the phone had no network).
+function carriedText(report: TapReport, upload: SyncReport | undefined): string {
+  const air = `${report.air.apdus} APDUs, ${report.air.commandBytes + report.air.responseBytes} B${report.relayInField.answered ? ', 1 relay round trip in the field' : ''}`;
+  const uploaded = upload ? `then ${upload.accepted} new record(s) to the relay` : 'relay offline';
   const fromPile = report.carried.fromPile > 0 ? `carried ${report.carried.fromPile} from the pile's outbox, ` : '';
-  return ` [${fromPile}${uploaded}${report.carried.ackDelivered ? ', ack written back' : ''}; ${air}]`;
+  return ` [${fromPile}${report.carried.ackDelivered ? 'ack written back, ' : ''}${uploaded}; ${air}]`;
 }
