@@ -8,7 +8,9 @@
 //                      simulations); every APDU and supervision tick metered with its units split
 //                      (the firmware and drivers; the bus simulations and simulated flash inside
 //                      every embedded:io call, native code on a board; the Ed25519 and SHA-256
-//                      calls) and the bus time its IO took. Output: one line `BENCH-FW-HOST {json}`.
+//                      calls), the bus time its IO took, and what ran while the SE050 signed (the
+//                      overlapped work, the driver's polls, the polling's bus time: Overlap).
+//                      Output: one line `BENCH-FW-HOST {json}`.
 //   'pace'           — this host's milliseconds per million XS units on two kinds of work: the
 //                      whole scripted day (mostly noble's bigint arithmetic) and the firmware's
 //                      CBOR/COSE decoding of the day's records (no crypto). Output: `BENCH-PACE {json}`.
@@ -36,12 +38,22 @@ declare const BENCH_MODE: 'meter' | 'meter-host' | 'pace' | 'heap-1-booted' | 'h
  * firmware and drivers (JavaScript on the device too); `busUnits` the bus simulations and the
  * simulated flash (native code or chips on a board); `verify`/`sign`/`sha256` noble in XS, which
  * is native code (verify, SHA-256) or the SE050 (the pile's signature) on the device. `busUs`: the
- * time the work's IO took on the simulated buses (host board only).
+ * time the work's IO took on the simulated buses (host board only). `overlap`: the part of it run
+ * while the SE050 signed (host board only).
  */
 export type Spent = {
   units: number; pileUnits: number; busUnits: number; verifyUnits: number; signUnits: number; sha256Units: number;
-  verify: number; sign: number; sha256: number; busUs: number;
+  verify: number; sign: number; sha256: number; busUs: number; overlap: Overlap;
 };
+
+/**
+ * What the pile did while the SE050 signed (`KeyStore.signWhile`), counted in its Spent as well:
+ * the work's firmware and driver units, verifications and SHA-256 calls; `pollUnits`, the driver's
+ * units polling the chip after the work until it answered (each refused poll runs inside the
+ * chip's busy time); `idleUs`, the bus time of that polling (the chip's busy time the work left
+ * unused on the simulated bus, where XS time takes no bus time).
+ */
+export type Overlap = { pileUnits: number; verify: number; sha256: number; pollUnits: number; idleUs: number };
 export type MeteredApdu = { tap: number; command: string } & Spent;
 export type TickKind = 'idle' | 'charging' | 'checkpoint' | 'session end';
 export type MeteredTick = { kind: TickKind } & Spent;
@@ -55,7 +67,10 @@ const keep = globalThis as { benchKept?: Kept[] };
 const metered = (work: () => unknown): number[] => meteredRuns(work, runs);
 
 type Category = 'pile' | 'bus' | 'verify' | 'sign' | 'sha256';
-const nothingSpent = (): Spent => ({ units: 0, pileUnits: 0, busUnits: 0, verifyUnits: 0, signUnits: 0, sha256Units: 0, verify: 0, sign: 0, sha256: 0, busUs: 0 });
+const nothingSpent = (): Spent => ({
+  units: 0, pileUnits: 0, busUnits: 0, verifyUnits: 0, signUnits: 0, sha256Units: 0, verify: 0, sign: 0, sha256: 0, busUs: 0,
+  overlap: { pileUnits: 0, verify: 0, sha256: 0, pollUnits: 0, idleUs: 0 },
+});
 /** Where the units counted now go; undefined when nothing is metered. */
 let booking: Category | undefined;
 let spent = nothingSpent();
@@ -81,6 +96,7 @@ function book<T>(category: Category, work: () => T): T {
 /** One call into the pile, metered, with what it spent where. */
 function meterPileCall<T>(host: HostBoard | undefined, work: () => T): { result: T; spent: Spent } {
   spent = nothingSpent();
+  polling = undefined;
   const busStartUs = host?.time.nowUs() ?? 0;
   booking = 'pile';
   resetMeter(0, 0);
@@ -133,11 +149,15 @@ function meterNfc(board: DayBoard, apdus: MeteredApdu[]): void {
   board.sim.hal.nfc = { setHandler: (handler: NfcCardHandler | undefined) => field.setHandler(handler && metered(handler, true)), selfTest: () => field.selfTest() };
 }
 
+/** When the SE050 driver began polling for a signature after the overlapped work (bus time, its units so far); undefined otherwise. */
+let polling: { fromUs: number; pileUnits: number } | undefined;
+
 /**
  * Book the host board's simulations to 'bus': every method of its IO classes, its bus clock and
  * its flash partition. The PN7160's interrupt line calls the driver back: that is the pile's work,
  * so the drivers are rebuilt with their IRQ listener booked to 'pile'. The SE050 driver's
- * signatures are counted (the chip's time is on the bus clock).
+ * signatures are counted (the chip's time is on the bus clock), and what runs while it signs is
+ * measured as an Overlap: the work, then the polling until the first I2C read the chip answers.
  */
 function meterBusSeparately(host: HostBoard, board: DayBoard): void {
   const prototypes = [host.io.Serial, host.io.Digital, host.io.PWM, host.io.Analog, host.io.I2C].map((io) => io.prototype as object);
@@ -155,10 +175,38 @@ function meterBusSeparately(host: HostBoard, board: DayBoard): void {
   irq.watchEdges = (listener) => watch((level) => book('pile', () => listener(level)));
   host.restart();
   const secureElement = host.drivers.secureElement;
-  const sign = secureElement.sign.bind(secureElement);
-  secureElement.sign = (message: Uint8Array) => {
-    if (booking !== undefined) spent.sign++;
-    return sign(message);
+  // The first read the chip answers after the work ends the polling (inside the I2C read, booked
+  // 'bus': the driver's units up to it are flushed).
+  const chip = host.chips.secureElement;
+  const chipRead = chip.read.bind(chip);
+  chip.read = (byteLength: number, atUs: number) => {
+    const bytes = chipRead(byteLength, atUs);
+    if (polling) {
+      spent.overlap.idleUs += atUs - polling.fromUs;
+      spent.overlap.pollUnits += spent.pileUnits - polling.pileUnits;
+      polling = undefined;
+    }
+    return bytes;
+  };
+  // A plain signature is signWhile with no work (the driver's sign), so its polling is measured too.
+  secureElement.sign = (message: Uint8Array) => secureElement.signWhile(message, () => {});
+  const signWhile = secureElement.signWhile.bind(secureElement);
+  secureElement.signWhile = (message: Uint8Array, work: () => void) => {
+    if (booking === undefined) return signWhile(message, work);
+    spent.sign++;
+    return signWhile(message, () => {
+      spent[`${booking!}Units`] += resetMeter(0, 0);
+      const before = { pileUnits: spent.pileUnits, verify: spent.verify, sha256: spent.sha256 };
+      try {
+        work();
+      } finally {
+        spent[`${booking!}Units`] += resetMeter(0, 0); // the driver's booking, 'pile'
+        spent.overlap.pileUnits += spent.pileUnits - before.pileUnits;
+        spent.overlap.verify += spent.verify - before.verify;
+        spent.overlap.sha256 += spent.sha256 - before.sha256;
+        polling = { fromUs: host.time.nowUs(), pileUnits: spent.pileUnits };
+      }
+    });
   };
 }
 

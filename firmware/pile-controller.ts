@@ -18,7 +18,7 @@ import type { Journal, JournalStats } from './journal/journal.ts';
 import type { EventSink } from './events/event-log.ts';
 import { unacknowledgedBillingCount } from './provisioning/factory-reset.ts';
 import type { BillingBook } from './billing/billing-book.ts';
-import type { PileConfig, PileOutcome, PileServices, PileSigner } from './pile-services.ts';
+import type { PileConfig, PileOutcome, PileServices, PileSigner, SignatureCheck, SignedOutcome } from './pile-services.ts';
 import { type CpState, CpReader, vehicleConnected } from './charging/control-pilot.ts';
 import { ContactorSupervisor } from './charging/contactor-supervisor.ts';
 import { type EndedSession, SessionEngine, type SessionSettings } from './session/session-engine.ts';
@@ -40,6 +40,11 @@ export type PileSettings = SessionSettings & {
 };
 
 export type PileIdentity = { pileId: Uint8Array; relayPublicKey: Uint8Array; signer: PileSigner };
+
+/** The answer to a voucher or stop whose signature check failed. */
+function forged(what: 'voucher' | 'stop'): SignedOutcome<never> {
+  return fail('bad-signature', `the ${what}'s signature does not verify`);
+}
 
 export function configOf(update: PileUpdate): PileConfig {
   return { configVersion: update.configVersion, tariff: update.tariff, label: update.label, maxPowerW: update.maxPowerW };
@@ -175,21 +180,32 @@ export class PileController implements PileServices {
     return ok(undefined);
   }
 
-  startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array> {
-    if (this.#halted) return fail('device', this.#halted);
-    if (!equalBytes(voucher.pileId, this.pileId)) return fail('unusable', 'voucher for another pile');
+  startSession(voucher: Authorization, displayName: string | undefined, checkSignature: SignatureCheck): SignedOutcome<Uint8Array> {
+    // Any refusal waits for the voucher's signature check: a forged voucher is answered as forged and changes nothing.
+    const refused = (refusal: PileOutcome<never>, show: () => void = () => {}): SignedOutcome<Uint8Array> => {
+      if (!checkSignature()) return forged('voucher');
+      show();
+      return refusal;
+    };
+    if (this.#halted) return refused(fail('device', this.#halted));
+    if (!equalBytes(voucher.pileId, this.pileId)) return refused(fail('unusable', 'voucher for another pile'));
     if (voucher.tariffVersion !== this.#config.tariff.version) {
-      return fail('unusable', `voucher for tariff ${voucher.tariffVersion}, the pile applies ${this.#config.tariff.version}`);
+      return refused(fail('unusable', `voucher for tariff ${voucher.tariffVersion}, the pile applies ${this.#config.tariff.version}`));
     }
-    if (this.#contactor.fault) return fail('conditions', `contactor fault (${this.#contactor.fault})`);
-    if (this.#engine.running) return fail('conditions', 'a session is running');
-    if (this.#contactorTest) return fail('conditions', 'the service self-test is exercising the contactor');
-    this.#cp = this.#cpReader.read();
-    if (!vehicleConnected(this.#cp)) {
-      this.showStartRefusal('no-vehicle');
-      return fail('conditions', `no vehicle connected (control pilot state ${this.#cp})`);
+    if (this.#contactor.fault) return refused(fail('conditions', `contactor fault (${this.#contactor.fault})`));
+    if (this.#engine.running) return refused(fail('conditions', 'a session is running'));
+    if (this.#contactorTest) return refused(fail('conditions', 'the service self-test is exercising the contactor'));
+    const cp = this.#cpReader.read();
+    if (!vehicleConnected(cp)) {
+      return refused(fail('conditions', `no vehicle connected (control pilot state ${cp})`), () => {
+        this.#cp = cp;
+        this.showStartRefusal('no-vehicle');
+      });
     }
-    const started = this.#engine.start(voucher, this.pileId, this.#config, this.#idleSample);
+    const pending = this.#engine.prepareStart(voucher, this.pileId, this.#config, this.#idleSample);
+    const started = pending.ok ? this.#engine.start(pending.value, checkSignature) : refused(pending);
+    if (!started.ok && started.code === 'bad-signature') return started;
+    this.#cp = cp;
     this.#idleSample = undefined;
     if (!started.ok) {
       if (started.code === 'full') this.#presenter.showFor(journalFullScreen(), this.#settings.messageMs);
@@ -211,18 +227,25 @@ export class PileController implements PileServices {
     this.#renderAfterTap();
   }
 
-  stopSession(contractSeq: number, _by: 'user' | 'relay'): PileOutcome<Uint8Array> {
-    if (this.#halted) return fail('device', this.#halted);
-    if (this.#engine.running?.contract.seq === contractSeq || this.#engine.awaitingReceipt === contractSeq) {
-      const ended = this.#engine.running ? this.#engine.stop(contractSeq) : this.#engine.retryReceipt();
-      if (!ended) return fail('device', this.#halted ?? 'the key store could not sign the receipt yet');
-      this.#sessionEnded(ended);
-      return ok(ended.signedBytes);
+  stopSession(contractSeq: number, _by: 'user' | 'relay', checkSignature: SignatureCheck): SignedOutcome<Uint8Array> {
+    if (!this.#halted && this.#engine.running?.contract.seq === contractSeq) {
+      const ended = this.#engine.stop(contractSeq, checkSignature);
+      if (ended === 'forged') return forged('stop');
+      return this.#stopped(ended);
     }
+    if (!checkSignature()) return forged('stop');
+    if (this.#halted) return fail('device', this.#halted);
+    if (this.#engine.awaitingReceipt === contractSeq) return this.#stopped(this.#engine.retryReceipt());
     const receiptSeq = this.#book.contract(contractSeq)?.receiptSeq;
     const held = receiptSeq === undefined ? undefined : this.#book.read(receiptSeq);
     if (held?.ok) return ok(held.value);
     return fail('conditions', `contract ${contractSeq} is neither running nor holding a receipt`);
+  }
+
+  #stopped(ended: EndedSession | undefined): PileOutcome<Uint8Array> {
+    if (!ended) return fail('device', this.#halted ?? 'the key store could not sign the receipt yet');
+    this.#sessionEnded(ended);
+    return ok(ended.signedBytes);
   }
 
   contractUserKid(contractSeq: number): Uint8Array | undefined {

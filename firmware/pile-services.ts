@@ -7,7 +7,7 @@ import type { PileUpdate } from '../contracts-offline/messages/pile-update.ts';
 import type { UserHello } from '../contracts-offline/messages/user-hello.ts';
 import type { SeqRange } from '../contracts-offline/messages/ack.ts';
 import type { PileState, Tariff } from '../contracts-offline/messages/fields.ts';
-import type { Result } from '../contracts-offline/result.ts';
+import type { BadSignature, Result } from '../contracts-offline/result.ts';
 
 /** Why the pile refused; the NFC layer maps each to its status word (README.md). */
 export type PileRefusalStatus =
@@ -18,10 +18,19 @@ export type PileRefusalStatus =
 
 export type PileOutcome<T> = Result<T, PileRefusalStatus>;
 
+/**
+ * The signature check of what a tap brought (a voucher, a StopRequest), read but not verified yet.
+ * The services call it once: while the key store signs the answer, or before any other refusal.
+ */
+export type SignatureCheck = () => boolean;
+
+/** A PileOutcome for a signed request: 'bad-signature' when its check failed (nothing changed, nothing answered). */
+export type SignedOutcome<T> = Result<T, PileRefusalStatus | BadSignature>;
+
 export type PileConfig = { configVersion: number; tariff: Tariff; label: string; maxPowerW: number };
 
-/** The signing key of the pile, as a COSE signer (`signMessageWith`). */
-export type PileSigner = { kid: Uint8Array; sign(toBeSigned: Uint8Array): Uint8Array };
+/** The signing key of the pile, as a COSE signer (`signMessageWith`); `signWhile` as `KeyStore.signWhile`. */
+export type PileSigner = { kid: Uint8Array; sign(toBeSigned: Uint8Array): Uint8Array; signWhile(toBeSigned: Uint8Array, work: () => void): Uint8Array };
 
 export interface PileServices {
   readonly pileId: Uint8Array;
@@ -36,15 +45,21 @@ export interface PileServices {
   greet(user: UserHello): void;
   /** A verified update for this pile: journal it if its version is newer, then apply it. */
   applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void>;
-  /** A verified, fresh voucher for this pile: journal the signed Contract, then start charging. */
-  startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array>;
+  /**
+   * A fresh voucher for this pile, read: `checkSignature` verifies it while the key store signs
+   * the Contract; only a verified voucher's contract is journaled, then charging starts. A refusal
+   * (of the pile's state) follows the check; nothing is shown or changed for a forged voucher.
+   */
+  startSession(voucher: Authorization, displayName: string | undefined, checkSignature: SignatureCheck): SignedOutcome<Uint8Array>;
   /** A START refused for its voucher (changes nothing): say why on the display. */
   showStartRefusal(reason: StartRefusal): void;
   /**
-   * A verified stop for `contractSeq`: end the running session (reason user) and answer the signed
-   * Receipt; for an ended session whose receipt is still held, answer that receipt again.
+   * A stop for `contractSeq`, read: end the running session (reason user) and answer the signed
+   * Receipt, `checkSignature` verifying the stop while the key store signs the receipt (the
+   * contactor opens once it says yes); for an ended session whose receipt is still held, answer
+   * that receipt again after the check. Nothing changes for a forged stop.
    */
-  stopSession(contractSeq: number, by: 'user' | 'relay'): PileOutcome<Uint8Array>;
+  stopSession(contractSeq: number, by: 'user' | 'relay', checkSignature: SignatureCheck): SignedOutcome<Uint8Array>;
   /** The contract's user key id, when `contractSeq` is the running session or an ended one still held. */
   contractUserKid(contractSeq: number): Uint8Array | undefined;
   /** Signed contracts and receipts not yet acknowledged with seq > `afterSeq`, oldest first. */

@@ -52,7 +52,11 @@ export function bootPile(hal: PileHal, options: BootOptions = {}, events: EventS
   if (!provisioned.ok) return refuseToRun(hal, provisioned.reason);
   const book = BillingBook.load(journal, provisioned.value.record.firstBillingSeq);
   if (!book.ok) return refuseToRun(hal, book.reason);
-  const signer = { kid: keyId(provisioned.value.record.pilePublicKey), sign: (message: Uint8Array) => hal.keyStore.sign(message) };
+  const signer = {
+    kid: keyId(provisioned.value.record.pilePublicKey),
+    sign: (message: Uint8Array) => hal.keyStore.sign(message),
+    signWhile: (message: Uint8Array, work: () => void) => hal.keyStore.signWhile(message, work),
+  };
   const recovered = recoverSessions(journal, book.value, signer);
   if (!recovered.ok) return refuseToRun(hal, recovered.reason);
   const { pileId, relayPublicKey } = provisioned.value.record;

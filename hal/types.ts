@@ -157,6 +157,14 @@ export interface KeyStore {
   readonly publicKey: Uint8Array;
   /** 64-byte Ed25519 signature (RFC 8032, pure EdDSA) over `message`. */
   sign(message: Uint8Array): Uint8Array;
+  /**
+   * `sign`, with `work` run while the key store computes (a secure element signs in its own
+   * silicon; the MCU would only poll it): the command goes out, `work` runs without touching the
+   * key store's bus, then the signature is read. `work` runs exactly once, also when signing fails
+   * (before or after it ran), so its outcome — kept by the caller — never depends on the key store.
+   * Throws `work`'s error when it threw (the answer is read out first), else the signing error.
+   */
+  signWhile(message: Uint8Array, work: () => void): Uint8Array;
   /** True when the key store holds the pile's key. Throws on a device fault. */
   hasKey(): boolean;
   /**

@@ -150,11 +150,47 @@ export class Se050 {
 
   /** 64-byte Ed25519 signature (RFC 8032, PureEdDSA) over `message`, made in the chip. */
   sign(message: Uint8Array): Uint8Array {
+    return this.#sign(message, () => {});
+  }
+
+  /**
+   * `sign`, with `work` run while the chip computes: EdDSASign goes out, `work` runs (it must not
+   * use this I2C bus), then the answer is polled for and read (WTX, retransmission and recovery as
+   * for any command). `work` runs exactly once: after the last I-block of the first send that got
+   * out, or, when none did, before the error is thrown. A throw of `work` is thrown after the
+   * answer was read out (the link stays in step with the chip), the signature dropped.
+   */
+  signWhile(message: Uint8Array, work: () => void): Uint8Array {
+    let worked = false;
+    let workFailure: { error: unknown } | undefined;
+    const runWork = (): void => {
+      if (worked) return;
+      worked = true;
+      try {
+        work();
+      } catch (error) {
+        workFailure = { error };
+      }
+    };
+    let signature: Uint8Array | undefined;
+    let signFailure: { error: unknown } | undefined;
+    try {
+      signature = this.#sign(message, runWork);
+    } catch (error) {
+      signFailure = { error };
+    }
+    runWork();
+    if (workFailure) throw workFailure.error;
+    if (signFailure) throw signFailure.error;
+    return signature!;
+  }
+
+  #sign(message: Uint8Array, whileBusy: () => void): Uint8Array {
     if (!(message instanceof Uint8Array)) throw new TypeError(`se050: "message" expected Uint8Array, got ${message === null ? 'null' : typeof message}`);
     if (message.length > MAX_SIGN_MESSAGE_BYTES) {
       throw new Se050Error('message-too-long', `"message" expected at most ${MAX_SIGN_MESSAGE_BYTES} bytes (one EdDSASign command), got ${message.length}`);
     }
-    const answer = this.#run(eddsaSign(this.keyId, message));
+    const answer = this.#run(eddsaSign(this.keyId, message), whileBusy);
     if (answer.sw !== StatusWord.ok) this.#failed(answer, `EdDSASign of ${message.length} bytes`);
     const chipOrder = onlyTlv(answer.data, Tag.tag1, 64);
     if (!chipOrder) throw new Se050Error('protocol', `EdDSASign answered ${hexOf(answer.data)}, not a 64-byte signature`);
@@ -194,14 +230,14 @@ export class Se050 {
     return applet;
   }
 
-  /** One command in the open session, with the recovery described in the header. */
-  #run(command: Uint8Array): ResponseApdu {
+  /** One command in the open session, with the recovery described in the header; `whileBusy` as in `T1OverI2c.transceive`. */
+  #run(command: Uint8Array, whileBusy?: () => void): ResponseApdu {
     try {
       this.#open();
       for (let attempt = 1; ; attempt++) {
         let answer: ResponseApdu;
         try {
-          answer = this.#transceive(command);
+          answer = this.#transceive(command, whileBusy);
         } catch (error) {
           if (!(error instanceof Se050Error) || attempt >= commandTries) throw error;
           this.#link.resync();
@@ -218,8 +254,8 @@ export class Se050 {
     }
   }
 
-  #transceive(command: Uint8Array): ResponseApdu {
-    const answer = parseResponse(this.#link.transceive(command));
+  #transceive(command: Uint8Array, whileBusy?: () => void): ResponseApdu {
+    const answer = parseResponse(this.#link.transceive(command, whileBusy));
     if (!answer) throw new Se050Error('protocol', 'an answer without a status word');
     return answer;
   }

@@ -200,8 +200,12 @@ export class T1OverI2c {
     this.#exchangeS(SBlockType.endApduSession, 'end of APDU session');
   }
 
-  /** One command APDU out, chained in I-blocks of at most IFSC bytes; its answer back, chained the same way. */
-  transceive(command: Uint8Array): Uint8Array {
+  /**
+   * One command APDU out, chained in I-blocks of at most IFSC bytes; its answer back, chained the
+   * same way. `whileBusy` (it must not throw or use this bus) runs once, as soon as the command's
+   * last I-block is out, before the first poll for the answer: it overlaps the chip's processing.
+   */
+  transceive(command: Uint8Array, whileBusy?: () => void): Uint8Array {
     if (command.length === 0) throw new TypeError('se050/t1: "command" expected at least one byte');
     const { bwtMs, ifscBytes } = this.#timing;
     let sent = 0;
@@ -210,6 +214,7 @@ export class T1OverI2c {
       const more = end < command.length;
       this.#send(encodeBlock(Nad.hostToChip, iBlockPcb(this.#sendSeq, more), command.subarray(sent, end)));
       sent = end;
+      if (!more) whileBusy?.();
       return more;
     };
     /** Whether our last I-block had M set (we wait for its R-block acknowledgement). */

@@ -12,7 +12,7 @@ import { type Contract, encodeContract } from '../../contracts-offline/messages/
 import { EndDetail, type Receipt, encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { BillingBook, ContractEntry } from '../billing/billing-book.ts';
-import type { PileConfig, PileOutcome, PileSigner } from '../pile-services.ts';
+import type { PileConfig, PileOutcome, PileSigner, SignatureCheck, SignedOutcome } from '../pile-services.ts';
 import { allowedCurrentMa, dutyPerMilleForCurrentMa } from '../charging/pilot-duty.ts';
 import { type CpState, vehicleRequestsEnergy } from '../charging/control-pilot.ts';
 import type { ContactorSupervisor } from '../charging/contactor-supervisor.ts';
@@ -22,7 +22,7 @@ import { type Usage, billedAmountMinor } from '../../contracts-offline/tariff-co
 import { type EndCause, limitEnd } from './limits.ts';
 import { buildReceipt } from './receipt.ts';
 import { checkpointHeadroomBytes, contractHeadroomBytes } from './journal-budget.ts';
-import { signRecord } from './sign-record.ts';
+import { signRecord, signRecordWhile } from './sign-record.ts';
 import { fail, ok } from '../../contracts-offline/result.ts';
 
 export type SessionSettings = {
@@ -72,6 +72,9 @@ type Running = {
 /** An ended session whose receipt the key store has not signed yet (a secure element off the bus). */
 type Unsigned = { receipt: Receipt; open: boolean; finalSample: MeterSample | undefined };
 
+/** The contract a voucher would start, built without changing anything (`SessionEngine.prepareStart`). */
+export type PendingContract = { contract: Contract; currentMa: number; startMs: number };
+
 export class SessionEngine {
   readonly #deps: SessionDeps;
   #running: Running | undefined;
@@ -93,12 +96,13 @@ export class SessionEngine {
   }
 
   /**
-   * Sign and journal the contract for a checked voucher, then offer energy. The caller checked the
-   * pile's conditions. `idleSample`: a reading taken since the last session ended, the contactor
-   * open (the register cannot have moved since), so the tap does not wait for the meter's bus.
+   * The contract for a voucher whose checks passed, its signature not verified yet: built without
+   * changing anything (the meter is read, nothing is written). The caller checked the pile's
+   * conditions. `idleSample`: a reading taken since the last session ended, the contactor open
+   * (the register cannot have moved since), so the tap does not wait for the meter's bus.
    */
-  start(voucher: Authorization, pileId: Uint8Array, config: PileConfig, idleSample?: MeterSample): PileOutcome<Uint8Array> {
-    const { clock, book, signer, contactor } = this.#deps;
+  prepareStart(voucher: Authorization, pileId: Uint8Array, config: PileConfig, idleSample?: MeterSample): PileOutcome<PendingContract> {
+    const { clock, book } = this.#deps;
     if (this.#running) throw new RangeError('session: a session is already running');
     if (this.#unsigned) return fail('conditions', `the receipt of contract ${this.#unsigned.receipt.contractSeq} is not signed yet (key store)`);
     let sample: MeterSample;
@@ -121,7 +125,19 @@ export class SessionEngine {
       capMinor: voucher.capMinor,
       startAtS: Math.floor(startMs / 1000),
     };
-    const signed = signRecord(encodeContract(contract), signer);
+    return ok({ contract, currentMa, startMs });
+  }
+
+  /**
+   * Sign the pending contract while `checkSignature` verifies its voucher (`KeyStore.signWhile`);
+   * only then journal it and offer energy. A forged voucher changes nothing: the signature is dropped.
+   */
+  start(pending: PendingContract, checkSignature: SignatureCheck): SignedOutcome<Uint8Array> {
+    const { book, signer, contactor } = this.#deps;
+    const { contract, currentMa, startMs } = pending;
+    let authentic = false;
+    const signed = signRecordWhile(encodeContract(contract), signer, () => void (authentic = checkSignature()));
+    if (!authentic) return fail('bad-signature', 'the voucher\'s signature does not verify');
     if (!signed.ok) return fail('device', signed.reason);
     const signedBytes = signed.value;
     const appended = book.appendContract(contract, signedBytes, contractHeadroomBytes);
@@ -131,7 +147,7 @@ export class SessionEngine {
       return fail('device', appended.reason);
     }
     this.#running = {
-      contract, entry: appended.value, startMs, meterWh: sample.energyWh, durationS: 0,
+      contract, entry: appended.value, startMs, meterWh: contract.startMeterWh, durationS: 0,
       hasDrawn: false, notDrawingSinceMs: undefined, checkpointDurationS: 0,
     };
     // The contract is durable: offer current, and close as soon as the vehicle asks (state C/D).
@@ -168,13 +184,27 @@ export class SessionEngine {
   }
 
   /**
-   * A user (or relay) stop of the running contract `contractSeq`, asked in a tap: the receipt bills
-   * up to the last metering tick's reading (at most one metering period old) instead of waiting in
-   * the tap for a fresh one; what flowed since is billed to nobody.
+   * A user (or relay) stop of the running contract `contractSeq`, asked in a tap, its signature not
+   * verified yet. The receipt bills up to the last metering tick's reading (at most one metering
+   * period old) instead of waiting in the tap for a fresh one; what flowed since is billed to
+   * nobody. It is signed while `checkSignature` verifies the stop (`KeyStore.signWhile`); the
+   * contactor opens as soon as the check says yes, and the receipt is journaled once signed. A
+   * forged stop changes nothing ('forged'); undefined: the stop ended the session, but the key
+   * store did not sign its receipt (`retryReceipt`).
    */
-  stop(contractSeq: number): EndedSession | undefined {
-    if (this.#running?.contract.seq !== contractSeq) return undefined;
-    return this.finish({ reason: 'user', detail: EndDetail.userStop }, 'last tick');
+  stop(contractSeq: number, checkSignature: SignatureCheck): EndedSession | 'forged' | undefined {
+    const r = this.#running;
+    if (r?.contract.seq !== contractSeq) throw new RangeError(`session: contract ${contractSeq} is not running`);
+    const receipt = this.#receiptOf(r, this.#deps.clock.nowMs(), { reason: 'user', detail: EndDetail.userStop });
+    let authentic = false;
+    const signed = signRecordWhile(encodeReceipt(receipt), this.#deps.signer, () => {
+      authentic = checkSignature();
+      if (!authentic) return;
+      this.#openContactor();
+      this.#end(r, receipt, undefined);
+    });
+    if (!authentic) return 'forged';
+    return signed.ok ? this.#journalReceipt(signed.value) : undefined;
   }
 
   /** Drop the session without a receipt (storage failed: the next boot finalises it). */
@@ -183,21 +213,14 @@ export class SessionEngine {
     this.#deps.contactor.command(false);
   }
 
-  /** Open the contactor, take the final reading (or keep the last tick's), journal the signed receipt. */
-  finish(cause: EndCause, reading: 'fresh' | 'last tick' = 'fresh'): EndedSession | undefined {
+  /** Open the contactor, take the final reading, journal the signed receipt. */
+  finish(cause: EndCause): EndedSession | undefined {
     const r = this.#running;
     if (!r) return undefined;
-    const { clock, contactor, book } = this.#deps;
-    contactor.command(false);
-    this.#setPilot(PILOT_CONSTANT_PLUS_12V);
+    this.#openContactor();
     // A failing final read bills the last good one.
-    const finalSample = reading === 'fresh' && cause.detail !== EndDetail.meterFault ? this.#sample(r) : undefined;
-    const nowMs = clock.nowMs();
-    this.#advanceDuration(r, nowMs);
-    const usage = usageOf(r);
-    const receipt = buildReceipt(r.contract, book.nextSeq, { ...usage, endMeterWh: r.meterWh, endAtS: Math.floor(nowMs / 1000) }, cause);
-    this.#running = undefined;
-    this.#unsigned = { receipt, open: r.entry.open, finalSample };
+    const finalSample = cause.detail !== EndDetail.meterFault ? this.#sample(r) : undefined;
+    this.#end(r, this.#receiptOf(r, this.#deps.clock.nowMs(), cause), finalSample);
     return this.retryReceipt();
   }
 
@@ -215,14 +238,35 @@ export class SessionEngine {
   retryReceipt(): EndedSession | undefined {
     const pending = this.#unsigned;
     if (!pending) return undefined;
-    const { book, signer } = this.#deps;
-    const receipt = pending.receipt;
-    const signed = signRecord(encodeReceipt(receipt), signer);
-    if (!signed.ok) return undefined;
+    const signed = signRecord(encodeReceipt(pending.receipt), this.#deps.signer);
+    return signed.ok ? this.#journalReceipt(signed.value) : undefined;
+  }
+
+  /** The receipt of `r` ending now, up to its last reading. */
+  #receiptOf(r: Running, nowMs: number, cause: EndCause): Receipt {
+    const durationS = Math.max(r.durationS, Math.floor((nowMs - r.startMs) / 1000));
+    const usage = { energyWh: r.meterWh - r.contract.startMeterWh, durationS };
+    return buildReceipt(r.contract, this.#deps.book.nextSeq, { ...usage, endMeterWh: r.meterWh, endAtS: Math.floor(nowMs / 1000) }, cause);
+  }
+
+  #openContactor(): void {
+    this.#deps.contactor.command(false);
+    this.#setPilot(PILOT_CONSTANT_PLUS_12V);
+  }
+
+  /** The session is over (its contactor opened): its receipt waits for the key store's signature. */
+  #end(r: Running, receipt: Receipt, finalSample: MeterSample | undefined): void {
+    this.#running = undefined;
+    this.#unsigned = { receipt, open: r.entry.open, finalSample };
+  }
+
+  /** Journal the signed receipt of the session that ended; a journal that cannot take it stops the pile. */
+  #journalReceipt(signedBytes: Uint8Array): EndedSession | undefined {
+    const pending = this.#unsigned!;
     this.#unsigned = undefined;
-    const appended = book.appendReceipt(receipt, signed.value);
+    const appended = this.#deps.book.appendReceipt(pending.receipt, signedBytes);
     if (!appended.ok) return this.#halt(appended.reason);
-    return { receipt, signedBytes: signed.value, open: pending.open, ...(pending.finalSample ? { finalSample: pending.finalSample } : {}) };
+    return { receipt: pending.receipt, signedBytes, open: pending.open, ...(pending.finalSample ? { finalSample: pending.finalSample } : {}) };
   }
 
   #halt(message: string): undefined {

@@ -12,3 +12,11 @@ export function signRecord(messageBytes: Uint8Array, signer: PileSigner): Result
     return fail('device', `key store: ${(error as Error).message}`);
   }
 }
+
+/**
+ * `signRecord` with `work` run while the key store computes (`KeyStore.signWhile`): `work` runs
+ * once whatever the key store does, so what it decides stands even when the signature failed.
+ */
+export function signRecordWhile(messageBytes: Uint8Array, signer: PileSigner, work: () => void): Result<Uint8Array, 'device'> {
+  return signRecord(messageBytes, { ...signer, sign: (toBeSigned) => signer.signWhile(toBeSigned, work) });
+}

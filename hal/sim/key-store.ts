@@ -55,6 +55,19 @@ export class KeyStoreSim implements KeyStore {
     return this.#crypto.sign(message, secretKey);
   }
 
+  /** Signs, then runs `work` (nothing here computes in parallel); `work` runs even when signing fails. */
+  signWhile(message: Uint8Array, work: () => void): Uint8Array {
+    let signature: Uint8Array;
+    try {
+      signature = this.sign(message);
+    } catch (error) {
+      work();
+      throw error;
+    }
+    work();
+    return signature;
+  }
+
   hasKey(): boolean {
     return this.#key !== undefined;
   }

@@ -23,13 +23,13 @@ import { EndDetail } from '../../contracts-offline/messages/receipt.ts';
 import { openSigned, readSigned } from '../../contracts-offline/signed.ts';
 import { type HostBoard, createHostBoard } from '../../boards/host/hal.ts';
 import type { KeyStore } from '../../hal/types.ts';
-import type { Se050SimCounters } from '../../hal/sim/chips/se050.ts';
+import type { Se050SimCounters, Se050SimFault } from '../../hal/sim/chips/se050.ts';
 import { type NfcTap, NfcTagLostError } from '../../hal/sim/nfc-field.ts';
 import { PileRefusedError } from '../../tools/phone/errors.ts';
 import { type OutboxRecord, PileReader } from '../../tools/phone/pile-reader.ts';
 import { simulatedTapTransport } from '../../tools/phone/sim-field-transport.ts';
 import { type Rig, pileId, pileKey, pileSecretKey, plugEv, provisionedRig, relayKey, startMs } from '../support/pile-rig.ts';
-import { command, signedStop, signedVoucher, userKeys } from '../support/tap-kit.ts';
+import { command, signedStop, signedVoucher, userKeys, withBadSignature } from '../support/tap-kit.ts';
 
 type Pile = {
   rig: Rig;
@@ -45,16 +45,23 @@ function pileOnHostBoard(): Pile {
   plugEv(rig.sim);
   const secureElement = host!.hal.keyStore;
   let pending: (() => void) | undefined;
+  const runPending = (): void => {
+    const action = pending;
+    pending = undefined;
+    action?.();
+  };
   // The firmware reaches the key store through the board's hal at each signature.
   const probed: KeyStore = {
     get publicKey() {
       return secureElement.publicKey;
     },
     sign(message) {
-      const action = pending;
-      pending = undefined;
-      action?.();
+      runPending();
       return secureElement.sign(message);
+    },
+    signWhile(message, work) {
+      runPending();
+      return secureElement.signWhile(message, work);
     },
     hasKey: () => secureElement.hasKey(),
     createKey: () => secureElement.createKey(),
@@ -473,6 +480,15 @@ const se050Faults: StartFault[] = [
     },
   },
   {
+    name: 'SE050 during START: a block cut short (T=1 retransmission)',
+    at: 'on START',
+    arm: (pile) => pile.host.chips.secureElement.inject('cut', 1),
+    phone: 'contract',
+    journaled: true,
+    thenOutbox: 'answered',
+    check: (pile, { se050Before }) => assert.is(pile.host.chips.secureElement.counters.retransmissions - se050Before.retransmissions, 1),
+  },
+  {
     name: 'SE050 during START: busy, two more S(WTX) requests',
     at: 'on START',
     arm: (pile) => pile.host.chips.secureElement.inject('wtx', 2),
@@ -618,6 +634,143 @@ test('the SE050 is silent when STOP asks for the receipt: 6F00, nothing journale
   const held = journaledRecords(pile);
   assert.equal(held.map(({ record }) => [record.kind, record.seq]), [['contract', 1], ['receipt', 2]]);
   assert.equal(receipt.signed, held[1]!.bytes);
+  await remountsWithTheSameRecords(pile);
+});
+
+// The overlap (firmware/nfc/README.md "START and STOP"): the pile verifies the voucher or stop while
+// the SE050 signs its answer. A fault of the SE050 while it signs the receipt, with the stop
+// verified meanwhile: a receipt, or 6F00 with the session ended and no receipt; either way the
+// journal holds what the phone gets, and the STOP retry answers the same receipt.
+const stopFaults: { fault: Se050SimFault; count: number; phone: 'receipt' | number }[] = [
+  { fault: 'crc', count: 2, phone: 'receipt' },
+  { fault: 'cut', count: 1, phone: 'receipt' },
+  { fault: 'nack', count: 3, phone: 'receipt' },
+  { fault: 'wtx', count: 2, phone: 'receipt' },
+  { fault: 'reset', count: 1, phone: 'receipt' },
+  { fault: 'silent', count: Number.POSITIVE_INFINITY, phone: SW.deviceFault },
+];
+
+for (const { fault, count, phone } of stopFaults) {
+  test(`SE050 fault "${fault}" while it signs the receipt of an overlapped STOP: ${phone === 'receipt' ? 'the receipt' : phone.toString(16)}, the journal holds what the phone gets, the retry gets the same receipt`, async () => {
+    const pile = pileOnHostBoard();
+    const { rig, host } = pile;
+    const contract = await charging(pile);
+    const tap = rig.sim.nfc.tap();
+    const hello = decodePileHello((transceive(tap, selectCommand()) as Answer).data);
+    assert.ok(hello.ok);
+    if (!hello.ok) return;
+    host.chips.secureElement.inject(fault, count);
+    const stopData = encodeStopData({ signedStopRequest: userStop(pile, hello.value.pileNonce, contract.seq), userPublicKey: userKeys.publicKey });
+    const answer = transceive(tap, frame(INS.stop, stopData));
+    tap.end();
+    host.chips.secureElement.clear();
+    assert.is(rig.pile.session, undefined, 'the verified stop ended the session');
+    assert.not.ok(rig.sim.contactor.commandedClosed, 'the contactor is open');
+    assert.is(rig.pile.halted, undefined);
+    const held = () => journaledRecords(pile).map(({ record }) => record.kind);
+    if (phone === 'receipt') {
+      assert.is(describe(answer), '9000');
+      assert.equal(held(), ['contract', 'receipt']);
+      assert.equal((answer as Answer).data, journaledRecords(pile)[1]!.bytes, 'the phone holds the journaled receipt');
+    } else {
+      assert.is(describe(answer), phone.toString(16));
+      assert.equal(held(), ['contract'], 'no receipt without its signature');
+    }
+    rig.sim.clock.advance(1000); // 6F00: the pile signs the receipt at the next tick
+    const receipt = await tapWith(pile, async (reader) => {
+      const again = await reader.select();
+      reader.trustPileKey(pileKey.publicKey);
+      return reader.stop(userStop(pile, again.pileNonce, contract.seq), userKeys.publicKey);
+    });
+    assert.is(receipt.message.endDetail, EndDetail.userStop);
+    assert.equal(receipt.signed, journaledRecords(pile)[1]!.bytes, 'one receipt, the journaled one');
+    assert.equal(held(), ['contract', 'receipt']);
+    await remountsWithTheSameRecords(pile);
+  });
+}
+
+/** SELECT in a new tap: the tap and its nonce. */
+function selectedTap(pile: Pile): { tap: NfcTap; nonce: Uint8Array } {
+  const tap = pile.rig.sim.nfc.tap();
+  const hello = decodePileHello((transceive(tap, selectCommand()) as Answer).data);
+  if (!hello.ok) throw new Error(hello.reason);
+  return { tap, nonce: hello.value.pileNonce };
+}
+
+test('a forged voucher with the overlap: 6982 as before, nothing journaled or shown, the nonce kept; the SE050\'s signature is dropped; the genuine voucher then starts', async () => {
+  const pile = pileOnHostBoard();
+  const { rig, host } = pile;
+  await relayVoucher(pile);
+  rig.sim.clock.advance(60_000); // the welcome of tap 1 is gone
+  const { tap, nonce } = selectedTap(pile);
+  rig.sim.clock.advance(0);
+  const screen = host.chips.lcd.text().join('\n');
+  const flashOperations = rig.sim.flash.operationCount;
+  const chipSignatures = host.chips.secureElement.counters.signatures;
+  const genuine = relaySignedVoucher(nonce);
+  const forged = withBadSignature(genuine);
+  const answer = transceive(tap, frame(INS.start, forged));
+  assert.is(describe(answer), '6982');
+  assert.is((answer as Answer).data.length, 0, 'the contract signed meanwhile never leaves the pile');
+  assert.is(host.chips.secureElement.counters.signatures, chipSignatures + 1, 'the SE050 signed while the voucher was verified');
+  rig.sim.clock.advance(0);
+  assert.is(host.chips.lcd.text().join('\n'), screen, 'the display did not change');
+  assert.is(rig.sim.flash.operationCount, flashOperations, 'nothing journaled');
+  assert.is(rig.pile.session, undefined);
+  assert.not.ok(rig.sim.contactor.commandedClosed);
+  const outbox = transceive(tap, frame(INS.outbox, encodeOutboxRequest(0)));
+  assert.is(describe(outbox), '9000');
+
+  // Forged and refused for something else too: still 6982, and the SE050 is not asked.
+  for (const other of [signedVoucher(nonce, { tariffVersion: 9 }, relayKey), signedVoucher(new Uint8Array(16).fill(4), {}, relayKey)]) {
+    assert.is(describe(transceive(tap, frame(INS.start, withBadSignature(other)))), '6982');
+  }
+  // A silent SE050 does not turn a forged voucher into a device fault.
+  host.chips.secureElement.inject('silent');
+  assert.is(describe(transceive(tap, frame(INS.start, forged))), '6982');
+  host.chips.secureElement.clear();
+  assert.is(host.chips.secureElement.counters.signatures, chipSignatures + 1, 'no signature for the vouchers refused before signing');
+  rig.sim.clock.advance(0);
+  assert.is(host.chips.lcd.text().join('\n'), screen, 'the display did not change');
+  assert.is(rig.sim.flash.operationCount, flashOperations, 'nothing journaled');
+
+  const started = transceive(tap, frame(INS.start, genuine));
+  tap.end();
+  assert.is(describe(started), '9000', 'the nonce was not used by the forged vouchers');
+  assertContractFor((started as Answer).data, genuine);
+  assert.equal(journaledRecords(pile).map(({ record }) => record.kind), ['contract']);
+  await remountsWithTheSameRecords(pile);
+});
+
+test('a forged stop with the overlap: 6982, the session runs on with the contactor closed, nothing journaled; the genuine stop on the same nonce ends it', async () => {
+  const pile = pileOnHostBoard();
+  const { rig, host } = pile;
+  const contract = await charging(pile);
+  const { tap, nonce } = selectedTap(pile);
+  const flashOperations = rig.sim.flash.operationCount;
+  const chipSignatures = host.chips.secureElement.counters.signatures;
+  const genuine = userStop(pile, nonce, contract.seq);
+  const stopData = (request: Uint8Array) => encodeStopData({ signedStopRequest: request, userPublicKey: userKeys.publicKey });
+  const answer = transceive(tap, frame(INS.stop, stopData(withBadSignature(genuine))));
+  assert.is(describe(answer), '6982');
+  assert.is((answer as Answer).data.length, 0, 'the receipt signed meanwhile never leaves the pile');
+  assert.is(host.chips.secureElement.counters.signatures, chipSignatures + 1, 'the SE050 signed while the stop was verified');
+  assert.is(rig.pile.session?.contract.seq, contract.seq, 'still charging');
+  assert.ok(rig.sim.contactor.commandedClosed, 'the contactor never opened');
+  assert.is(rig.sim.flash.operationCount, flashOperations, 'nothing journaled');
+  host.chips.secureElement.inject('silent');
+  assert.is(describe(transceive(tap, frame(INS.stop, stopData(withBadSignature(genuine))))), '6982', 'a silent SE050 does not change the answer to a forged stop');
+  host.chips.secureElement.clear();
+  assert.ok(rig.sim.contactor.commandedClosed);
+
+  const stopped = transceive(tap, frame(INS.stop, stopData(genuine)));
+  tap.end();
+  assert.is(describe(stopped), '9000');
+  assert.is(rig.pile.session, undefined);
+  assert.not.ok(rig.sim.contactor.commandedClosed);
+  const held = journaledRecords(pile);
+  assert.equal(held.map(({ record }) => record.kind), ['contract', 'receipt']);
+  assert.equal((stopped as Answer).data, held[1]!.bytes);
   await remountsWithTheSameRecords(pile);
 });
 

@@ -333,6 +333,87 @@ test('bad options are refused', () => {
   assert.throws(() => open(0x7fff0206), /outside 0x7fff02xx/);
 });
 
+// signWhile: the pile verifies the tap's signature while the chip signs its answer.
+const signed = (message: Uint8Array): string => bytesToHex(nobleEd25519.sign(message, seed));
+
+test('signWhile: the work runs once, after EdDSASign is on the bus and before the answer is read; the same signature as sign', () => {
+  const { chip, driver, traffic } = rig({ sim: { preloadedKey: { objectId: 0x54430001, secretKey: seed } } });
+  driver.configure();
+  const message = ascii('Contract 50a1e00000000018/43');
+  let seen: { apdus: number; lastTraffic: string } | undefined;
+  let runs = 0;
+  const signature = driver.signWhile(message, () => {
+    runs++;
+    seen = { apdus: chip.counters.apdus, lastTraffic: traffic.at(-1)! };
+  });
+  assert.is(runs, 1);
+  assert.is(bytesToHex(signature), signed(message));
+  assert.is(seen!.apdus, 2, 'SELECT, then EdDSASign received by the chip');
+  assert.ok(seen!.lastTraffic.startsWith('> 5a4'), `the last thing on the bus was our I-block: ${seen!.lastTraffic}`);
+  assert.ok(traffic.at(-1)!.startsWith('< '), 'the answer was read after the work');
+});
+
+test('signWhile: work that takes bus time elsewhere overlaps the chip\'s 100 ms signature instead of adding to it', () => {
+  const busUs = (workMs: number): number => {
+    const { driver, time } = rig({ sim: { preloadedKey: { objectId: 0x54430001, secretKey: seed } } });
+    driver.configure();
+    const start = time.nowUs();
+    const message = ascii(`overlap ${workMs}`);
+    assert.is(bytesToHex(driver.signWhile(message, () => time.wait(workMs))), signed(message));
+    return time.nowUs() - start;
+  };
+  const alone = busUs(0);
+  assert.ok(alone >= 100_000 && alone < 110_000, `${alone} µs`);
+  const within = busUs(60);
+  assert.ok(Math.abs(within - alone) <= 1000, `60 ms of other work within the signing time: ${within} µs vs ${alone} µs`);
+  const longer = busUs(150);
+  assert.ok(longer >= 150_000 && longer < alone + 51_000, `150 ms of work: the answer is waiting once it is done (${longer} µs)`);
+});
+
+test('signWhile: a throwing work still lets the answer be read (the link stays in step), then its error is thrown', () => {
+  const { chip, driver } = rig({ sim: { preloadedKey: { objectId: 0x54430001, secretKey: seed } } });
+  driver.configure();
+  const before = chip.counters;
+  assert.throws(() => driver.signWhile(ascii('dropped'), () => {
+    throw new Error('verify blew up');
+  }), /verify blew up/);
+  const message = ascii('next');
+  assert.is(bytesToHex(driver.sign(message)), signed(message));
+  const after = chip.counters;
+  assert.equal([after.resyncs - before.resyncs, after.retransmissions - before.retransmissions, after.softResets - before.softResets, after.signatures - before.signatures], [0, 0, 0, 2],
+    'no recovery needed: the dropped answer was read out');
+});
+
+for (const { fault, count } of [{ fault: 'crc', count: 3 }, { fault: 'cut', count: 1 }, { fault: 'nack', count: 10 }, { fault: 'wtx', count: 2 }, { fault: 'reset', count: 1 }, { fault: 'noise-in', count: 1 }] as const) {
+  test(`signWhile under fault "${fault}" ×${count}: recovered, the work ran exactly once`, () => {
+    const { chip, driver } = rig({ sim: { preloadedKey: { objectId: 0x54430001, secretKey: seed } } });
+    driver.configure();
+    chip.inject(fault, count);
+    let runs = 0;
+    const message = ascii(`overlapped after ${fault}`);
+    assert.is(bytesToHex(driver.signWhile(message, () => void runs++)), signed(message));
+    assert.is(runs, 1);
+  });
+}
+
+for (const { name, arm } of [
+  { name: 'a silent chip (the command never goes out)', arm: (chip: Se050Sim) => chip.inject('silent') },
+  { name: 'CRC errors on every block', arm: (chip: Se050Sim) => chip.inject('crc', 10_000) },
+  { name: 'a chip that keeps resetting', arm: (chip: Se050Sim) => chip.inject('reset', 10_000) },
+]) {
+  test(`signWhile with ${name}: Se050Error, the work ran exactly once; a work error wins over the chip's`, () => {
+    const { chip, driver } = rig({ sim: { preloadedKey: { objectId: 0x54430001, secretKey: seed } } });
+    driver.configure();
+    arm(chip);
+    let runs = 0;
+    assert.throws(() => driver.signWhile(ascii('never signed'), () => void runs++), (e: unknown) => e instanceof Se050Error);
+    assert.is(runs, 1);
+    assert.throws(() => driver.signWhile(ascii('never signed'), () => {
+      throw new Error('work fault');
+    }), /work fault/);
+  });
+}
+
 // Bounded fuzz: arbitrary bytes in place of the chip's next blocks, structured to reach every layer
 // (raw noise, blocks with a valid CRC and any PCB, I-blocks carrying random answers). The driver may
 // only throw Se050Error; a signature it returns must be the right one; afterwards it signs normally.

@@ -14,7 +14,7 @@ import type { UserHello } from '../../contracts-offline/messages/user-hello.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { signMessageWith } from '../../contracts-offline/signed.ts';
 import { fail } from '../../contracts-offline/result.ts';
-import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner } from '../../firmware/pile-services.ts';
+import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner, SignatureCheck, SignedOutcome } from '../../firmware/pile-services.ts';
 
 export type RecordedCall = { method: string; args: unknown[] };
 
@@ -44,11 +44,17 @@ export class RecordingPileServicesDouble implements PileServices {
     this.relayPublicKey = options.relayPublicKey;
     this.nowSValue = options.nowS;
     const { secretKey, kid } = options.pileKeys;
+    const sign = (toBeSigned: Uint8Array): Uint8Array => {
+      this.signatures++;
+      return nobleEd25519.sign(toBeSigned, secretKey);
+    };
     this.signer = {
       kid,
-      sign: (toBeSigned: Uint8Array) => {
-        this.signatures++;
-        return nobleEd25519.sign(toBeSigned, secretKey);
+      sign,
+      signWhile(toBeSigned, work) {
+        const signature = sign(toBeSigned);
+        work();
+        return signature;
       },
     };
     this.pileConfig = {
@@ -101,7 +107,9 @@ export class RecordingPileServicesDouble implements PileServices {
     return { ok: true, value: undefined };
   }
 
-  startSession(voucher: Authorization, displayName: string | undefined): PileOutcome<Uint8Array> {
+  /** As the pile: a forged voucher (`checkSignature` says no) changes and signs nothing, and is not recorded; refusals come after the check. */
+  startSession(voucher: Authorization, displayName: string | undefined, checkSignature: SignatureCheck): SignedOutcome<Uint8Array> {
+    if (!checkSignature()) return forged();
     this.#record('startSession', voucher, displayName);
     const refusal = this.#refusal<Uint8Array>();
     if (refusal) return refusal;
@@ -121,7 +129,9 @@ export class RecordingPileServicesDouble implements PileServices {
     this.#record('showStartRefusal', reason);
   }
 
-  stopSession(contractSeq: number, by: 'user' | 'relay'): PileOutcome<Uint8Array> {
+  /** Like `startSession`: a forged stop changes nothing and is not recorded. */
+  stopSession(contractSeq: number, by: 'user' | 'relay', checkSignature: SignatureCheck): SignedOutcome<Uint8Array> {
+    if (!checkSignature()) return forged();
     this.#record('stopSession', contractSeq, by);
     const refusal = this.#refusal<Uint8Array>();
     if (refusal) return refusal;
@@ -159,4 +169,8 @@ export class RecordingPileServicesDouble implements PileServices {
     }
     return { ok: true, value: this.outboxRecords.length };
   }
+}
+
+function forged(): SignedOutcome<never> {
+  return fail('bad-signature', 'double: the signature does not verify');
 }

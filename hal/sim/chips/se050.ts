@@ -15,10 +15,15 @@
 // down, so a transfer throws and the host polls. A block the host writes replaces whatever the chip
 // had left to send. Reads past the end of the block in hand return 0xFF (SDA released).
 // Timing: the ATR is the one read from a real SE050 (Nitrokey se05x src/t1.rs: BWT 1000 ms, IFSC 254,
-// MPOT 1 ms, SEGT 100 µs, "JCOP4 ATPO"). An EdDSA signature takes `signMs` (default 100 ms: a model
-// value; NXP publishes no EdDSA timing in the documents at hand, and the closest published figure,
-// a YubiHSM 2 at 114 ms per Ed25519 signature including USB, is of the same order). A command that
-// takes longer than BWT is covered by S(WTX request)s, as the chip must. `generateMs` (100 ms),
+// MPOT 1 ms, SEGT 100 µs, "JCOP4 ATPO"). An EdDSA signature takes `signMs` (default
+// SE050_MODEL_SIGN_MS, 100 ms: a model value; NXP publishes no EdDSA timing, and the one primary
+// measurement found is wolfSSL's SE050 benchmark over T=1 over I2C from a Raspberry Pi, ECDSA P-256
+// sign 100.953 ms on average (github.com/wolfSSL/wolfssl-examples, SE050/wolfcrypt_benchmark/
+// README.md); a secondary, unverified source gives ~261 ms for Ed25519). The answer is ready at an
+// absolute bus time, the end of the command's last block plus the processing time, so whatever
+// the host does before it polls (its own work, other buses) overlaps the chip's processing rather
+// than adding to it. A command that takes longer than BWT is covered by S(WTX request)s, as the
+// chip must. `generateMs` (100 ms),
 // `commandMs` (1 ms, every other command and S-block) and `resetMs` (5 ms) are model values too.
 // The SELECT answer names applet 3.1.0 (Plug & Trust's PC/SC example reader is "NXP SE050C
 // v03.01.00"), features 0x3FFF and secure box 1.0 (a model value).
@@ -40,6 +45,9 @@ import { nobleEd25519 } from '../../../contracts-offline/crypto.ts';
 import type { DigitalLine, I2cDevice } from '../io/wiring.ts';
 import { I2cNoAcknowledge } from '../io/wiring.ts';
 import { SeededRandom } from '../seeded-random.ts';
+
+/** The simulation's EdDSA signing time unless told otherwise (header: a model value). */
+export const SE050_MODEL_SIGN_MS = 100;
 
 export type Se050SimFault = 'crc' | 'len' | 'cut' | 'garbage' | 'noise-in' | 'nack' | 'wtx' | 'reset' | 'silent';
 
@@ -145,7 +153,7 @@ export class Se050Sim implements I2cDevice {
     if (!Number.isInteger(hz) || hz <= 0) throw new RangeError(`sim/se050: "hz" expected a positive integer, got ${hz}`);
     this.#address = options.address ?? 0x48;
     this.#byteUs = (9 * 1_000_000) / hz;
-    this.#signUs = (options.signMs ?? 100) * 1000;
+    this.#signUs = (options.signMs ?? SE050_MODEL_SIGN_MS) * 1000;
     this.#generateUs = (options.generateMs ?? 100) * 1000;
     this.#commandUs = (options.commandMs ?? 1) * 1000;
     this.#resetUs = (options.resetMs ?? 5) * 1000;

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nobleEd25519 } from '../../../contracts-offline/crypto.ts';
 import { EvSim } from '../../../hal/sim/ev.ts';
-import { defaultEv, voucher } from '../../support/pile-rig.ts';
+import { defaultEv, voucher, genuine } from '../../support/pile-rig.ts';
 import { blankConsoleRig, board, provisionThroughConsole, provisionedConsoleRig } from './console-rig.ts';
 import { consolePileId, relay, signedAuthorization, signedPileUpdate, startMs } from '../../support/console-signing.ts';
 
@@ -139,7 +139,7 @@ test('SelfTest is refused while a session runs', () => {
   const { host, sim, runtime } = provisionedConsoleRig();
   sim.circuit.plug(new EvSim(defaultEv));
   sim.clock.advance(1000);
-  assert.ok(runtime.handle.services!.startSession(voucher({ mode: 'energy', energyWh: 5000 }, 10_000, { pileId: consolePileId }), 'Zoe').ok);
+  assert.ok(runtime.handle.services!.startSession(voucher({ mode: 'energy', energyWh: 5000 }, 10_000, { pileId: consolePileId }), 'Zoe', genuine).ok);
   const answer = host.ask('SelfTest', {});
   assert.ok('code' in answer && answer.code === 'refused' && /session 1 is running/.test(answer.reason), JSON.stringify(answer));
 });
@@ -163,7 +163,7 @@ test('FactoryReset with every record acknowledged: the pile reboots blank, keeps
   const services = runtime.handle.services!;
   sim.circuit.plug(new EvSim(defaultEv));
   sim.clock.advance(1000);
-  assert.ok(services.startSession(voucher({ mode: 'energy', energyWh: 200 }, 10_000, { pileId: consolePileId }), 'Zoe').ok);
+  assert.ok(services.startSession(voucher({ mode: 'energy', energyWh: 200 }, 10_000, { pileId: consolePileId }), 'Zoe', genuine).ok);
   for (let i = 0; i < 600 && services.session; i++) sim.clock.advance(1000);
   assert.is(services.session, undefined);
   assert.equal(services.acknowledge([{ fromSeq: 1, toSeq: 10 }]), { ok: true, value: 0 });

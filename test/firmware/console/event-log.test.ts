@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
 import { EvSim } from '../../../hal/sim/ev.ts';
 import { EVENT_LOG_CAPACITY, EventLog } from '../../../firmware/events/event-log.ts';
-import { defaultEv, voucher } from '../../support/pile-rig.ts';
+import { defaultEv, voucher, genuine } from '../../support/pile-rig.ts';
 import { provisionedConsoleRig } from './console-rig.ts';
 import { consolePileId, startMs } from '../../support/console-signing.ts';
 
@@ -35,16 +35,16 @@ test('the pile records session starts, abnormal ends and latched contactor fault
   const services = runtime.handle.services!;
   sim.circuit.plug(new EvSim(defaultEv));
   sim.clock.advance(1000);
-  assert.ok(services.startSession(voucher({ mode: 'energy', energyWh: 20_000 }, 100_000, { pileId: consolePileId }), 'Zoe').ok);
+  assert.ok(services.startSession(voucher({ mode: 'energy', energyWh: 20_000 }, 100_000, { pileId: consolePileId }), 'Zoe', genuine).ok);
   sim.clock.advance(5000);
   sim.circuit.unplug();
   sim.clock.advance(2000);
   sim.contactor.weld();
   sim.circuit.plug(new EvSim(defaultEv));
   sim.clock.advance(1000);
-  assert.ok(services.startSession(voucher({ mode: 'energy', energyWh: 20_000 }, 100_000, { pileId: consolePileId }), 'Zoe').ok);
+  assert.ok(services.startSession(voucher({ mode: 'energy', energyWh: 20_000 }, 100_000, { pileId: consolePileId }), 'Zoe', genuine).ok);
   sim.clock.advance(5000);
-  assert.ok(services.stopSession(services.session!.contract.seq, 'user').ok);
+  assert.ok(services.stopSession(services.session!.contract.seq, 'user', genuine).ok);
   sim.clock.advance(3000);
   const texts = runtime.log.after(0, 64).entries.map((e) => `${e.level} ${e.text}`);
   assert.ok(texts.includes('info session 1 started: energy 20.000 kWh'), texts.join('\n'));

@@ -13,7 +13,7 @@ import type { ConsoleErrorCode } from '../../../contracts-offline/console/answer
 import { encodeConsoleRequest } from '../../../contracts-offline/console/messages.ts';
 import { SeededRandom } from '../../../hal/sim/seeded-random.ts';
 import { EvSim } from '../../../hal/sim/ev.ts';
-import { defaultEv, voucher } from '../../support/pile-rig.ts';
+import { defaultEv, voucher, genuine } from '../../support/pile-rig.ts';
 import { type ConsoleRig, provisionedConsoleRig } from './console-rig.ts';
 import { consolePileId, otherRelay, signedAuthorization, startMs } from '../../support/console-signing.ts';
 
@@ -25,7 +25,7 @@ function chargingRig(): ConsoleRig {
   const rig = provisionedConsoleRig();
   rig.sim.circuit.plug(new EvSim(defaultEv));
   rig.sim.clock.advance(1000);
-  assert.ok(rig.runtime.handle.services!.startSession(voucher({ mode: 'energy', energyWh: 50_000 }, 1_000_000, { pileId: consolePileId, voucherId: new Uint8Array(8).fill(3) }), 'Zoe').ok);
+  assert.ok(rig.runtime.handle.services!.startSession(voucher({ mode: 'energy', energyWh: 50_000 }, 1_000_000, { pileId: consolePileId, voucherId: new Uint8Array(8).fill(3) }), 'Zoe', genuine).ok);
   rig.sim.clock.advance(5000);
   return rig;
 }

@@ -7,7 +7,7 @@ import { encodeCbor } from '../../../contracts-offline/cbor-encode.ts';
 import { encodeFrame } from '../../../contracts-offline/console/frame.ts';
 import type { ConsoleError } from '../../../contracts-offline/console/answers.ts';
 import { EvSim } from '../../../hal/sim/ev.ts';
-import { defaultEv, voucher } from '../../support/pile-rig.ts';
+import { defaultEv, voucher, genuine } from '../../support/pile-rig.ts';
 import { type ConsoleRig, provisionedConsoleRig } from './console-rig.ts';
 import { consolePileId, otherRelay, relay, signedAuthorization, signedPileUpdate, startMs } from '../../support/console-signing.ts';
 
@@ -16,7 +16,7 @@ function chargingRig(): ConsoleRig {
   const rig = provisionedConsoleRig();
   rig.sim.circuit.plug(new EvSim(defaultEv));
   rig.sim.clock.advance(1000);
-  assert.ok(rig.runtime.handle.services!.startSession(voucher({ mode: 'energy', energyWh: 20_000 }, 100_000, { pileId: consolePileId }), 'Zoe').ok);
+  assert.ok(rig.runtime.handle.services!.startSession(voucher({ mode: 'energy', energyWh: 20_000 }, 100_000, { pileId: consolePileId }), 'Zoe', genuine).ok);
   rig.sim.clock.advance(5000);
   assert.ok(rig.sim.contactor.commandedClosed, 'charging');
   return rig;
@@ -99,7 +99,7 @@ test('factory reset with an unacknowledged billing record is refused and changes
   const rig = chargingRig();
   const { host, sim, runtime } = rig;
   const services = runtime.handle.services!;
-  assert.ok(services.stopSession(1, 'user').ok);
+  assert.ok(services.stopSession(1, 'user', genuine).ok);
   assert.is(services.session, undefined);
   const pilePublicKey = sim.keyStore.publicKey;
   expectRefusedIdle(rig, () => host.ask('FactoryReset', { authorization: signedAuthorization({ pileId: consolePileId, pilePublicKey, challenge: host.challenge(), scope: 'factory-reset' }) }));

@@ -70,6 +70,49 @@ test('START: forged, tampered, misdirected, unknown-nonce, too-late, old-tariff 
   tap.end();
 });
 
+test('the status-word order with the overlap: a forged voucher or stop also refused for something else is 6982 and shows nothing; the genuine one gets that refusal', () => {
+  const rig = nfcPileRig();
+  const tap = rig.sim.nfc.tap();
+  const nonce = nonceOf(tap);
+  const display = () => (rig.sim.clock.advance(0), rig.sim.display.text());
+  const shown = display();
+  const refusals: [Uint8Array, number, string][] = [
+    [signedVoucher(nonce, { tariffVersion: 1, pileId: otherPileId }), SW.referenceNotUsable, 'another pile'],
+    [testRelay.voucher(new Uint8Array(16).fill(7), userKeys, energy, 1000), SW.referenceNotFound, 'an unknown nonce'],
+    [testRelay.voucher(nonce, userKeys, energy, 1000, 2), SW.tariffChanged, 'another tariff version'],
+    [testRelay.voucher(nonce, userKeys, energy, 1000), SW.conditionsNotSatisfied, 'no vehicle (a refusal of the pile\'s state)'],
+  ];
+  for (const [genuine, sw, what] of refusals) {
+    refusedUnchanged(rig, tap, command(INS.start, withBadSignature(genuine)), SW.securityNotSatisfied, `forged, ${what}`);
+    assert.is(display(), shown, `forged, ${what}: the display did not change`);
+    refusedUnchanged(rig, tap, command(INS.start, genuine), sw, `genuine, ${what}`);
+    assert.is.not(display(), shown, `genuine, ${what}: the reason is on the display`);
+    rig.sim.clock.advance(60_000); // the refusal screen goes
+  }
+
+  plugEv(rig);
+  const running = testRelay.voucher(nonceOf(tap), userKeys, energy, 1000);
+  assert.is(statusOf(tap.transceive(command(INS.start, running))), SW.ok);
+  const busy = testRelay.voucher(nonceOf(tap), userKeys, energy, 1000);
+  refusedUnchanged(rig, tap, command(INS.start, withBadSignature(busy)), SW.securityNotSatisfied, 'forged, a session running');
+  refusedUnchanged(rig, tap, command(INS.start, busy), SW.conditionsNotSatisfied, 'genuine, a session running');
+
+  const seq = rig.handle.services!.session!.contract.seq;
+  const stopNonce = nonceOf(tap);
+  const stopData = (request: Uint8Array) => encodeStopData({ signedStopRequest: request, userPublicKey: userKeys.publicKey });
+  const stops: [Uint8Array, number, string][] = [
+    [userStop(userKeys, new Uint8Array(16).fill(7), seq, nowS(rig)), SW.referenceNotFound, 'an unknown nonce'],
+    [userStop(userKeys, stopNonce, seq + 5, nowS(rig)), SW.conditionsNotSatisfied, 'no such contract'],
+  ];
+  for (const [genuine, sw, what] of stops) {
+    refusedUnchanged(rig, tap, command(INS.stop, stopData(withBadSignature(genuine))), SW.securityNotSatisfied, `forged stop, ${what}`);
+    refusedUnchanged(rig, tap, command(INS.stop, stopData(genuine)), sw, `genuine stop, ${what}`);
+  }
+  refusedUnchanged(rig, tap, command(INS.stop, stopData(withBadSignature(userStop(userKeys, stopNonce, seq, nowS(rig))))), SW.securityNotSatisfied, 'forged stop of the running session');
+  assert.is(statusOf(tap.transceive(command(INS.stop, stopData(userStop(userKeys, stopNonce, seq, nowS(rig)))))), SW.ok, 'the genuine stop, same nonce');
+  tap.end();
+});
+
 test('STOP: another user, a key whose kid mismatches, no key, another pile or a stale nonce stop nothing; the relay may stop', () => {
   const rig = nfcPileRig();
   plugEv(rig);

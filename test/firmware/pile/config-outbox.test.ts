@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { outboxMessages, pileUpdate, plugEv, provisionedRig, startSession, type Rig } from '../../support/pile-rig.ts';
+import { outboxMessages, pileUpdate, plugEv, provisionedRig, startSession, type Rig, genuine } from '../../support/pile-rig.ts';
 
 function sessions(rig: Rig, count: number): void {
   for (let i = 0; i < count; i++) {
@@ -12,7 +12,7 @@ function sessions(rig: Rig, count: number): void {
     assert.ok(contract.length > 0);
     rig.sim.clock.advance(30_000);
     const seq = rig.pile.session!.contract.seq;
-    assert.ok(rig.pile.stopSession(seq, 'user').ok);
+    assert.ok(rig.pile.stopSession(seq, 'user', genuine).ok);
     rig.sim.clock.advance(1000);
   }
 }

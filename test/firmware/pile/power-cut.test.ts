@@ -16,7 +16,7 @@ import { EvSim } from '../../../hal/sim/ev.ts';
 import { NorFlashSim, type Tear } from '../../../hal/sim/nor-flash.ts';
 import { type PileHandle, bootPile } from '../../../firmware/pile.ts';
 import type { PileController } from '../../../firmware/pile-controller.ts';
-import { pileUpdate, provisionedRig, voucher } from '../../support/pile-rig.ts';
+import { pileUpdate, provisionedRig, voucher, genuine } from '../../support/pile-rig.ts';
 import { HandedOutRecords, checkBillingRecords, checkRecovery, openSessionOnFlash, powerLossSlackWh, watchContactor } from './power-cut-checks.ts';
 
 const checkpointPeriodS = 5;
@@ -152,7 +152,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
       case 'start': {
         if (pile!.session) break;
         voucherCount++;
-        const started = pile!.startSession(voucher(step.limit, step.capMinor, { tariffVersion: pile!.config().tariff.version, voucherId: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, voucherCount) }), 'Ann');
+        const started = pile!.startSession(voucher(step.limit, step.capMinor, { tariffVersion: pile!.config().tariff.version, voucherId: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, voucherCount) }), 'Ann', genuine);
         if (started.ok) lastContractSeq = model.observe(started.value, label).seq;
         else assert.not.ok(flash.powered, `${label}: start refused (${started.code}: ${started.reason})`);
         checkPower();
@@ -160,7 +160,7 @@ function runDay(cuts: readonly number[], tear: Tear, label: string): Run {
       }
       case 'stop': {
         if (lastContractSeq === undefined) break;
-        const stopped = pile!.stopSession(lastContractSeq, 'user');
+        const stopped = pile!.stopSession(lastContractSeq, 'user', genuine);
         if (stopped.ok) model.observe(stopped.value, label);
         else assert.ok(!flash.powered || stopped.code === 'conditions', `${label}: stop refused (${stopped.reason})`);
         checkPower();

@@ -2,10 +2,10 @@
 // reading, and a contactor fault puts the pile out of service (pilot −12 V, START refused).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PILOT_CONSTANT_MINUS_12V, type Meter } from '../../../hal/types.ts';
+import { type KeyStore, PILOT_CONSTANT_MINUS_12V, type Meter } from '../../../hal/types.ts';
 import { EndDetail } from '../../../contracts-offline/messages/receipt.ts';
 import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
-import { heldReceipt, plugEv, provisionedRig, startSession, tariff, voucher } from '../../support/pile-rig.ts';
+import { heldReceipt, plugEv, provisionedRig, startSession, tariff, voucher, genuine } from '../../support/pile-rig.ts';
 
 test('contactor weld: found when the pile opens it, session ends abnormal/contactorFault, pile out of service', () => {
   const { sim, pile, boot, handle } = provisionedRig();
@@ -25,7 +25,7 @@ test('contactor weld: found when the pile opens it, session ends abnormal/contac
   assert.is(sim.pilot.dutyPerMille, PILOT_CONSTANT_MINUS_12V, 'state F: the vehicle must not draw');
   assert.is(sim.display.status, 'fault');
   assert.ok(sim.display.text().includes('welded'), sim.display.text());
-  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
+  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined, genuine);
   assert.equal(refused.ok ? 'ok' : refused.code, 'conditions');
   handle.shutdown();
   const rebooted = boot();
@@ -40,7 +40,7 @@ test('contactor weld found after a normal end: the receipt stands, the pile goes
   startSession(pile, { mode: 'energy', energyWh: 20_000 }, 2000);
   sim.clock.advance(30_000);
   sim.contactor.weld();
-  const stopped = pile.stopSession(1, 'user');
+  const stopped = pile.stopSession(1, 'user', genuine);
   assert.ok(stopped.ok);
   sim.clock.advance(1000);
   assert.is(heldReceipt(pile, 1).endDetail, EndDetail.userStop);
@@ -108,9 +108,24 @@ test('meter fault: abnormal/meterFault billed to the last good reading', () => {
   assert.is(receipt.energyWh, lastGoodWh - 1_000_000);
   assert.is(receipt.amountMinor, sessionCostMinor(tariff, receipt.energyWh, receipt.durationS));
   assert.not.ok(sim.contactor.conducting);
-  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
+  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined, genuine);
   assert.equal(refused.ok ? 'ok' : refused.code, 'device', 'no contract without a meter reading');
 });
+
+/** `keyStore` as a secure element off the bus while `failing()`: signing throws (`signWhile` still runs its work, as promised). */
+function failingWhile(keyStore: KeyStore, failing: () => boolean): KeyStore {
+  const sign = (message: Uint8Array): Uint8Array => {
+    if (failing()) throw new Error('SE050: no answer on I2C');
+    return keyStore.sign(message);
+  };
+  return {
+    publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign,
+    signWhile(message, work) {
+      work();
+      return sign(message);
+    },
+  };
+}
 
 test('key store failure at the end of a session: nothing half-done is handed out, the pile keeps trying, and the STOP retry gets the receipt once it signs', () => {
   const { sim, pile } = provisionedRig();
@@ -119,9 +134,9 @@ test('key store failure at the end of a session: nothing half-done is handed out
   sim.clock.advance(70_000);
   const keyStore = sim.hal.keyStore;
   let failing = true;
-  sim.hal.keyStore = { publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
+  sim.hal.keyStore = failingWhile(keyStore, () => failing);
   const flashOps = sim.flash.operationCount;
-  const stopped = pile.stopSession(1, 'user');
+  const stopped = pile.stopSession(1, 'user', genuine);
   assert.equal(stopped.ok ? 'ok' : stopped.code, 'device');
   assert.is(sim.flash.operationCount, flashOps, 'no receipt journaled without its signature');
   assert.is(pile.session, undefined, 'the session ended');
@@ -129,19 +144,19 @@ test('key store failure at the end of a session: nothing half-done is handed out
   assert.is.not(pile.state(), 'faulted', 'a key store that fails once does not take the pile out of service');
   sim.clock.advance(1000);
   assert.ok(sim.display.text().includes('Signing the receipt'), sim.display.text());
-  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
+  const refused = pile.startSession(voucher({ mode: 'full' }, 1000), undefined, genuine);
   assert.equal(refused.ok ? 'ok' : refused.code, 'conditions', 'no session starts before the last one has its receipt');
-  const again = pile.stopSession(1, 'user');
+  const again = pile.stopSession(1, 'user', genuine);
   assert.equal(again.ok ? 'ok' : again.code, 'device', 'still failing');
   failing = false; // the secure element answers again
-  const retried = pile.stopSession(1, 'user');
+  const retried = pile.stopSession(1, 'user', genuine);
   assert.ok(retried.ok, 'the STOP retry gets the receipt');
   const receipt = heldReceipt(pile, 1);
   assert.is(receipt.seq, 2);
   assert.is(receipt.endDetail, EndDetail.userStop, 'still the user\'s stop, not a power loss');
   assert.is(receipt.durationS, 70);
   assert.ok(retried.ok && retried.value.every((b, i) => b === pile.outbox(1, 10).records[0]!.bytes[i]));
-  assert.ok(pile.startSession(voucher({ mode: 'full' }, 1000), undefined).ok, 'and the next session starts');
+  assert.ok(pile.startSession(voucher({ mode: 'full' }, 1000), undefined, genuine).ok, 'and the next session starts');
 });
 
 test('key store failure when a session ends on its own: the next tick after the key store is back journals the receipt', () => {
@@ -150,7 +165,7 @@ test('key store failure when a session ends on its own: the next tick after the 
   startSession(pile, { mode: 'time', durationS: 30 }, 2000);
   const keyStore = sim.hal.keyStore;
   let failing = true;
-  sim.hal.keyStore = { publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign: (message) => { if (failing) throw new Error('SE050: no answer on I2C'); return keyStore.sign(message); } };
+  sim.hal.keyStore = failingWhile(keyStore, () => failing);
   sim.clock.advance(35_000);
   assert.is(pile.session, undefined);
   assert.is(pile.outbox(0, 10).records.length, 1, 'the time limit ended it; the receipt waits for its signature');
@@ -167,8 +182,8 @@ test('key store failure at the end of a session: the next tick signs it when the
   startSession(pile, { mode: 'energy', energyWh: 20_000 }, 2000);
   sim.clock.advance(70_000);
   const keyStore = sim.hal.keyStore;
-  sim.hal.keyStore = { publicKey: keyStore.publicKey, hasKey: () => true, createKey: () => keyStore.createKey(), sign: () => { throw new Error('SE050: no answer on I2C'); } };
-  assert.equal(pile.stopSession(1, 'user').ok, false);
+  sim.hal.keyStore = failingWhile(keyStore, () => true);
+  assert.equal(pile.stopSession(1, 'user', genuine).ok, false);
   sim.clock.advance(3000);
   assert.is(pile.outbox(0, 10).records.length, 1, 'only the contract, still open');
   handle.shutdown(); // the power goes before the key store is back

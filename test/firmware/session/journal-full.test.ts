@@ -3,15 +3,15 @@
 // asks for: ≥ 150 settled-but-unacknowledged sessions in a 64 KiB partition.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { plugEv, provisionedRig, voucher, type Rig } from '../../support/pile-rig.ts';
+import { plugEv, provisionedRig, voucher, type Rig, genuine } from '../../support/pile-rig.ts';
 
 /** Start-and-stop sessions until START is refused; answers the sessions made and the refusal. */
 function fillJournal(rig: Rig, maxSessions: number): { sessions: number; refusal: string } {
   for (let sessions = 0; sessions < maxSessions; sessions++) {
-    const started = rig.pile.startSession(voucher({ mode: 'time', durationS: 3600 }, 2000), 'Ann');
+    const started = rig.pile.startSession(voucher({ mode: 'time', durationS: 3600 }, 2000), 'Ann', genuine);
     if (!started.ok) return { sessions, refusal: started.code };
     rig.sim.clock.advance(2000);
-    const stopped = rig.pile.stopSession(rig.pile.session!.contract.seq, 'user');
+    const stopped = rig.pile.stopSession(rig.pile.session!.contract.seq, 'user', genuine);
     if (!stopped.ok) throw new Error(`stop refused: ${stopped.reason}`);
   }
   return { sessions: maxSessions, refusal: 'none' };
@@ -35,7 +35,7 @@ test('full journal: START refused with "full" and a screen saying so; nothing he
   const held = snapshot(rig);
   assert.is(held.size, sessions * 2, 'every contract and receipt still held');
   assert.equal([...held.keys()], Array.from({ length: sessions * 2 }, (_, i) => i + 1));
-  const again = rig.pile.startSession(voucher({ mode: 'full' }, 1000), undefined);
+  const again = rig.pile.startSession(voucher({ mode: 'full' }, 1000), undefined, genuine);
   assert.equal(again.ok ? 'ok' : again.code, 'full');
   rig.handle.shutdown();
   const rebooted = rig.boot();

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { EndDetail, type Receipt } from '../../../contracts-offline/messages/receipt.ts';
 import { sessionCostMinor } from '../../../contracts-offline/tariff-cost.ts';
 import {
-  heldReceipt, openPileSigned, outboxMessages, pileId, plugEv, provisionedRig, runUntil, startSession, tariff, userKid, voucher as voucherFor,
+  heldReceipt, openPileSigned, outboxMessages, pileId, plugEv, provisionedRig, runUntil, startSession, tariff, userKid, voucher as voucherFor, genuine,
 } from '../../support/pile-rig.ts';
 
 function expectBilled(receipt: Receipt, capMinor: number): void {
@@ -119,7 +119,7 @@ test('START takes a reading made with the contactor open (idle tick, or the end 
   assert.is(reads, 1, 'START used that reading');
   assert.is(first.startMeterWh, 1_000_000);
   sim.clock.advance(60_000);
-  assert.ok(pile.stopSession(1, 'user').ok);
+  assert.ok(pile.stopSession(1, 'user', genuine).ok);
   const atStop = reads;
   const second = openPileSigned(startSession(pile, { mode: 'energy', energyWh: 1000 }, 1000), 'Contract');
   assert.is(reads, atStop + 1, 'no idle reading since the session: START read the meter');
@@ -139,7 +139,7 @@ test('user stop: the running session ends (user/userStop) and STOP again answers
   sim.clock.advance(120_000);
   const atLastTick = sim.circuit.meter.sample().energyWh;
   sim.clock.advance(500);
-  const stopped = pile.stopSession(1, 'user');
+  const stopped = pile.stopSession(1, 'user', genuine);
   assert.ok(stopped.ok);
   if (!stopped.ok) return;
   const receipt = openPileSigned(stopped.value, 'Receipt');
@@ -150,9 +150,9 @@ test('user stop: the running session ends (user/userStop) and STOP again answers
   assert.ok(sim.circuit.meter.sample().energyWh > atLastTick, 'energy flowed in the half second after that tick');
   assert.not.ok(sim.contactor.conducting);
   expectBilled(receipt, 2000);
-  const again = pile.stopSession(1, 'relay');
+  const again = pile.stopSession(1, 'relay', genuine);
   assert.ok(again.ok && again.value.every((b, i) => b === stopped.value[i]), 'idempotent: the held receipt, nothing new signed');
-  const unknown = pile.stopSession(7, 'user');
+  const unknown = pile.stopSession(7, 'user', genuine);
   assert.equal(unknown.ok ? 'ok' : unknown.code, 'conditions');
   assert.is(pile.contractUserKid(1)?.join(), userKid.join());
   assert.is(pile.contractUserKid(7), undefined);
@@ -205,13 +205,13 @@ test('the contactor closes only once the vehicle asks (state C) and opens while 
 
 test('START is refused without a vehicle, while a session runs, and for another tariff version', () => {
   const { sim, pile } = provisionedRig();
-  const noVehicle = pile.startSession(voucherFor({ mode: 'full' }, 1000), undefined);
+  const noVehicle = pile.startSession(voucherFor({ mode: 'full' }, 1000), undefined, genuine);
   assert.equal(noVehicle.ok ? 'ok' : noVehicle.code, 'conditions');
   plugEv(sim);
-  const wrongTariff = pile.startSession(voucherFor({ mode: 'full' }, 1000, { tariffVersion: 2 }), undefined);
+  const wrongTariff = pile.startSession(voucherFor({ mode: 'full' }, 1000, { tariffVersion: 2 }), undefined, genuine);
   assert.equal(wrongTariff.ok ? 'ok' : wrongTariff.code, 'unusable');
   startSession(pile, { mode: 'full' }, 1000);
-  const busy = pile.startSession(voucherFor({ mode: 'full' }, 1000), undefined);
+  const busy = pile.startSession(voucherFor({ mode: 'full' }, 1000), undefined, genuine);
   assert.equal(busy.ok ? 'ok' : busy.code, 'conditions');
   assert.is(outboxMessages(pile).length, 1, 'refusals journaled nothing');
 });
