@@ -207,3 +207,44 @@ export interface PileHal {
   /** The service console's port; absent on a board without one (no console runs). */
   servicePort?: ServicePort;
 }
+
+/**
+ * What an `UplinkSocket` tells the firmware about its connection. Called from the event loop,
+ * never from inside a call the firmware makes to the socket.
+ */
+export interface UplinkEvents {
+  /** The WebSocket handshake completed and the server selected the subprotocol `ocpp1.6`. */
+  onOpen(): void;
+  /** One whole text message (fragments joined), as received. Binary messages are not delivered. */
+  onMessage(text: string): void;
+  /**
+   * The connection failed to open, was refused, broke or was closed by the server; `reason` says
+   * which, for the event log. Exactly one `onClose` ends each `open`, unless the firmware called
+   * `close()` first; no event of that connection follows it.
+   */
+  onClose(reason: string): void;
+}
+
+/**
+ * The pile's uplink to the OCPP central system: one WebSocket client connection at a time (RFC
+ * 6455), text messages both ways. The `ws` package on the host; the ECMA-419 WebSocket client
+ * (`embedded:network/websocket/client`) on a device, whose adapter joins fragments and decodes
+ * UTF-8. Transport errors never throw from `send`: they end the connection with `onClose`.
+ */
+export interface UplinkSocket {
+  /**
+   * Open a connection to `url` (`ws://` or `wss://`; OCPP-J puts the charge point's identity as
+   * the last path segment), offering exactly one subprotocol, `ocpp1.6`. A server that does not
+   * select `ocpp1.6` is refused: `onClose`, never `onOpen`. Throws when `url` is not a `ws://` or
+   * `wss://` URL, or when a connection is already open or opening (call `close()` first).
+   */
+  open(url: string, events: UplinkEvents): void;
+  /**
+   * Queue one text message on the open connection, in order. True: handed to the transport (not
+   * a delivery receipt). False: no connection is open (before `onOpen`, after `onClose` or
+   * `close()`); nothing is sent.
+   */
+  send(text: string): boolean;
+  /** End the connection, if any. No event of it is delivered afterwards. Safe to call when closed. */
+  close(): void;
+}

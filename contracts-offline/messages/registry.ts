@@ -11,6 +11,7 @@ import { type PileUpdate, PileUpdateCodec } from './pile-update.ts';
 import { type Receipt, ReceiptCodec } from './receipt.ts';
 import { type ServiceAuthorization, ServiceAuthorizationCodec } from './service-authorization.ts';
 import { type StopRequest, StopRequestCodec } from './stop-request.ts';
+import { type UplinkIdentity, UplinkIdentityCodec } from './uplink-identity.ts';
 import { type UserHello, UserHelloCodec } from './user-hello.ts';
 
 export type MessageMap = {
@@ -24,6 +25,7 @@ export type MessageMap = {
   Receipt: Receipt;
   Ack: Ack;
   ServiceAuthorization: ServiceAuthorization;
+  UplinkIdentity: UplinkIdentity;
 };
 export type MessageName = keyof MessageMap;
 export type AnyMessage = { [N in MessageName]: { name: N; type: number; message: MessageMap[N] } }[MessageName];
@@ -39,6 +41,7 @@ export const codecs: { readonly [N in MessageName]: MessageCodec<MessageMap[N]> 
   Receipt: ReceiptCodec,
   Ack: AckCodec,
   ServiceAuthorization: ServiceAuthorizationCodec,
+  UplinkIdentity: UplinkIdentityCodec,
 });
 
 export const MESSAGE_NAMES = Object.freeze(Object.keys(codecs) as MessageName[]);

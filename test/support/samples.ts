@@ -21,4 +21,5 @@ export const samples: { [N in MessageName]: MessageMap[N] } = {
   Receipt: { pileId, contractSeq: 41, seq: 42, endReason: 'user', endDetail: 4, energyWh: 12_345, durationS: 3_540, amountMinor: 532, endMeterWh: 1_246_912, endAtS: 1_795_003_600 },
   Ack: { pileId, ranges: [{ fromSeq: 1, toSeq: 40 }, { fromSeq: 42, toSeq: 42 }], atS: 1_795_003_700 },
   ServiceAuthorization: { pileId, pilePublicKey: hexToBytes('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'), challenge: hexToBytes('c0ffee00112233445566778899aabbcc'), scope: 'provision', issuedAtS: 1_795_000_000 },
+  UplinkIdentity: { pileId, challenge: hexToBytes('5e1f00d0aabbccddeeff001122334455'), atS: 1_795_000_120 },
 };

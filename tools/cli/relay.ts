@@ -137,7 +137,7 @@ async function start(values: Values): Promise<number> {
     else if (wasEmpty) for (const entry of readdirSync(dataDir)) rmSync(join(dataDir, entry), { recursive: true, force: true });
     throw new CliError(`relay did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
-  console.log(`relay listening on ${relay.url}`);
+  console.log(`relay listening on ${relay.url} (OCPP 1.6J for piles: ${relay.ocppUrl}<pileId>)`);
   console.log(`relay public key ${relay.relayPublicKey} (kid ${relay.relayKid})`);
   console.log(`operator key ${join(values.data!, 'operator-key.json')} (kid ${bytesToHex(relay.operatorKey.kid)})`);
   console.log(`storage ${relay.storage === 'postgres' ? `postgres ${redactUrl(databaseUrl!)}` : `sqlite ${join(values.data!, 'relay.sqlite')}`}`);

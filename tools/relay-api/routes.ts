@@ -203,6 +203,22 @@ const OperatorUser = object({
 
 const contractParams = strict({ contractId: ContractId });
 
+/** A pile connected over OCPP whose connection is proven (GET /v1/operator/uplinks). */
+const OperatorUplink = object({
+  pileId: PileId,
+  connectedAtS: AtS,
+  provenAtS: AtS,
+  lastSeenAtS: AtS,
+  pileClockOffsetS: Type.Integer({ description: "the pile's clock minus the relay's when it signed its proof, s" }),
+  connectors: Type.Array(object({
+    connectorId: Type.Integer({ minimum: 0 }),
+    status: Type.String({ description: 'OCPP 1.6 ChargePointStatus' }),
+    errorCode: Type.String({ description: 'OCPP 1.6 ChargePointErrorCode' }),
+    timestamp: Type.Optional(Type.String({ description: "the pile's time of the state, as it sent it" })),
+    reportedAtS: AtS,
+  }), { description: 'the latest StatusNotification of each connector on this connection (0: the pile), by connector' }),
+});
+
 const route = <R extends RouteSpec>(spec: R): R => spec;
 
 const HealthCheck = object({ ok: Type.Boolean(), ms: Count, error: Type.Optional(Type.String()) });
@@ -416,6 +432,13 @@ export const relayApi = {
       }),
     },
     refusals: [400, 401, 403, 404, 409],
+  }),
+  operatorUplinks: route({
+    method: 'GET', url: '/v1/operator/uplinks', signedBy: 'operator',
+    summary: "the piles connected over OCPP whose connection proved the pile's identity, in this relay process: since when, last message, connector states (operator)",
+    querystring: signedQuery,
+    answers: { 200: object({ nowS: AtS, uplinks: Type.Array(OperatorUplink) }) },
+    refusals: [400, 401, 403, 409],
   }),
   operatorUsers: route({
     method: 'GET', url: '/v1/operator/users', summary: 'every user: ledger and book balances, credit line, open and disputed contracts, settled history (operator)', signedBy: 'operator',

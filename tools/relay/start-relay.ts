@@ -1,6 +1,7 @@
 // startRelay: the verifier relay, assembled — keys and database in the data folder (or PostgreSQL),
 // the ledger (embedded EDR in the data folder unless one is given), the outbox worker, and the
-// HTTP(S) server (on 127.0.0.1 unless told otherwise). Used by `tapcharge relay start`, tests, the phone SDK and `npm start`.
+// HTTP(S) server (on 127.0.0.1 unless told otherwise) with the OCPP 1.6J central system on the same
+// port (ws(s)://…/ocpp/<pileId>). Used by `tapcharge relay start`, tests, the phone SDK and `npm start`.
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -18,6 +19,11 @@ import { CommitGroup } from './ingest/commit-group.ts';
 import { storeUploads } from './ingest/ingest.ts';
 import type { VerifiedRecord } from './ingest/verify-record.ts';
 import { LedgerOutboxWorker, type OutboxStats } from './ledger-outbox/worker.ts';
+import { attachCentralSystem } from './ocpp/central-system.ts';
+import { OCPP_PATH_PREFIX } from './ocpp/handshake.ts';
+import { uplinkHandlers } from './ocpp/operator-uplinks.ts';
+import { type OcppSettings, ocppSettingsWith } from './ocpp/settings.ts';
+import { UplinkRegistry } from './ocpp/uplinks.ts';
 import { type PolicyOverrides, policyWith } from './policy.ts';
 import { loadRelayKeys } from './relay-keys.ts';
 import { dashboardHandlers } from './routes/dashboard-handlers.ts';
@@ -51,11 +57,15 @@ export type StartRelayOptions = {
   /** Business time (atS checks, voucher expiry, overdue receipts); default the system clock. */
   clock?: { nowMs(): number };
   policy?: PolicyOverrides;
+  /** OCPP timings (tools/relay/ocpp/settings.ts); defaults when absent. */
+  ocpp?: Partial<OcppSettings>;
   log?: (line: string) => void;
 };
 
 export type RunningRelay = {
   url: string;
+  /** The OCPP endpoint: a pile connects to this followed by its id (hex). */
+  ocppUrl: string;
   port: number;
   /** Hex of the relay's Ed25519 public key: the trust anchor provisioned into every pile. */
   relayPublicKey: string;
@@ -81,6 +91,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`relay: "port" expected 0..65535, got ${port}`);
   const host = options.host ?? RELAY_HOST;
   const policy = policyWith(options.policy);
+  const ocppSettings = ocppSettingsWith(options.ocpp);
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const crypto = nodeEd25519;
@@ -125,17 +136,25 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     const pruner = setInterval(() => void pruneNonces(db, ctx.nowS()).catch(() => undefined), NONCE_PRUNE_MS);
     pruner.unref();
     cleanups.push(async () => clearInterval(pruner));
-    const server = await createRelayServer(ctx, { ...relayHandlers, ...healthHandlers, ...userHandlers, ...pileHandlers, ...serviceAuthorizationHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
+    const uplinks = new UplinkRegistry();
+    const server = await createRelayServer(ctx, { ...relayHandlers, ...uplinkHandlers(uplinks), ...healthHandlers, ...userHandlers, ...pileHandlers, ...serviceAuthorizationHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
       ...dashboardHandlers({ relayPublicKey: relayKey.publicKey, operatorPublicKeys: [operatorKey.publicKey] }) }, {
       ...(options.tls && { tls: options.tls }), ...(options.requestLog && { requestLog: options.requestLog }),
     });
     cleanups.push(() => server.close());
+    // Closed before the HTTP server: its upgraded connections would keep that from closing.
+    const centralSystem = attachCentralSystem(server.server, {
+      db, crypto, nowMs: () => clock.nowMs(), log: server.log.child({ component: 'ocpp' }), settings: ocppSettings, uplinks,
+    });
+    cleanups.push(() => centralSystem.close());
     await server.listen({ port, host });
     const address = server.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     let closing: Promise<void> | undefined;
+    const authority = `${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
     return {
-      url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
+      url: `${options.tls ? 'https' : 'http'}://${authority}`,
+      ocppUrl: `${options.tls ? 'wss' : 'ws'}://${authority}${OCPP_PATH_PREFIX}`,
       port: boundPort,
       relayPublicKey: bytesToHex(relayKey.publicKey),
       relayKid: bytesToHex(relayKey.kid),
