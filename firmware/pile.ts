@@ -15,8 +15,16 @@ import { PileController, type PileSettings, configOf } from './pile-controller.t
 import { faultScreen, fitScreen } from './display/screens.ts';
 import { createNfcApplication } from './nfc/application.ts';
 import type { EventSink } from './events/event-log.ts';
+import { startPileUplink } from './ocpp/pile-uplink.ts';
 
-export type BootOptions = Partial<PileSettings>;
+export type BootOptions = Partial<PileSettings> & {
+  /**
+   * The OCPP central system's endpoint without the pile id (ws://HOST:PORT/ocpp/): with a board
+   * that has an uplink, the running pile connects there (firmware/ocpp/README.md). A boot option
+   * for now; on a device it will come from the pile's configuration.
+   */
+  uplinkUrl?: string;
+};
 
 export const defaultPileSettings: Readonly<PileSettings> = Object.freeze({
   firmwareVersion: '0.1.0',
@@ -43,7 +51,8 @@ export type PileHandle = {
 
 /** `events`: where the running pile reports faults and session ends (the runtime's event log). */
 export function bootPile(hal: PileHal, options: BootOptions = {}, events: EventSink = () => {}): PileHandle {
-  const settings: PileSettings = { ...defaultPileSettings, ...options };
+  const { uplinkUrl, ...pileOptions } = options;
+  const settings: PileSettings = { ...defaultPileSettings, ...pileOptions };
   checkSettings(settings);
   const mounted = mountJournal(hal.flash);
   if (!mounted.ok) return refuseToRun(hal, mounted.code === 'blank' ? 'not provisioned' : mounted.reason);
@@ -64,12 +73,16 @@ export function bootPile(hal: PileHal, options: BootOptions = {}, events: EventS
   const nfc = createNfcApplication(controller, { clock: hal.clock, random: hal.random, crypto: hal.crypto ?? nobleEd25519 });
   hal.nfc.setHandler(nfc);
   controller.start();
+  const uplink = hal.uplink && uplinkUrl !== undefined ? startPileUplink({ clock: hal.clock, random: hal.random, uplink: hal.uplink }, () => controller.state(), events, {
+    centralSystemUrl: uplinkUrl, firmwareVersion: settings.firmwareVersion, identity: { pileId, kid: signer.kid, sign: signer.sign }, statePeriodMs: settings.meteringPeriodMs,
+  }) : undefined;
   return {
     services: controller,
     fault: undefined,
     recovered: recovered.value,
     tapInProgress: () => nfc.tapInProgress,
     shutdown() {
+      uplink?.stop();
       controller.stop();
       hal.nfc.setHandler(undefined);
       powerDownOutputs(hal);

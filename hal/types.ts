@@ -206,6 +206,8 @@ export interface PileHal {
   crypto?: Ed25519Provider;
   /** The service console's port; absent on a board without one (no console runs). */
   servicePort?: ServicePort;
+  /** The uplink to the OCPP central system; absent on a board without an uplink module (offline only). */
+  uplink?: UplinkSocket;
 }
 
 /**

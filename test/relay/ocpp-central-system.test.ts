@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import type { UplinkEvents, UplinkSocket } from '../../hal/types.ts';
 import { VirtualClock } from '../../hal/sim/virtual-clock.ts';
 import { SeededRandom } from '../../hal/sim/seeded-random.ts';
-import { WsUplinkSocket } from '../../boards/host/uplink-socket.ts';
+import { WsUplinkSocket } from '../../tools/pile-sim/uplink-socket.ts';
 import { Configuration } from '../../firmware/ocpp/configuration.ts';
 import { OcppClient } from '../../firmware/ocpp/ocpp-client.ts';
 import { OcppRpc } from '../../firmware/ocpp/rpc.ts';

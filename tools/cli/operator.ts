@@ -1,6 +1,6 @@
 // `tapcharge operator …`: the operator's view of a running relay and its decisions, signed with
 // DATA/operator-key.json through the relay's HTTP API (tools/relay/README.md, "Operator routes"):
-// piles and users as aligned tables (`--json` for scripts), a pile's tariff and configuration,
+// piles, users and the piles connected over OCPP as aligned tables (`--json` for scripts), a pile's tariff and configuration,
 // disputed contracts settled or voided, refunds, and the accounting export as CSV.
 // Exit codes: 0 done (a money decision still queued for the ledger says "pending"), 1 refused by
 // the relay or no answer from it, 2 a usage mistake.
@@ -22,6 +22,8 @@ commands:
   piles                 every pile: config, tariff, last record, silent, gaps, sessions
   pile --pile-id HEX    one pile and its latest sessions
   users                 every user: balances, credit line, open and disputed contracts
+  uplinks               the piles connected to this relay over OCPP 1.6J whose identity is proven:
+                        since when, last message, the pile's clock offset, connector states
   tariff --pile-id HEX  publish a new configuration (phones write it into the pile at their next tap)
       --energy-price N --time-price N --session-fee N   (minor units per kWh, per hour, per session)
       [--label TEXT] [--max-power-w N]                  (the prices may be left out when one of these is given)
@@ -37,7 +39,7 @@ commands:
 options:
   --url URL     the running relay (default http://127.0.0.1:${DEFAULT_RELAY_PORT})
   --data DIR    where operator-key.json is (default ./data)
-  --json        print the relay's answer as JSON (piles, pile, users, tariff, resolve, refund)
+  --json        print the relay's answer as JSON (piles, pile, users, uplinks, tariff, resolve, refund)
 
 exit codes: 0 done, 1 refused by the relay or no answer, 2 usage mistake`;
 
@@ -67,6 +69,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 type StringOption = NonNullable<{ [K in keyof Values]-?: Values[K] extends string | undefined ? K : never }[keyof Values]>;
 type OperatorPile = Answer<'operatorPiles', 200>['piles'][number];
 type OperatorSession = Answer<'operatorPile', 200>['recentSessions'][number];
+type OperatorUplink = Answer<'operatorUplinks', 200>['uplinks'][number];
 
 function required(values: Values, name: StringOption): string {
   const value = values[name];
@@ -137,6 +140,20 @@ function usersTable(users: Answer<'operatorUsers', 200>['users']): string {
   );
 }
 
+/** "0 Available, 1 Faulted (OtherError)": each connector's last StatusNotification, the error code unless NoError. */
+const connectorsText = (connectors: OperatorUplink['connectors']) => (connectors.length === 0
+  ? '-'
+  : connectors.map((c) => `${c.connectorId} ${c.status}${c.errorCode === 'NoError' ? '' : ` (${c.errorCode})`}`).join(', '));
+
+function uplinksTable(uplinks: readonly OperatorUplink[]): string {
+  return table(
+    ['PILE', 'CONNECTED', 'PROVEN', 'LAST SEEN', 'CLOCK OFFSET', 'CONNECTOR STATES'],
+    uplinks.map((u) => [
+      u.pileId, isoTime(u.connectedAtS), isoTime(u.provenAtS), isoTime(u.lastSeenAtS), `${u.pileClockOffsetS >= 0 ? '+' : ''}${u.pileClockOffsetS} s`, connectorsText(u.connectors),
+    ]),
+  );
+}
+
 const print = (values: Values, answer: unknown, text: () => string) => console.log(values.json ? JSON.stringify(answer, null, 2) : text());
 const ledgerText = (a: { status: 'applied' | 'pending'; txHash?: string }) => (a.status === 'applied' ? `on the ledger${a.txHash ? ` (tx ${a.txHash})` : ''}` : 'queued for the ledger (pending)');
 const repeatedText = (a: { repeated?: true }) => (a.repeated ? ' (made earlier: nothing moved again)' : '');
@@ -169,6 +186,14 @@ async function pile(values: Values): Promise<number> {
 async function users(values: Values): Promise<number> {
   const answer = await asOperator({ url: values.url!, dataDir: values.data! }, (relay, operator) => relay.operatorUsers(operator));
   print(values, answer, () => `${usersTable(answer)}\namounts in minor units; BOOK is the balance once queued ledger writes land`);
+  return 0;
+}
+
+async function uplinks(values: Values): Promise<number> {
+  const answer = await asOperator({ url: values.url!, dataDir: values.data! }, (relay, operator) => relay.operatorUplinks(operator));
+  print(values, answer, () => (answer.uplinks.length === 0
+    ? 'no pile connected over OCPP'
+    : `${uplinksTable(answer.uplinks)}\nCLOCK OFFSET: the pile's clock minus the relay's when it proved its identity; connector 0 is the pile, 1 its outlet`));
   return 0;
 }
 
@@ -242,7 +267,7 @@ async function exportCsv(values: Values): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (values: Values) => Promise<number>> = { piles, pile, users, tariff, resolve, refund, export: exportCsv };
+const commands: Record<string, (values: Values) => Promise<number>> = { piles, pile, users, uplinks, tariff, resolve, refund, export: exportCsv };
 
 export async function run(args: string[]): Promise<number> {
   let parsed;

@@ -37,9 +37,12 @@ a pile on a serial port (its USB service console; PORT as tapcharge ports lists 
   --operator-key defaults to ./data/operator-key.json. To provision a pile: tapcharge provision.
 
 a simulated pile:
-  serve [--data DIR] [--port N] [--speed N] [--plugged] [--vpcd [HOST:PORT]] [--console TTY] PROVISIONING
+  serve [--data DIR] [--port N] [--speed N] [--plugged] [--vpcd [HOST:PORT]] [--console TTY] [--uplink URL] PROVISIONING
         run one simulated pile (real firmware on the simulated board) until Ctrl-C; phones tap it
         with: tapcharge phone tap --pile 127.0.0.1:PORT
+        --uplink: connect the pile to that OCPP 1.6J central system, the relay's endpoint as
+        tapcharge relay start prints it (ws://HOST:PORT/ocpp/); the pile adds its own id; see
+        tapcharge operator uplinks
         --vpcd: also offer its card to PC/SC software as a contactless card in pcscd's virtual
         reader "Virtual PCD 00 00" (vsmartcard's vpcd, default 127.0.0.1:35963; reconnects until
         vpcd is up); then e.g. opensc-tool -r 0 -a, or tapcharge phone tap --pcsc
@@ -84,6 +87,7 @@ const options = {
   seconds: { type: 'string' },
   vpcd: { type: 'string' },
   console: { type: 'string' },
+  uplink: { type: 'string' },
   json: { type: 'boolean' },
   after: { type: 'string' },
   set: { type: 'string' },
@@ -93,7 +97,7 @@ const options = {
 type Values = { [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string };
 
 const allowed: Record<string, readonly (keyof Values)[]> = {
-  serve: ['data', 'port', 'speed', 'plugged', 'vpcd', 'console', 'relay', 'operator-key', 'pile-id', 'label', 'max-power-w', 'energy-price', 'time-price', 'session-fee', 'operator', 'provisioning'],
+  serve: ['data', 'port', 'speed', 'plugged', 'vpcd', 'console', 'uplink', 'relay', 'operator-key', 'pile-id', 'label', 'max-power-w', 'energy-price', 'time-price', 'session-fee', 'operator', 'provisioning'],
   plug: ['pile', 'battery-wh', 'soc-per-mille', 'max-current-ma'],
   unplug: ['pile'],
   vehicle: ['pile', 'wants-charge'],
@@ -151,10 +155,19 @@ function vpcdAddress(text: string | undefined): ServePileOptions['vpcd'] {
   }
 }
 
+/** The central system's endpoint without a pile id: the pile appends its own. */
+function uplinkUrlOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^wss?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(text)) throw new CliError(`--uplink expected ws://HOST:PORT/ocpp/ (or wss://), got "${text}"`, 2);
+  if (/\/[0-9a-fA-F]{16}\/?$/.test(text)) throw new CliError(`--uplink expected the endpoint without a pile id (the pile adds its own), got "${text}"`, 2);
+  return text;
+}
+
 async function serve(v: Values): Promise<number> {
   const port = integer(v.port, 'port', 0, 65535, 7800);
   const speed = integer(v.speed, 'speed', 1, 3600, 1);
   const vpcd = vpcdAddress(v.vpcd);
+  const uplinkUrl = uplinkUrlOf(v.uplink);
   const dataDir = v.data ?? 'pile-data';
   dataFolder('--data', dataDir);
   const provision = provisioningOf(v);
@@ -164,6 +177,7 @@ async function serve(v: Values): Promise<number> {
   try {
     served = await servePile({
       dataDir, port, speed, ...(provision && { provision }), ...(vpcd && { vpcd }), ...(v.console !== undefined && { consolePath: v.console }),
+      ...(uplinkUrl !== undefined && { uplinkUrl }),
       onChange: (status) => (view ? view.show(status) : early.push(status)),
       onLog: (line) => (view ? view.log(line) : process.stdout.write(`${line}\n`)),
     });
@@ -171,7 +185,7 @@ async function serve(v: Values): Promise<number> {
     if (error instanceof ConsoleLinkError) throw new CliError(`--console: ${error.message}`);
     throw error;
   }
-  const header = `pile ${served.pileId ?? '(not provisioned)'} listening on 127.0.0.1:${served.port} (data ${dataDir}${speed > 1 ? `, clock ×${speed}` : ''})${vpcd ? `, card for vpcd ${vpcd.host}:${vpcd.port}` : ''}${v.console !== undefined ? `, console on ${v.console}` : ''}`;
+  const header = `pile ${served.pileId ?? '(not provisioned)'} listening on 127.0.0.1:${served.port} (data ${dataDir}${speed > 1 ? `, clock ×${speed}` : ''})${vpcd ? `, card for vpcd ${vpcd.host}:${vpcd.port}` : ''}${v.console !== undefined ? `, console on ${v.console}` : ''}${uplinkUrl !== undefined ? `, OCPP uplink to ${uplinkUrl}` : ''}`;
   process.stdout.write(`${header}\n`);
   view = new TerminalView(process.stdout, served.pile.display, header);
   for (const status of early.slice(-1)) view.show(status);

@@ -180,6 +180,11 @@ export class RelayClient {
     return (await this.#call('operatorPile', { signer: operator, params: { pileId: bytesToHex(pileId) } })).body;
   }
 
+  /** The piles connected over OCPP whose connection proved the pile's identity: since when, last message, clock offset, connector states. */
+  async operatorUplinks(operator: KeyPair): Promise<Answer<'operatorUplinks', 200>> {
+    return (await this.#call('operatorUplinks', { signer: operator })).body;
+  }
+
   /** Every user: balances, credit line, open and disputed contracts, settled history. */
   async operatorUsers(operator: KeyPair): Promise<Answer<'operatorUsers', 200>['users']> {
     return (await this.#call('operatorUsers', { signer: operator })).body.users;

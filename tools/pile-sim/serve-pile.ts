@@ -7,7 +7,9 @@
 // pty pair): the pile may start blank ("not provisioned" on its display) and be provisioned,
 // serviced and reset through its service console like a real one; its key store then starts
 // blank unless DATA/pile-key.json holds a key, and the key its CreateKey makes is saved there
-// (the SIMULATED secure element's non-volatile memory).
+// (the SIMULATED secure element's non-volatile memory). With `uplinkUrl` the board has the host
+// uplink (uplink-socket.ts, a real WebSocket) and the firmware connects to that OCPP
+// central system (firmware/ocpp/README.md).
 import { randomInt, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,6 +19,7 @@ import { type KeyPair, generateKeyPair, keyPairFromSecret } from '../../contract
 import { KeyStoreSim } from '../../hal/sim/key-store.ts';
 import { type SimulatedPile, createSimulatedPile } from '../../hal/sim/simulated-pile.ts';
 import type { PileHal, ServicePort } from '../../hal/types.ts';
+import { WsUplinkSocket } from './uplink-socket.ts';
 import type { PileHandle } from '../../firmware/pile.ts';
 import { type PileRuntime, runPile } from '../../firmware/pile-runtime.ts';
 import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
@@ -39,6 +42,8 @@ export type ServePileOptions = {
   provision?: (pileKey: KeyPair, pileId: Uint8Array) => Promise<ProvisioningRecord>;
   /** Serve the pile's service console on this tty; a blank pile then starts instead of being refused. */
   consolePath?: string;
+  /** The OCPP central system's endpoint without the pile id (the relay's ws://HOST:PORT/ocpp/): the pile connects there. */
+  uplinkUrl?: string;
   /** Also attach the pile's card application to vpcd (pcscd's virtual reader) at this address. */
   vpcd?: { host: string; port: number };
   /** Virtual ms per wall-clock ms. Default 1. */
@@ -186,8 +191,9 @@ async function startServing(o: Settings, link: SerialLink | undefined): Promise<
     })),
     write: (bytes) => link.write(bytes),
   };
-  const hal: PileHal = { ...pile.hal, random: osRandom, keyStore, ...(servicePort && { servicePort }) };
-  runtime = runPile(hal, { board: BOARD_NAME });
+  const uplink = o.uplinkUrl === undefined ? undefined : new WsUplinkSocket();
+  const hal: PileHal = { ...pile.hal, random: osRandom, keyStore, ...(servicePort && { servicePort }), ...(uplink && { uplink }) };
+  runtime = runPile(hal, { board: BOARD_NAME, ...(o.uplinkUrl !== undefined && { uplinkUrl: o.uplinkUrl }) });
   if (!runtime.handle.services && !o.consolePath) {
     runtime.shutdown();
     throw new PileSimError('refused-to-run', `the pile refused to run: ${runtime.handle.fault}`);

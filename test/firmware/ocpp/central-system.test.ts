@@ -1,4 +1,4 @@
-// The pile's OCPP 1.6J client (firmware/ocpp) over the host uplink (boards/host/uplink-socket.ts,
+// The pile's OCPP 1.6J client (firmware/ocpp) over the host uplink (tools/pile-sim/uplink-socket.ts,
 // the `ws` package) against an `ocpp-rpc` RPCServer in strict mode on 127.0.0.1 — a central
 // system that is not the relay, validating every message against the official OCPP 1.6 JSON
 // schemas `ocpp-rpc` ships. The pile's timers run on a virtual clock the test advances; the
@@ -16,7 +16,7 @@ import { WebSocketServer } from 'ws';
 import type { UplinkEvents, UplinkSocket } from '../../../hal/types.ts';
 import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
 import { SeededRandom } from '../../../hal/sim/seeded-random.ts';
-import { WsUplinkSocket } from '../../../boards/host/uplink-socket.ts';
+import { WsUplinkSocket } from '../../../tools/pile-sim/uplink-socket.ts';
 import { Configuration } from '../../../firmware/ocpp/configuration.ts';
 import { OcppClient } from '../../../firmware/ocpp/ocpp-client.ts';
 import { OcppRpc } from '../../../firmware/ocpp/rpc.ts';
