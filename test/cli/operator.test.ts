@@ -11,21 +11,12 @@ import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { readKeyFile, writeKeyFile } from '../../tools/key-file.ts';
 import { RelayCaller, TestClock, type TestPile } from '../support/relay-harness.ts';
+import { type CliRun, runCli } from '../support/cli-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-operator-cli-'));
 
-type Run = { status: number | null; stdout: string; stderr: string };
-function run(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.once('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 const relay = spawn(process.execPath, [bin, 'relay', 'start', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let out = '';
@@ -39,7 +30,7 @@ const t = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexT
 const asOperator = async (path: string) => (await t.call('GET', path, { signer: t.operator })).json;
 
 /** One line on stderr, no stack trace. */
-function oneLine(r: Run, status: number, message: RegExp): void {
+function oneLine(r: CliRun, status: number, message: RegExp): void {
   assert.is(r.status, status, r.stderr);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.is(lines.length, 1, r.stderr);

@@ -14,21 +14,12 @@ import { hexToBytes } from '../../contracts-offline/bytes.ts';
 import { readKeyFile } from '../../tools/key-file.ts';
 import { RelayCaller, TestClock } from '../support/relay-harness.ts';
 import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
+import { runCli } from '../support/cli-process.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-pile-uplink-'));
 
-type Run = { status: number | null; stdout: string; stderr: string };
-function run(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.once('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 /** Waits (bounded, polling) until `done()` holds. */
 async function until(done: () => Promise<boolean>, what: string, limitMs = 15_000): Promise<void> {
