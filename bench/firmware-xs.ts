@@ -14,6 +14,10 @@
 //   'pace'           — this host's milliseconds per million XS units on two kinds of work: the
 //                      whole scripted day (mostly noble's bigint arithmetic) and the firmware's
 //                      CBOR/COSE decoding of the day's records (no crypto). Output: `BENCH-PACE {json}`.
+//   'ocpp'           — a networked pile on a loopback uplink (bench/ocpp-day-xs.ts): the pile's
+//                      handling of each OCPP frame the central system delivers and each timer that
+//                      sent a frame, metered as above (the simulated board: hal/sim parts in the
+//                      pile's units) with the Ed25519 and SHA-256 calls apart. Output: `BENCH-OCPP {json}`.
 //   'heap-1-booted' / 'heap-2-booted'   — one pile booted beside a second simulated board that is
 //                      not provisioned or booted / that is booted too.
 //   'heap-1-session' / 'heap-2-session' — likewise, each booted pile 30 s into its first session.
@@ -28,10 +32,11 @@ import { pileKey, pileSecretKey } from '../test/support/pile-rig.ts';
 import { type DayBoard, runScriptedDay } from '../test/support/day/scripted-day.ts';
 import type { HostBoard } from '../boards/host/hal.ts';
 import { meteredRuns } from './xs-meter.ts';
+import { runOcppDay } from './ocpp-day-xs.ts';
 
 declare function print(...values: unknown[]): void;
 declare function resetMeter(limit: number, index: number): number;
-declare const BENCH_MODE: 'meter' | 'meter-host' | 'pace' | 'heap-1-booted' | 'heap-2-booted' | 'heap-1-session' | 'heap-2-session';
+declare const BENCH_MODE: 'meter' | 'meter-host' | 'pace' | 'ocpp' | 'heap-1-booted' | 'heap-2-booted' | 'heap-1-session' | 'heap-2-session';
 
 /**
  * What one metered piece of the pile's work spent, by where its XS units went. `pileUnits` is the
@@ -57,6 +62,7 @@ export type Overlap = { pileUnits: number; verify: number; sha256: number; pollU
 export type MeteredApdu = { tap: number; command: string } & Spent;
 export type TickKind = 'idle' | 'charging' | 'checkpoint' | 'session end';
 export type MeteredTick = { kind: TickKind } & Spent;
+export type MeteredOcppMessage = { message: string } & Spent;
 export type Pace = { dayUnits: number; dayMs: number; coseUnits: number; coseMs: number };
 
 const commandByIns: Record<number, string> = { 0xa4: 'SELECT', 0xc0: 'GET RESPONSE', 0x10: 'HELLO', 0x12: 'UPDATE', 0x14: 'START', 0x16: 'STOP', 0x18: 'OUTBOX', 0x1a: 'ACK' };
@@ -266,6 +272,13 @@ async function meterHostDay(): Promise<void> {
   print(`BENCH-FW-HOST ${JSON.stringify({ apdus, ticks, taps: day.taps, records: day.records.length })}`);
 }
 
+/** Three sessions' OCPP traffic of a networked pile, every message metered. */
+function meterOcpp(): void {
+  setSha256((message) => book('sha256', () => sha256(message)));
+  const messages: MeteredOcppMessage[] = runOcppDay(bookedEd25519, (work) => meterPileCall(undefined, work).spent, 3);
+  print(`BENCH-OCPP ${JSON.stringify({ messages })}`);
+}
+
 /** This host's pace in XS: the whole day (noble-heavy), then the COSE decoding of its records (no crypto). */
 async function pace(): Promise<void> {
   resetMeter(0, 0);
@@ -320,6 +333,6 @@ async function heapPoint(): Promise<void> {
   print(`BENCH-HEAP ${BENCH_MODE}`);
 }
 
-(BENCH_MODE === 'meter' ? meterDay() : BENCH_MODE === 'meter-host' ? meterHostDay() : BENCH_MODE === 'pace' ? pace() : heapPoint()).catch((error: unknown) => {
+(BENCH_MODE === 'meter' ? meterDay() : BENCH_MODE === 'meter-host' ? meterHostDay() : BENCH_MODE === 'pace' ? pace() : BENCH_MODE === 'ocpp' ? Promise.resolve().then(meterOcpp) : heapPoint()).catch((error: unknown) => {
   print(`BENCH-ERROR ${error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error)}`);
 });

@@ -1,8 +1,9 @@
 // Pile firmware figures (issue 3, design §6 and §9) from the scripted pile day
 // (test/firmware/day/: 22 sessions through APDUs on the simulated board) run in XS:
 // metering units per tap and per supervision tick against 1 verify + 1 sign (measured in the same
-// XS run), bytes and APDUs on air per tap with the time at 106 and 424 kbit/s, journal bytes and
-// flash operations per session by mode, and XS heap after boot and during a session.
+// XS run), units per OCPP message of a networked pile (issue 13), bytes and APDUs on air per tap
+// with the time at 106 and 424 kbit/s, journal bytes and flash operations per session by mode, and
+// XS heap after boot and during a session.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { ensureXsnap } from '../test/support/xs/xsnap.ts';
 import type { SessionLog, TapLog } from '../test/support/day/scripted-day.ts';
 import { type HostHeap, buildHostExecutable, runHostExecutable } from '../test/support/host-build.ts';
 import { findModdable } from '../test/support/moddable.ts';
-import type { MeteredApdu, MeteredTick, Overlap, Pace } from './firmware-xs.ts';
+import type { MeteredApdu, MeteredOcppMessage, MeteredTick, Overlap, Pace } from './firmware-xs.ts';
 import { SE050_MODEL_SIGN_MS } from '../hal/sim/chips/se050.ts';
 
 type MeterRun = { sign: number[]; verify: number[]; apdus: MeteredApdu[]; ticks: MeteredTick[]; taps: TapLog[]; sessions: SessionLog[]; records: number; flashStats: { programs: number; erases: number; bytesProgrammed: number; erasesPerBlock: number[] } };
@@ -196,6 +197,48 @@ hostTickRow('charging', 'charging (no journal write)', true);
 hostTickRow('idle', 'idle, no session', true);
 hostTickRow('checkpoint', 'charging + checkpoint write', false);
 hostTickRow('session end', 'the tick that ends a session', false);
+
+// --- OCPP messages --------------------------------------------------------------------------------
+// A networked pile on the simulated board (bench/ocpp-day-xs.ts): its handling of each frame the
+// central system delivers, and each of its timers that sent a frame, in XS units with the hal/sim
+// parts in them (as the tick rows), the Ed25519 and SHA-256 calls apart. ESP32 estimate = units ×
+// the ESP32 ms per million + native verifications + SHA-256 calls + the SE050's signatures at their
+// model time; no overlap taken (an upper bound where a verification runs while the SE050 signs), the
+// socket and the network not included. The 2 %-of-a-sign tick budget holds for what a timer does
+// every metering period or sends routinely (state sample, StatusNotification, MeterValues, Heartbeat).
+const ocppLine = (await runXs('ocpp')).split('\n').find((l) => l.startsWith('BENCH-OCPP '));
+if (!ocppLine) throw new Error('bench: no BENCH-OCPP line from xsnap');
+const { messages } = JSON.parse(ocppLine.slice('BENCH-OCPP '.length)) as { messages: MeteredOcppMessage[] };
+const ocppNotes: Record<string, string> = {
+  'connection opened': 'sends BootNotification',
+  'DataTransfer IdentityChallenge': 'the pile signs its UplinkIdentity',
+  'BootNotification.conf': 'Accepted; sends the connectors\' StatusNotification',
+  'DataTransfer ChannelSelect': 'PileHello with a fresh nonce',
+  'DataTransfer ChannelHello': 'PileInfo signed over the phone\'s nonce',
+  'DataTransfer ChannelStart': 'the relay\'s voucher verified, the Contract signed and journaled',
+  'DataTransfer BillingRecord.conf': 'Accepted with an Ack; sends StartTransaction or StopTransaction',
+  'StartTransaction.conf': 'the Ack verified and applied',
+  'StopTransaction.conf': 'the Ack verified and applied',
+  'state sample, nothing to send': 'every metering period; grows with the journal\'s entries',
+  'timer sends StatusNotification': 'the state sample: a connector changed',
+  'timer sends StatusNotification (+ DataTransfer BillingRecord queued behind it)': 'the state sample: a connector changed, the next billing record read from the journal',
+};
+const routine = new Set(['state sample, nothing to send', 'timer sends StatusNotification', 'timer sends MeterValues', 'timer sends Heartbeat']);
+const byMessage = new Map<string, MeteredOcppMessage[]>();
+for (const message of messages) byMessage.set(message.message, [...(byMessage.get(message.message) ?? []), message]);
+const ocppMs = (spent: MeteredOcppMessage, end: 'low' | 'high', signMs: number): number =>
+  (spent.pileUnits * esp32MsPerMillion[end]) / 1e6 + spent.verify * esp32.verifyMs[end] + spent.sha256 * esp32.sha256Ms + spent.sign * signMs;
+for (const [message, metered] of byMessage) {
+  const units = metered.map((m) => m.pileUnits);
+  const worst = metered.reduce((a, b) => (b.pileUnits > a.pileUnits ? b : a));
+  const calls = [worst.verify && `${worst.verify} verify`, worst.sha256 && `${worst.sha256} SHA-256`, worst.sign && `${worst.sign} SE050 signature`].filter(Boolean).join(', ');
+  const noble = worst.verifyUnits + worst.signUnits + worst.sha256Units;
+  const estimate = `${ocppMs(worst, 'low', SE050_MODEL_SIGN_MS).toFixed(1)}–${ocppMs(worst, 'high', SE050_MODEL_SIGN_MS).toFixed(1)} ms${worst.sign ? ` (${ocppMs(worst, 'low', esp32.se050SignMsSecondary).toFixed(0)}–${ocppMs(worst, 'high', esp32.se050SignMsSecondary).toFixed(0)} ms with a ${esp32.se050SignMsSecondary} ms signature)` : ''}`;
+  const target = routine.has(message);
+  row(`XS units per OCPP message: ${message}${ocppNotes[message] ? ` (${ocppNotes[message]})` : ''}`,
+    `${n(max(units))} max, ${n(median(units))} median${metered.length > 1 ? `, ${n(Math.min(...units))} min` : ''} (${metered.length} message${metered.length === 1 ? '' : 's'})${calls ? ` + ${calls} (noble here: ${n(noble)} units, native or the SE050 on the device)` : ''}; ESP32 ≈ ${estimate}`,
+    target ? `≤ ${n(tickBudget)} (2 % of a sign)` : 'for information', target ? verdict(max(units) <= tickBudget) : '—');
+}
 
 // --- Air --------------------------------------------------------------------------------------------
 const airRow = (label: string, pick: (tap: TapLog) => boolean): void => {

@@ -140,6 +140,18 @@ export class PileController implements PileServices {
     return this.#engine.running;
   }
 
+  /** The running session's contract seq and the meter now (OCPP MeterValues); undefined when none runs or the meter cannot be read. */
+  sessionMeter(): { contractSeq: number; energyWh: number; powerW: number } | undefined {
+    const running = this.#engine.running;
+    if (!running || this.#halted) return undefined;
+    try {
+      const { energyWh, powerW } = this.#hal.meter.sample();
+      return { contractSeq: running.contract.seq, energyWh, powerW };
+    } catch {
+      return undefined; // the session's own tick reads the meter and ends the session on a fault
+    }
+  }
+
   config(): PileConfig {
     return { ...this.#config, tariff: { ...this.#config.tariff } };
   }

@@ -29,7 +29,7 @@ export function runPile(hal: PileHal, options: RuntimeOptions): PileRuntime {
   const log = new EventLog(hal.clock);
   let powerOnMs = hal.clock.nowMs();
   const boot = (): PileHandle => {
-    const handle = bootPile(hal, bootOptions, (level, text) => log.record(level, text));
+    const handle = bootPile(hal, { ...bootOptions, reboot: () => runtime.reboot() }, (level, text) => log.record(level, text));
     if (handle.fault) log.record(handle.fault === 'not provisioned' ? 'warning' : 'fault', `boot: ${handle.fault}`);
     else log.record('info', `boot: running, state ${handle.services?.state()}`);
     for (const receipt of handle.recovered) log.record('warning', `session ${receipt.contractSeq} ended at boot: ${endDetailText(receipt.endDetail)}`);

@@ -14,6 +14,7 @@ import { recoverSessions } from './session/recovery.ts';
 import { PileController, type PileSettings, configOf } from './pile-controller.ts';
 import { faultScreen, fitScreen } from './display/screens.ts';
 import { createNfcApplication } from './nfc/application.ts';
+import { NonceBook } from './nfc/nonce-book.ts';
 import type { EventSink } from './events/event-log.ts';
 import { startPileUplink } from './ocpp/pile-uplink.ts';
 
@@ -24,6 +25,8 @@ export type BootOptions = Partial<PileSettings> & {
    * for now; on a device it will come from the pile's configuration.
    */
   uplinkUrl?: string;
+  /** Reboots the pile (the runtime's `reboot`), after an OCPP Reset the uplink accepted; absent: Reset is Rejected. */
+  reboot?: () => void;
 };
 
 export const defaultPileSettings: Readonly<PileSettings> = Object.freeze({
@@ -51,7 +54,7 @@ export type PileHandle = {
 
 /** `events`: where the running pile reports faults and session ends (the runtime's event log). */
 export function bootPile(hal: PileHal, options: BootOptions = {}, events: EventSink = () => {}): PileHandle {
-  const { uplinkUrl, ...pileOptions } = options;
+  const { uplinkUrl, reboot, ...pileOptions } = options;
   const settings: PileSettings = { ...defaultPileSettings, ...pileOptions };
   checkSettings(settings);
   const mounted = mountJournal(hal.flash);
@@ -70,11 +73,14 @@ export function bootPile(hal: PileHal, options: BootOptions = {}, events: EventS
   if (!recovered.ok) return refuseToRun(hal, recovered.reason);
   const { pileId, relayPublicKey } = provisioned.value.record;
   const controller = new PileController(hal, journal, book.value, { pileId, relayPublicKey, signer }, configOf(provisioned.value.update), settings, events);
-  const nfc = createNfcApplication(controller, { clock: hal.clock, random: hal.random, crypto: hal.crypto ?? nobleEd25519 });
+  const crypto = hal.crypto ?? nobleEd25519;
+  const nonces = new NonceBook(hal.clock, hal.random);
+  const nfc = createNfcApplication(controller, { crypto, nonces });
   hal.nfc.setHandler(nfc);
   controller.start();
   const uplink = hal.uplink && uplinkUrl !== undefined ? startPileUplink({ clock: hal.clock, random: hal.random, uplink: hal.uplink }, () => controller.state(), events, {
     centralSystemUrl: uplinkUrl, firmwareVersion: settings.firmwareVersion, identity: { pileId, kid: signer.kid, sign: signer.sign }, statePeriodMs: settings.meteringPeriodMs,
+    channel: { services: controller, crypto, nonces, lastGreeting: undefined }, sessionMeter: () => controller.sessionMeter(), ...(reboot && { reboot }),
   }) : undefined;
   return {
     services: controller,

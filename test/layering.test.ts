@@ -1,7 +1,7 @@
 // The import rules of docs/design.md §3 (.dependency-cruiser.cjs), run with the real command: the
 // tree keeps them, and a probe tree that breaks each one is refused with the rule's name.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -87,6 +87,20 @@ test('each forbidden import is refused, naming its rule', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// The device build (manifest.json) compiles only the module folders it lists: a firmware folder
+// left out builds and tests in Node and fails only in the slow device builds, minutes later.
+test('manifest.json lists every folder of the device code', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { modules: Record<string, unknown> };
+  const listed = new Set(Object.keys(manifest.modules));
+  const foldersWithModules = (folder: string): string[] => {
+    const entries = readdirSync(join(root, folder), { withFileTypes: true });
+    const own = entries.some((e) => e.isFile() && e.name.endsWith('.ts')) ? [folder] : [];
+    return [...own, ...entries.filter((e) => e.isDirectory()).flatMap((e) => foldersWithModules(`${folder}/${e.name}`))];
+  };
+  const missing = ['contracts-offline', 'firmware', 'drivers'].flatMap(foldersWithModules).filter((folder) => !listed.has(`${folder}/*`));
+  assert.equal(missing, [], `add to manifest.json "modules": ${missing.join(', ')}`);
 });
 
 test.run();

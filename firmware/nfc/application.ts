@@ -5,14 +5,14 @@ import {
   CLA_CHAINING_BIT, CLA_ISO, CLA_PROPRIETARY, INS, SHORT_LE_MAX, SW, encodeResponseApdu, parseCommandApdu,
 } from '../../contracts-offline/apdu.ts';
 import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
-import type { Clock, NfcCardHandler, Random } from '../../hal/types.ts';
+import type { NfcCardHandler } from '../../hal/types.ts';
 import type { PileServices } from '../pile-services.ts';
 import type { Answer, CommandHandler, TapContext } from './answer.ts';
 import { ack } from './ack.ts';
 import { AnswerPager } from './answer-pager.ts';
 import { type ChainHeader, CommandChain } from './command-chain.ts';
 import { hello } from './hello.ts';
-import { NonceBook } from './nonce-book.ts';
+import type { NonceBook } from './nonce-book.ts';
 import { outbox } from './outbox.ts';
 import { select } from './select.ts';
 import { start } from './start.ts';
@@ -52,8 +52,12 @@ function headerStatus(header: ChainHeader, chained: boolean): number | undefined
 /** The card application, and whether a reader's field is on now (the service console refuses changes then). */
 export type NfcApplication = NfcCardHandler & { readonly tapInProgress: boolean };
 
-export function createNfcApplication(services: PileServices, deps: { clock: Clock; random: Random; crypto: Ed25519Provider }): NfcApplication {
-  const context: TapContext = { services, crypto: deps.crypto, nonces: new NonceBook(deps.clock, deps.random), lastGreeting: undefined };
+/**
+ * `nonces`: the pile's one nonce book, shared with the uplink's virtual channel (firmware/ocpp/
+ * channel.ts), so a nonce is used once whichever way its START or STOP arrives.
+ */
+export function createNfcApplication(services: PileServices, deps: { crypto: Ed25519Provider; nonces: NonceBook }): NfcApplication {
+  const context: TapContext = { services, crypto: deps.crypto, nonces: deps.nonces, lastGreeting: undefined };
   const chain = new CommandChain();
   const pager = new AnswerPager();
   let selected = false;

@@ -16,6 +16,9 @@
 //   (identity.ts). The relay refuses every CALL but BootNotification until a connection is proven,
 //   so after a reconnect an Accepted pile sends its connector states once the challenge of that
 //   connection is answered, not at once.
+// - `ready`: Accepted, connected and (with `identity`) this connection proven — when the pile's
+//   own CALLs beyond BootNotification may go. `call` sends one only then; `onReady` listeners run
+//   each time it becomes so (after the connector states are queued).
 import type { Clock, TimerId } from '../../hal/types.ts';
 import type { EventSink } from '../events/event-log.ts';
 import { BOOT_NOTIFICATION, type ChargePointInfo, type RegistrationStatus, bootNotificationRequest, parseBootNotificationConf } from './boot-notification.ts';
@@ -41,6 +44,8 @@ export type OcppClientSettings = {
   bootRetryS: number;
   /** Signs the answer to the relay's identity challenge; absent: the challenge is answered UnknownMessageId. */
   identity?: UplinkIdentitySigner;
+  /** More DataTransfer messages of our vendorId, by messageId (the virtual channel: channel.ts). */
+  messages?: ReadonlyMap<string, DataTransferMessageHandler>;
 };
 
 /** `unregistered`: no BootNotification answered since power-on. */
@@ -59,6 +64,9 @@ export class OcppClient {
   #bootInFlight = false;
   #heartbeatTimer: TimerId | undefined;
   #heartbeatInFlight = false;
+  /** This connection answered the identity challenge, or was Accepted (the relay accepts a connection only once proven). */
+  #proven = false;
+  readonly #readyListeners: (() => void)[] = [];
 
   constructor(rpc: OcppRpc, clock: Clock, configuration: Configuration, report: EventSink, settings: OcppClientSettings) {
     if (!Number.isInteger(settings.connectorCount) || settings.connectorCount < 1) {
@@ -72,7 +80,7 @@ export class OcppClient {
     this.#bootRequest = bootNotificationRequest(settings.chargePoint);
     rpc.handle(GET_CONFIGURATION, getConfigurationHandler(configuration));
     rpc.handle(CHANGE_CONFIGURATION, changeConfigurationHandler(configuration));
-    const messages = new Map<string, DataTransferMessageHandler>();
+    const messages = new Map<string, DataTransferMessageHandler>(settings.messages);
     if (settings.identity) messages.set(IDENTITY_CHALLENGE_MESSAGE_ID, identityChallengeHandler(settings.identity, clock, () => this.#identityAnswered()));
     rpc.handle(DATA_TRANSFER, dataTransferHandler(UPLINK_VENDOR_ID, messages));
     configuration.onHeartbeatIntervalChange(() => this.#restartHeartbeat());
@@ -82,8 +90,29 @@ export class OcppClient {
     return this.#registration;
   }
 
+  /** Accepted, connected and proven: the pile's CALLs may go. */
+  get ready(): boolean {
+    return this.#registration === 'Accepted' && this.#rpc.connected && this.#proven;
+  }
+
+  /** Call `listener` each time the client becomes ready (after Accepted, after each reconnect once proven). */
+  onReady(listener: () => void): void {
+    this.#readyListeners.push(listener);
+  }
+
+  /** Send one of the pile's CALLs (`OcppRpc.call`); false, nothing sent, when not ready. */
+  call(action: string, payload: JsonObject, onOutcome: (outcome: CallOutcome) => void): boolean {
+    return this.ready && this.#rpc.call(action, payload, onOutcome);
+  }
+
   start(): void {
-    this.#rpc.start({ onConnected: () => this.#connected(), onDisconnected: () => this.#stopHeartbeat() });
+    this.#rpc.start({
+      onConnected: () => this.#connected(),
+      onDisconnected: () => {
+        this.#proven = false;
+        this.#stopHeartbeat();
+      },
+    });
   }
 
   stop(): void {
@@ -104,20 +133,24 @@ export class OcppClient {
   }
 
   #connected(): void {
+    this.#proven = !this.#settings.identity;
     if (this.#registration === 'Accepted') {
       this.#restartHeartbeat();
-      if (!this.#settings.identity) this.#sendStatuses();
+      if (this.#proven) this.#becameReady();
     } else if (this.#bootTimer === undefined) {
       this.#sendBoot();
     }
   }
 
   #identityAnswered(): void {
-    if (this.#registration === 'Accepted') this.#sendStatuses();
+    const wasProven = this.#proven;
+    this.#proven = true;
+    if (this.#registration === 'Accepted' && !wasProven) this.#becameReady();
   }
 
-  #sendStatuses(): void {
+  #becameReady(): void {
     for (const connectorId of this.#connectors.keys()) this.#sendStatus(connectorId);
+    for (const listener of this.#readyListeners) listener();
   }
 
   #sendBoot(): void {
@@ -148,8 +181,9 @@ export class OcppClient {
     }
     this.#report('info', 'BootNotification Accepted');
     this.#configuration.setHeartbeatIntervalS(Math.min(intervalS, HEARTBEAT_INTERVAL_MAX_S));
+    this.#proven = true;
     this.#restartHeartbeat();
-    this.#sendStatuses();
+    this.#becameReady();
   }
 
   #retryBoot(afterS: number, why: string): void {

@@ -2,7 +2,7 @@
 // contactor → connector, control pilot to the vehicle, NFC field to phones), as a `PileHal` for
 // the firmware plus the handles a test or the terminal simulator drives (clock, connector, faults,
 // the host end of the service port).
-import type { PileHal } from '../types.ts';
+import type { PileHal, UplinkSocket } from '../types.ts';
 import { ChargingCircuitSim } from './charging-circuit.ts';
 import { ContactorSim } from './contactor.ts';
 import { DisplaySim } from './display.ts';
@@ -35,6 +35,8 @@ export type SimulatedPileOptions = {
   contactorActuationMs?: number;
   displayRows?: number;
   displayColumns?: number;
+  /** The board's uplink module (`hal.uplink`): a networked pile. Absent: an offline pile. */
+  uplink?: UplinkSocket;
 };
 
 export type SimulatedPile = {
@@ -64,6 +66,6 @@ export function createSimulatedPile(options: SimulatedPileOptions = {}): Simulat
   const random = new SeededRandom(seed);
   const keyStore = new KeyStoreSim({ secretKey: options.secretKey, random, onKeyCreated: options.onKeyCreated });
   const servicePort = options.servicePort ? new ServicePortSim({ clock }) : undefined;
-  const hal: PileHal = { clock, flash, contactor, pilot, meter: circuit.meter, display, nfc, keyStore, random, ...(servicePort ? { servicePort } : {}) };
+  const hal: PileHal = { clock, flash, contactor, pilot, meter: circuit.meter, display, nfc, keyStore, random, ...(servicePort ? { servicePort } : {}), ...(options.uplink && { uplink: options.uplink }) };
   return { hal, clock, flash, contactor, pilot, circuit, display, nfc, keyStore, servicePort };
 }

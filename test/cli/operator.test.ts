@@ -176,7 +176,7 @@ test('a key that is not an operator: 403 in one line; usage and unknown commands
   oneLine(await operator('piles', '--bogus'), 2, /Unknown option '--bogus'/);
   const help = await run(['operator', '--help']);
   assert.equal([help.status, help.stdout.startsWith('usage: tapcharge operator <command>')], [0, true]);
-  assert.match((await run(['--help'])).stdout, /\n {2}operator {3}operator: piles, users, tariffs, disputes, refunds, accounting export\n/);
+  assert.match((await run(['--help'])).stdout, /\n {2}operator {3}operator: piles, users, OCPP uplinks, tariffs, disputes, refunds, accounting export\n/);
 });
 
 test.after(async () => {

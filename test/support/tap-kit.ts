@@ -14,6 +14,7 @@ import { type PileUpdate, encodePileUpdate } from '../../contracts-offline/messa
 import { type StopRequest, encodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
 import { createNfcApplication } from '../../firmware/nfc/application.ts';
+import { NonceBook } from '../../firmware/nfc/nonce-book.ts';
 import type { NfcCardHandler } from '../../hal/types.ts';
 import { NfcFieldSim, type NfcTap } from '../../hal/sim/nfc-field.ts';
 import { SeededRandom } from '../../hal/sim/seeded-random.ts';
@@ -94,7 +95,7 @@ export function doubleRig(): DoubleRig {
   const clock = new VirtualClock({ startMs });
   const services = new RecordingPileServicesDouble({ pileId, pileKeys, relayPublicKey: relayKeys.publicKey, nowS: startS });
   const field = new NfcFieldSim();
-  const handler = createNfcApplication(services, { clock, random: new SeededRandom(7), crypto: nobleEd25519 });
+  const handler = createNfcApplication(services, { crypto: nobleEd25519, nonces: new NonceBook(clock, new SeededRandom(7)) });
   field.setHandler(handler);
   return {
     services, clock, field, handler,

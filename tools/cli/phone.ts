@@ -22,6 +22,7 @@ import { CliError } from './cli-error.ts';
 import { idempotencyKeyOption, moveOnce } from './idempotency-key.ts';
 import { describeAccount, describeCarried, describeContract, describeScreen, describeSync, describeUpload, describeWallet } from './phone-output.ts';
 import { withOptionalValue } from './optional-value.ts';
+import { chargeOverChannel } from './phone-charge.ts';
 
 const usage = `usage: tapcharge phone <command> [--wallet FILE] [options]
 
@@ -34,6 +35,9 @@ commands:
   cancel                                       cancel the voucher held: the relay no longer reserves its cap
   stop PILE                                    stop the running contract (user stop tap)
   collect PILE                                 final / any tap: hand the pile its ack, take its receipts
+  charge --pile-id ID MODE [--stop-after-s N]  networked mode: through the relay to a pile connected over
+                                               OCPP (ID as its display code shows it), no tap; live status
+                                               until the pile ends the session, or Ctrl-C / N s stops it
   sync                                         upload every carried record, fetch acks, cancel refused vouchers
   balance                                      balance, escrow, credit and contracts at the relay
   show                                         what the wallet holds (offline)
@@ -54,6 +58,8 @@ const options = {
   relay: { type: 'string' },
   force: { type: 'boolean' },
   pile: { type: 'string' },
+  'pile-id': { type: 'string' },
+  'stop-after-s': { type: 'string' },
   pcsc: { type: 'string' },
   mode: { type: 'string' },
   'amount-minor': { type: 'string' },
@@ -74,6 +80,7 @@ const allowed: Record<string, readonly (keyof Values)[]> = {
   cancel: [],
   stop: ['pile', 'pcsc'],
   collect: ['pile', 'pcsc'],
+  charge: ['pile-id', 'mode', 'amount-minor', 'duration-s', 'energy-wh', 'stop-after-s'],
   sync: [],
   balance: [],
   show: [],
@@ -221,6 +228,13 @@ async function command(name: string, v: Values, walletPath: string): Promise<voi
         describeCarried(r),
         `the pile still holds ${r.pileStillHolds} unacknowledged record(s)${r.outboxLeft > 0 ? `, ${r.outboxLeft} not taken yet: tap again` : ''}`,
       ].join('\n'));
+      return;
+    }
+    case 'charge': {
+      const phone = openPhone(walletPath);
+      const stopAfterS = v['stop-after-s'] === undefined ? undefined : positiveInt(v['stop-after-s'], 'stop-after-s');
+      await chargeOverChannel(phone, v['pile-id'], chargeLimit(v), stopAfterS);
+      console.log(describeUpload(await syncAfterTap(phone)));
       return;
     }
     case 'sync': {

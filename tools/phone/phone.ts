@@ -20,8 +20,7 @@
 // phone's next tap there (and any phone's tap 1 fetches a pile's Ack).
 import { base64urlToBytes as fromBase64url, bytesToBase64url, bytesToHex, hexToBytes, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, type RandomSource, generateKeyPair, keyPairFromSecret, randomNonce } from '../../contracts-offline/keys.ts';
-import type { PileState, Tariff } from '../../contracts-offline/messages/fields.ts';
-import { type ChargeLimit, type ChargeMode, limitValue } from '../../contracts-offline/charge-limit.ts';
+import { type ChargeLimit, limitValue } from '../../contracts-offline/charge-limit.ts';
 import { DISPLAY_NAME_MAX_BYTES } from '../../contracts-offline/messages/fields.ts';
 import type { PileHello } from '../../contracts-offline/messages/pile-hello.ts';
 import { encodeStopRequest } from '../../contracts-offline/messages/stop-request.ts';
@@ -33,7 +32,9 @@ import { type CarriedRecord, readCarriedRecord } from './carried-record.ts';
 import { PhoneError } from './errors.ts';
 import { NO_RELAY_IN_FIELD, type RelayInField, askRelayInField } from './field-relay.ts';
 import { type SyncReport, syncWallet } from './phone-sync.ts';
+import { ChannelSession } from './channel-session.ts';
 import { type IsoDepTransport, PileReader } from './pile-reader.ts';
+import { type PileScreen, modesIn } from './pile-screen.ts';
 import { PileRefusedError } from './errors.ts';
 import { type PileUpdateOffer, RelayClient } from './relay-client.ts';
 import { RelayError } from './errors.ts';
@@ -57,20 +58,7 @@ export type PhoneOptions = {
   fieldRelayTimeoutMs?: number;
 };
 
-/** What the phone screen shows after tap 1. */
-export type PileScreen = {
-  pileId: string;
-  label: string;
-  state: PileState;
-  configVersion: number;
-  tariff: Tariff;
-  /** Modes the user may choose now (none while the pile is busy or faulted). */
-  modes: ChargeMode[];
-  /** PileInfo verified with the pile key the relay registered (false only when offline and never seen). */
-  verified: boolean;
-  /** The config version this tap wrote into the pile, if it did. */
-  updatedTo: number | undefined;
-};
+export type { PileScreen };
 
 export type Carried = {
   /** Records taken from the pile's outbox in this tap (new to this phone; `sync()` uploads them). */
@@ -115,9 +103,6 @@ const voucherAfter: Readonly<Record<StartRefusal, 'keep' | 'drop' | 'cancel'>> =
   'journal-full': 'keep',
   'pile-fault': 'keep',
 });
-/** A vehicle still plugged after a session ('finishing') can start a new one: the pile takes it and its display invites the tap. */
-const offeredInStates: readonly PileState[] = ['available', 'preparing', 'finishing'];
-const allModes: ChargeMode[] = ['amount', 'time', 'energy', 'full'];
 const FIELD_RELAY_TIMEOUT_MS = 1000;
 
 export class Phone {
@@ -209,7 +194,7 @@ export class Phone {
     const info = await reader.hello({ userKid: this.keyPair.kid, displayName: this.#state.displayName, phoneNonce });
     const screen: PileScreen = {
       pileId, label: info.message.label, state: info.message.state, configVersion: info.message.configVersion, tariff: info.message.tariff,
-      modes: offeredInStates.includes(info.message.state) ? [...allModes] : [], verified: pileKey !== undefined, updatedTo: undefined,
+      modes: modesIn(info.message.state), verified: pileKey !== undefined, updatedTo: undefined,
     };
     if (offer && offer.configVersion > info.message.configVersion) {
       const update = openRelaySigned(this.#state, offer.pileUpdate, 'PileUpdate');
@@ -345,6 +330,15 @@ export class Phone {
    */
   async sync(): Promise<SyncReport> {
     return syncWallet(this.#state, this.#needRelay(), () => this.#commit(), this.keyPair);
+  }
+
+  /**
+   * Networked mode (R9): a channel through the relay to a pile connected over OCPP, from its id
+   * alone (read by one tap, or off the pile's display code). See channel-session.ts.
+   */
+  async openChannel(pileId: Uint8Array): Promise<ChannelSession> {
+    const wallet = { state: this.#state, commit: () => this.#commit() };
+    return ChannelSession.open({ relay: this.#needRelay(), keyPair: this.keyPair, wallet, ...(this.#random && { random: this.#random }) }, pileId);
   }
 
   /** Balance and contracts as the relay (and its ledger) sees them. */

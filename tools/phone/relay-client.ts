@@ -13,7 +13,8 @@ import type { ServiceScope } from '../../contracts-offline/messages/service-auth
 import { checkJson } from '../relay-api/explain.ts';
 import { type PileProvisioning, provisioningFromJson } from '../relay-api/provisioning-record.ts';
 import { signRequest } from '../relay-api/request-signing.ts';
-import { type Answer, RECORDS_PER_UPLOAD_MAX, type RelayApi, type RequestBody, type RouteName, relayApi } from '../relay-api/routes.ts';
+import { type Answer, type ChannelEvent, RECORDS_PER_UPLOAD_MAX, type RelayApi, type RequestBody, type RouteName, relayApi } from '../relay-api/routes.ts';
+import { EventStreamReader, checkChannelEvent } from './event-stream-reader.ts';
 import { RelayError, RelayUnreachableError } from './errors.ts';
 
 export type RelayClientOptions = {
@@ -34,11 +35,30 @@ export type UserContract = Answer<'userContracts', 200>['contracts'][number];
 export type RegisteredUser = Answer<'registerUser', 201>;
 export type PileEntry = Answer<'pile', 200>;
 export type PileUpdateOffer = { configVersion: number; pileUpdate: Uint8Array };
+export type OpenedChannel = { channelId: string; pileHello: Uint8Array; pileInfo: Uint8Array };
 export type RecordsAnswer = { results: Answer<'uploadRecords', 200>['results']; acks: { pileId: string; ack: Uint8Array }[] };
 /** For the reads a tap makes while the phone is held to the pile: `signal` abandons the request (a RelayUnreachableError). */
 export type ReadOptions = { signal?: AbortSignal };
 
 const defaults = { timeoutMs: 10_000 };
+
+type CallRequest = { params?: Record<string, string>; query?: string; body?: object; signer?: KeyPair };
+
+/** The relay's refusal `{error, message}` (JSON text or parsed) as a RelayError. */
+function refusalOf(status: number, answer: unknown, what: string): RelayError {
+  let json = answer;
+  if (typeof answer === 'string') {
+    try {
+      json = JSON.parse(answer);
+    } catch {
+      json = undefined;
+    }
+  }
+  const error = json as { error?: unknown; message?: unknown } | undefined;
+  const code = typeof error?.error === 'string' ? error.error : `http-${status}`;
+  const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
+  return new RelayError(status, code, `relay refused ${what}: ${status} ${code}: ${message}`);
+}
 
 /** A checked answer of route N: its status and body. */
 type Reply<N extends RouteName> = { [S in keyof RelayApi[N]['answers']]: { status: S; body: Answer<N, S> } }[keyof RelayApi[N]['answers']];
@@ -145,6 +165,30 @@ export class RelayClient {
     return (await this.#call('cancelVoucher', { signer: user, params: { voucherId: bytesToHex(voucherId) }, body: {} })).body;
   }
 
+  // The virtual channel to a pile connected over OCPP (R9), signed by its user.
+
+  /** Opens a channel to `pileId` with the phone's UserHello: the pile's PileHello and its PileInfo signed over the phone's nonce (check both). */
+  async openChannel(user: KeyPair, request: { pileId: Uint8Array; hello: Uint8Array }): Promise<OpenedChannel> {
+    const { body } = await this.#call('openChannel', { signer: user, body: { pileId: bytesToHex(request.pileId), hello: bytesToBase64url(request.hello) } });
+    return { channelId: body.channelId, pileHello: base64urlToBytes(body.pileHello), pileInfo: base64urlToBytes(body.pileInfo) };
+  }
+
+  /** Starts charging on the channel's pile: the relay's voucher and the pile's signed Contract (check both). */
+  async startChannel(user: KeyPair, channelId: string, limit: ChargeLimit): Promise<{ authorization: Uint8Array; contract: Uint8Array }> {
+    const { body } = await this.#call('startChannel', { signer: user, params: { channelId }, body: { limit } });
+    return { authorization: base64urlToBytes(body.authorization), contract: base64urlToBytes(body.contract) };
+  }
+
+  /** Stops the channel's contract: the pile's signed Receipt (check it). */
+  async stopChannel(user: KeyPair, channelId: string): Promise<Uint8Array> {
+    return base64urlToBytes((await this.#call('stopChannel', { signer: user, params: { channelId }, body: {} })).body.receipt);
+  }
+
+  /** The channel's events as they happen, each checked; ends after `ended`, when the relay closes the stream, or when `signal` aborts. */
+  channelEvents(user: KeyPair, channelId: string, options: ReadOptions = {}): AsyncGenerator<ChannelEvent> {
+    return this.#eventStream('channelEvents', { signer: user, params: { channelId }, signal: options.signal });
+  }
+
   /** Uploads signed contracts and receipts (any pile, any user); results are in upload order. */
   async submitRecords(records: readonly Uint8Array[]): Promise<RecordsAnswer> {
     if (records.length < 1 || records.length > RECORDS_PER_UPLOAD_MAX) throw new RangeError(`relay-client: "records" expected 1..${RECORDS_PER_UPLOAD_MAX}, got ${records.length}`);
@@ -210,20 +254,9 @@ export class RelayClient {
     return (await this.#call('operatorLogin', { signer: operator, body: {} })).body;
   }
 
-  async #call<N extends RouteName>(name: N, request: { params?: Record<string, string>; query?: string; body?: object; signer?: KeyPair; signal?: AbortSignal | undefined }): Promise<Reply<N>> {
+  async #call<N extends RouteName>(name: N, request: CallRequest & { signal?: AbortSignal | undefined }): Promise<Reply<N>> {
     const spec = relayApi[name];
-    const path = spec.url.replace(/:(\w+)/g, (_m, key: string) => request.params?.[key] ?? '') + (request.query ?? '');
-    let sentPath = path;
-    let body: Uint8Array | undefined;
-    let headers: Record<string, string> = {};
-    if (request.signer) {
-      const { random, crypto } = this.#options;
-      const fields = (request.body ?? {}) as Record<string, unknown>;
-      const signed = signRequest({ signer: request.signer, method: spec.method, path, fields, nowMs: this.#options.nowMs(), ...(random && { random }), ...(crypto && { crypto }) });
-      ({ path: sentPath, body, headers } = signed);
-    } else if (request.body) {
-      body = utf8Encode(JSON.stringify(request.body));
-    }
+    const { path, sentPath, body, headers } = this.#prepare(name, request);
     const { status, text } = await this.#send(spec.method, sentPath, body, headers, request.signal);
     const what = `${spec.method} ${path}`;
     if (status === 204 && 204 in spec.answers) return { status, body: undefined } as Reply<N>;
@@ -236,15 +269,81 @@ export class RelayClient {
     }
     const schema = (spec.answers as Record<number, Parameters<typeof checkJson>[0]>)[status];
     if (!schema) {
-      const error = json as { error?: unknown; message?: unknown } | undefined;
-      const code = typeof error?.error === 'string' ? error.error : `http-${status}`;
-      const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
       if (status >= 200 && status < 300) throw new RelayError(status, 'bad-response', `relay answer to ${what}: status ${status} is not one this route answers`);
-      throw new RelayError(status, code, `relay refused ${what}: ${status} ${code}: ${message}`);
+      throw refusalOf(status, json, what);
     }
     const checked = checkJson(schema, json, 'answer');
     if (!checked.ok) throw new RelayError(status, 'bad-response', `relay answer to ${what}: ${checked.reason}`);
     return { status, body: checked.value } as Reply<N>;
+  }
+
+  // The route's path and the request as sent: signed by its author when it has one.
+  #prepare(name: RouteName, request: CallRequest): { path: string; sentPath: string; body: Uint8Array | undefined; headers: Record<string, string> } {
+    const spec = relayApi[name];
+    const path = spec.url.replace(/:(\w+)/g, (_m, key: string) => request.params?.[key] ?? '') + (request.query ?? '');
+    if (request.signer) {
+      const { random, crypto } = this.#options;
+      const fields = (request.body ?? {}) as Record<string, unknown>;
+      const signed = signRequest({ signer: request.signer, method: spec.method, path, fields, nowMs: this.#options.nowMs(), ...(random && { random }), ...(crypto && { crypto }) });
+      return { path, sentPath: signed.path, body: signed.body, headers: signed.headers };
+    }
+    return { path, sentPath: path, body: request.body ? utf8Encode(JSON.stringify(request.body)) : undefined, headers: {} };
+  }
+
+  /**
+   * A text/event-stream answer: each event checked against ChannelEventData before it is believed
+   * (unknown event names, from a newer relay, are skipped). `timeoutMs` bounds the wait for the
+   * answer to begin; the stream then lasts until the relay ends it or `signal` aborts it (the
+   * iteration then simply ends). A refusal is a RelayError as for any call.
+   */
+  async *#eventStream(name: 'channelEvents', request: CallRequest & { signal?: AbortSignal | undefined }): AsyncGenerator<ChannelEvent> {
+    const { timeoutMs, fetch } = this.#options;
+    const { path, sentPath, headers } = this.#prepare(name, request);
+    const what = `GET ${path}`;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    if (request.signal?.aborted) return;
+    request.signal?.addEventListener('abort', abort);
+    const timer = setTimeout(abort, timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await fetch(this.baseUrl + sentPath, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' }, signal: controller.signal });
+      } catch (error) {
+        if (request.signal?.aborted) return;
+        const cause = (error as { cause?: { code?: string } }).cause;
+        throw new RelayUnreachableError(`relay ${this.baseUrl} unreachable (${what}: ${controller.signal.aborted ? `no answer within ${timeoutMs} ms` : cause?.code ?? (error as Error).name})`);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.status !== 200 || !response.body) {
+        const text = await response.text().catch(() => '');
+        throw refusalOf(response.status, text, what);
+      }
+      if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) throw new RelayError(200, 'bad-response', `relay answer to ${what}: not text/event-stream`);
+      const reader = new EventStreamReader();
+      const decoder = new TextDecoder();
+      const body = response.body.getReader();
+      try {
+        for (let read = await body.read(); !read.done; read = await body.read()) {
+          for (const raw of reader.push(decoder.decode(read.value, { stream: true }))) {
+            const event = checkChannelEvent(raw);
+            if (event === 'unknown') continue;
+            if (!event.ok) throw new RelayError(200, 'bad-response', `relay event on ${what}: ${event.reason}`);
+            yield event.value;
+          }
+        }
+      } catch (error) {
+        if (request.signal?.aborted) return;
+        if (error instanceof RelayError) throw error;
+        if (error instanceof RangeError) throw new RelayError(200, 'bad-response', `relay answer to ${what}: ${error.message}`);
+        throw new RelayUnreachableError(`relay ${this.baseUrl}: event stream ${what} broke off (${(error as Error).message})`);
+      }
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', abort);
+      controller.abort();
+    }
   }
 
   // A timer and an AbortController rather than AbortSignal.timeout, which React Native lacks; the

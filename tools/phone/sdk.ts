@@ -9,6 +9,8 @@ export { TAPCHARGE_AID } from '../../contracts-offline/apdu.ts';
 export type { ChargeLimit, ChargeMode } from '../../contracts-offline/charge-limit.ts';
 export type { RandomSource } from '../../contracts-offline/keys.ts';
 export type { CarriedRecord } from './carried-record.ts';
+export { ChannelSession, type ReceiptRecord } from './channel-session.ts';
+export type { ChannelEvent } from '../relay-api/routes.ts';
 export {
   ApduTooLongError, PhoneError, type PhoneErrorCode, PileAnswerError, type PileCommandName, PileLinkError, PileRefusedError,
   RelayError, RelayUnreachableError, describeStatusWord,

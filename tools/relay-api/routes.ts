@@ -29,8 +29,11 @@ export type RouteSpec = {
   body?: TSchema;
   /** Success answers by status; 204 answers carry no body. */
   answers: Readonly<Record<number, TSchema>>;
-  /** The media type of the success answers when they are not JSON: each is then one string (refusals stay JSON). */
-  mediaType?: 'text/csv';
+  /**
+   * The media type of the success answers when they are not JSON (refusals stay JSON): text/csv is
+   * one string; text/event-stream is a stream of Server-Sent Events the relay writes as they happen.
+   */
+  mediaType?: 'text/csv' | 'text/event-stream';
   /** Refusal statuses this route can answer, each with the error body. */
   refusals: readonly number[];
 };
@@ -221,6 +224,37 @@ const OperatorUplink = object({
 
 const route = <R extends RouteSpec>(spec: R): R => spec;
 
+/** base64url of an unsigned CBOR message (UserHello, PileHello). */
+const CborMessage = Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 1024, description: 'base64url (no padding) of a CBOR message' });
+/** A virtual channel's id (tools/relay/channels): random, chosen by the relay. */
+export const ChannelId = hex(16);
+const channelParams = strict({ channelId: ChannelId });
+
+/**
+ * The data of each Server-Sent Event of GET /v1/channels/{channelId}/events, by event name: the
+ * one description of the stream, which the relay writes and the phone checks every event against.
+ */
+export const ChannelEventData = {
+  /** A connector's state as the pile reported it (OCPP StatusNotification: 1 the outlet, 0 the pile). */
+  status: object({ connectorId: Type.Integer({ minimum: 0 }), status: Type.String(), errorCode: Type.String(), atS: AtS }),
+  /** A meter sample of the channel's running contract: energy since its start, power, its cost so far under the contract's tariff and cap. */
+  meter: object({ contractSeq: uint(1, U32_MAX), energyWh: Count, powerW: Type.Optional(Count), costMinor: Count, atS: AtS }),
+  /** The pile's Receipt of the channel's contract is held: the session is over (the stream ends after this). */
+  ended: object({
+    contractSeq: uint(1, U32_MAX),
+    receipt: SignedMessage,
+    endReason: Type.String(),
+    energyWh: Count,
+    durationS: Count,
+    amountMinor: Type.Optional(Count),
+    status: ContractStatus,
+  }),
+  /** The pile's uplink dropped; it keeps charging to the contract's limit, and events resume when it reconnects. */
+  'uplink-lost': object({ atS: AtS }),
+} as const;
+export type ChannelEventName = keyof typeof ChannelEventData;
+export type ChannelEvent = { [E in ChannelEventName]: { event: E; data: Static<(typeof ChannelEventData)[E]> } }[ChannelEventName];
+
 const HealthCheck = object({ ok: Type.Boolean(), ms: Count, error: Type.Optional(Type.String()) });
 const Health = object({
   status: Type.Enum(['ok', 'unavailable']),
@@ -396,6 +430,36 @@ export const relayApi = {
     body: signed({}),
     answers: { 200: object({ voucherId: KeyId, cancelledAtS: AtS, releasedMinor: Count }) },
     refusals: [400, 401, 404, 409, 413, 415],
+  }),
+  openChannel: route({
+    method: 'POST', url: '/v1/channels', signedBy: 'user',
+    summary: "open a virtual channel to a pile connected over OCPP (R9): the relay checks the user may charge, selects the pile and greets the user there; the answer is the pile's PileHello and its PileInfo signed over the phone's nonce (a newer channel of the user replaces an idle one)",
+    body: signed({ pileId: PileId, hello: CborMessage }),
+    answers: { 201: object({ channelId: ChannelId, pileHello: CborMessage, pileInfo: SignedMessage }) },
+    refusals: [400, 401, 402, 404, 409, 413, 415, 502, 504],
+  }),
+  startChannel: route({
+    method: 'POST', url: '/v1/channels/:channelId/start', signedBy: 'user',
+    summary: "start charging on the channel's pile: the voucher (as POST /v1/vouchers issues it) is sent to the pile, whose signed Contract is ingested at once (escrow taken) (the channel's user)",
+    params: channelParams,
+    body: signed({ limit: ChargeLimit }),
+    answers: { 201: object({ authorization: SignedMessage, contract: SignedMessage }) },
+    refusals: [400, 401, 402, 403, 404, 409, 413, 415, 502, 504],
+  }),
+  stopChannel: route({
+    method: 'POST', url: '/v1/channels/:channelId/stop', signedBy: 'user',
+    summary: "stop the channel's running contract: a relay-signed StopRequest goes to the pile, whose signed Receipt is ingested at once (settled); again after the end: the held receipt (the channel's user)",
+    params: channelParams,
+    body: signed({}),
+    answers: { 200: object({ receipt: SignedMessage }) },
+    refusals: [400, 401, 403, 404, 409, 413, 415, 502, 504],
+  }),
+  channelEvents: route({
+    method: 'GET', url: '/v1/channels/:channelId/events', signedBy: 'user', mediaType: 'text/event-stream',
+    summary: 'Server-Sent Events of the channel: status, meter, ended (then the stream ends), uplink-lost; each data one JSON object (ChannelEventData in tools/relay-api/routes.ts) (the channel\'s user)',
+    params: channelParams, querystring: signedQuery,
+    answers: { 200: Type.Unsafe<ReadableStream<Uint8Array>>(Type.String({ description: 'text/event-stream: `event: <name>` and `data: <JSON>` per event; comment lines keep the connection alive' })) },
+    refusals: [400, 401, 403, 404, 409],
   }),
   uploadRecords: route({
     method: 'POST', url: '/v1/records', summary: 'upload pile-signed Contracts and Receipts (any phone); answers per record and relay-signed Acks',

@@ -19,6 +19,7 @@ import { CommitGroup } from './ingest/commit-group.ts';
 import { storeUploads } from './ingest/ingest.ts';
 import type { VerifiedRecord } from './ingest/verify-record.ts';
 import { LedgerOutboxWorker, type OutboxStats } from './ledger-outbox/worker.ts';
+import { channelHandlers } from './channels/handlers.ts';
 import { attachCentralSystem } from './ocpp/central-system.ts';
 import { OCPP_PATH_PREFIX } from './ocpp/handshake.ts';
 import { uplinkHandlers } from './ocpp/operator-uplinks.ts';
@@ -74,6 +75,8 @@ export type RunningRelay = {
   /** The generated first operator (DATA/operator-key.json): signs operator requests. */
   operatorKey: KeyPair;
   ledger: Ledger;
+  /** The piles connected over OCPP and proven: what they report (watch), DataTransfer to them. */
+  uplinks: UplinkRegistry;
   storage: 'sqlite' | 'postgres';
   /** Resolves once every queued ledger write has been sent (tests, scripted runs). */
   drainLedger(timeoutMs?: number): Promise<void>;
@@ -137,14 +140,14 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     pruner.unref();
     cleanups.push(async () => clearInterval(pruner));
     const uplinks = new UplinkRegistry();
-    const server = await createRelayServer(ctx, { ...relayHandlers, ...uplinkHandlers(uplinks), ...healthHandlers, ...userHandlers, ...pileHandlers, ...serviceAuthorizationHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
+    const server = await createRelayServer(ctx, { ...relayHandlers, ...uplinkHandlers(uplinks), ...channelHandlers(uplinks), ...healthHandlers, ...userHandlers, ...pileHandlers, ...serviceAuthorizationHandlers, ...voucherHandlers, ...recordHandlers, ...moneyHandlers, ...operatorHandlers,
       ...dashboardHandlers({ relayPublicKey: relayKey.publicKey, operatorPublicKeys: [operatorKey.publicKey] }) }, {
       ...(options.tls && { tls: options.tls }), ...(options.requestLog && { requestLog: options.requestLog }),
     });
     cleanups.push(() => server.close());
     // Closed before the HTTP server: its upgraded connections would keep that from closing.
     const centralSystem = attachCentralSystem(server.server, {
-      db, crypto, nowMs: () => clock.nowMs(), log: server.log.child({ component: 'ocpp' }), settings: ocppSettings, uplinks,
+      relay: ctx, log: server.log.child({ component: 'ocpp' }), settings: ocppSettings, uplinks,
     });
     cleanups.push(() => centralSystem.close());
     await server.listen({ port, host });
@@ -161,6 +164,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       relayKey,
       operatorKey,
       ledger,
+      uplinks,
       storage: db.dialect,
       drainLedger: (timeoutMs) => outbox.drain(timeoutMs),
       outboxStats: () => outbox.stats(),

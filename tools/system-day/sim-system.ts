@@ -3,6 +3,13 @@
 // on createSimulatedPile), registered at that relay and provisioned with its answer, and phones
 // (the phone SDK) tapping them over the simulated NFC field. Used by `tapcharge day`,
 // `npm run pile:sim`, and the phone and end-to-end tests.
+//
+// A networked pile (addPile's `networked`) also has an uplink module: a real WebSocket to the
+// relay's OCPP endpoint, behind a SIMULATED outage (hal/sim/uplink-outage.ts) the test can cut.
+// Its frames are real I/O while its timers run on virtual time, so virtual time must not run
+// past a CALL in flight (the pile's call timeout is 30 s): `advanceSettled` moves time in steps
+// of one metering period and waits for the uplinks to go quiet after each; `settleUplinks` waits
+// without moving time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +19,7 @@ import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import { EvSim } from '../../hal/sim/ev.ts';
 import { SeededRandom } from '../../hal/sim/seeded-random.ts';
 import { type SimulatedPile, createSimulatedPile } from '../../hal/sim/simulated-pile.ts';
+import { UplinkOutage } from '../../hal/sim/uplink-outage.ts';
 import { type PileHandle, bootPile } from '../../firmware/pile.ts';
 import { provisionPile } from '../../firmware/provisioning/provision-pile.ts';
 import { Phone } from '../phone/phone.ts';
@@ -21,6 +29,8 @@ import { simulatedTapTransport } from '../phone/sim-field-transport.ts';
 import type { WalletState } from '../phone/wallet-state.ts';
 import type { PolicyOverrides } from '../relay/policy.ts';
 import { type RunningRelay, startRelay } from '../relay/start-relay.ts';
+import { WsUplinkSocket } from '../pile-sim/uplink-socket.ts';
+import { UplinkTraffic } from './uplink-traffic.ts';
 
 /** The shared business clock: the relay's time; piles follow it through `advance`. */
 export class BusinessClock {
@@ -45,9 +55,18 @@ export type SimSystemOptions = {
   relayLog?: (line: string) => void;
 };
 
-export type SimPile = { sim: SimulatedPile; handle: PileHandle; pileId: Uint8Array; pileIdHex: string; label: string; key: KeyPair };
+/** A networked pile's uplink: `outage` cuts and restores its link to the relay; `traffic` is what is in flight. */
+export type SimUplink = { outage: UplinkOutage; traffic: UplinkTraffic };
+export type SimPile = { sim: SimulatedPile; handle: PileHandle; pileId: Uint8Array; pileIdHex: string; label: string; key: KeyPair; uplink?: SimUplink };
+/** `networked`: the board has an uplink and the pile connects to the relay's OCPP endpoint. Default false. */
+export type AddPileOptions = { networked?: boolean };
 export type VehicleOptions = { batteryWh?: number; stateOfChargePerMille?: number; maxCurrentMa?: number };
 export const defaultTariff: Omit<Tariff, 'version'> = Object.freeze({ energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 10 });
+
+/** How long `settleUplinks` waits for the uplinks to go quiet, real ms, by default. */
+const SETTLE_LIMIT_MS = 10_000;
+/** `advanceSettled`'s step: the pile's metering period, when it samples its state. */
+const SETTLED_STEP_MS = 1000;
 
 function seededSource(seed: number): RandomSource {
   const rng = new SeededRandom(seed);
@@ -89,22 +108,53 @@ export class SimSystem {
   }
 
   /** A pile registered at the relay by the operator, provisioned with the relay's answer, booted. */
-  async addPile(label: string, tariff: Omit<Tariff, 'version'> = defaultTariff, maxPowerW = 7400): Promise<SimPile> {
+  async addPile(label: string, tariff: Omit<Tariff, 'version'> = defaultTariff, maxPowerW = 7400, options: AddPileOptions = {}): Promise<SimPile> {
     const key = generateKeyPair(this.#random ? { random: this.#random } : {});
     const seed = (this.#options.seed ?? 0) * 16 + this.piles.length + 1;
-    const sim = createSimulatedPile({ secretKey: key.secretKey, startMs: this.clock.atMs, seed });
+    const uplink = options.networked ? networkedUplink() : undefined;
+    const sim = createSimulatedPile({ secretKey: key.secretKey, startMs: this.clock.atMs, seed, ...(uplink && { uplink: uplink.traffic }) });
     const pileId = key.kid;
     const answer = await this.operatorClient.registerPile(this.relay.operatorKey, { pileId, publicKey: key.publicKey, operator: 'tapcharge sim', label, maxPowerW, tariff });
     const provisioned = provisionPile(sim.flash, { pileId, relayPublicKey: answer.relayPublicKey, pilePublicKey: key.publicKey, pileUpdate: answer.pileUpdate, firstBillingSeq: answer.firstBillingSeq });
     if (!provisioned.ok) throw new Error(`sim-system: provisioning ${label}: ${provisioned.reason}`);
-    const handle = bootPile(sim.hal);
+    const handle = bootPile(sim.hal, uplink ? { uplinkUrl: this.relay.ocppUrl } : {});
     if (!handle.services) throw new Error(`sim-system: pile ${label} refused to boot: ${handle.fault}`);
-    const pile = { sim, handle, pileId, pileIdHex: bytesToHex(pileId), label, key };
+    const pile: SimPile = { sim, handle, pileId, pileIdHex: bytesToHex(pileId), label, key, ...(uplink && { uplink }) };
     this.piles.push(pile);
+    if (uplink) await this.settleUplinks();
     return pile;
   }
 
-  /** Moves the relay's business time and every pile forward by `ms`. */
+  /**
+   * Waits, up to `limitMs` of real time, until no networked pile's uplink has anything in flight:
+   * no connection being opened, every CALL either way answered, the relay's challenge made.
+   * Throws naming what is still in flight.
+   */
+  async settleUplinks(limitMs = SETTLE_LIMIT_MS): Promise<void> {
+    const startedMs = Date.now();
+    for (;;) {
+      const busy = this.piles.filter((pile) => pile.uplink && !pile.uplink.traffic.quiet);
+      if (busy.length === 0) return;
+      if (Date.now() - startedMs > limitMs) {
+        throw new Error(`sim-system: uplinks not quiet after ${limitMs} ms: ${busy.map((pile) => `${pile.label}: ${pile.uplink!.traffic.describe()}`).join('; ')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** `advance(ms)` one metering period at a time, the uplinks settled before and after each step. */
+  async advanceSettled(ms: number): Promise<void> {
+    await this.settleUplinks();
+    for (let leftMs = ms; leftMs > 0; leftMs -= SETTLED_STEP_MS) {
+      this.advance(Math.min(leftMs, SETTLED_STEP_MS));
+      await this.settleUplinks();
+    }
+  }
+
+  /**
+   * Moves the relay's business time and every pile forward by `ms`. With networked piles keep
+   * `ms` well under their 30 s call timeout and settle after it, or use `advanceSettled`.
+   */
   advance(ms: number): void {
     this.clock.atMs += ms;
     for (const pile of this.piles) pile.sim.clock.advance(this.clock.atMs - pile.sim.clock.nowMs());
@@ -137,4 +187,9 @@ export class SimSystem {
       pile.sim.clock.advance(0); // the pile's event loop runs what the tap left to do: the display redraw
     }
   }
+}
+
+function networkedUplink(): SimUplink {
+  const outage = new UplinkOutage(new WsUplinkSocket());
+  return { outage, traffic: new UplinkTraffic(outage) };
 }

@@ -177,13 +177,14 @@ test('boot Accepted: statuses of both connectors, heartbeat at the interval, sta
     assert.equal(await server.call('ChangeConfiguration', { key: 'HeartbeatInterval', value: '30' }), { status: 'Accepted' });
     assert.equal(await server.call('ChangeConfiguration', { key: 'NumberOfConnectors', value: '2' }), { status: 'Rejected' });
     assert.equal(await server.call('ChangeConfiguration', { key: 'HeartbeatInterval', value: 'soon' }), { status: 'Rejected' });
-    assert.equal(await server.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '10' }), { status: 'NotSupported' });
+    assert.equal(await server.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '10' }), { status: 'Accepted' });
+    assert.equal(await server.call('ChangeConfiguration', { key: 'ClockAlignedDataInterval', value: '10' }), { status: 'NotSupported' });
     assert.equal(await server.call('GetConfiguration', { key: ['HeartbeatInterval', 'AuthorizeRemoteTxRequests'] }), {
       configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '30' }], unknownKey: ['AuthorizeRemoteTxRequests'],
     });
     const all = await server.call('GetConfiguration', {}) as { configurationKey: { key: string; readonly: boolean }[] };
     assert.equal(all.configurationKey.map((k) => [k.key, k.readonly]), [
-      ['HeartbeatInterval', false], ['NumberOfConnectors', true], ['SupportedFeatureProfiles', true], ['GetConfigurationMaxKeys', true],
+      ['HeartbeatInterval', false], ['MeterValueSampleInterval', false], ['NumberOfConnectors', true], ['SupportedFeatureProfiles', true], ['GetConfigurationMaxKeys', true],
     ]);
     const before = pile.uplink.calls('Heartbeat').length;
     await answered(pile.uplink);

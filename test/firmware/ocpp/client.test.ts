@@ -2,7 +2,8 @@
 // the strict-server test cannot make a real central system do — BootNotification unanswered or
 // answered with a malformed payload, interval 0, a heartbeat slower than its interval — and the
 // bounds on what the firmware may ask of it; and, with an identity signer, when the pile's states
-// go after a reconnect (after its answer to the relay's identity challenge, never before).
+// go after a reconnect (after its answer to the relay's identity challenge, never before), and when
+// the client is `ready` for the pile's other CALLs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
@@ -138,6 +139,34 @@ test('with an identity signer: after a reconnect an Accepted pile sends its stat
   assert.is((uplink.sent.map((text) => JSON.parse(text) as unknown[]).find((f) => f[1] === 'c2')![2] as { status: string }).status, 'Accepted');
   const frames = uplink.sent.slice(sentBefore).map((text) => JSON.parse(text) as unknown[]);
   assert.equal(frames.map((f) => [f[0], f[0] === 2 ? f[2] : f[1]]), [[3, 'c2'], [2, 'StatusNotification']], 'the answer first, then the state');
+});
+
+test('ready: Accepted, connected and proven; call sends only then; onReady after Accepted and after each proven reconnect', () => {
+  const signer: UplinkIdentitySigner = { pileId: new Uint8Array(8), kid: new Uint8Array(8), sign: () => new Uint8Array(64) };
+  const { uplink, clock, actions, answerLast, client } = rig(signer);
+  let readies = 0;
+  client.onReady(() => readies++);
+  const outcomes: boolean[] = [];
+  assert.not.ok(client.ready);
+  assert.not.ok(client.call('Heartbeat', {}, (outcome) => outcomes.push(outcome.ok)), 'not Accepted yet: nothing sent');
+  answerLast(accepted(60));
+  assert.equal([client.ready, readies], [true, 1]);
+  answerLast({});
+  assert.ok(client.call('Heartbeat', {}, (outcome) => outcomes.push(outcome.ok)));
+  answerLast({ currentTime: '2026-01-01T00:00:00Z' });
+  assert.equal(outcomes, [true]);
+
+  uplink.drop('network lost');
+  assert.not.ok(client.ready);
+  clock.advance(1000);
+  uplink.accept();
+  assert.equal([client.ready, readies], [false, 1], 'connected, not proven');
+  assert.not.ok(client.call('Heartbeat', {}, () => {}));
+  uplink.deliver(challenge('c3'));
+  assert.equal([client.ready, readies], [true, 2]);
+  uplink.deliver(challenge('c4'));
+  assert.is(readies, 2, 'a second challenge on the same connection changes nothing');
+  assert.equal(actions().filter((a) => a === 'Heartbeat').length, 1);
 });
 
 test.run();

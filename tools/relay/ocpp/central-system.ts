@@ -7,8 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { RPCServer } from 'ocpp-rpc';
-import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
-import type { Db } from '../storage/db.ts';
+import type { RelayContext } from '../context.ts';
 import { type OcppLog, type OcppServerClient, serveConnection } from './connection.ts';
 import { OCPP_SUBPROTOCOL, type UplinkPile, pileIdOfPath, registeredPile } from './handshake.ts';
 import type { OcppSettings } from './settings.ts';
@@ -17,7 +16,7 @@ import type { UplinkRegistry } from './uplinks.ts';
 /** Largest message taken from a pile, bytes (ws closes the connection, 1009, above it). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
-export type CentralSystemContext = { db: Db; crypto: Ed25519Provider; nowMs(): number; log: OcppLog; settings: OcppSettings; uplinks: UplinkRegistry };
+export type CentralSystemContext = { relay: RelayContext; log: OcppLog; settings: OcppSettings; uplinks: UplinkRegistry };
 
 export type CentralSystem = { close(): Promise<void> };
 
@@ -43,7 +42,7 @@ export function attachCentralSystem(httpServer: Server, cx: CentralSystemContext
       cx.log.warn({ event: 'ocpp-refused', status: 400, remote }, `ocpp handshake without subprotocol ${OCPP_SUBPROTOCOL}`);
       return reject(400, `expected subprotocol ${OCPP_SUBPROTOCOL}`);
     }
-    const pile = await registeredPile(cx.db, handshake.identity.toLowerCase()).catch((error: Error) => error);
+    const pile = await registeredPile(cx.relay.db, handshake.identity.toLowerCase()).catch((error: Error) => error);
     if (pile instanceof Error || !pile.ok) {
       const reason = pile instanceof Error ? 'the relay could not read its pile registry' : pile.reason;
       cx.log.warn({ event: 'ocpp-refused', status: pile instanceof Error ? 503 : 404, pileId: handshake.identity, remote }, reason);
@@ -52,7 +51,7 @@ export function attachCentralSystem(httpServer: Server, cx: CentralSystemContext
     accept({ pile: pile.value }, OCPP_SUBPROTOCOL);
   });
   rpc.on('client', (client: OcppServerClient & { session: { pile: UplinkPile } }) => {
-    serveConnection(client, client.session.pile, { uplinks: cx.uplinks, settings: cx.settings, crypto: cx.crypto, nowMs: cx.nowMs, log: cx.log });
+    serveConnection(client, client.session.pile, { relay: cx.relay, uplinks: cx.uplinks, settings: cx.settings, log: cx.log });
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pileId = pileIdOfPath(request.url);

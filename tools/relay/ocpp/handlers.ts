@@ -1,9 +1,11 @@
 // The relay's answers to the pile's CALLs once its connection is proven (OCPP 1.6 §4): Boot
 // Notification Accepted with the heartbeat interval, Heartbeat with the relay's time,
-// StatusNotification kept as the connector's state. Payloads arrive valid against the official
-// OCPP 1.6 schemas (ocpp-rpc strict mode), so the handlers read them without checks of their own.
+// StatusNotification kept as the connector's state (billing records, transactions and meter
+// samples: billing-record.ts, transactions.ts, meter-values.ts). Payloads arrive valid against
+// the official OCPP 1.6 schemas (ocpp-rpc strict mode), so the handlers read them without checks
+// of their own.
 import type { OcppSettings } from './settings.ts';
-import type { Uplink } from './uplinks.ts';
+import type { ConnectorState, Uplink } from './uplinks.ts';
 
 type Payload = Record<string, unknown>;
 
@@ -20,15 +22,16 @@ export function heartbeatConf(nowMs: number): Payload {
   return { currentTime: isoTime(nowMs) };
 }
 
-/** StatusNotification.req becomes the connector's state; the conf is empty. */
-export function statusNotification(uplink: Uplink, params: Payload, nowS: number): Payload {
+/** StatusNotification.req becomes the connector's state (the conf is empty). */
+export function keepConnectorState(uplink: Uplink, params: Payload, nowS: number): ConnectorState {
   const connectorId = params.connectorId as number;
-  uplink.connectors.set(connectorId, {
+  const connector: ConnectorState = {
     connectorId,
     status: params.status as string,
     errorCode: params.errorCode as string,
     ...(typeof params.timestamp === 'string' && { timestamp: params.timestamp }),
     reportedAtS: nowS,
-  });
-  return {};
+  };
+  uplink.connectors.set(connectorId, connector);
+  return connector;
 }

@@ -6,6 +6,8 @@ export type OcppSettings = {
   pendingIntervalS: number;
   /** A connection whose identity challenge is not answered within this is closed, ms. */
   proofTimeoutMs: number;
+  /** A DataTransfer to a pile (the virtual channel's commands) not answered within this fails, ms. */
+  transferTimeoutMs: number;
 };
 
 export const defaultOcppSettings: OcppSettings = Object.freeze({
@@ -14,6 +16,8 @@ export const defaultOcppSettings: OcppSettings = Object.freeze({
   // A proof takes one round trip, so a pile seldom waits the whole of it.
   pendingIntervalS: 10,
   proofTimeoutMs: 30_000,
+  // A START or STOP takes the pile one signature (≈ 0.1–0.3 s); the rest is the uplink's latency.
+  transferTimeoutMs: 10_000,
 });
 
 export function ocppSettingsWith(overrides: Partial<OcppSettings> = {}): OcppSettings {
@@ -25,5 +29,6 @@ export function ocppSettingsWith(overrides: Partial<OcppSettings> = {}): OcppSet
   check('heartbeatIntervalS', 1, 86_400);
   check('pendingIntervalS', 1, 3600);
   check('proofTimeoutMs', 1, 600_000);
+  check('transferTimeoutMs', 1, 600_000);
   return settings;
 }

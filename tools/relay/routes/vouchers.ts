@@ -12,22 +12,46 @@
 // that contract like one whose voucher expired in the relay's view (apply-contract.ts: an
 // operator advance, recorded as debt, when the funds have moved since) — the session happened.
 import { bytesToBase64url, bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
-import { limitValue } from '../../../contracts-offline/charge-limit.ts';
+import { type ChargeLimit, limitValue } from '../../../contracts-offline/charge-limit.ts';
 import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
 import { VOUCHER_RESERVATION_S } from '../../../contracts-offline/voucher-lifetime.ts';
 import { RESERVING_VOUCHER, readBook, standingOf } from '../billing/book.ts';
 import { voucherCap } from '../billing/voucher-cap.ts';
+import type { RelayContext } from '../context.ts';
 import { HttpError, invalidField } from '../errors.ts';
 import type { RouteHandler } from '../http/routes.ts';
-import { bytesColumn } from '../storage/db.ts';
+import { type Queryable, bytesColumn } from '../storage/db.ts';
 import { currentConfig } from './piles.ts';
 
-const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer }) => {
-  const pileId = body.pileId.toLowerCase();
-  const pileNonce = hexToBytes(body.pileNonce);
-  const limit = body.limit;
-  const userKid = signer.kid;
+export type VoucherRequest = { pileId: string; pileNonce: Uint8Array; limit: ChargeLimit };
+export type IssuedVoucher = { status: 200 | 201; authorization: Uint8Array };
+
+/** R8: refused (409 open-contract-outstanding) while the user has an open (full) contract or full voucher outstanding. */
+async function refuseWhileOpenContract(tx: Queryable, userKid: string, nowS: number): Promise<void> {
+  const open = await tx.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]);
+  if (open) throw new HttpError('open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
+  const fullVoucher = await tx.get<{ voucher_id: string; expires_at_s: number }>(
+    `SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND ${RESERVING_VOUCHER}`,
+    [userKid, nowS],
+  );
+  if (fullVoucher) {
+    throw new HttpError('open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s)}: cancel it, or use it`);
+  }
+}
+
+/** Whether the user may charge at all now (before a mode is chosen): the voucher rules' 409, and 402 when nothing is available. */
+export async function checkMayCharge(ctx: RelayContext, userKid: string): Promise<void> {
+  const nowS = ctx.nowS();
+  await refuseWhileOpenContract(ctx.db, userKid, nowS);
+  const standing = await standingOf(ctx.db, (await readBook(ctx.db, userKid, ''))!, nowS, ctx.policy);
+  if (standing.availableMinor <= 0) throw new HttpError('insufficient-funds', `nothing is available to charge with (balance + credit − reserved − used is ${standing.availableMinor})`);
+}
+
+/** A voucher for `userKid` (a verified signer) at the pile's nonce: 201 a new one, 200 the one already issued for this nonce and limit. */
+export async function issueVoucherFor(ctx: RelayContext, userKid: string, request: VoucherRequest): Promise<IssuedVoucher> {
+  const pileId = request.pileId.toLowerCase();
+  const { pileNonce, limit } = request;
   const config = await currentConfig(ctx.db, pileId);
   const nowS = ctx.nowS();
   return ctx.db.transaction(async (tx) => {
@@ -40,17 +64,9 @@ const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer })
       if (sameTap.mode !== limit.mode || (sameTap.limit_value === null ? undefined : Number(sameTap.limit_value)) !== limitValue(limit)) {
         throw new HttpError('voucher-outstanding', `voucher ${sameTap.voucher_id} was issued for this pile nonce with another limit: tap the pile again for a fresh nonce`);
       }
-      return { status: 200, body: { authorization: bytesToBase64url(bytesColumn(sameTap.signed, 'signed')) } };
+      return { status: 200, authorization: bytesColumn(sameTap.signed, 'signed') };
     }
-    const open = await tx.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]);
-    if (open) throw new HttpError('open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
-    const fullVoucher = await tx.get<{ voucher_id: string; expires_at_s: number }>(
-      `SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND ${RESERVING_VOUCHER}`,
-      [userKid, nowS],
-    );
-    if (fullVoucher) {
-      throw new HttpError('open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s)}: cancel it, or use it`);
-    }
+    await refuseWhileOpenContract(tx, userKid, nowS);
     const standing = await standingOf(tx, book, nowS, ctx.policy);
     const cap = voucherCap(limit, config.tariff, config.maxPowerW, standing.availableMinor, ctx.policy.caps);
     if (!cap.ok && cap.code === 'above-u32') throw invalidField('limit', cap.reason);
@@ -70,8 +86,13 @@ const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer })
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [bytesToHex(voucherId), userKid, pileId, bytesToHex(pileNonce), limit.mode, limitValue(limit) ?? null, cap.value, config.tariff.version, nowS, expiresAtS, authorization],
     );
-    return { status: 201, body: { authorization: bytesToBase64url(authorization) } };
+    return { status: 201, authorization };
   });
+}
+
+const issueVoucher: RouteHandler<'issueVoucher'> = async (ctx, { body, signer }) => {
+  const issued = await issueVoucherFor(ctx, signer.kid, { pileId: body.pileId, pileNonce: hexToBytes(body.pileNonce), limit: body.limit });
+  return { status: issued.status, body: { authorization: bytesToBase64url(issued.authorization) } };
 };
 
 type CancelRow = { user_kid: string; cap_minor: number; expires_at_s: number; contract_id: string | null; cancelled_at_s: number | null };
@@ -80,19 +101,24 @@ type CancelRow = { user_kid: string; cap_minor: number; expires_at_s: number; co
 // contract that uses the voucher are decided one after the other: whichever comes second sees
 // the first. Cancelling again answers the first cancel; an expired voucher is cancelled with
 // nothing left to release.
-const cancelVoucher: RouteHandler<'cancelVoucher'> = async (ctx, { params, signer }) => {
-  const voucherId = params.voucherId.toLowerCase();
+export type CancelledVoucher = { voucherId: string; cancelledAtS: number; releasedMinor: number };
+
+/** Cancels `userKid`'s unused voucher `voucherId` (lowercase hex); again: the first cancel, nothing released. */
+export async function cancelVoucherOf(ctx: RelayContext, userKid: string, voucherId: string): Promise<CancelledVoucher> {
   const nowS = ctx.nowS();
   return ctx.db.transaction(async (tx) => {
     const row = await tx.get<CancelRow>(`SELECT user_kid, cap_minor, expires_at_s, contract_id, cancelled_at_s FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [voucherId]);
     // Another user's voucher answers as an unknown one: voucher ids are not told to strangers.
-    if (!row || row.user_kid !== signer.kid) throw new HttpError('unknown-voucher', `user ${signer.kid} holds no voucher ${voucherId}`);
+    if (!row || row.user_kid !== userKid) throw new HttpError('unknown-voucher', `user ${userKid} holds no voucher ${voucherId}`);
     if (row.contract_id !== null) throw new HttpError('voucher-used', `voucher ${voucherId} started contract ${row.contract_id}: it cannot be cancelled`);
-    if (row.cancelled_at_s !== null) return { status: 200, body: { voucherId, cancelledAtS: Number(row.cancelled_at_s), releasedMinor: 0 } };
+    if (row.cancelled_at_s !== null) return { voucherId, cancelledAtS: Number(row.cancelled_at_s), releasedMinor: 0 };
     await tx.run('UPDATE vouchers SET cancelled_at_s = ? WHERE voucher_id = ?', [nowS, voucherId]);
     const releasedMinor = Number(row.expires_at_s) >= nowS ? Number(row.cap_minor) : 0;
-    return { status: 200, body: { voucherId, cancelledAtS: nowS, releasedMinor } };
+    return { voucherId, cancelledAtS: nowS, releasedMinor };
   });
-};
+}
+
+const cancelVoucher: RouteHandler<'cancelVoucher'> = async (ctx, { params, signer }) =>
+  ({ status: 200, body: await cancelVoucherOf(ctx, signer.kid, params.voucherId.toLowerCase()) });
 
 export const voucherHandlers = { issueVoucher, cancelVoucher };

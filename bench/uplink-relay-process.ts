@@ -1,0 +1,26 @@
+// The relay of the uplink bench in a process of its own, so its CPU time and memory are read from
+// /proc without the simulated piles' share: starts the relay on a fresh data folder with the
+// given HeartbeatInterval, registers the bench's piles (keys from seeds 1..N, as the bench derives
+// them), and prints one line `ready {json}`; it runs until killed.
+import { keyPairFromSecret } from '../contracts-offline/keys.ts';
+import { RelayClient } from '../tools/phone/relay-client.ts';
+import { startRelay } from '../tools/relay/start-relay.ts';
+import { nodeEd25519 } from '../tools/node-ed25519.ts';
+
+export function benchPileKey(index: number) {
+  const seed = new Uint8Array(32);
+  new DataView(seed.buffer).setUint32(0, index + 1);
+  return keyPairFromSecret(seed, nodeEd25519);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [dataDir, pilesText, heartbeatText] = process.argv.slice(2);
+  const relay = await startRelay({ dataDir: dataDir!, port: 0, log: () => undefined, ocpp: { heartbeatIntervalS: Number(heartbeatText), pendingIntervalS: 1 } });
+  const client = new RelayClient({ baseUrl: relay.url });
+  const tariff = { energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 10 };
+  for (let i = 0; i < Number(pilesText); i++) {
+    const key = benchPileKey(i);
+    await client.registerPile(relay.operatorKey, { pileId: key.kid, publicKey: key.publicKey, operator: 'bench', label: `Bench ${i}`, maxPowerW: 7400, tariff });
+  }
+  console.log(`ready ${JSON.stringify({ ocppUrl: relay.ocppUrl, pid: process.pid })}`);
+}
