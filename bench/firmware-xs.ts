@@ -14,9 +14,9 @@
 //   'pace'           — this host's milliseconds per million XS units on two kinds of work: the
 //                      whole scripted day (mostly noble's bigint arithmetic) and the firmware's
 //                      CBOR/COSE decoding of the day's records (no crypto). Output: `BENCH-PACE {json}`.
-//   'ocpp'           — a networked pile on a loopback uplink (bench/ocpp-day-xs.ts): the pile's
-//                      handling of each OCPP frame the central system delivers and each timer that
-//                      sent a frame, metered as above (the simulated board: hal/sim parts in the
+//   'ocpp'           — a networked pile on a loopback uplink (test/support/ocpp-day.ts, metered by
+//                      bench/ocpp-day-xs.ts): the pile's handling of each OCPP frame the central
+//                      system delivers and each timer that sent a frame, metered as above (the simulated board: hal/sim parts in the
 //                      pile's units) with the Ed25519 and SHA-256 calls apart. Output: `BENCH-OCPP {json}`.
 //   'heap-1-booted' / 'heap-2-booted'   — one pile booted beside a second simulated board that is
 //                      not provisioned or booted / that is booted too.
@@ -32,7 +32,7 @@ import { pileKey, pileSecretKey } from '../test/support/pile-rig.ts';
 import { type DayBoard, runScriptedDay } from '../test/support/day/scripted-day.ts';
 import type { HostBoard } from '../boards/host/hal.ts';
 import { meteredRuns } from './xs-meter.ts';
-import { runOcppDay } from './ocpp-day-xs.ts';
+import { meterOcppDay } from './ocpp-day-xs.ts';
 
 declare function print(...values: unknown[]): void;
 declare function resetMeter(limit: number, index: number): number;
@@ -275,7 +275,7 @@ async function meterHostDay(): Promise<void> {
 /** Three sessions' OCPP traffic of a networked pile, every message metered. */
 function meterOcpp(): void {
   setSha256((message) => book('sha256', () => sha256(message)));
-  const messages: MeteredOcppMessage[] = runOcppDay(bookedEd25519, (work) => meterPileCall(undefined, work).spent, 3);
+  const messages: MeteredOcppMessage[] = meterOcppDay(bookedEd25519, (work) => meterPileCall(undefined, work).spent, 3);
   print(`BENCH-OCPP ${JSON.stringify({ messages })}`);
 }
 

@@ -1,7 +1,10 @@
 // The relay of the uplink bench in a process of its own, so its CPU time and memory are read from
 // /proc without the simulated piles' share: starts the relay on a fresh data folder with the
 // given HeartbeatInterval, registers the bench's piles (keys from seeds 1..N, as the bench derives
-// them), and prints one line `ready {json}`; it runs until killed.
+// them; none when N is 0), and prints one line `ready {json}` (its HTTP and OCPP URLs, its pid);
+// it runs until killed. The operator key is in `<dataDir>/operator-key.json`. Started with
+// --expose-gc: on SIGUSR2 it runs a full garbage collection and prints `memory {json}` (RelayMemory:
+// what the relay holds, not garbage not yet collected).
 import { keyPairFromSecret } from '../contracts-offline/keys.ts';
 import { RelayClient } from '../tools/phone/relay-client.ts';
 import { startRelay } from '../tools/relay/start-relay.ts';
@@ -22,5 +25,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const key = benchPileKey(i);
     await client.registerPile(relay.operatorKey, { pileId: key.kid, publicKey: key.publicKey, operator: 'bench', label: `Bench ${i}`, maxPowerW: 7400, tariff });
   }
-  console.log(`ready ${JSON.stringify({ ocppUrl: relay.ocppUrl, pid: process.pid })}`);
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  process.on('SIGUSR2', () => {
+    gc();
+    const { heapUsed, external, rss } = process.memoryUsage();
+    console.log(`memory ${JSON.stringify({ liveKb: Math.round((heapUsed + external) / 1024), rssKb: Math.round(rss / 1024) })}`);
+  });
+  console.log(`ready ${JSON.stringify({ url: relay.url, ocppUrl: relay.ocppUrl, pid: process.pid })}`);
 }

@@ -13,6 +13,8 @@ export const CHANNEL_MESSAGE_IDS = Object.freeze({
   select: 'ChannelSelect',
   /** HELLO: UserHello → PileInfo signed by the pile over the phone's nonce. */
   hello: 'ChannelHello',
+  /** UPDATE: a relay-signed PileUpdate newer than the pile's config → no data. */
+  update: 'ChannelUpdate',
   /** START: a relay-signed voucher → the pile-signed Contract. */
   start: 'ChannelStart',
   /** STOP: StopRequest (+ user key) → the pile-signed Receipt. */

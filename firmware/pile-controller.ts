@@ -18,7 +18,7 @@ import type { Journal, JournalStats } from './journal/journal.ts';
 import type { EventSink } from './events/event-log.ts';
 import { unacknowledgedBillingCount } from './provisioning/factory-reset.ts';
 import type { BillingBook } from './billing/billing-book.ts';
-import type { PileConfig, PileOutcome, PileServices, PileSigner, SignatureCheck, SignedOutcome } from './pile-services.ts';
+import type { PileConfig, PileOutcome, PileServices, PileSigner, SignatureCheck, SignedOutcome, UserArrival } from './pile-services.ts';
 import { type CpState, CpReader, vehicleConnected } from './charging/control-pilot.ts';
 import { ContactorSupervisor } from './charging/contactor-supervisor.ts';
 import { type EndedSession, SessionEngine, type SessionSettings } from './session/session-engine.ts';
@@ -165,10 +165,10 @@ export class PileController implements PileServices {
     return 'available';
   }
 
-  greet(user: UserHello): void {
+  greet(user: UserHello, arrival: UserArrival): void {
     if (this.#halted) return;
     const running = this.#engine.running;
-    if (!running) this.#presenter.showFor(welcomeScreen(user.displayName, this.#config.tariff), this.#settings.messageMs);
+    if (!running) this.#presenter.showFor(welcomeScreen(user.displayName, this.#config.tariff, arrival), this.#settings.messageMs);
     else if (equalBytes(running.contract.userKid, user.userKid)) this.#presenter.clearOverlay();
     else this.#presenter.showFor(busyScreen(user.displayName), this.#settings.messageMs);
     this.#renderAfterTap();

@@ -27,6 +27,9 @@ export type SignatureCheck = () => boolean;
 /** A PileOutcome for a signed request: 'bad-signature' when its check failed (nothing changed, nothing answered). */
 export type SignedOutcome<T> = Result<T, PileRefusalStatus | BadSignature>;
 
+/** How the user reached the pile: a phone's tap, or the relay's virtual channel (no second tap follows). */
+export type UserArrival = 'tap' | 'channel';
+
 export type PileConfig = { configVersion: number; tariff: Tariff; label: string; maxPowerW: number };
 
 /** The signing key of the pile, as a COSE signer (`signMessageWith`); `signWhile` as `KeyStore.signWhile`. */
@@ -41,8 +44,8 @@ export interface PileServices {
   state(): PileState;
   config(): PileConfig;
 
-  /** Tap 1: show the welcome, the tariff and the mode prompt (or this user's running session). */
-  greet(user: UserHello): void;
+  /** HELLO (tap 1, or a channel opened): show the welcome, the tariff and the mode prompt as `arrival` asks for it (or this user's running session). */
+  greet(user: UserHello, arrival: UserArrival): void;
   /** A verified update for this pile: journal it if its version is newer, then apply it. */
   applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void>;
   /**

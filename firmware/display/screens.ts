@@ -2,6 +2,7 @@
 // the reference board; `fitScreen` keeps the first rows and clips each line on smaller displays,
 // so each screen puts what matters most first.
 import type { DisplayStatus } from '../../hal/types.ts';
+import type { UserArrival } from '../pile-services.ts';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import type { Tariff } from '../../contracts-offline/messages/fields.ts';
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
@@ -24,8 +25,11 @@ export function idleScreen(pileId: Uint8Array, label: string, tariff: Tariff): S
   return { lines: [`Pile ${bytesToHex(pileId)}`, asciiText(label), ...tariffLines(tariff), '', 'Tap your phone to start'], status: 'idle' };
 }
 
-export function welcomeScreen(displayName: string, tariff: Tariff): Screen {
-  return { lines: [`Welcome, ${asciiText(displayName)}`, 'Choose a mode on your', 'phone, then tap again', ...tariffLines(tariff)], status: 'busy' };
+// After a tap the START comes with a second tap; through the channel it comes from the phone alone.
+const modePrompt: Readonly<Record<UserArrival, string>> = Object.freeze({ tap: 'phone, then tap again', channel: 'phone to start charging' });
+
+export function welcomeScreen(displayName: string, tariff: Tariff, arrival: UserArrival): Screen {
+  return { lines: [`Welcome, ${asciiText(displayName)}`, 'Choose a mode on your', modePrompt[arrival], ...tariffLines(tariff)], status: 'busy' };
 }
 
 export function busyScreen(displayName: string): Screen {

@@ -2,31 +2,23 @@
 // (`tapcharge relay start`), signing with the data folder's operator key: tables for people and
 // `--json` equal to the relay's answers, a new tariff, disputes settled and voided, refunds once per
 // idempotency key, the CSV export; mistakes are one line with exit 1 (refused, no answer) or 2 (usage).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hexToBytes } from '../../contracts-offline/bytes.ts';
-import { readKeyFile, writeKeyFile } from '../../tools/key-file.ts';
-import { RelayCaller, TestClock, type TestPile } from '../support/relay-harness.ts';
+import { writeKeyFile } from '../../tools/key-file.ts';
+import type { TestPile } from '../support/relay-harness.ts';
 import { type CliRun, runCli } from '../support/cli-process.ts';
+import { startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-operator-cli-'));
 
 const run = runCli;
 
-const relay = spawn(process.execPath, [bin, 'relay', 'start', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-relay.stdout.on('data', (d: Buffer) => (out += d));
-const exited = new Promise<number | null>((done) => relay.once('exit', (code) => done(code)));
-for (let i = 0; i < 600 && !out.includes('\nledger '); i++) await new Promise((r) => setTimeout(r, 50));
-const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-const relayKey = /relay public key ([0-9a-f]{64})/.exec(out)?.[1] ?? '';
+const relay = await startRelayProcess(dir);
+const { url, caller: t } = relay;
 const operator = (...args: string[]) => run(['operator', ...args, '--url', url, '--data', dir]);
-const t = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey), new TestClock());
 const asOperator = async (path: string) => (await t.call('GET', path, { signer: t.operator })).json;
 
 /** One line on stderr, no stack trace. */
@@ -180,8 +172,7 @@ test('a key that is not an operator: 403 in one line; usage and unknown commands
 });
 
 test.after(async () => {
-  relay.kill('SIGTERM');
-  await exited;
+  await stopRelayProcess(relay);
   rmSync(dir, { recursive: true, force: true });
 });
 test.run();

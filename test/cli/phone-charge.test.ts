@@ -4,32 +4,25 @@
 // up by the operator. `phone charge --pile-id` opens the channel, starts, and stops after
 // --stop-after-s: the receipt settles, the wallet holds no running contract; a pile that is not
 // connected is refused with the relay's reason, and bad arguments before anything is asked.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
-import { readKeyFile } from '../../tools/key-file.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { readWalletFile } from '../../tools/phone/wallet-file.ts';
 import { runCli } from '../support/cli-process.ts';
 import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
+import { startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-phone-charge-'));
 const relayData = join(dir, 'relay');
 const wallet = join(dir, 'wallet.json');
 
-const relay: ChildProcess = spawn(process.execPath, [bin, 'relay', 'start', '--data', relayData, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-relay.stdout!.on('data', (d: Buffer) => (out += d));
-const exited = new Promise<number | null>((done) => relay.once('exit', (code) => done(code)));
-for (let i = 0; i < 600 && !out.includes('\nledger '); i++) await new Promise((r) => setTimeout(r, 50));
-const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-const ocppUrl = /OCPP 1\.6J for piles: (ws:\/\/127\.0\.0\.1:\d+\/ocpp\/)<pileId>/.exec(out)?.[1] ?? '';
-const operatorKeyFile = join(relayData, 'operator-key.json');
+const relay = await startRelayProcess(relayData);
+const { url, ocppUrl, operatorKeyFile } = relay;
+const operatorKey = relay.caller.operator;
 const operator = new RelayClient({ baseUrl: url });
 
 let pile: PileProcess | undefined;
@@ -44,9 +37,7 @@ async function until(done: () => Promise<boolean>, what: string, limitMs = 15_00
 }
 
 test('setup: a pile on the uplink with a vehicle, a registered and funded wallet', async () => {
-  assert.ok(url && ocppUrl, out);
   pile = await startPileProcess(['--data', join(dir, 'pile'), '--speed', '10', '--uplink', ocppUrl, '--relay', url, '--operator-key', operatorKeyFile, '--label', 'Bay 3']);
-  const operatorKey = readKeyFile(operatorKeyFile);
   await until(async () => (await operator.operatorUplinks(operatorKey)).uplinks.some((u) => u.pileId === pile!.pileId), 'the pile proven');
   assert.is((await runCli(['pile', 'plug', '--pile', `127.0.0.1:${pile.port}`])).status, 0);
   assert.is((await phone('keygen', '--name', 'Ada', '--relay', url)).status, 0);
@@ -84,8 +75,7 @@ test('phone charge refusals: a pile id that is not one, no MODE (exit 2, nothing
 
 test.after(async () => {
   await pile?.stop();
-  relay.kill('SIGTERM');
-  await exited;
+  await stopRelayProcess(relay);
   rmSync(dir, { recursive: true, force: true });
 });
 test.run();

@@ -4,19 +4,15 @@
 // a vehicle plugged in (`tapcharge pile plug`) turns connector 1 Preparing; the pile stopped, its
 // row goes. The pile's clock runs ×10 so the relay's 10 s Pending interval (the first
 // BootNotification, answered before the proof) passes in one wall-clock second.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hexToBytes } from '../../contracts-offline/bytes.ts';
-import { readKeyFile } from '../../tools/key-file.ts';
-import { RelayCaller, TestClock } from '../support/relay-harness.ts';
 import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
 import { runCli } from '../support/cli-process.ts';
+import { startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-pile-uplink-'));
 
 const run = runCli;
@@ -30,16 +26,8 @@ async function until(done: () => Promise<boolean>, what: string, limitMs = 15_00
 }
 
 const relayData = join(dir, 'relay');
-const relay: ChildProcess = spawn(process.execPath, [bin, 'relay', 'start', '--data', relayData, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-relay.stdout!.on('data', (d: Buffer) => (out += d));
-const exited = new Promise<number | null>((done) => relay.once('exit', (code) => done(code)));
-for (let i = 0; i < 600 && !out.includes('\nledger '); i++) await new Promise((r) => setTimeout(r, 50));
-const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-const ocppUrl = /OCPP 1\.6J for piles: (ws:\/\/127\.0\.0\.1:\d+\/ocpp\/)<pileId>/.exec(out)?.[1] ?? '';
-const relayKey = /relay public key ([0-9a-f]{64})/.exec(out)?.[1] ?? '';
-const operatorKey = join(relayData, 'operator-key.json');
-const t = new RelayCaller(url, readKeyFile(operatorKey), hexToBytes(relayKey), new TestClock());
+const relay = await startRelayProcess(relayData);
+const { url, ocppUrl, operatorKeyFile: operatorKey, caller: t } = relay;
 
 type Uplink = { pileId: string; connectors: { connectorId: number; status: string; errorCode: string }[] };
 const uplinks = async (): Promise<Uplink[]> => (await t.call('GET', '/v1/operator/uplinks', { signer: t.operator })).json.uplinks;
@@ -49,7 +37,9 @@ const operator = (...args: string[]) => run(['operator', ...args, '--url', url, 
 let pile: PileProcess | undefined;
 
 test('the relay printed its endpoints', () => {
-  assert.ok(url && ocppUrl && relayKey, out);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(ocppUrl, /^ws:\/\/127\.0\.0\.1:\d+\/ocpp\/$/);
+  assert.match(relay.relayKeyHex, /^[0-9a-f]{64}$/);
 });
 
 test('no pile connected: operator uplinks says so; --json is the relay\'s answer', async () => {
@@ -98,8 +88,7 @@ test('the pile stopped: its row goes', async () => {
 
 test.after(async () => {
   await pile?.stop();
-  relay.kill('SIGTERM');
-  await exited;
+  await stopRelayProcess(relay);
   rmSync(dir, { recursive: true, force: true });
 });
 test.run();

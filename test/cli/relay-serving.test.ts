@@ -1,7 +1,7 @@
 // `tapcharge relay start` as operators run it: HTTPS with their certificate (--tls-cert/--tls-key),
 // another listen address (--host), a request log of one JSON line per request (pino), and
 // GET /v1/health for load balancers (200, or 503 naming the part that does not answer).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { connectRpcLedger, deployRpcLedger } from '../../tools/ledger/rpc.ts';
 import { startAnvil } from '../support/anvil.ts';
 import { startTestRelay } from '../support/relay-harness.ts';
-import { cliBin } from '../support/relay-process.ts';
+import { cliBin, startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-serving-'));
 const certPath = join(dir, 'cert.pem');
@@ -19,29 +19,6 @@ const keyPath = join(dir, 'key.pem');
 const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
   '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyPath, '-out', certPath], { encoding: 'utf8' });
 if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-
-type Started = { child: ChildProcess; url: string; stdout: string; exited: Promise<number | null> };
-
-function relayStart(data: string, ...args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, [cliBin, 'relay', 'start', '--data', data, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const url = /relay listening on (https?:\/\/[0-9.]+:\d+)/.exec(out)?.[1];
-      if (url && out.includes('request log ')) resolve({ child, url, stdout: out, exited });
-    });
-    void exited.then((code) => reject(new Error(`relay exited ${code}: ${out}${err}`)));
-  });
-}
-
-async function stop(started: Started): Promise<void> {
-  started.child.kill('SIGTERM');
-  await started.exited;
-}
 
 /** GET over HTTPS trusting only our test certificate. */
 function httpsGet(url: string): Promise<{ status: number; json: any }> {
@@ -65,7 +42,7 @@ function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ status: numbe
 
 test('HTTPS: the relay serves with the given certificate; the CLI reaches it trusting that certificate; plain HTTP gets nothing', async () => {
   const data = join(dir, 'tls');
-  const relay = await relayStart(data, '--tls-cert', certPath, '--tls-key', keyPath);
+  const relay = await startRelayProcess(data, { args: ['--tls-cert', certPath, '--tls-key', keyPath] });
   try {
     assert.match(relay.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const health = await httpsGet(`${relay.url}/v1/health`);
@@ -80,33 +57,33 @@ test('HTTPS: the relay serves with the given certificate; the CLI reaches it tru
     const plain = await fetch(relay.url.replace('https:', 'http:') + '/v1/health').then(() => 'answered', () => 'refused');
     assert.is(plain, 'refused');
   } finally {
-    await stop(relay);
+    await stopRelayProcess(relay);
   }
 });
 
 test('--host: listens on the address given, not elsewhere', async () => {
-  const relay = await relayStart(join(dir, 'host'), '--host', '127.0.0.2');
+  const relay = await startRelayProcess(join(dir, 'host'), { args: ['--host', '127.0.0.2'] });
   try {
     assert.match(relay.url, /^http:\/\/127\.0\.0\.2:\d+$/);
     assert.is((await fetch(`${relay.url}/v1/health`)).status, 200);
     const elsewhere = await fetch(relay.url.replace('127.0.0.2', '127.0.0.1') + '/v1/health').then(() => 'answered', () => 'refused');
     assert.is(elsewhere, 'refused');
   } finally {
-    await stop(relay);
+    await stopRelayProcess(relay);
   }
 });
 
 test('request log: one JSON line per request with method, path (no signed nonce), status, time, signer and refusal code', async () => {
   const data = join(dir, 'log');
-  const relay = await relayStart(data);
+  const relay = await startRelayProcess(data);
   try {
     await fetch(`${relay.url}/v1/health`);
     await fetch(`${relay.url}/v1/users/0011223344556677`);
     await fetch(`${relay.url}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"records":' });
   } finally {
-    await stop(relay);
+    await stopRelayProcess(relay);
   }
-  assert.match(relay.stdout, new RegExp(`request log ${join(data, 'requests.log').replace(/[.]/g, '\\.')}`));
+  assert.match(relay.stdout(), new RegExp(`request log ${join(data, 'requests.log').replace(/[.]/g, '\\.')}`));
   const lines = readFileSync(join(data, 'requests.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((l) => l.msg === 'request');
   const summary = lines.map((l) => [l.method, l.path, l.status, l.error]);
   assert.equal(summary, [

@@ -5,7 +5,7 @@
 // as does the reader a file that is not a record,
 // and `relay provisioning` reads the record again with the current config; mistakes are one-line
 // errors with exit codes 1 (refused) or 2 (usage).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,35 +15,29 @@ import * as assert from 'uvu/assert';
 import { base64urlToBytes, bytesToHex, hexToBytes } from '../../contracts-offline/bytes.ts';
 import { type KeyPair, generateKeyPair } from '../../contracts-offline/keys.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
-import { readKeyFile, writeKeyFile } from '../../tools/key-file.ts';
+import { writeKeyFile } from '../../tools/key-file.ts';
 import { readProvisioningFile } from '../../tools/pile-sim/provisioning-source.ts';
 import { startPileProcess } from '../support/pile-serve-process.ts';
-import { RelayCaller, TestClock } from '../support/relay-harness.ts';
+import { cliBin as bin, startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-cli-'));
 const tapcharge = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 const cli = (...args: string[]) => tapcharge('relay', ...args);
 
-const child = spawn(process.execPath, [bin, 'relay', 'start', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-child.stdout.on('data', (d: Buffer) => (out += d));
-child.stderr.on('data', (d: Buffer) => (out += d)); // read, so a chatty relay never blocks on a full pipe; shown if it dies
-const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-for (let i = 0; i < 600 && !out.includes('\nledger '); i++) await new Promise((r) => setTimeout(r, 50));
-const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-const relayKey = /relay public key ([0-9a-f]{64}) \(kid ([0-9a-f]{16})\)/.exec(out);
+const relay = await startRelayProcess(dir);
+const { url } = relay;
+const relayKey = /relay public key ([0-9a-f]{64}) \(kid ([0-9a-f]{16})\)/.exec(relay.stdout());
 
 test('start prints the URL on 127.0.0.1, the relay key and where the operator key is', () => {
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-  assert.ok(relayKey, out);
-  assert.match(out, new RegExp(`operator key ${join(dir, 'operator-key.json')}`));
-  assert.match(out, /storage sqlite .*relay\.sqlite/);
+  assert.ok(relayKey, relay.stdout());
+  assert.match(relay.stdout(), new RegExp(`operator key ${join(dir, 'operator-key.json')}`));
+  assert.match(relay.stdout(), /storage sqlite .*relay\.sqlite/);
 });
 
 test('issue tops a user up on the ledger; an unknown user is refused', async () => {
-  assert.is(child.exitCode, null, `the relay exited:\n${out}`);
-  const caller = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
+  assert.is(relay.process.exitCode, null, `the relay exited:\n${relay.stdout()}`);
+  const caller = relay.caller;
   const user = await caller.newUser('cli user');
   const r = cli('issue', '--url', url, '--data', dir, '--user', user.kidHex, '--amount', '2500');
   assert.is(r.status, 0, r.stderr);
@@ -146,7 +140,7 @@ test('a provisioning file that is not one is refused with one clear line (the re
 });
 
 test('relay provisioning: the record of a registered pile again, with its current PileUpdate; an unknown pile is refused', async () => {
-  const caller = new RelayCaller(url, readKeyFile(join(dir, 'operator-key.json')), hexToBytes(relayKey![1]!), new TestClock());
+  const caller = relay.caller;
   const changed = await caller.call('POST', '/v1/piles/50c1c1c1c1c1c1c1/config', { body: { tariff: { energyMinorPerKwh: 40, timeMinorPerHour: 0, sessionFeeMinor: 100 } }, signer: caller.operator });
   assert.is(changed.status, 200, changed.text);
   const file = join(dir, 'provisioning-again.json');
@@ -188,15 +182,14 @@ test('a port in use: one line, exit 1', async () => {
 });
 
 test('SIGTERM closes the relay cleanly (exit 0) and releases the data folder', async () => {
-  child.kill('SIGTERM');
-  assert.is(await exited, 0);
-  assert.match(out, /relay stopped\n$/);
+  assert.is(await stopRelayProcess(relay), 0);
+  assert.match(relay.stdout(), /relay stopped\n$/);
   const restart = spawnSync(process.execPath, [bin, 'ledger', 'balance', 'kid:0011223344556677', '--data', dir], { encoding: 'utf8' });
   assert.is(restart.status, 0, `the embedded ledger lock was released: ${restart.stderr}`);
 });
 
 test.after(() => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (relay.process.exitCode === null) relay.process.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 test.run();

@@ -5,6 +5,7 @@
 //   tapcharge journal FILE [charge] — one pile whose journal partition is FILE (host-journal.ts)
 //   tapcharge crypto — noble and the native libsodium Ed25519 over one corpus (host-crypto.ts)
 //   tapcharge console TTY — a blank pile serving its service console on the tty TTY (host-console.ts)
+//   tapcharge ocpp  — the networked pile's scripted OCPP day on the host board (host-ocpp-run.ts)
 // Each mode is imported only when chosen, so the heap mode's first reading holds none of them.
 declare const hostArguments: readonly string[];
 declare function print(...values: unknown[]): void;
@@ -18,6 +19,7 @@ export default async function main(): Promise<number> {
   if (mode === 'crypto') return (await import('./host-crypto.ts')).runCrypto();
   if (mode === 'journal') return (await import('./host-journal.ts')).runJournal(hostArguments[2], hostArguments[3]);
   if (mode === 'console') return (await import('./host-console.ts')).runConsole(hostArguments[2]);
-  print(`usage: tapcharge [day | heap | journal FILE [charge] | crypto | console TTY], not "${mode}"`);
+  if (mode === 'ocpp') return (await import('./host-ocpp-run.ts')).runOcpp();
+  print(`usage: tapcharge [day | heap | journal FILE [charge] | crypto | console TTY | ocpp], not "${mode}"`);
   return 2;
 }

@@ -10,7 +10,6 @@
 // relay-signed Ack covering it, every record accepted exactly once (the rest duplicates), and,
 // from the data folder after a clean stop, every session opened and settled exactly once on the
 // ledger with the audit passing. Prints the throughput.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,11 +28,11 @@ import { SeededRandom } from '../../hal/sim/seeded-random.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
-import { readKeyFile } from '../../tools/key-file.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
 import { readAnchors } from '../../tools/relay/audit/open-relay-data.ts';
 import { auditSessions } from '../../tools/system-day/session-audit.ts';
 import { OUTBOX_MAX_RECORDS } from '../../contracts-offline/apdu.ts';
+import { killRelayProcess, startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
 const PHONES = 60;
 const PILES = 6;
@@ -41,7 +40,6 @@ const LOAD_MS = 30_000;
 const MAX_SESSIONS_PER_PHONE = 2_000;
 /** A phone uploads what one OUTBOX answer carries. */
 const RECORDS_PER_UPLOAD = OUTBOX_MAX_RECORDS;
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 
 /** A pile's signing side: its registered key, its billing sequence and meter, the firmware's message encoders. */
 class SigningPile {
@@ -67,25 +65,6 @@ class SigningPile {
 
 type Held = { pileId: string; seq: number; signed: Uint8Array; uploads: number; accepted: number; duplicates: number };
 
-function startRelayProcess(dataDir: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'relay', 'start', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}${err}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const url = /relay listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({ child, url, stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code}:\n${out}${err}`)));
-  });
-}
-
 async function pendingLedgerWrites(admin: RelayClient, operatorKey: KeyPair, users: KeyPair[]): Promise<number> {
   let pending = 0;
   for (const user of users) pending += (await admin.user(operatorKey, user.kid)).pendingLedgerWrites;
@@ -96,7 +75,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
   const dir = mkdtempSync(join(tmpdir(), 'tapcharge-e2e-load-'));
   const relay = await startRelayProcess(dir);
   try {
-    const operatorKey = readKeyFile(join(dir, 'operator-key.json'));
+    const operatorKey = relay.caller.operator;
     const admin = new RelayClient({ baseUrl: relay.url, crypto: nodeEd25519, timeoutMs: 60_000 });
     const relayKey = (await admin.relayInfo()).relayPublicKey;
     const piles: SigningPile[] = [];
@@ -202,8 +181,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
     const duplicates = records.reduce((n, h) => n + h.duplicates, 0);
     assert.ok(duplicates > 0, 'some records were carried twice');
 
-    relay.child.kill('SIGTERM');
-    assert.is(await new Promise((resolve) => relay.child.once('exit', resolve)), 0);
+    assert.is(await stopRelayProcess(relay), 0);
     assert.not.match(relay.stderr(), /refused|failed/);
     const { db } = await openRelayDb({ dataDir: dir, nowMs: Date.now() });
     const ledger = await openEmbeddedLedger(dir);
@@ -229,7 +207,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
       `(${uploads} uploads, ${duplicates} duplicates); ${(records.length / loadS).toFixed(0)} records/s accepted, ${(uploads / loadS).toFixed(0)} uploads/s, ` +
       `${(vouchers / loadS).toFixed(0)} vouchers/s; upload p50 ${p(0.5)} ms, p95 ${p(0.95)} ms; flushed at ${flushedS.toFixed(1)} s, ledger settled everything at ${drainedS.toFixed(1)} s`);
   } finally {
-    if (relay.child.exitCode === null) relay.child.kill('SIGKILL');
+    if (relay.process.exitCode === null) await killRelayProcess(relay);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,7 +3,7 @@
 // with the operator key), `tapcharge phone …` for two drivers, `tapcharge pile plug/advance`.
 // Covers tap 1 + voucher + tap 2, another driver carrying a receipt (R7), a user stop while the
 // relay is down (kept, then uploaded by `phone sync` after the relay restarts).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,39 +11,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort } from '../support/free-port.ts';
 import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
+import { cliBin as bin, type RelayProcess, killRelayProcess, startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
-const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-phone-play-'));
 const relayData = join(dir, 'relay');
 
-type World = { relayPort: number; relay: ChildProcess | undefined; pile: PileProcess | undefined };
+type World = { relayPort: number; relay: RelayProcess | undefined; pile: PileProcess | undefined };
 const play = suite<World>('phone CLI against relay and pile processes', { relayPort: 0, relay: undefined, pile: undefined });
-
-function startRelayProcess(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'relay', 'start', '--data', relayData, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output}`)), 60_000);
-    const look = (d: Buffer): void => {
-      output += d;
-      if (/relay listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', (d: Buffer) => (output += d));
-    child.on('exit', (code) => reject(new Error(`relay exited ${code}:\n${output}`)));
-  });
-}
-
-function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
 
 function cli(...args: string[]): string {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
@@ -55,10 +29,10 @@ const kidOf = (wallet: string): string => /user ([0-9a-f]{16})/.exec(cli('phone'
 
 play.before(async (world) => {
   world.relayPort = await freePort();
-  world.relay = await startRelayProcess(world.relayPort);
-  const url = `http://127.0.0.1:${world.relayPort}`;
+  world.relay = await startRelayProcess(relayData, { port: world.relayPort });
+  const { url, operatorKeyFile } = world.relay;
   world.pile = await startPileProcess([
-    '--data', join(dir, 'pile'), '--relay', url, '--operator-key', join(relayData, 'operator-key.json'),
+    '--data', join(dir, 'pile'), '--relay', url, '--operator-key', operatorKeyFile,
     '--label', 'Street 1', '--energy-price', '30', '--session-fee', '10', '--max-power-w', '7400',
   ]);
   for (const [wallet, name] of [['ada.json', 'Ada'], ['bob.json', 'Bob']] as const) {
@@ -70,7 +44,7 @@ play.before(async (world) => {
 
 play.after(async (world) => {
   await world.pile?.stop();
-  await stopProcess(world.relay);
+  if (world.relay) await stopRelayProcess(world.relay);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -106,7 +80,7 @@ play('user stop while the relay is down: the receipt stays in the wallet; phone 
   cli('pile', 'plug', '--pile', at);
   cli('phone', 'tap', '--wallet', 'ada.json', '--pile', at, '--mode', 'time', '--duration-s', '3600');
   cli('pile', 'advance', '--pile', at, '--seconds', '120');
-  await stopProcess(world.relay, 'SIGKILL');
+  await killRelayProcess(world.relay!);
   const stop = cli('phone', 'stop', '--wallet', 'ada.json', '--pile', at);
   assert.match(stop, /^receipt seq 4 for contract 3: user, \d+ Wh, 1\d\d s, amount \d+\n/);
   assert.match(stop, /relay offline \(relay http:\/\/127\.0\.0\.1:\d+ unreachable .*\): records kept for `tapcharge phone sync`/);
@@ -114,7 +88,7 @@ play('user stop while the relay is down: the receipt stays in the wallet; phone 
   const wallet = JSON.parse(readFileSync(join(dir, 'ada.json'), 'utf8')) as { records: string[] };
   assert.is(wallet.records.length, 1);
 
-  world.relay = await startRelayProcess(world.relayPort);
+  world.relay = await startRelayProcess(relayData, { port: world.relayPort });
   assert.match(cli('phone', 'sync', '--wallet', 'ada.json'), /^uploaded: 1 accepted, 0 duplicate, 0 rejected\n/);
   assert.match(cli('phone', 'balance', '--wallet', 'ada.json'), /time cap \d+: settled, amount \d+, \d+ Wh, user/);
   // the ack for it waits in the wallet and goes to the pile with the next tap

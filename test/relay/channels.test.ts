@@ -2,7 +2,8 @@
 // firmware with its uplink over a real WebSocket to the relay's OCPP endpoint (tools/system-day/
 // sim-system.ts), and the phone SDK's networked flow (tools/phone/channel-session.ts). One case
 // per R9 step — open (the pile greets the user, PileInfo verified), start (contract, escrow
-// reserved), live status, user stop (receipt, balance settled) — and the refusals: pile offline,
+// reserved), live status, user stop (receipt, balance settled) — the pile's config brought up to
+// the relay's through the channel (at open, and before a START) — and the refusals: pile offline,
 // another user's channel, unsigned / forged / malformed requests, a pile that refuses the START.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -80,7 +81,10 @@ channels('open: the pile greets the user on its display; the phone verifies Pile
   assert.match(session.channelId, /^[0-9a-f]{32}$/);
   assert.equal([session.screen.label, session.screen.verified, session.screen.state, session.screen.tariff.energyMinorPerKwh], ['Bay 7', true, 'available', 40]);
   assert.equal(session.screen.modes, ['amount', 'time', 'energy', 'full']);
-  assert.match(pile.sim.display.lines.join('\n'), 'Welcome, Ada');
+  const shown = pile.sim.display.lines.join('\n');
+  assert.match(shown, 'Welcome, Ada');
+  assert.match(shown, 'Choose a mode on your\nphone to start charging', 'no second tap is asked for');
+  assert.not.match(shown, 'tap again');
   assert.is(ada.state.piles[pile.pileIdHex]?.label, 'Bay 7');
   void rig;
 });
@@ -285,22 +289,32 @@ channels('live status: connector states as the pile reports them; the uplink dro
   assert.is(endedOf(events), undefined);
 });
 
-channels('a START refused for a changed tariff: 409 pile-refused 9A02, and the voucher is cancelled at once (nothing reserved)', async ({ rig, pile }) => {
+channels('a tariff changed after the channel opened: the relay writes its PileUpdate through the channel before the START, which runs on the new tariff', async ({ rig, pile }) => {
   await rig.advanceSettled(3000); // the uplink reconnects after the cut
   const { uplinks } = await rig.operatorClient.operatorUplinks(rig.relay.operatorKey);
   assert.ok(uplinks.some((u) => u.pileId === pile.pileIdHex), 'reconnected');
-  await rig.operatorClient.configurePile(rig.relay.operatorKey, pile.pileId, { tariff: { ...tariff, energyMinorPerKwh: 45 } });
   const dee = await rig.addPhone('Dee', 5000);
   const session = await dee.openChannel(pile.pileId);
-  try {
-    await session.start({ mode: 'amount', amountMinor: 300 });
-    assert.unreachable('started on the old tariff');
-  } catch (error) {
-    assert.instance(error, PileRefusedError);
-    assert.equal([(error as PileRefusedError).sw, (error as PileRefusedError).startRefusal], [0x9a02, 'tariff-changed']);
-  }
+  const before = pile.handle.services!.config();
+  const { configVersion } = await rig.operatorClient.configurePile(rig.relay.operatorKey, pile.pileId, { tariff: { ...tariff, energyMinorPerKwh: 45 } });
+  assert.is(configVersion, before.configVersion + 1);
+  const contract = await session.start({ mode: 'amount', amountMinor: 300 });
+  const read = readSigned(base64urlToBytes(contract.contract), 'Contract');
+  assert.ok(read.ok);
+  assert.equal([read.value.message.tariff.version, read.value.message.tariff.energyMinorPerKwh], [before.tariff.version + 1, 45], 'the contract carries the new tariff');
+  assert.is(pile.handle.services!.config().configVersion, configVersion, 'the pile holds the relay\'s config');
+  await rig.relay.drainLedger();
   const { account } = await dee.account();
-  assert.equal([account.reservedMinor, account.escrowMinor, account.openContracts], [0, 0, []]);
+  assert.equal([account.reservedMinor, account.escrowMinor], [0, contract.capMinor]);
+  await session.stop();
+});
+
+channels('a config changed while no channel was open: opening one writes the PileUpdate before the greeting; PileInfo is of the new config', async ({ rig, pile }) => {
+  const { configVersion } = await rig.operatorClient.configurePile(rig.relay.operatorKey, pile.pileId, { label: 'Bay 7 (east)', tariff: { ...tariff, energyMinorPerKwh: 50 } });
+  const eve = await rig.addPhone('Eve', 5000);
+  const session = await eve.openChannel(pile.pileId);
+  assert.equal([session.screen.configVersion, session.screen.label, session.screen.tariff.energyMinorPerKwh], [configVersion, 'Bay 7 (east)', 50]);
+  assert.is(pile.handle.services!.config().configVersion, configVersion);
 });
 
 channels.run();

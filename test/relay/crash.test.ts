@@ -13,7 +13,7 @@ import { auditLedger } from '../../tools/ledger/audit.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
 import { type RelayCaller, type TestPile } from '../support/relay-harness.ts';
-import { type RelayProcess, killRelayProcess, startRelayProcess } from '../support/relay-process.ts';
+import { type RelayProcess, killRelayProcess, startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-relay-crash-'));
 const SESSIONS = 40;
@@ -102,8 +102,7 @@ test('SIGKILL during ingestion and during ledger writes: nothing acknowledged lo
     assert.equal([shown.balanceMinor, shown.escrowMinor, shown.openContracts, shown.pendingLedgerWrites], [expected.get(u.kidHex), 0, [], 0]);
   }
   assert.is((await relay.caller.call('GET', '/v1/relay')).json.outbox.rejected, 0);
-  relay.process.kill('SIGTERM');
-  await relay.exited;
+  await stopRelayProcess(relay);
 
   const ledger = await openEmbeddedLedger(dir);
   try {

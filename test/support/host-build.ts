@@ -3,6 +3,7 @@
 // (test/device/host-main.ts). Used by `npm run device:host`, test/device/host-day.test.ts and the
 // firmware bench.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type DayOutcome, dayOutcome } from './day/day-outcome.ts';
 import { runScriptedDay } from './day/scripted-day.ts';
@@ -30,7 +31,10 @@ function linkLibraries(): string {
 /** Build (or bring up to date) the host executable; answers the seconds it took. Throws with the build's last lines. */
 export function buildHostExecutable(moddable: Moddable): number {
   const started = Date.now();
-  const build = mcconfig(moddable, 'host', ['-m', '-p', 'x-cli-lin'], 'test/device/manifest.json', { env: { MAKEFLAGS: `LIBRARIES=${linkLibraries()}` } });
+  // The generated makefile adds `--jobs` without a limit (a tsc process per module, ~200 at once,
+  // each ~150 MB); --max-load holds new jobs back while the machine is busy.
+  const makeFlags = `--max-load=${availableParallelism()} LIBRARIES=${linkLibraries()}`;
+  const build = mcconfig(moddable, 'host', ['-m', '-p', 'x-cli-lin'], 'test/device/manifest.json', { env: { MAKEFLAGS: makeFlags } });
   if (build.status !== 0) throw new Error(`mcconfig -m -p x-cli-lin failed (exit ${build.status}, log ${build.logPath}):\n${tail(build.output)}`);
   return (Date.now() - started) / 1000;
 }

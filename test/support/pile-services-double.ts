@@ -14,7 +14,7 @@ import type { UserHello } from '../../contracts-offline/messages/user-hello.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { signMessageWith } from '../../contracts-offline/signed.ts';
 import { fail } from '../../contracts-offline/result.ts';
-import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner, SignatureCheck, SignedOutcome } from '../../firmware/pile-services.ts';
+import type { PileConfig, PileOutcome, PileRefusalStatus, PileServices, PileSigner, SignatureCheck, SignedOutcome, UserArrival } from '../../firmware/pile-services.ts';
 
 export type RecordedCall = { method: string; args: unknown[] };
 
@@ -95,8 +95,8 @@ export class RecordingPileServicesDouble implements PileServices {
     return this.pileConfig;
   }
 
-  greet(user: UserHello): void {
-    this.#record('greet', user);
+  greet(user: UserHello, arrival: UserArrival): void {
+    this.#record('greet', user, arrival);
   }
 
   applyUpdate(update: PileUpdate, signedBytes: Uint8Array): PileOutcome<void> {

@@ -18,8 +18,9 @@ import { DayError } from '../system-day/errors.ts';
 const usage = `usage: tapcharge day [one-pile | audit] [options]
 
   tapcharge day [--data DIR] [--seed N] [--fast]
-      relay (SQLite + embedded ledger), three simulated piles running the real firmware and five
-      drivers' phones on the simulated NFC field, through a scripted day 07:00–22:00 on a virtual
+      relay (SQLite + embedded ledger), four simulated piles running the real firmware (one
+      networked: OCPP uplink, the relay's virtual channel, an uplink outage) and six drivers'
+      phones on the simulated NFC field, through a scripted day 07:00–22:00 on a virtual
       clock; a live view on a terminal (plain log otherwise), then the report and the audit.
   tapcharge day one-pile [--data DIR] [--seed N] [--fast]
       one simulated pile and its display, driven by scripted phones through every flow of R3–R8.

@@ -1,25 +1,30 @@
-// The scripted day of `npm start`: three piles with different tariffs (one gets a new config at
-// noon), five drivers, 07:00–22:00 on the business clock. Every flow of R3–R8 and R11 happens
-// at least once; the checks (balances read from the ledger) make the script fail loudly when one
-// does not behave as the method says.
+// The scripted day of `npm start`: three offline piles with different tariffs (one gets a new
+// config at noon) and one networked pile (its uplink to the relay over OCPP 1.6J), six drivers,
+// 07:00–22:00 on the business clock. Every flow of R3–R9 and R11 happens at least once — on the
+// networked pile a session through an uplink outage (SIMULATED) and a user stop from the phone;
+// the checks (balances read from the ledger) make the script fail loudly when one does not behave
+// as the method says.
 import { ALL_FLOWS } from './flows.ts';
 import { check, pulledCapped, startOnCredit } from './checked-flows.ts';
+import { cutUplink, deliveredAfterOutage, liveStatus, openChannelByCode, openChannelByTap, restoreUplink, startOnPhone, stopOnPhone } from './networked-acts.ts';
 import { type DayScript, car } from './scene.ts';
 import { DayError } from './errors.ts';
 
 export const dayScript: DayScript = {
-  name: 'a day of three piles and five drivers',
+  name: 'a day of four piles (one networked) and six drivers',
   expectedFlows: ALL_FLOWS,
   async run(scene) {
     const main = await scene.system.addPile('Main St 1', { energyMinorPerKwh: 30, timeMinorPerHour: 0, sessionFeeMinor: 10 }, 7400);
     const depot = await scene.system.addPile('Depot 2', { energyMinorPerKwh: 25, timeMinorPerHour: 60, sessionFeeMinor: 0 }, 7400);
     const mall = await scene.system.addPile('Mall 3', { energyMinorPerKwh: 40, timeMinorPerHour: 0, sessionFeeMinor: 50 }, 11000);
-    for (const pile of scene.system.piles) await scene.say('operator', `registered and provisioned ${pile.label} (pile ${pile.pileIdHex})`);
+    const garage = await scene.system.addPile('Garage 4', { energyMinorPerKwh: 35, timeMinorPerHour: 0, sessionFeeMinor: 20 }, 7400, { networked: true });
+    for (const pile of scene.system.piles) await scene.say('operator', `registered and provisioned ${pile.label} (pile ${pile.pileIdHex})${pile.uplink ? ', networked: connected to the relay over OCPP 1.6J' : ''}`);
     const ada = await scene.addDriver('Ada', 3000);
     const bob = await scene.addDriver('Bob', 4000);
     const chen = await scene.addDriver('Chen', 2500);
     const dana = await scene.addDriver('Dana', 1500);
     const eli = await scene.addDriver('Eli', 0);
+    const fay = await scene.addDriver('Fay', 3000);
 
     await scene.at('07:05');
     await scene.transfer(bob, eli, 1000);
@@ -42,6 +47,15 @@ export const dayScript: DayScript = {
     await scene.choose(chen, { mode: 'time', durationS: 3600 });
     await scene.tapStart(chen, mall);
 
+    await scene.at('07:50'); // R9 on the networked pile: the code on its display, then the phone only
+    const fayChannel = await openChannelByCode(scene, fay, garage);
+    await scene.plug(fay, garage, car(60, 30));
+    const fayContract = await startOnPhone(scene, fay, garage, fayChannel, { mode: 'energy', energyWh: 10_000 });
+    await scene.at('08:10');
+    await liveStatus(scene, fay, garage, fayChannel, fayContract);
+    await scene.at('08:25'); // the uplink goes down mid-session and stays down past the session's end (~09:15)
+    const garageCut = await cutUplink(scene, fay, garage, fayChannel);
+
     await scene.at('08:30');
     scene.expectState(mall, 'finishing');
     await scene.unplug(chen, mall);
@@ -63,6 +77,13 @@ export const dayScript: DayScript = {
     await scene.tapHello(dana, mall);
     await scene.choose(dana, { mode: 'amount', amountMinor: 400 });
     await scene.tapStart(dana, mall);
+
+    await scene.at('09:20');
+    scene.expectState(garage, 'finishing');
+    await restoreUplink(scene, garageCut);
+    await scene.at('09:25');
+    await deliveredAfterOutage(scene, fay, fayChannel, garageCut, fayContract);
+    await scene.unplug(fay, garage);
 
     await scene.at('09:30'); // R6/R7: Eli's capped contract, plug pulled at 10:00
     await scene.plug(eli, depot, car(50, 20));
@@ -134,6 +155,16 @@ export const dayScript: DayScript = {
     await scene.tapHello(bob, depot);
     await scene.choose(bob, { mode: 'energy', energyWh: 8000 });
     await scene.tapStart(bob, depot);
+
+    await scene.at('14:40'); // R9 user stop: one tap for the pile id, the rest on the phone
+    await scene.plug(fay, garage, car(60, 45));
+    const fayTapped = await openChannelByTap(scene, fay, garage);
+    const fayAmount = await startOnPhone(scene, fay, garage, fayTapped, { mode: 'amount', amountMinor: 500 });
+    await scene.at('15:00');
+    await liveStatus(scene, fay, garage, fayTapped, fayAmount);
+    await scene.at('15:10');
+    await stopOnPhone(scene, fay, garage, fayTapped, fayAmount);
+    await scene.unplug(fay, garage);
 
     await scene.at('16:00');
     scene.expectState(depot, 'finishing');

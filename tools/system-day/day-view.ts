@@ -7,7 +7,7 @@ import { type Scene, type SceneOutput, clockText } from './scene.ts';
 import type { SimPile } from './sim-system.ts';
 
 export type Pacing = { eventMs: number; frameMs: number };
-/** ~125 events and ~180 clock frames in a day: about 45 s of pacing. */
+/** ~150 events and ~180 clock frames in a day: about 50 s of pacing. */
 export const DEFAULT_PACING: Pacing = Object.freeze({ eventMs: 300, frameMs: 35 });
 const LOG_LINES = 9;
 const MINUTES_PER_FRAME = 5;
@@ -123,7 +123,8 @@ export class LiveView implements SceneOutput {
     const status = piles.map((p) => {
       const meter = p.sim.circuit.meter.sample();
       const ev = p.sim.circuit.ev;
-      return [`${p.label}: ${p.handle.services?.state() ?? 'fault'}`, ev ? `EV ${ev.stateOfChargePerMille / 10}% ${(meter.powerW / 1000).toFixed(1)} kW` : 'no vehicle', `meter ${formatEnergy(meter.energyWh)}`];
+      const uplink = p.uplink ? `uplink ${p.uplink.outage.up ? 'up' : 'DOWN'}, ` : '';
+      return [`${p.label}: ${p.handle.services?.state() ?? 'fault'}`, ev ? `EV ${ev.stateOfChargePerMille / 10}% ${(meter.powerW / 1000).toFixed(1)} kW` : 'no vehicle', `${uplink}meter ${formatEnergy(meter.energyWh)}`];
     });
     for (let row = 0; row < 3; row++) lines.push(status.map((s) => s[row]!.slice(0, boxWidth).padEnd(boxWidth)).join(' '));
     lines.push('', 'phone    balance   escrow   credit  screen');

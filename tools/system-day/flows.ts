@@ -16,6 +16,12 @@ export const FLOW_TITLES = Object.freeze({
   'top-up': 'money   top-up (operator issues credit)',
   transfer: 'money   transfer between users',
   'credit-repaid': 'R11     a top-up repaid the credit advance first',
+  'channel-open': 'R9      channel opened through the relay from the pile id (display code or one tap)',
+  'networked-start': 'R9      mode chosen and started on the phone, the contract signed by the pile through the relay',
+  'live-status': 'R9      live status (energy, power, cost) pushed to the phone',
+  'networked-pile-end': 'R9      end at the pile reported over its uplink, the receipt on the phone',
+  'networked-user-stop': "R9      user stop on the phone: relay → pile, settled on the pile's receipt",
+  'outage-records-delivered': 'R9      uplink cut mid-session (SIMULATED outage): charging went on, records delivered after restore, settled once',
 });
 
 export type FlowId = keyof typeof FLOW_TITLES;
@@ -46,7 +52,7 @@ export class FlowBook {
   }
 }
 
-/** The flow a settlement at the relay shows: a mode's normal end, or a user stop. */
+/** The flow a settlement at the relay shows: a mode's normal end, or a user stop by tap. */
 export function flowOfSettlement(c: UserContract): FlowId | undefined {
   if (c.status !== 'settled' && c.status !== 'corrected') return undefined;
   if (c.endReason === 'user') return 'user-stop';

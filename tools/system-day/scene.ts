@@ -73,14 +73,20 @@ export class Scene {
     await this.#out.event(`${clockText(this.nowMs)}  ${where.padEnd(10)} ${text}`);
   }
 
-  /** Lets business time run to HH:MM of the day (piles meter, sessions end by themselves). */
+  /**
+   * Lets business time run to HH:MM of the day (piles meter, sessions end by themselves). With a
+   * networked pile in the day, time moves with its uplink settled (sim-system.ts `advanceSettled`).
+   */
   async at(hhmm: string): Promise<void> {
     const [h, m] = hhmm.split(':').map(Number) as [number, number];
     const start = new Date(this.#dayStartMs);
     const target = new Date(start.getFullYear(), start.getMonth(), start.getDate(), h, m).getTime();
     if (target < this.nowMs) throw new DayError('script', `script: ${hhmm} is before ${clockText(this.nowMs)}`);
+    const networked = this.system.piles.some((pile) => pile.uplink);
     while (this.nowMs < target) {
-      this.system.advance(Math.min(target - this.nowMs, MINUTE_MS));
+      const stepMs = Math.min(target - this.nowMs, MINUTE_MS);
+      if (networked) await this.system.advanceSettled(stepMs);
+      else this.system.advance(stepMs);
       await this.#out.timePassed();
     }
   }
@@ -126,6 +132,7 @@ export class Scene {
 
   async plug(driver: Driver, pile: SimPile, car: Car): Promise<void> {
     this.system.plug(pile, { batteryWh: car.batteryWh, stateOfChargePerMille: car.socPerMille, maxCurrentMa: car.maxCurrentMa });
+    if (pile.uplink) await this.system.settleUplinks();
     await this.say(pile.label, `${driver.name} plugs in (${car.batteryWh / 1000} kWh battery at ${car.socPerMille / 10} %)`);
   }
 
@@ -134,6 +141,7 @@ export class Scene {
     const state = pile.handle.services!.state();
     pile.sim.circuit.unplug();
     this.system.advance(2000);
+    if (pile.uplink) await this.system.settleUplinks();
     const pulled = state === 'charging' || state === 'suspended';
     driver.screen = pulled ? `${pile.label}: session ended, plug removed` : `drove off from ${pile.label}`;
     await this.say(pile.label, pulled ? `${driver.name}'s plug is pulled while charging — display: "${pile.sim.display.lines.slice(0, 2).join(' ')}"` : `${driver.name} unplugs and drives off, no tap`);
@@ -254,7 +262,8 @@ export class Scene {
         const carrier = tapper && tapper !== driver ? `, receipt carried by ${tapper.name}'s phone` : '';
         driver.screen = `${where} ${c.status}: ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)}`;
         await this.say('relay', `${driver.name}'s contract ${where} ${c.status} (${c.endReason}): ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)} of cap ${formatMoney(c.capMinor)}${carrier}`);
-        const flow = flowOfSettlement(c);
+        // a networked pile's ends are the R9 flows, marked by its acts (networked-acts.ts)
+        const flow = pile?.uplink ? undefined : flowOfSettlement(c);
         if (flow) this.flows.mark(flow, `${driver.name} at ${where}: ${formatEnergy(c.energyWh ?? 0)}, ${formatMoney(c.amountMinor ?? 0)}`);
         if (tapper && tapper !== driver && c.capMinor > 0 && c.mode !== 'full' && c.endReason === 'normal') {
           this.flows.mark('capped-carried-by-another', `${driver.name}'s ${c.mode} contract ${where} settled by ${tapper.name}'s tap`);

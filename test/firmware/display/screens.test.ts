@@ -17,7 +17,8 @@ const worst = {
 };
 const screens: [string, Screen][] = [
   ['idle', idleScreen(samples.PileInfo.pileId, 'L'.repeat(32), tariff)],
-  ['welcome', welcomeScreen('Zoë K.', tariff)],
+  ['welcome', welcomeScreen('Zoë K.', tariff, 'tap')],
+  ['welcome through the channel', welcomeScreen('Zoë K.', tariff, 'channel')],
   ['busy', busyScreen('Ann')],
   ['charging', chargingScreen(worst)],
   ['charging, paused', chargingScreen({ ...worst, delivering: false, limit: { mode: 'time', durationS: 359_999 } })],

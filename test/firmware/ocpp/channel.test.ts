@@ -1,11 +1,13 @@
 // The pile's end of the virtual channel (firmware/ocpp/channel.ts): the relay's DataTransfer
-// ChannelSelect / ChannelHello / ChannelStart / ChannelStop / Ack run the NFC card commands, with
-// the answers of contracts-offline/uplink-channel.ts — Accepted + the response data, Rejected + the
-// status word — over the pile's one nonce book, so a nonce issued in a tap serves the channel and
-// is used once whichever way its START comes. Bad `data` is a CALLERROR and changes nothing.
+// ChannelSelect / ChannelHello / ChannelUpdate / ChannelStart / ChannelStop / Ack run the NFC card
+// commands, with the answers of contracts-offline/uplink-channel.ts — Accepted + the response data,
+// Rejected + the status word — over the pile's one nonce book, so a nonce issued in a tap serves
+// the channel and is used once whichever way its START comes. The greeting through the channel
+// prompts for no second tap; an update through it is checked as at a tap (signature, pile,
+// version). Bad `data` is a CALLERROR and changes nothing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { INS, SW, encodeStopData, swHex } from '../../../contracts-offline/apdu.ts';
+import { INS, SW, TAPCHARGE_AID, encodeStopData, swHex } from '../../../contracts-offline/apdu.ts';
 import { base64urlToBytes, bytesToBase64url } from '../../../contracts-offline/bytes.ts';
 import { nobleEd25519 } from '../../../contracts-offline/crypto.ts';
 import { decodePileHello } from '../../../contracts-offline/messages/pile-hello.ts';
@@ -23,7 +25,8 @@ import { SeededRandom } from '../../../hal/sim/seeded-random.ts';
 import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
 import { RecordingPileServicesDouble } from '../../support/pile-services-double.ts';
 import {
-  command, dataOf, otherUserKeys, pileId, pileKeys, relayKeys, signedAck, signedStop, signedVoucher, startMs, startS, statusOf, userKeys, withBadSignature,
+  command, dataOf, otherPileId, otherUserKeys, pileId, pileKeys, pileUpdate, relayKeys, signedAck, signedStop, signedUpdate, signedVoucher, startMs, startS, statusOf,
+  userKeys, withBadSignature,
 } from '../../support/tap-kit.ts';
 
 function rig() {
@@ -67,7 +70,53 @@ test('ChannelSelect answers the PileHello with a fresh nonce; ChannelHello greet
   });
   assert.ok(info.ok, 'signed by the pile');
   assert.equal(info.value.message.phoneNonce, phoneNonce);
-  assert.equal(r.services.calls.filter((c) => c.method === 'greet').length, 1, 'the pile shows the user');
+  assert.equal(r.services.calls.filter((c) => c.method === 'greet').map((c) => c.args[1]), ['channel'], 'the pile shows the user, prompted for no second tap');
+});
+
+test('a HELLO by tap still greets as a tap', () => {
+  const r = rig();
+  r.nfc.onFieldOn();
+  assert.is(statusOf(r.nfc.onApdu(command(INS.select, Uint8Array.from(TAPCHARGE_AID), { cla: 0x00, p1: 0x04 }))), SW.ok);
+  const hello = encodeUserHello({ userKid: userKeys.kid, displayName: 'Ada', phoneNonce: new Uint8Array(16) });
+  assert.is(statusOf(r.nfc.onApdu(command(INS.hello, hello))), SW.ok);
+  assert.equal(r.services.calls.filter((c) => c.method === 'greet').map((c) => c.args[1]), ['tap']);
+});
+
+test('ChannelUpdate: a relay-signed newer PileUpdate is applied (no data answered); a START on the new tariff then starts', () => {
+  const r = rig();
+  const onNewTariff = signedVoucher(r.selectNonce(), { tariffVersion: 4 });
+  assert.is(r.rejectedSw(r.transfer(CHANNEL_MESSAGE_IDS.start, onNewTariff)), SW.tariffChanged, 'the pile holds tariff 3 yet');
+  const update4 = signedUpdate(pileUpdate(4));
+  assert.equal([...r.accepted(r.transfer(CHANNEL_MESSAGE_IDS.update, update4))], []);
+  assert.equal(r.services.calls.find((c) => c.method === 'applyUpdate')?.args[1], update4, 'the signed bytes go to the journal');
+  assert.is(r.services.pileConfig.configVersion, 4);
+  const contract = openSigned(r.accepted(r.transfer(CHANNEL_MESSAGE_IDS.start, signedVoucher(r.selectNonce(), { tariffVersion: 4 }))), {
+    publicKey: pileKeys.publicKey, expectType: 'Contract', crypto: nobleEd25519,
+  });
+  assert.ok(contract.ok);
+  assert.is(contract.value.message.tariff.version, 4);
+});
+
+test('ChannelUpdate forged, of another pile, not newer, or replayed: refused with the card\'s status word, nothing changed', () => {
+  const r = rig();
+  const update4 = signedUpdate(pileUpdate(4));
+  const refusals: [string, Uint8Array, number][] = [
+    ['signed by a user', signedUpdate(pileUpdate(4), userKeys), SW.securityNotSatisfied],
+    ['bad signature', withBadSignature(update4), SW.securityNotSatisfied],
+    ['another pile', signedUpdate(pileUpdate(4, { pileId: otherPileId })), SW.referenceNotUsable],
+    ['same version', signedUpdate(pileUpdate(3)), SW.referenceNotUsable],
+    ['older version', signedUpdate(pileUpdate(2)), SW.referenceNotUsable],
+    ['a voucher, not a PileUpdate', signedVoucher(r.selectNonce()), SW.wrongData],
+  ];
+  for (const [why, data, sw] of refusals) {
+    assert.is(r.rejectedSw(r.transfer(CHANNEL_MESSAGE_IDS.update, data)), sw, why);
+    assert.is(r.services.mutations.length, 0, why);
+  }
+  assert.is(r.services.pileConfig.configVersion, 3);
+  r.accepted(r.transfer(CHANNEL_MESSAGE_IDS.update, update4));
+  assert.is(r.rejectedSw(r.transfer(CHANNEL_MESSAGE_IDS.update, update4)), SW.referenceNotUsable, 'replayed');
+  assert.is(r.services.mutations.length, 1);
+  assert.is(r.services.pileConfig.configVersion, 4);
 });
 
 test('ChannelStart: a voucher on a channel nonce starts the contract; the same voucher again is 6984 (nonce used)', () => {

@@ -1,9 +1,11 @@
 // POST /v1/channels (R9, one interaction gave the phone the pile id): the pile is registered
 // (404) and connected over OCPP now (409 pile-offline), the user may charge (the voucher rules:
 // 409 open-contract-outstanding, 402 insufficient-funds), the user's older channel does not run a
-// contract (409 channel-busy). Then ChannelSelect (a fresh pile nonce, kept for the start) and
+// contract (409 channel-busy). Then ChannelSelect (a fresh pile nonce, kept for the start),
+// ChannelUpdate when the pile's config is older than the relay's (pile-config.ts), and
 // ChannelHello with the phone's UserHello: the pile greets the user on its display and signs its
-// PileInfo over the phone's nonce, which the phone verifies with the pile's key.
+// PileInfo (of the config it holds now) over the phone's nonce, which the phone verifies with the
+// pile's key.
 import { base64urlToBytes, bytesToBase64url, equalBytes, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { decodeUserHello } from '../../../contracts-offline/messages/user-hello.ts';
 import { readSigned } from '../../../contracts-offline/signed.ts';
@@ -14,6 +16,7 @@ import { currentConfig } from '../routes/piles.ts';
 import { checkMayCharge } from '../routes/vouchers.ts';
 import type { ChannelDeps } from './deps.ts';
 import { pileAnswerData, selectPile } from './pile-commands.ts';
+import { updatePileConfig } from './pile-config.ts';
 import { stillRunning } from './session-end.ts';
 
 /** The UserHello's bytes: it must decode and name the signer (the pile shows that user's name). */
@@ -42,6 +45,7 @@ export async function openChannel(ctx: RelayContext, deps: ChannelDeps, { body, 
   const channel = deps.channels.open(signer.kid, pileId, ctx.nowMs());
   const selected = await selectPile(deps.uplinks, pileId);
   channel.nonce = { bytes: selected.hello.pileNonce, atMs: ctx.nowMs() };
+  channel.pileConfigVersion = await updatePileConfig(ctx, deps.uplinks, pileId, selected.hello.configVersion);
   const pileInfo = await pileAnswerData(deps.uplinks, pileId, 'hello', hello);
   if (!readSigned(pileInfo, 'PileInfo').ok) throw new HttpError('bad-pile-answer', `pile ${pileId} answered ChannelHello with no PileInfo`);
   return { status: 201, body: { channelId: channel.channelId, pileHello: bytesToBase64url(selected.bytes), pileInfo: bytesToBase64url(pileInfo) } };

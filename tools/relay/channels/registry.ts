@@ -28,6 +28,8 @@ export type Channel = {
   readonly pileId: string;
   /** The nonce of the channel's last ChannelSelect not yet spent, and when (relay ms) the pile issued it. */
   nonce: { bytes: Uint8Array; atMs: number } | undefined;
+  /** The pile's config version as the channel last learnt it: its last PileHello, or the update written since (0 before the first). */
+  pileConfigVersion: number;
   contract: ChannelContract | undefined;
   /** Its contract's receipt is held (the stop's answer or a record event said so). */
   ended: boolean;
@@ -58,7 +60,7 @@ export class ChannelRegistry {
     }
     if (older) this.#forget(older);
     const channel: Channel = {
-      channelId: randomBytes(16).toString('hex'), userKid, pileId, nonce: undefined, contract: undefined, ended: false, busy: false, lastUsedMs: nowMs, streams: [],
+      channelId: randomBytes(16).toString('hex'), userKid, pileId, nonce: undefined, pileConfigVersion: 0, contract: undefined, ended: false, busy: false, lastUsedMs: nowMs, streams: [],
     };
     this.#byId.set(channel.channelId, channel);
     this.#byUser.set(userKid, channel);

@@ -1,11 +1,13 @@
-// POST /v1/channels/{channelId}/start: the voucher for the channel's pile nonce, issued exactly as
-// POST /v1/vouchers issues it (a retry for the same nonce and limit gets the same voucher and
-// reserves nothing more), goes to the pile as ChannelStart; the pile's signed Contract is checked
-// against it and ingested at once, as an upload would be (the escrow is taken). The channel's
-// nonce is used once: after a START the pile took, or one it refused for its nonce or tariff, the
-// next start takes a fresh ChannelSelect. A refusal that proves the voucher can never start a
-// contract (nonce too old, tariff changed, signature refused) cancels it at once: its cap is
-// free; any other keeps the reservation to its cancel or expiry rules (routes/vouchers.ts).
+// POST /v1/channels/{channelId}/start: the pile's config brought up to the relay's first
+// (pile-config.ts: the tariff may have changed since the channel opened), then the voucher for the
+// channel's pile nonce, issued exactly as POST /v1/vouchers issues it (a retry for the same nonce
+// and limit gets the same voucher and reserves nothing more), goes to the pile as ChannelStart; the
+// pile's signed Contract is checked against it and ingested at once, as an upload would be (the
+// escrow is taken). The channel's nonce is used once: after a START the pile took, or one it
+// refused for its nonce or tariff, the next start takes a fresh ChannelSelect. A refusal that
+// proves the voucher can never start a contract (nonce too old, tariff changed, signature
+// refused) cancels it at once: its cap is free; any other keeps the reservation to its cancel or
+// expiry rules (routes/vouchers.ts).
 import { SW } from '../../../contracts-offline/apdu.ts';
 import { bytesToBase64url, bytesToHex } from '../../../contracts-offline/bytes.ts';
 import { readSigned } from '../../../contracts-offline/signed.ts';
@@ -18,6 +20,7 @@ import { ingestRecords } from '../ingest/ingest.ts';
 import { cancelVoucherOf, issueVoucherFor } from '../routes/vouchers.ts';
 import type { ChannelDeps } from './deps.ts';
 import { pileRefused, selectPile, sendToPile } from './pile-commands.ts';
+import { updatePileConfig } from './pile-config.ts';
 import { whileBusy } from './registry.ts';
 import { stillRunning } from './session-end.ts';
 
@@ -33,7 +36,9 @@ export async function startCharge(ctx: RelayContext, deps: ChannelDeps, { params
     if (!channel.nonce || !isNonceFresh(channel.nonce.atMs, ctx.nowMs())) {
       const { hello } = await selectPile(deps.uplinks, channel.pileId);
       channel.nonce = { bytes: hello.pileNonce, atMs: ctx.nowMs() };
+      channel.pileConfigVersion = hello.configVersion;
     }
+    channel.pileConfigVersion = await updatePileConfig(ctx, deps.uplinks, channel.pileId, channel.pileConfigVersion);
     const { authorization } = await issueVoucherFor(ctx, signer.kid, { pileId: channel.pileId, pileNonce: channel.nonce.bytes, limit: body.limit });
     const voucher = readSigned(authorization, 'Authorization');
     if (!voucher.ok) throw new Error(`channels: the relay's own voucher does not decode (${voucher.reason})`);

@@ -1,23 +1,28 @@
-// The relay's end of a networked pile's uplink, for the OCPP bench (bench/ocpp-day-xs.ts): an
-// `UplinkSocket` the pile opens, whose far end sends the pile CALLs and answers the pile's one
-// outstanding CALL as the relay does — BootNotification Accepted, BillingRecord Accepted with an
-// Ack signed by the pile rig's relay key covering that record, StartTransaction with a fresh
-// transactionId, the others' plain confirmations. Every call into the pile (the socket's open,
-// each frame delivered) goes through `intoPile` with what it is, so the bench can meter it apart
-// from the relay's own work (reading the pile's frames, signing Acks).
-import { base64urlToBytes, bytesToBase64url } from '../contracts-offline/bytes.ts';
-import { encodeAck } from '../contracts-offline/messages/ack.ts';
-import { readSigned, signMessage } from '../contracts-offline/signed.ts';
-import type { UplinkEvents, UplinkSocket } from '../hal/types.ts';
-import { pileId, relayKey, startMs } from '../test/support/pile-rig.ts';
+// The relay's end of a networked pile's uplink (test/support/ocpp-day.ts): an `UplinkSocket` the
+// pile opens, whose far end sends the pile CALLs and answers the pile's one outstanding CALL as the
+// relay does — BootNotification Accepted, BillingRecord Accepted with an Ack signed by the pile
+// rig's relay key covering that record, StartTransaction with a fresh transactionId, the others'
+// plain confirmations. It keeps every frame both ways in order (`frames`). Every call into the pile
+// (the socket's open, each frame delivered) goes through `intoPile` with what it is, so the
+// firmware bench can meter it apart from the relay's own work (reading the pile's frames, signing
+// Acks). Device-safe: no Node APIs.
+import { base64urlToBytes, bytesToBase64url } from '../../contracts-offline/bytes.ts';
+import { encodeAck } from '../../contracts-offline/messages/ack.ts';
+import { readSigned, signMessage } from '../../contracts-offline/signed.ts';
+import type { UplinkEvents, UplinkSocket } from '../../hal/types.ts';
+import { pileId, relayKey, startMs } from './pile-rig.ts';
 
 export type PileCall = { id: string; action: string; payload: Record<string, unknown> };
 /** Runs one call into the pile; `answersCallId`: the pile's CALL the delivered frame answers. */
 export type IntoPile = (label: string, work: () => void, answersCallId?: string) => void;
+/** One text frame on the uplink: sent by the pile, or delivered to it by the relay. */
+export type UplinkFrame = { from: 'pile' | 'relay'; text: string };
 
 export class LoopbackRelay implements UplinkSocket {
   /** Text frames the pile sent, oldest first. */
   readonly sent: string[] = [];
+  /** Every frame both ways, in the order they went. */
+  readonly frames: UplinkFrame[] = [];
   readonly #intoPile: IntoPile;
   readonly #calls = new Map<string, PileCall>();
   readonly #answered = new Set<string>();
@@ -28,7 +33,7 @@ export class LoopbackRelay implements UplinkSocket {
   #nextCallId = 1;
   #nextTransactionId = 1;
 
-  constructor(intoPile: IntoPile) {
+  constructor(intoPile: IntoPile = (_label, work) => work()) {
     this.#intoPile = intoPile;
   }
 
@@ -46,6 +51,7 @@ export class LoopbackRelay implements UplinkSocket {
   send(text: string): boolean {
     if (!this.#connected) return false;
     this.sent.push(text);
+    this.frames.push({ from: 'pile', text });
     return true;
   }
 
@@ -66,6 +72,7 @@ export class LoopbackRelay implements UplinkSocket {
   deliver(text: string, label = this.labelOf(text)): void {
     const events = this.#events;
     if (!events || !this.#connected) throw new Error('loopback-relay: not connected');
+    this.frames.push({ from: 'relay', text });
     this.#intoPile(label, () => events.onMessage(text), replyId(text));
   }
 
