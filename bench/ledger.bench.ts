@@ -9,6 +9,7 @@ import { loadLedgerArtifact } from '../tools/ledger/artifact.ts';
 import { openEmbeddedLedger } from '../tools/ledger/embedded.ts';
 import { contractIdOf, refOf, userAddressOf } from '../tools/ledger/ids.ts';
 import { TxJournal } from '../tools/ledger/journal.ts';
+import { listSnapshots } from '../tools/ledger/snapshot-store.ts';
 import type { OpenEntry, SettleEntry } from '../tools/ledger/ledger.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tapcharge-ledger-bench-'));
@@ -96,6 +97,7 @@ const chainId = await first.chain.parts.client.getChainId();
 const nonce = await first.chain.parts.client.getTransactionCount({ address: account.address });
 const address = first.address;
 await first.close();
+for (const s of listSnapshots(join(replayDir, 'ledger'))) rmSync(s.path); // replay the whole journal, not from the close snapshot
 const { journal } = TxJournal.open(join(replayDir, 'ledger', 'journal.bin'));
 const replayCount = 10_000;
 const startS = BigInt(Math.floor(Date.now() / 1000));

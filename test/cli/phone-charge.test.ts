@@ -15,6 +15,7 @@ import { readWalletFile } from '../../tools/phone/wallet-file.ts';
 import { runCli } from '../support/cli-process.ts';
 import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
 import { startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
+import { until } from '../support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-phone-charge-'));
 const relayData = join(dir, 'relay');
@@ -28,17 +29,9 @@ const operator = new RelayClient({ baseUrl: url });
 let pile: PileProcess | undefined;
 const phone = (...args: string[]) => runCli(['phone', ...args, '--wallet', wallet]);
 
-/** Waits (bounded, polling) until `done()` holds. */
-async function until(done: () => Promise<boolean>, what: string, limitMs = 15_000): Promise<void> {
-  for (let waitedMs = 0; !(await done()); waitedMs += 100) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 test('setup: a pile on the uplink with a vehicle, a registered and funded wallet', async () => {
   pile = await startPileProcess(['--data', join(dir, 'pile'), '--speed', '10', '--uplink', ocppUrl, '--relay', url, '--operator-key', operatorKeyFile, '--label', 'Bay 3']);
-  await until(async () => (await operator.operatorUplinks(operatorKey)).uplinks.some((u) => u.pileId === pile!.pileId), 'the pile proven');
+  await until(async () => (await operator.operatorUplinks(operatorKey)).uplinks.some((u) => u.pileId === pile!.pileId), 'the pile proven', 15_000, 100);
   assert.is((await runCli(['pile', 'plug', '--pile', `127.0.0.1:${pile.port}`])).status, 0);
   assert.is((await phone('keygen', '--name', 'Ada', '--relay', url)).status, 0);
   assert.is((await phone('register')).status, 0);

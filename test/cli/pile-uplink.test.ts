@@ -12,18 +12,11 @@ import * as assert from 'uvu/assert';
 import { type PileProcess, startPileProcess } from '../support/pile-serve-process.ts';
 import { runCli } from '../support/cli-process.ts';
 import { startRelayProcess, stopRelayProcess } from '../support/relay-process.ts';
+import { until } from '../support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-pile-uplink-'));
 
 const run = runCli;
-
-/** Waits (bounded, polling) until `done()` holds. */
-async function until(done: () => Promise<boolean>, what: string, limitMs = 15_000): Promise<void> {
-  for (let waitedMs = 0; !(await done()); waitedMs += 100) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const relayData = join(dir, 'relay');
 const relay = await startRelayProcess(relayData);
@@ -65,7 +58,7 @@ test('a served pile with --uplink is listed proven, with its connector states; p
   pile = await startPileProcess(['--data', join(dir, 'pile'), '--speed', '10', '--uplink', ocppUrl, '--relay', url, '--operator-key', operatorKey]);
   assert.match(pile.output(), `OCPP uplink to ${ocppUrl}`);
   const id = pile.pileId;
-  await until(async () => (await connectorStates(id)) === '0 Available, 1 Available', 'the pile proven, both connectors Available');
+  await until(async () => (await connectorStates(id)) === '0 Available, 1 Available', 'the pile proven, both connectors Available', 15_000, 100);
   const table = await operator('uplinks');
   assert.is(table.status, 0, table.stderr);
   const lines = table.stdout.trimEnd().split('\n');
@@ -76,13 +69,13 @@ test('a served pile with --uplink is listed proven, with its connector states; p
 
   const plugged = await run(['pile', 'plug', '--pile', `127.0.0.1:${pile.port}`]);
   assert.is(plugged.status, 0, plugged.stderr);
-  await until(async () => (await connectorStates(id)) === '0 Available, 1 Preparing', 'connector 1 Preparing');
+  await until(async () => (await connectorStates(id)) === '0 Available, 1 Preparing', 'connector 1 Preparing', 15_000, 100);
   assert.match((await operator('uplinks')).stdout, new RegExp(`\\n${id} .* 0 Available, 1 Preparing\\n`));
 });
 
 test('the pile stopped: its row goes', async () => {
   assert.is(await pile!.stop(), 0);
-  await until(async () => (await uplinks()).length === 0, 'the uplink gone');
+  await until(async () => (await uplinks()).length === 0, 'the uplink gone', 15_000, 100);
   assert.is((await operator('uplinks')).stdout, 'no pile connected over OCPP\n');
 });
 

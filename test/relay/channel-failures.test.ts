@@ -22,6 +22,7 @@ import { openSigned, readSigned, signMessage } from '../../contracts-offline/sig
 import { CHANNEL_MESSAGE_IDS } from '../../contracts-offline/uplink-channel.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { TestPile, type TestRelay, assertBooksMatchLedger, startTestRelay } from '../support/relay-harness.ts';
+import { until } from '../support/until.ts';
 
 /** A DataTransfer.conf the double answers. */
 type PileConf = { status: 'Accepted' | 'Rejected' | 'UnknownMessageId'; data?: string };
@@ -46,14 +47,6 @@ test.after(async () => {
   await assertBooksMatchLedger(t, users);
   await t.close();
 });
-
-/** Waits (bounded, polling) until `done()` holds: the sockets are real, so frames take a moment. */
-async function until(done: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  for (let waitedMs = 0; !done(); waitedMs += 10) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const sign = (pile: TestPile, message: Uint8Array) => signMessage(message, pile.key.secretKey, { kid: pile.key.kid, crypto: nodeEd25519 });
 const accepted = (bytes: Uint8Array): PileConf => ({ status: 'Accepted', data: bytesToBase64url(bytes) });

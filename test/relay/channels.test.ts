@@ -18,6 +18,7 @@ import type { Phone } from '../../tools/phone/phone.ts';
 import type { ChannelEvent } from '../../tools/relay-api/routes.ts';
 import { HEADER_KID, signRequest } from '../../tools/relay-api/request-signing.ts';
 import { type SimPile, SimSystem } from '../../tools/system-day/sim-system.ts';
+import { until } from '../support/until.ts';
 
 type Rig = { rig: SimSystem; pile: SimPile; offline: SimPile; ada: Phone; bob: Phone; session?: ChannelSession; events: ChannelEvent[]; watching?: Promise<void> };
 const channels = suite<Rig>('relay: the virtual channel (R9)', { events: [] } as unknown as Rig);
@@ -58,14 +59,6 @@ async function send(rig: SimSystem, method: 'GET' | 'POST', path: string, option
 }
 
 const helloOf = (phone: Phone, userKid = phone.keyPair.kid) => bytesToBase64url(encodeUserHello({ userKid, displayName: phone.displayName, phoneNonce: new Uint8Array(16).fill(7) }));
-
-/** Waits (bounded, polling real time) until `done()` holds. */
-async function until(done: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  for (let waitedMs = 0; !done(); waitedMs += 10) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 channels('the networked pile is connected and proven; the offline one is not', async ({ rig, pile, offline }) => {
   const { uplinks } = await rig.operatorClient.operatorUplinks(rig.relay.operatorKey);

@@ -20,19 +20,12 @@ import { OcppRpc } from '../../firmware/ocpp/rpc.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import { type TestPile, type TestRelay, startTestRelay } from '../support/relay-harness.ts';
+import { until } from '../support/until.ts';
 
 const PENDING_INTERVAL_S = 10;
 const HEARTBEAT_INTERVAL_S = 300;
 /** Short, so the no-answer case ends soon; a genuine pile answers within milliseconds. */
 const PROOF_TIMEOUT_MS = 1500;
-
-/** Waits (bounded, polling) until `done()` holds: the sockets are real, so frames take a moment. */
-async function until(done: () => boolean | Promise<boolean>, what: string, limitMs = 5000): Promise<void> {
-  for (let waitedMs = 0; !(await done()); waitedMs += 10) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** The relay's pino lines (request log and OCPP events), parsed. */
 const logLines: Record<string, unknown>[] = [];

@@ -19,16 +19,9 @@ import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { nodeEd25519 } from '../../tools/node-ed25519.ts';
 import type { UplinkEvent } from '../../tools/relay/ocpp/uplinks.ts';
 import { TestPile, type TestRelay, assertBooksMatchLedger, startTestRelay } from '../support/relay-harness.ts';
+import { until } from '../support/until.ts';
 
 type Params = Record<string, unknown>;
-
-/** Waits (bounded, polling) until `done()` holds: the sockets are real, so frames take a moment. */
-async function until(done: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  for (let waitedMs = 0; !done(); waitedMs += 10) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const logLines: Record<string, unknown>[] = [];
 const logged = (name: string, pileId: string) => logLines.filter((line) => line.event === name && line.pileId === pileId);

@@ -1,7 +1,8 @@
 // Test helper: a PostgreSQL database for one test file. With DATABASE_URL set, a fresh database
 // is created on that server (and dropped after); otherwise a throwaway cluster is initialised in a
 // temp folder and started on a free 127.0.0.1 port (as the `postgres` user when we are root), and
-// removed after. Without PostgreSQL binaries it fails, naming the package to install.
+// removed after. `durable: true` keeps PostgreSQL's defaults (fsync, synchronous_commit, full page
+// writes) for crash tests and benches; otherwise the throwaway cluster runs with fsync off. Without PostgreSQL binaries it fails, naming the package to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { freePort } from './free-port.ts';
@@ -9,7 +10,14 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export type TestPostgres = { url: string; stop(): Promise<void> };
+export type TestPostgres = {
+  url: string;
+  /** Kills the server as a power cut would (`pg_ctl stop -m immediate`: no checkpoint, no flush); a throwaway cluster only. */
+  crash(): void;
+  /** Starts the killed server again on the same port (crash recovery replays the WAL). */
+  restart(): void;
+  stop(): Promise<void>;
+};
 
 function binDir(): string {
   const onPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
@@ -30,8 +38,11 @@ async function freshDatabase(serverUrl: string): Promise<TestPostgres> {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const notOurs = () => { throw new Error('crash/restart need the throwaway cluster: unset DATABASE_URL'); };
   return {
     url: url.toString(),
+    crash: notOurs,
+    restart: notOurs,
     stop: async () => {
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
@@ -41,7 +52,7 @@ async function freshDatabase(serverUrl: string): Promise<TestPostgres> {
   };
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const given = process.env['DATABASE_URL'];
   if (given) return freshDatabase(given);
   const bin = binDir();
@@ -55,19 +66,28 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const data = join(dir, 'data');
   const port = await freePort();
   try {
-    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-    // fsync off: a throwaway test cluster; the relay's own durability is tested with SQLite and SIGKILL.
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -h 127.0.0.1 -k ${dir} -F`, 'start']);
+    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', ...(options.durable ? [] : ['--no-sync']), '-E', 'UTF8']);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`throwaway PostgreSQL did not initialise: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  // -F (fsync off) unless durable: a throwaway cluster that no crash test reads after a power cut.
+  const start = () => run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -h 127.0.0.1 -k ${dir}${options.durable ? '' : ' -F'}`, 'start']);
+  try {
+    start();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`throwaway PostgreSQL did not start: ${(error as { stderr?: string }).stderr ?? String(error)}`);
   }
   const database = await freshDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`);
+  const kill = () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
   return {
     url: database.url,
+    crash: kill,
+    restart: start,
     stop: async () => {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        kill();
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimSystem, defaultTariff } from '../../tools/system-day/sim-system.ts';
+import { until } from '../support/until.ts';
 
 const system = new SimSystem({ seed: 7, startMs: Date.UTC(2026, 5, 1, 8) });
 await system.start();
@@ -13,14 +14,6 @@ const offline = await system.addPile('Offline', defaultTariff);
 const networked = await system.addPile('Networked', defaultTariff, 7400, { networked: true });
 
 const listed = async () => (await system.operatorClient.operatorUplinks(system.relay.operatorKey)).uplinks.map((u) => `${u.pileId}: ${u.connectors.map((c) => `${c.connectorId} ${c.status}`).join(', ')}`);
-
-/** Polls the relay (real time, bounded) until `done` holds: its own reading of a closed socket is not the pile's uplink traffic. */
-async function until(done: () => Promise<boolean>, what: string): Promise<void> {
-  for (let tries = 0; !(await done()); tries++) {
-    if (tries >= 200) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test('only the networked pile has an uplink; proven at once, it reports no connector before its Pending interval passes', async () => {
   assert.ok(networked.uplink && networked.sim.hal.uplink);
@@ -47,7 +40,7 @@ test('a vehicle plugged in: connector 1 Preparing at the relay', async () => {
 test('an outage: the relay drops the pile; time passes; restored, the pile reconnects by itself and reports again', async () => {
   const { outage, traffic } = networked.uplink!;
   outage.cut();
-  await until(async () => (await listed()).length === 0, 'the relay to drop the pile');
+  await until(async () => (await listed()).length === 0, 'the relay to drop the pile', 2000);
   const before = traffic.calls.length;
   await system.advanceSettled(5 * 60_000);
   assert.is(traffic.calls.length, before, 'nothing reaches the relay while the link is down');

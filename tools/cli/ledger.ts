@@ -75,11 +75,6 @@ function describe(e: LedgerEvent): string {
   }
 }
 
-function involves(e: LedgerEvent, account: Address): boolean {
-  const a = account.toLowerCase();
-  return Object.values(e).some((v) => typeof v === 'string' && v.toLowerCase() === a);
-}
-
 async function command(name: string, args: string[], o: Options): Promise<number> {
   const ref = (): Hex => refOf(o.ref ?? `cli-${randomBytes(16).toString('hex')}`);
   const print = (line: string) => process.stdout.write(line + '\n');
@@ -131,7 +126,7 @@ async function command(name: string, args: string[], o: Options): Promise<number
       }
       case 'history': {
         const account = args[0] ? parseAccount(args[0]) : undefined;
-        for (const e of await ledger.history()) if (!account || involves(e, account)) print(describe(e));
+        for (const e of await ledger.history({ account })) print(describe(e));
         return 0;
       }
       default: {

@@ -4,17 +4,22 @@ import { encodeDeployData, encodeFunctionData, type Address, type Hex, type Priv
 import { loadLedgerArtifact } from './artifact.ts';
 import { openWords, settleWords } from './batch-words.ts';
 import { decodeLedgerLogs, outcomesOf } from './events.ts';
-import type { BatchResult, ChargeCapEntry, ContractState, Ledger, LedgerEvent, LedgerTotals, OpenEntry, RefWriteResult, SettleEntry, WriteResult } from './ledger.ts';
+import type { HistoryLog } from './history-accounts.ts';
+import type { BatchResult, ChargeCapEntry, ContractState, HistoryFilter, Ledger, LedgerEvent, LedgerTotals, OpenEntry, RefWriteResult, SettleEntry, WriteResult } from './ledger.ts';
 import { TxSender, type Deliver, type SenderOptions } from './tx-sender.ts';
 import { LedgerError } from './errors.ts';
 
 const states: readonly ContractState[] = ['none', 'open-capped', 'open-full', 'charged-at-cap', 'settled', 'corrected'];
+
+/** Logs of `contract`, oldest first, from an index (the embedded history index or the node's). */
+export type LogSource = (contract: Address, filter: HistoryFilter) => Promise<HistoryLog[]>;
 
 export type ClientParts = {
   client: PublicClient;
   account: PrivateKeyAccount;
   deliver: Deliver;
   sender: SenderOptions;
+  logs: LogSource;
   onClose?: () => Promise<void>;
 };
 
@@ -35,6 +40,7 @@ export class LedgerClient implements Ledger {
   readonly #client: PublicClient;
   readonly #sender: TxSender;
   readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #logs: LogSource;
   readonly #abi = loadLedgerArtifact().abi;
 
   private constructor(parts: ClientParts, address: Address, revenueAccount: Address) {
@@ -43,6 +49,7 @@ export class LedgerClient implements Ledger {
     this.revenueAccount = revenueAccount;
     this.#client = parts.client;
     this.#onClose = parts.onClose;
+    this.#logs = parts.logs;
     this.#sender = new TxSender(parts.client, parts.account, this.#abi, parts.deliver, parts.sender);
   }
 
@@ -147,9 +154,8 @@ export class LedgerClient implements Ledger {
     return states[state] ?? 'none';
   }
 
-  async history(): Promise<LedgerEvent[]> {
-    const logs = await this.#client.getLogs({ address: this.address, fromBlock: 0n, toBlock: 'latest' });
-    return decodeLedgerLogs(this.#abi, logs);
+  async history(filter: HistoryFilter = {}): Promise<LedgerEvent[]> {
+    return decodeLedgerLogs(this.#abi, await this.#logs(this.address, filter));
   }
 
   async stateRoot(): Promise<Hex | undefined> {

@@ -35,6 +35,9 @@ export type LedgerEvent = { blockNumber: bigint; txHash: Hex; logIndex: number }
   | { kind: 'paused-set'; paused: boolean }
 );
 
+/** `account`: only the events naming it (any address argument of the event). */
+export type HistoryFilter = { account?: Address };
+
 export type LedgerTotals = { issuedMinor: bigint; redeemedMinor: bigint; escrowMinor: bigint; supplyMinor: bigint };
 
 export interface Ledger {
@@ -66,8 +69,8 @@ export interface Ledger {
   escrowOf(account: Address): Promise<bigint>;
   totals(): Promise<LedgerTotals>;
   record(contractId: Hex): Promise<ContractState>;
-  /** Every event of the ledger contract, oldest first. */
-  history(): Promise<LedgerEvent[]>;
+  /** Every event of the ledger contract (or those naming `filter.account`), oldest first, from an index. */
+  history(filter?: HistoryFilter): Promise<LedgerEvent[]>;
   /** State root of the latest block (undefined when the chain does not expose one). */
   stateRoot(): Promise<Hex | undefined>;
   close(): Promise<void>;

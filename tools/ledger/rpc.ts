@@ -1,9 +1,12 @@
 // RPC ledger: TapchargeLedger on any EVM JSON-RPC endpoint (Besu QBFT, FISCO BCOS, Geth; anvil
 // in tests), with the operator's private key signing locally. Delivery re-sends the same signed
 // bytes when a receipt does not show up, so a dropped transaction is retried without doubling.
+// History comes from the node's own log index (eth_getLogs with address and topic filters).
 import { createPublicClient, http, type Address, type Hex, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { loadLedgerArtifact } from './artifact.ts';
 import { LedgerClient, deployLedgerContract, type ClientParts } from './client.ts';
+import { nodeHistoryLogs } from './history-accounts.ts';
 import { LedgerError } from './errors.ts';
 
 export type RpcOptions = { url: string; privateKey: Hex; receiptTimeoutMs?: number };
@@ -24,6 +27,7 @@ export function rpcParts(options: RpcOptions): ClientParts {
     account: privateKeyToAccount(options.privateKey),
     deliver: async (raw) => { await client.request({ method: 'eth_sendRawTransaction', params: [raw] }); },
     sender: { pollMs: 50, receiptTimeoutMs: options.receiptTimeoutMs ?? 60_000, attempts: 3 },
+    logs: (contract, filter) => nodeHistoryLogs(client, loadLedgerArtifact().abi, contract, filter.account),
   };
 }
 

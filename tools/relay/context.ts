@@ -3,10 +3,15 @@ import type { Ed25519Provider } from '../../contracts-offline/crypto.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { CommitGroup } from './ingest/commit-group.ts';
+import type { SeqRange } from '../../contracts-offline/messages/ack.ts';
 import type { RecordResult, VerifiedRecord } from './ingest/verify-record.ts';
+import type { VerifyPool } from './ingest/verify-pool.ts';
 import type { LedgerOutboxWorker } from './ledger-outbox/worker.ts';
 import type { RelayPolicy } from './policy.ts';
 import type { Db } from './storage/db.ts';
+
+/** One upload's answers, and the ranges held at commit for each pile it named. */
+export type StoredUpload = { results: RecordResult[]; held: ReadonlyMap<string, SeqRange[]> };
 
 export type RelayContext = {
   db: Db;
@@ -17,8 +22,10 @@ export type RelayContext = {
   relayKey: KeyPair;
   policy: RelayPolicy;
   outbox: LedgerOutboxWorker;
-  /** Stores verified uploads, several per transaction (ingest/ingest.ts storeUploads). */
-  recordStore: CommitGroup<VerifiedRecord[], RecordResult[]>;
+  /** Reads and verifies uploaded records on worker threads. */
+  verifyPool: VerifyPool;
+  /** Stores verified uploads, several per transaction (ingest/store-records.ts storeUploads). */
+  recordStore: CommitGroup<VerifiedRecord[], StoredUpload>;
   nowMs(): number;
   nowS(): number;
   log(line: string): void;

@@ -16,8 +16,9 @@ import type { RelayContext } from './context.ts';
 import { DEFAULT_RELAY_PORT, RELAY_HOST } from './defaults.ts';
 import { type RelayServerOptions, createRelayServer } from './http/server.ts';
 import { CommitGroup } from './ingest/commit-group.ts';
-import { storeUploads } from './ingest/ingest.ts';
+import { storeUploads } from './ingest/store-records.ts';
 import type { VerifiedRecord } from './ingest/verify-record.ts';
+import { VerifyPool } from './ingest/verify-pool.ts';
 import { LedgerOutboxWorker, type OutboxStats } from './ledger-outbox/worker.ts';
 import { channelHandlers } from './channels/handlers.ts';
 import { attachCentralSystem } from './ocpp/central-system.ts';
@@ -40,6 +41,7 @@ import { voucherHandlers } from './routes/vouchers.ts';
 import { openRelayDb } from './storage/open-db.ts';
 
 const NONCE_PRUNE_MS = 60_000;
+const INGEST_GROUPS_POSTGRES = 4;
 
 export type StartRelayOptions = {
   dataDir: string;
@@ -119,7 +121,10 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     }
     // Both call back into ctx, which exists by the time they run (after outbox.start() below).
     const outbox = new LedgerOutboxWorker({ db, ledger, owner: `${hostname()}:${resolve(options.dataDir)}`, log, onIdle: () => chargeOverdueContracts(ctx) });
-    const recordStore = new CommitGroup((uploads: VerifiedRecord[][]) => storeUploads(ctx, uploads));
+    const verifyPool = new VerifyPool();
+    cleanups.push(() => verifyPool.close());
+    // PostgreSQL overlaps the round trips of several groups; SQLite has one writer.
+    const recordStore = new CommitGroup((uploads: VerifiedRecord[][]) => storeUploads(ctx, uploads), { concurrency: db.dialect === 'postgres' ? INGEST_GROUPS_POSTGRES : 1 });
     const ctx: RelayContext = {
       db,
       ledger,
@@ -128,6 +133,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       relayKey,
       policy,
       outbox,
+      verifyPool,
       recordStore,
       nowMs: () => clock.nowMs(),
       nowS: () => Math.floor(clock.nowMs() / 1000),

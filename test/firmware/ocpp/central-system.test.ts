@@ -11,7 +11,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AddressInfo } from 'node:net';
-import { RPCServer } from 'ocpp-rpc';
 import { WebSocketServer } from 'ws';
 import type { UplinkEvents, UplinkSocket } from '../../../hal/types.ts';
 import { VirtualClock } from '../../../hal/sim/virtual-clock.ts';
@@ -21,23 +20,8 @@ import { Configuration } from '../../../firmware/ocpp/configuration.ts';
 import { OcppClient } from '../../../firmware/ocpp/ocpp-client.ts';
 import { OcppRpc } from '../../../firmware/ocpp/rpc.ts';
 import { FRAME_MAX_CHARS } from '../../../firmware/ocpp/frame.ts';
-
-/** The part of ocpp-rpc's RPCServerClient the test uses. */
-type ServerClient = {
-  handle(method: string, handler: (call: { params: Record<string, unknown> }) => unknown): void;
-  call(method: string, params: unknown, options?: Record<string, unknown>): Promise<unknown>;
-  sendRaw(message: string): void;
-  close(options?: Record<string, unknown>): Promise<unknown>;
-  on(event: string, listener: (event: never) => void): void;
-};
-
-/** Waits (bounded, polling) until `done()` holds; the socket is real, so frames take a moment. */
-async function until(done: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  for (let waitedMs = 0; !done(); waitedMs += 5) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { until } from '../../support/until.ts';
+import { strictCentralSystem } from '../../support/strict-central-system.ts';
 
 /** Records what crosses the pile's socket, so the test can say what the pile sent and when. */
 class RecordingUplink implements UplinkSocket {
@@ -95,34 +79,11 @@ async function answered(uplink: RecordingUplink): Promise<void> {
 type BootAnswer = { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
 
 async function centralSystem(bootAnswers: BootAnswer[]) {
-  const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, pingIntervalMs: 0 });
-  const validationFailures: string[] = [];
-  const received: { action: string; params: Record<string, unknown> }[] = [];
-  const clients: ServerClient[] = [];
-  server.on('client', (serverClient) => {
-    const client = serverClient as unknown as ServerClient;
-    clients.push(client);
-    client.on('strictValidationFailure', (event: { outbound: boolean; method: string; error: Error }) => {
-      if (!event.outbound) validationFailures.push(`${event.method}: ${event.error.message}`);
-    });
-    const record = (action: string, answer: () => unknown) => client.handle(action, ({ params }) => {
-      received.push({ action, params });
-      return answer();
-    });
-    record('BootNotification', () => ({ ...(bootAnswers.shift() ?? { status: 'Accepted', interval: 60 }), currentTime: new Date().toISOString() }));
-    record('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
-    record('StatusNotification', () => ({}));
+  return strictCentralSystem('/ocpp/PILE-1', (_client, answer) => {
+    answer('BootNotification', () => ({ ...(bootAnswers.shift() ?? { status: 'Accepted', interval: 60 }), currentTime: new Date().toISOString() }));
+    answer('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
+    answer('StatusNotification', () => ({}));
   });
-  const http = await server.listen(0, '127.0.0.1');
-  const port = (http.address() as AddressInfo).port;
-  return {
-    url: `ws://127.0.0.1:${port}/ocpp/PILE-1`,
-    validationFailures,
-    received,
-    clients,
-    of: (action: string) => received.filter((r) => r.action === action).map((r) => r.params),
-    close: () => server.close({ force: true }),
-  };
 }
 
 async function pileAgainst(url: string, connectors = true) {

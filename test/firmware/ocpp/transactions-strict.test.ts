@@ -9,8 +9,6 @@
 // virtual clock; the socket is real, so the test waits (bounded) for frames to cross it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AddressInfo } from 'node:net';
-import { RPCServer } from 'ocpp-rpc';
 import { base64urlToBytes, bytesToBase64url } from '../../../contracts-offline/bytes.ts';
 import { encodeAck } from '../../../contracts-offline/messages/ack.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
@@ -20,22 +18,8 @@ import type { UplinkEvents, UplinkSocket } from '../../../hal/types.ts';
 import { bootPile } from '../../../firmware/pile.ts';
 import { WsUplinkSocket } from '../../../tools/pile-sim/uplink-socket.ts';
 import { outboxMessages, pileId, plugEv, provisionedRig, relayKey, startMs, startSession } from '../../support/pile-rig.ts';
-
-/** The part of ocpp-rpc's RPCServerClient the test uses. */
-type ServerClient = {
-  handle(method: string, handler: (call: { params: Record<string, unknown> }) => unknown): void;
-  call(method: string, params: unknown): Promise<unknown>;
-  sendRaw(message: string): void;
-  close(options?: Record<string, unknown>): Promise<unknown>;
-  on(event: string, listener: (event: never) => void): void;
-};
-
-async function until(done: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  for (let waitedMs = 0; !done(); waitedMs += 5) {
-    if (waitedMs >= limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { until } from '../../support/until.ts';
+import { strictCentralSystem } from '../../support/strict-central-system.ts';
 
 /** Counts the pile's CALLs and the replies it got, and keeps its answers to the server's CALLs. */
 class CountingUplink implements UplinkSocket {
@@ -79,27 +63,14 @@ class CountingUplink implements UplinkSocket {
   }
 }
 
-type Received = { action: string; params: Record<string, unknown> };
-
-async function strictCentralSystem(options: { rejectFirstRecord: boolean; dropOnRecord?: number }) {
-  const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, pingIntervalMs: 0 });
-  const validationFailures: string[] = [];
-  const received: Received[] = [];
-  const clients: ServerClient[] = [];
+async function transactionCentralSystem(options: { rejectFirstRecord: boolean; dropOnRecord?: number }) {
   let records = 0;
-  server.on('client', (serverClient) => {
-    const client = serverClient as unknown as ServerClient;
-    clients.push(client);
-    client.on('strictValidationFailure', (event: { method: string; error: Error }) => validationFailures.push(`${event.method}: ${event.error.message}`));
-    const record = (action: string, answer: (params: Record<string, unknown>) => unknown) => client.handle(action, ({ params }) => {
-      received.push({ action, params });
-      return answer(params);
-    });
-    record('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }));
-    record('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
-    record('StatusNotification', () => ({}));
-    record('MeterValues', () => ({}));
-    record('DataTransfer', (params) => {
+  const cs = await strictCentralSystem('/ocpp/', (client, answer) => {
+    answer('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }));
+    answer('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
+    answer('StatusNotification', () => ({}));
+    answer('MeterValues', () => ({}));
+    answer('DataTransfer', (params) => {
       records++;
       if (options.rejectFirstRecord && records === 1) return { status: 'Rejected', data: 'unavailable' };
       if (records === options.dropOnRecord) {
@@ -112,24 +83,18 @@ async function strictCentralSystem(options: { rejectFirstRecord: boolean; dropOn
       const ack = signMessage(encodeAck({ pileId, ranges: [{ fromSeq: seq, toSeq: seq }], atS: startMs / 1000 }), relayKey.secretKey);
       return { status: 'Accepted', data: bytesToBase64url(ack) };
     });
-    record('StartTransaction', () => ({ transactionId: 500 + received.filter((r) => r.action === 'StartTransaction').length, idTagInfo: { status: 'Accepted' } }));
-    record('StopTransaction', () => ({ idTagInfo: { status: 'Accepted' } }));
-    if (clients.length > 1) void client.call('DataTransfer', { vendorId: 'com.tapcharge', messageId: 'IdentityChallenge', data: 'cd'.repeat(16) });
+    answer('StartTransaction', () => ({ transactionId: 500 + cs.of('StartTransaction').length, idTagInfo: { status: 'Accepted' } }));
+    answer('StopTransaction', () => ({ idTagInfo: { status: 'Accepted' } }));
+    if (cs.clients.length > 1) void client.call('DataTransfer', { vendorId: 'com.tapcharge', messageId: 'IdentityChallenge', data: 'cd'.repeat(16) });
   });
-  const http = await server.listen(0, '127.0.0.1');
   return {
-    url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ocpp/`,
-    validationFailures,
-    received,
-    clients,
-    of: (action: string) => received.filter((r) => r.action === action).map((r) => r.params),
+    ...cs,
     /** The billing records received, as "Contract <seq>" / "Receipt <seq>", and the transaction messages between them. */
-    sequence: () => received.filter((r) => ['DataTransfer', 'StartTransaction', 'StopTransaction'].includes(r.action)).map((r) => {
+    sequence: () => cs.received.filter((r) => ['DataTransfer', 'StartTransaction', 'StopTransaction'].includes(r.action)).map((r) => {
       if (r.action !== 'DataTransfer') return r.action;
       const read = readSigned(base64urlToBytes(r.params.data as string));
       return read.ok ? `${read.value.name} ${(read.value.message as Contract | Receipt).seq}` : 'unreadable';
     }),
-    close: () => server.close({ force: true }),
   };
 }
 
@@ -152,7 +117,7 @@ async function strictPile(url: string) {
 }
 
 test('a session on a strict central system: records in order, transaction messages after each, MeterValues; all schema-valid', async () => {
-  const cs = await strictCentralSystem({ rejectFirstRecord: true });
+  const cs = await transactionCentralSystem({ rejectFirstRecord: true });
   const { sim, pile, advance, uplink, stop } = await strictPile(cs.url);
   try {
     await until(() => cs.of('StatusNotification').length === 2, 'the pile Accepted, its connectors');
@@ -189,7 +154,7 @@ test('a session on a strict central system: records in order, transaction messag
 });
 
 test('the connection lost with a record unanswered: on the next one, once proven, the same record first; nothing lost or skipped', async () => {
-  const cs = await strictCentralSystem({ rejectFirstRecord: false, dropOnRecord: 1 });
+  const cs = await transactionCentralSystem({ rejectFirstRecord: false, dropOnRecord: 1 });
   const { sim, pile, advance, uplink, stop } = await strictPile(cs.url);
   try {
     await until(() => cs.of('StatusNotification').length === 2, 'the pile Accepted');
@@ -216,7 +181,7 @@ test('the connection lost with a record unanswered: on the next one, once proven
 });
 
 test('RemoteStart/StopTransaction and Reset on a strict central system: Rejected; malformed ones get the spec\'s CALLERROR', async () => {
-  const cs = await strictCentralSystem({ rejectFirstRecord: false });
+  const cs = await transactionCentralSystem({ rejectFirstRecord: false });
   const { pile, uplink, stop } = await strictPile(cs.url);
   try {
     await until(() => cs.of('StatusNotification').length === 2, 'the pile Accepted');

@@ -10,6 +10,11 @@ import { signMessage } from '../../../contracts-offline/signed.ts';
 import type { Queryable } from '../storage/db.ts';
 
 export async function heldRanges(q: Queryable, pileId: string): Promise<SeqRange[]> {
+  // Most piles hold one run without holes: told by count, lowest and highest alone (an index scan).
+  const span = await q.get<{ n: number; from_seq: number | null; to_seq: number | null }>('SELECT COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id = ?', [pileId]);
+  const n = Number(span?.n ?? 0);
+  if (n === 0) return [];
+  if (n === Number(span!.to_seq) - Number(span!.from_seq) + 1) return [{ fromSeq: Number(span!.from_seq), toSeq: Number(span!.to_seq) }];
   const rows = await q.all<{ from_seq: number; to_seq: number }>(
     `SELECT MIN(seq) AS from_seq, MAX(seq) AS to_seq
        FROM (SELECT seq, seq - ROW_NUMBER() OVER (ORDER BY seq) AS grp FROM records WHERE pile_id = ?) AS islands
@@ -40,4 +45,27 @@ export function pickAckRanges(held: readonly SeqRange[], uploaded: readonly numb
 
 export function signAck(pileId: string, ranges: SeqRange[], atS: number, relayKey: KeyPair, crypto: Ed25519Provider): Uint8Array {
   return signMessage(encodeAck({ pileId: hexToBytes(pileId), ranges, atS }), relayKey.secretKey, { kid: relayKey.kid, crypto });
+}
+
+/** How many sequences below `seq` the ranges hold. */
+export function heldBelow(held: readonly SeqRange[], seq: number): number {
+  let n = 0;
+  for (const r of held) if (r.fromSeq < seq) n += Math.min(r.toSeq, seq - 1) - r.fromSeq + 1;
+  return n;
+}
+
+export function holds(held: readonly SeqRange[], seq: number): boolean {
+  return held.some((r) => seq >= r.fromSeq && seq <= r.toSeq);
+}
+
+/** The ranges with `seq` (not held yet) added, neighbours joined. */
+export function withSeq(held: readonly SeqRange[], seq: number): SeqRange[] {
+  const ranges = [...held, { fromSeq: seq, toSeq: seq }].sort((x, y) => x.fromSeq - y.fromSeq);
+  const joined: SeqRange[] = [];
+  for (const r of ranges) {
+    const last = joined[joined.length - 1];
+    if (last && r.fromSeq <= last.toSeq + 1) joined[joined.length - 1] = { fromSeq: last.fromSeq, toSeq: Math.max(last.toSeq, r.toSeq) };
+    else joined.push(r);
+  }
+  return joined;
 }

@@ -4,12 +4,16 @@
 // mark re-sends the write on restart, which the ledger answers as a duplicate (writes are
 // idempotent by contract id or ref). A failure that is not the chain refusing (RPC down, paused
 // ledger) keeps the rows pending and retries with backoff, the same group first.
-// One worker runs per database: a lease row elects it when several relays share PostgreSQL.
+// One worker sends per database: a lease (lease.ts) elects it when several relays share PostgreSQL;
+// a write another worker sent before is answered duplicate, and its row names the first send's
+// transaction (original-tx.ts).
 import type { Address, Hex } from 'viem';
 import type { EntryOutcome, Ledger } from '../../ledger/ledger.ts';
 import { LedgerError } from '../../ledger/errors.ts';
 import type { Db } from '../storage/db.ts';
 import type { OutboxKind } from './enqueue.ts';
+import { OutboxLease } from './lease.ts';
+import { originalTxHashes } from './original-tx.ts';
 
 export type OutboxRow = {
   id: number;
@@ -24,12 +28,11 @@ export type OutboxRow = {
   hash: Hex | null;
 };
 
-type RowOutcome = { id: number; state: 'done' | 'rejected'; error?: string; txHash: Hex; gasUsed: number };
+/** `duplicate`: the ledger had the write already; `txHash` is then the re-send's until the first send's is found. */
+type RowOutcome = { id: number; state: 'done' | 'rejected'; error?: string; txHash: Hex; gasUsed: number; duplicate?: boolean };
 
 export type OutboxStats = { pending: number; done: number; rejected: number; transactions: number; gasByKind: Record<string, { entries: number; gasUsed: number }> };
 
-const LEASE_NAME = 'ledger-outbox';
-const LEASE_MS = 15_000;
 const IDLE_MS = 250;
 const BATCH_MAX = 100;
 const ROWS_PER_ROUND = 500;
@@ -68,7 +71,7 @@ export function nextGroup(rows: readonly OutboxRow[]): OutboxRow[] {
 export class LedgerOutboxWorker {
   readonly #db: Db;
   readonly #ledger: Ledger;
-  readonly #owner: string;
+  readonly #lease: OutboxLease;
   readonly #log: (line: string) => void;
   readonly #onIdle: () => Promise<boolean>;
   #running = false;
@@ -76,13 +79,16 @@ export class LedgerOutboxWorker {
   #wake: (() => void) | undefined;
   #kicked = false;
   #lastError = '';
-  #leaseUntilMs = 0;
 
-  /** `onIdle` runs when nothing is pending (the overdue sweep); it answers whether it queued work. */
-  constructor(options: { db: Db; ledger: Ledger; owner: string; log: (line: string) => void; onIdle: () => Promise<boolean> }) {
+  /**
+   * `owner` names this worker in the lease row (made unique per worker); `leaseMs` how long a lease
+   * runs (default 15 s: how long a dead holder's writes wait for another instance). `onIdle` runs
+   * when nothing is pending (the overdue sweep); it answers whether it queued work.
+   */
+  constructor(options: { db: Db; ledger: Ledger; owner: string; leaseMs?: number; log: (line: string) => void; onIdle: () => Promise<boolean> }) {
     this.#db = options.db;
     this.#ledger = options.ledger;
-    this.#owner = options.owner;
+    this.#lease = new OutboxLease(options.db, options.owner, options.leaseMs);
     this.#log = options.log;
     this.#onIdle = options.onIdle;
   }
@@ -103,7 +109,12 @@ export class LedgerOutboxWorker {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
-    await this.#db.run('UPDATE worker_leases SET expires_at_ms = 0 WHERE name = ? AND owner = ?', [LEASE_NAME, this.#owner]).catch(() => undefined);
+    await this.#lease.release().catch(() => undefined);
+  }
+
+  /** The lease row's owner name of this worker. */
+  get owner(): string {
+    return this.#lease.owner;
   }
 
   async pendingCount(): Promise<number> {
@@ -156,7 +167,7 @@ export class LedgerOutboxWorker {
     while (this.#running) {
       let progressed = false;
       try {
-        if (await this.#holdLease()) progressed = await this.#round();
+        if (await this.#lease.hold()) progressed = await this.#round();
         failures = 0;
         this.#lastError = '';
       } catch (error) {
@@ -190,21 +201,6 @@ export class LedgerOutboxWorker {
     });
   }
 
-  /** Takes or renews the lease; renewed only once half of it has run out (one write per ~7 s, not per round). */
-  async #holdLease(): Promise<boolean> {
-    const now = Date.now();
-    if (now < this.#leaseUntilMs - LEASE_MS / 2) return true;
-    const held = await this.#db.transaction(async (tx) => {
-      await tx.run('INSERT INTO worker_leases (name, owner, expires_at_ms) VALUES (?, ?, 0) ON CONFLICT DO NOTHING', [LEASE_NAME, this.#owner]);
-      const taken = await tx.run('UPDATE worker_leases SET owner = ?, expires_at_ms = ? WHERE name = ? AND (owner = ? OR expires_at_ms < ?)', [
-        this.#owner, now + LEASE_MS, LEASE_NAME, this.#owner, now,
-      ]);
-      return taken === 1;
-    });
-    this.#leaseUntilMs = held ? now + LEASE_MS : 0;
-    return held;
-  }
-
   /** Sends the next group of pending rows (see #nextGroup); answers whether there was any. */
   async #round(): Promise<boolean> {
     this.#kicked = false;
@@ -224,6 +220,7 @@ export class LedgerOutboxWorker {
       });
       throw error;
     }
+    await this.#nameFirstSends(outcomes, group);
     const nowMs = Date.now();
     await this.#db.transaction(async (tx) => {
       for (const o of outcomes) {
@@ -234,6 +231,19 @@ export class LedgerOutboxWorker {
     });
     for (const o of outcomes) if (o.state === 'rejected') this.#log(`relay outbox: ledger refused write ${o.id}: ${o.error}`);
     return true;
+  }
+
+  /** Duplicates name the transaction of the write's first landing (see original-tx.ts). */
+  async #nameFirstSends(outcomes: RowOutcome[], group: OutboxRow[]): Promise<void> {
+    const duplicates = outcomes.filter((o) => o.duplicate);
+    if (duplicates.length === 0) return;
+    const rows = duplicates.map((o) => group.find((r) => r.id === o.id)!);
+    const claimed = await this.#db.all<{ tx_hash: Hex }>("SELECT tx_hash FROM ledger_outbox WHERE kind = 'transfer' AND state = 'done'");
+    const hashes = await originalTxHashes(this.#ledger, rows.map((r) => ({
+      kind: r.kind, contractId: r.contract_id, ref: r.ref, user: r.user_address, to: r.to_address, amountMinor: r.amount_minor,
+    })), new Set(claimed.map((c) => c.tx_hash)));
+    duplicates.forEach((o, i) => (o.txHash = hashes[i]!));
+    this.#log(`relay outbox: ${duplicates.length} write(s) were on the ledger already (sent before a crash or by another instance): marked with their first transaction`);
   }
 
   async #send(group: OutboxRow[]): Promise<RowOutcome[]> {
@@ -248,7 +258,7 @@ export class LedgerOutboxWorker {
           const r = first.kind === 'issue' ? await l.issue(first.user_address, big(first.amount_minor), first.ref!)
             : first.kind === 'redeem' ? await l.redeem(first.user_address, big(first.amount_minor), first.ref!)
             : await l.transfer(first.user_address, first.to_address!, big(first.amount_minor), first.ref!);
-          return [{ id: first.id, state: 'done', txHash: r.txHash, gasUsed: Number(r.gasUsed) }];
+          return [{ id: first.id, state: 'done', txHash: r.txHash, gasUsed: Number(r.gasUsed), duplicate: r.status === 'duplicate' }];
         }
         case 'open': {
           const r = await l.openBatch(group.map((row) => ({ contractId: row.contract_id!, user: row.user_address, capMinor: big(row.cap_minor), capped: row.capped === 1, contractHash: row.hash! })));
@@ -279,7 +289,7 @@ export class LedgerOutboxWorker {
       const outcome = outcomes[i];
       const gas = Math.floor(share * (i + 1)) - Math.floor(share * i);
       if (outcome?.status === 'rejected') return { id: row.id, state: 'rejected', error: `${row.kind} ${row.contract_id} rejected: ${outcome.reason}`, txHash, gasUsed: gas };
-      return { id: row.id, state: 'done', txHash, gasUsed: gas };
+      return { id: row.id, state: 'done', txHash, gasUsed: gas, duplicate: outcome?.status === 'duplicate' };
     });
   }
 }

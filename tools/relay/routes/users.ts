@@ -128,16 +128,8 @@ function describeEvent(e: LedgerEvent): Answer<'userHistory', 200>['events'][num
 
 const userHistory: RouteHandler<'userHistory'> = async (ctx, { params }) => {
   const kid = params.kid.toLowerCase();
-  const address = (await userBook(ctx, kid)).address.toLowerCase();
-  const mine = (e: LedgerEvent): boolean => {
-    switch (e.kind) {
-      case 'issued': case 'redeemed': return e.account.toLowerCase() === address;
-      case 'transfer': return e.from.toLowerCase() === address || e.to.toLowerCase() === address;
-      case 'opened': case 'settled': case 'charged-at-cap': case 'corrected': return e.user.toLowerCase() === address;
-      default: return false;
-    }
-  };
-  return { status: 200, body: { events: (await ctx.ledger.history()).filter(mine).map(describeEvent) } };
+  const account = (await userBook(ctx, kid)).address as Address;
+  return { status: 200, body: { events: (await ctx.ledger.history({ account })).map(describeEvent) } };
 };
 
 export const userHandlers = { registerUser, user, userContracts, userCredit, userHistory };

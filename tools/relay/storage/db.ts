@@ -28,3 +28,15 @@ export function bytesColumn(value: unknown, column: string): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`relay db: column "${column}" expected bytes, got ${typeof value}`);
   return value;
 }
+
+/** Rows per multi-row INSERT: few enough statement texts for the prepared-statement caches. */
+const INSERT_ROWS_MAX = 64;
+
+/** `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), …` for every row, in statements of at most 64 rows. */
+export async function insertRows(q: Queryable, insertInto: string, rows: readonly (readonly SqlValue[])[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_ROWS_MAX) {
+    const chunk = rows.slice(i, i + INSERT_ROWS_MAX);
+    const row = `(${chunk[0]!.map(() => '?').join(', ')})`;
+    await q.run(`${insertInto} VALUES ${chunk.map(() => row).join(', ')}`, chunk.flat());
+  }
+}

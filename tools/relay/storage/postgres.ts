@@ -1,4 +1,5 @@
-// PostgreSQL dialect (pg): a small pool; `?` placeholders become $1..$n; BIGINT and NUMERIC come
+// PostgreSQL dialect (pg): a pool of 10 (ingestion commits up to 4 groups at once, beside the
+// outbox and the routes); `?` placeholders become $1..$n; BIGINT and NUMERIC come
 // back as numbers (every amount and count of ours is a safe integer). Several relay instances may
 // share one database: rows that must not change under a transaction are locked with FOR UPDATE, and
 // a transaction that loses a deadlock or serialization race is run again.
@@ -22,9 +23,21 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
+// Each statement text becomes a named prepared statement (parsed and planned once per connection),
+// with its `?` placeholders numbered; texts past the limit (IN lists of every length) stay unnamed.
+const NAMED_MAX = 2_000;
+const prepared = new Map<string, { name: string | undefined; text: string }>();
+const preparable = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
+
+function statementOf(sql: string): { name: string | undefined; text: string } {
+  let statement = prepared.get(sql);
+  if (!statement) {
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    statement = { name: prepared.size < NAMED_MAX && preparable.test(sql) ? `tapcharge_${prepared.size}` : undefined, text };
+    if (prepared.size < NAMED_MAX) prepared.set(sql, statement);
+  }
+  return statement;
 }
 
 function bind(params: readonly SqlValue[]): unknown[] {
@@ -32,15 +45,16 @@ function bind(params: readonly SqlValue[]): unknown[] {
 }
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  const query = (sql: string, params: readonly SqlValue[]) => client.query({ ...statementOf(sql), values: bind(params) });
   return {
-    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), bind(params))).rows as T[],
-    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), bind(params))).rows[0] as T | undefined,
-    run: async (sql: string, params: readonly SqlValue[] = []) => (await client.query(numbered(sql), bind(params))).rowCount ?? 0,
+    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await query(sql, params)).rows as T[],
+    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => (await query(sql, params)).rows[0] as T | undefined,
+    run: async (sql: string, params: readonly SqlValue[] = []) => (await query(sql, params)).rowCount ?? 0,
   };
 }
 
 export async function openPostgres(connectionString: string): Promise<Db & DdlDialect> {
-  const pool = new pg.Pool({ connectionString, max: 6, types });
+  const pool = new pg.Pool({ connectionString, max: 10, types });
   pool.on('error', () => undefined); // an idle client lost its server; the next query reports it
   await pool.query('SELECT 1'); // fail now, with the driver's message, when the URL is wrong
   const direct = queryable(pool);
@@ -53,17 +67,22 @@ export async function openPostgres(connectionString: string): Promise<Db & DdlDi
     async transaction(fn) {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
+        // The server lost between two statements: the next one fails with it (unheard, the event would end the process).
+        const lost = () => undefined;
+        client.on('error', lost);
+        let broken = false;
         try {
           await client.query('BEGIN');
           const result = await fn(queryable(client));
           await client.query('COMMIT');
           return result;
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
+          await client.query('ROLLBACK').catch(() => (broken = true));
           const code = (error as { code?: string }).code;
           if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
         } finally {
-          client.release();
+          client.off('error', lost);
+          client.release(broken); // a connection that cannot roll back is closed, not pooled again
         }
       }
     },
