@@ -1,7 +1,7 @@
 // Embedded ledger start-up with 10k / 100k / 1M settled sessions (issue 15 item 4): the time of
 // openEmbeddedLedger on a data folder, from its newest snapshot, against a full journal replay at
-// 10k. 10k and 100k are real runs through the EVM (fleet: 10 piles, 20 users, openBatch +
-// settleBatch of 100). 1M is a bench-only build-up: the 100k run's state with the contract
+// 10k. 10k and 100k are real runs through the EVM (fleet: 10 piles, 20 users, applyBatch of 100
+// one-step settlements: contract and receipt in one entry, as the relay sends them when both are in). 1M is a bench-only build-up: the 100k run's state with the contract
 // storage extended by as many slots as 900k more sessions leave (the slots-per-session slope
 // measured between the 10k and 100k runs), written straight into a snapshot, and its history
 // index copied 10× — see the printed method.
@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { keccak256, numberToHex, type Address, type Hex } from 'viem';
 import { openEmbeddedLedger } from '../tools/ledger/embedded.ts';
 import { contractIdOf, refOf, userAddressOf } from '../tools/ledger/ids.ts';
-import type { OpenEntry } from '../tools/ledger/ledger.ts';
+import type { BatchEntry } from '../tools/ledger/ledger.ts';
 import { decodeSnapshot, type ChainSnapshot } from '../tools/ledger/snapshot-format.ts';
 import { snapshotGenesisChain } from '../tools/ledger/snapshot-load.ts';
 import { listSnapshots, writeSnapshot } from '../tools/ledger/snapshot-store.ts';
+import { recordFigures } from './figures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tapcharge-ledger-start-bench-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -25,7 +26,7 @@ const rows: string[][] = [];
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
-/** Settles `sessions` sessions in batches of 100 (open then settle), spread over the fleet. */
+/** Settles `sessions` sessions in batches of 100 (one step each), spread over the fleet. */
 async function buildRun(dir: string, sessions: number): Promise<{ buildMs: number; closeMs: number; transactions: number; atClose: number }> {
   const started = performance.now();
   let sent = 0;
@@ -35,13 +36,14 @@ async function buildRun(dir: string, sessions: number): Promise<{ buildMs: numbe
   const count = async (write: Promise<unknown>) => { await write; sent++; };
   for (const [i, u] of users.entries()) await count(l.issue(u, 10n ** 12n, refOf(`start-bench-top-${i}`)));
   for (let b = 0; b < sessions / 100; b++) {
-    const opens: OpenEntry[] = Array.from({ length: 100 }, (_, k) => {
+    const settles: BatchEntry[] = Array.from({ length: 100 }, (_, k) => {
       const n = b * 100 + k;
       const seq = BigInt(2 * Math.floor(n / piles) + 1);
-      return { contractId: contractIdOf(Uint8Array.from([0x5a, 1, 0, 0, 0, 0, 0, n % piles]), seq), user: users[n % users.length]!, capMinor: 5_000n, capped: true, contractHash: refOf(`start-bench-c-${n}`) };
+      return { kind: 'settle', contractId: contractIdOf(Uint8Array.from([0x5a, 1, 0, 0, 0, 0, 0, n % piles]), seq), user: users[n % users.length]!, capMinor: 5_000n, amountMinor: BigInt(1_000 + k), recordHash: refOf(`start-bench-r-${b}-${k}`) };
     });
-    await count(l.openBatch(opens));
-    await count(l.settleBatch(opens.map((o, k) => ({ contractId: o.contractId, user: o.user, capMinor: o.capMinor, amountMinor: BigInt(1_000 + k), receiptHash: refOf(`start-bench-r-${b}-${k}`) }))));
+    const result = await l.applyBatch(settles);
+    if (!result.outcomes.every((o) => o.status === 'applied')) throw new Error(`batch ${b}: not every session settled`);
+    sent++;
   }
   const transactions = Number(await l.chain.parts.client.getBlockNumber());
   if (transactions !== sent) throw new Error(`${sent} transactions sent, ${transactions} blocks`);
@@ -89,6 +91,7 @@ for (const sessions of [10_000, 100_000]) {
   runs.set(sessions, { dir, snapshot });
   const start = await startTime(() => dir, true);
   rows.push([sessions.toLocaleString('en-US'), `real run through the EVM (${built.transactions} txs, ${seconds(built.buildMs)} s to build); start from the snapshot written at close`, `${mib(statSync(path).size)} MiB, ${contractSlots(snapshot)} slots`, String(start.replayed), seconds(start.ms)]);
+  recordFigures({ [`ledger.start.${sessions / 1000}k`]: { value: start.ms / 1000, method: `openEmbeddedLedger on a real run's data folder (${built.transactions} txs through the EVM), from the snapshot written at close, median of 3 (bench/ledger-start.bench.ts)` } });
   rows.push([sessions.toLocaleString('en-US'), `snapshot at close: tracing + re-reading + writing for the ${built.atClose} txs since the last periodic snapshot (${seconds(built.closeMs)} s)`, '', '', `${(built.closeMs / built.atClose).toFixed(1)} ms/tx`]);
   if (sessions === 10_000) {
     const full = await startTime((run) => fullReplayCopy(dir, run), false);
@@ -123,6 +126,7 @@ db.transaction(() => {
 const logRows = (db.prepare('SELECT count(*) AS n FROM logs').get() as { n: number }).n;
 db.close();
 const start1m = await startTime(() => dir1m, true);
+recordFigures({ 'ledger.start.1m': { value: start1m.ms / 1000, method: `openEmbeddedLedger, median of 3, on a BENCH-ONLY BUILD-UP: the 100k run's snapshot with the contract storage grown by the slots 900k more sessions leave (${slotsPerSession.toFixed(3)} slots/session measured 10k→100k) and its history index copied 10× (bench/ledger-start.bench.ts)` } });
 rows.push(['1,000,000', `BENCH-ONLY BUILD-UP, not a run: the 100k run's snapshot with ${extraSlots} random slots added to the contract (${slotsPerSession.toFixed(3)} slots/session measured 10k→100k, × 900k), state root computed by EDR, written as a snapshot; history index = the 100k index copied to ${logRows} logs`, `${mib(statSync(path1m).size)} MiB, ${contract.storage.size} slots`, String(start1m.replayed), seconds(start1m.ms)]);
 
 console.log(`Machine load average ${loadavg().map((n) => n.toFixed(1)).join(' / ')} (shared 2-core machine: figures vary run to run).`);

@@ -15,6 +15,7 @@ import { loadRelayKeys } from '../tools/relay/relay-keys.ts';
 import { startRelay } from '../tools/relay/start-relay.ts';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { RelayCaller, TestClock, type TestPile } from '../test/support/relay-harness.ts';
+import { recordFigures } from './figures.ts';
 
 const PHONES = 60;
 const PILES = 60;
@@ -163,6 +164,19 @@ async function main(): Promise<void> {
   console.log(`| upload → Ack p95, ${PHONES} phones | ${both((m) => ms(percentile(m.taps.latenciesMs, 95)))} | ≤ 25 ms | same run |`);
   console.log(`| relay CPU per record, one session per upload | ${both((m) => ms(m.taps.cpuMs / m.taps.records))} | — | as above, over the tap run |`);
   console.log(`| 2-core verify ceiling | ${n(ceiling)}/s | (same) | — | node:crypto Ed25519 verify of one 180-byte message on 2 worker threads for ${CEILING_S} s, before the relays start |`);
+  const setup = `relay in its own process, ${PILES} piles, ${USERS} users, ${PHONES} phones on the same 2 cores each sending its next upload when the last is answered, HTTP on 127.0.0.1 (bench/relay.bench.ts)`;
+  const throughput = `${n(BACKLOG_SESSIONS * 2)} records in uploads of ${BACKLOG_RECORDS_PER_UPLOAD} ÷ wall time from the first upload to the last answer; ${setup}`;
+  const cpu = `the relay process's process.cpuUsage() (all its threads) over that run ÷ records; ${setup}`;
+  const p95 = `95th percentile of request sent → answer with its Ack read, ${n(TAP_SESSIONS)} uploads of 2 records (one tap's contract + receipt); ${setup}`;
+  recordFigures({
+    'relay.sqlite.recordsPerS': { value: perS(sqlite.backlog), method: `${throughput}; SQLite WAL, synchronous=FULL` },
+    'relay.sqlite.ceilingRatio': { value: perS(sqlite.backlog) / ceiling, method: `records/s above ÷ ${n(ceiling)}/s, node:crypto Ed25519 verifies of a 180-byte message on 2 worker threads for ${CEILING_S} s in the same run` },
+    'relay.postgres.recordsPerS': { value: perS(postgres.backlog), method: `${throughput}; ${pgKind}` },
+    'relay.sqlite.cpuMsPerRecord': { value: sqlite.backlog.cpuMs / sqlite.backlog.records, method: cpu },
+    'relay.postgres.cpuMsPerRecord': { value: postgres.backlog.cpuMs / postgres.backlog.records, method: cpu },
+    'relay.sqlite.p95Ms': { value: percentile(sqlite.taps.latenciesMs, 95), method: p95 },
+    'relay.postgres.p95Ms': { value: percentile(postgres.taps.latenciesMs, 95), method: p95 },
+  });
 }
 
 if (process.argv[2] === 'relay-process') {

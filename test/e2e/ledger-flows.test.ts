@@ -8,6 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { base64urlToBytes, bytesToHex } from '../../contracts-offline/bytes.ts';
 import { EndDetail } from '../../contracts-offline/messages/receipt.ts';
+import type { Hex } from 'viem';
+import { recordsDigestOf } from '../../tools/ledger/batch-encoding.ts';
 import { contractIdOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import { readCarriedRecord, type CarriedRecord } from '../../tools/phone/carried-record.ts';
 import type { Phone } from '../../tools/phone/phone.ts';
@@ -24,6 +26,14 @@ async function onLedger(sys: SimSystem, phone: Phone): Promise<{ balance: number
   await sys.relay.drainLedger();
   const address = userAddressOf(phone.keyPair.kid);
   return { balance: Number(await sys.relay.ledger.balanceOf(address)), escrow: Number(await sys.relay.ledger.escrowOf(address)) };
+}
+
+/** The records digest of the one-entry batch that wrote `event`: it pins that entry's signed record. */
+async function batchDigestOf(sys: SimSystem, event: { txHash: string }): Promise<Hex> {
+  const batch = (await sys.relay.ledger.history()).find((e) => e.kind === 'batch' && e.txHash === event.txHash);
+  if (batch?.kind !== 'batch') throw new Error(`no Batch event in ${event.txHash}`);
+  assert.is(batch.entries, 1, 'the write was a batch of this one entry');
+  return batch.recordsDigest;
 }
 
 async function ledgerEventsOf(sys: SimSystem, pile: SimPile, seq: number) {
@@ -49,7 +59,7 @@ async function tapThenSync<T>(sys: SimSystem, pile: SimPile, phone: Phone, flow:
   return report;
 }
 
-const sha256 = (bytes: Uint8Array) => `0x${createHash('sha256').update(bytes).digest('hex')}`;
+const sha256 = (bytes: Uint8Array): Hex => `0x${createHash('sha256').update(bytes).digest('hex')}`;
 
 async function session(sys: SimSystem, pile: SimPile, phone: Phone, minutes: number): Promise<void> {
   sys.plug(pile);
@@ -140,7 +150,7 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   const [opened, ...none] = await ledgerEventsOf(sys, pile, contract.seq);
   assert.is(none.length, 0);
   assert.is(opened?.kind, 'opened');
-  assert.is((opened as { contractHash: string }).contractHash, sha256(heldRecord(adaSaved, 'contract', pile, contract.seq).bytes));
+  assert.is(await batchDigestOf(sys, opened!), recordsDigestOf([sha256(heldRecord(adaSaved, 'contract', pile, contract.seq).bytes)]));
   const http = (await ada.account()).account;
   assert.equal({ balance: http.balanceMinor, escrow: http.escrowMinor }, cap, 'the relay shows the ledger\'s figures');
 
@@ -154,9 +164,11 @@ flows('R6/R7: plug pulled on a capped contract — the ledger holds the cap unti
   assert.equal(await onLedger(sys, ada), { balance: 5000 - r.amountMinor, escrow: 0 });
   const events = await ledgerEventsOf(sys, pile, contract.seq);
   assert.equal(events.map((e) => e.kind), ['opened', 'settled']);
-  const settledEvent = events[1] as { amountMinor: bigint; receiptHash: string; user: string };
+  const settledEvent = events[1]!;
+  if (settledEvent.kind !== 'settled') throw new Error(`expected settled, got ${settledEvent.kind}`);
+  assert.is(settledEvent.from, 'open-capped', 'the escrowed cap released');
   assert.is(Number(settledEvent.amountMinor), r.amountMinor);
-  assert.is(settledEvent.receiptHash, sha256(receipt.bytes));
+  assert.is(await batchDigestOf(sys, settledEvent), recordsDigestOf([sha256(receipt.bytes)]));
   assert.is(settledEvent.user.toLowerCase(), userAddressOf(ada.keyPair.kid).toLowerCase());
   assert.is((await onLedger(sys, bob)).balance, 0, 'carrying moved nothing of Bob\'s');
 });

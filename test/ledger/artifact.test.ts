@@ -12,9 +12,10 @@ test('artifacts/TapchargeLedger.json = a fresh offline compile of sol/*.sol', ()
   assert.equal(committed.abi, fresh.abi);
   assert.match(fresh.solcVersion, /^0\.8\.\d+\+commit\.[0-9a-f]+/);
   const names = fresh.abi.filter((x) => x.type === 'function').map((x) => (x as { name: string }).name);
-  for (const required of ['issue', 'redeem', 'operatorTransfer', 'transfer', 'open', 'settle', 'chargeCap', 'correct', 'openBatch', 'settleBatch', 'setPaused', 'balanceOf', 'escrowOf', 'stateOf']) {
+  for (const required of ['issue', 'redeem', 'operatorTransfer', 'transfer', 'applyBatch', 'setPaused', 'balanceOf', 'escrowOf', 'stateOf']) {
     assert.ok(names.includes(required), `ABI has ${required}`);
   }
+  for (const gone of ['open', 'settle', 'chargeCap', 'correct', 'openBatch', 'settleBatch']) assert.not.ok(names.includes(gone), `ABI has no ${gone}: applyBatch is the only contract write`);
 });
 
 test.run();

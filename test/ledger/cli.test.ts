@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeAbiParameters, keccak256, type Address } from 'viem';
-import { userAddressOf } from '../../tools/ledger/ids.ts';
+import { encodeAbiParameters, keccak256, type Address, type Hex } from 'viem';
+import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
+import { contractIdOf, userAddressOf } from '../../tools/ledger/ids.ts';
+import { chargeCapEntry, openEntry, settleEntry } from './entries.ts';
 import { startAnvil } from '../support/anvil.ts';
 
 const bin = new URL('../../tools/cli/bin.js', import.meta.url).pathname;
@@ -53,6 +55,40 @@ test('deploy, issue (idempotent by --ref), transfer, redeem, balance, history an
   const audit = ok('audit', '--data', data);
   assert.match(audit, /issued 10000 - redeemed 500 = 9500; balances 9500 \+ escrow 0 = 9500/);
   assert.match(audit, /audit PASS\n$/);
+});
+
+test('history: a batch line with its entry count and records digest, then one line per entry; the audit passes', async () => {
+  const pile = Uint8Array.from([0xc1, 1, 1, 1, 1, 1, 1, 1]);
+  const [c1, c2, c3] = [1n, 2n, 3n].map((seq) => contractIdOf(pile, seq)) as [Hex, Hex, Hex];
+  const l = await openEmbeddedLedger(data);
+  try {
+    await l.applyBatch([
+      openEntry(c1, aliceAddress, 3_000n, false),
+      settleEntry({ contractId: c2, user: aliceAddress, capMinor: 1_000n }, 400n),
+      settleEntry({ contractId: c1, user: aliceAddress, capMinor: 3_000n }, 2_500n),
+      chargeCapEntry({ contractId: c1, user: aliceAddress, capMinor: 3_000n }),
+      openEntry(c3, aliceAddress, 500n, true),
+      chargeCapEntry({ contractId: c3, user: aliceAddress, capMinor: 500n }),
+      settleEntry({ contractId: c3, user: aliceAddress, capMinor: 500n }, 200n),
+    ]);
+  } finally {
+    await l.close();
+  }
+  const lines = ok('history', alice, '--data', data).trim().split('\n').slice(-8);
+  const block = /^block (\d+) /.exec(lines[0]!)![1];
+  assert.equal(lines.map((line) => line.replace(/^block \d+ /, '')), [
+    `batch 7 entries records ${lines[0]!.match(/0x[0-9a-f]{64}$/)![0]}`,
+    `  #0 opened ${c1} user ${aliceAddress} cap 3000 full`,
+    `  #1 settled ${c2} from none user ${aliceAddress} cap 1000 amount 400`,
+    `  #2 settled ${c1} from open-full user ${aliceAddress} cap 3000 amount 2500`,
+    `  #3 skipped charge-cap ${c1}: wrong state`,
+    `  #4 opened ${c3} user ${aliceAddress} cap 500 capped`,
+    `  #5 charged-at-cap ${c3} user ${aliceAddress} cap 500`,
+    `  #6 corrected ${c3} user ${aliceAddress} cap 500 amount 200`,
+  ]);
+  assert.ok(lines.every((line) => line.startsWith(`block ${block} `)), 'one block for the batch');
+  assert.match(ok('balance', alice, '--data', data), /balance 4400 escrow 0\n$/);
+  assert.match(ok('audit', '--data', data), /audit PASS\n$/);
 });
 
 test('bad inputs: one-line errors, non-zero exit, nothing written', async () => {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { deployRpcLedger } from '../../tools/ledger/rpc.ts';
 import { startAnvil } from '../support/anvil.ts';
 import { crashOps, crashUsers, runOp } from './crash-ops.ts';
-import { names } from './snapshot-fixtures.ts';
+import { historyNaming } from './snapshot-fixtures.ts';
 
 const anvil = await startAnvil();
 
@@ -17,7 +17,7 @@ test('history(account) on anvil equals the full history filtered by account', as
     const all = await ledger.history();
     assert.ok(all.some((e) => e.kind === 'opened') && all.some((e) => e.kind === 'transfer') && all.some((e) => e.kind === 'issued'));
     for (const account of [...crashUsers, ledger.revenueAccount, ledger.operator, '0x00000000000000000000000000000000000000aa' as const]) {
-      assert.equal(await ledger.history({ account }), all.filter((e) => names(e, account)), `history of ${account}`);
+      assert.equal(await ledger.history({ account }), historyNaming(all, account), `history of ${account}`);
     }
   } finally {
     await ledger.close();

@@ -10,9 +10,8 @@ import * as assert from 'uvu/assert';
 import type { Address } from 'viem';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { HistoryIndex } from '../../tools/ledger/history-index.ts';
-import type { LedgerEvent } from '../../tools/ledger/ledger.ts';
 import { crashOps, crashUsers, runOp } from './crash-ops.ts';
-import { names, viewOf, type ChainView } from './snapshot-fixtures.ts';
+import { historyNaming, viewOf, type ChainView } from './snapshot-fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tapcharge-history-'));
 const dir = join(root, 'base');
@@ -28,7 +27,7 @@ test('history(account) is the full history filtered by account, for every accoun
     const all = await l.history();
     assert.ok(all.length > 60 && all.some((e) => e.kind === 'settled') && all.some((e) => e.kind === 'transfer'));
     for (const account of accounts) {
-      const expected = all.filter((e: LedgerEvent) => names(e, account));
+      const expected = historyNaming(all, account);
       assert.equal(await l.history({ account }), expected, `history of ${account}`);
     }
     assert.is((await l.history({ account: '0x00000000000000000000000000000000000000aa' })).length, 0);

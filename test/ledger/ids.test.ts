@@ -1,8 +1,7 @@
-// Ledger identifiers and the batch calldata layout, table-driven, with an independent keccak.
+// Ledger identifiers, table-driven, with an independent keccak (the batch bytes: batch-encoding.test.ts).
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openWords, settleWords } from '../../tools/ledger/batch-words.ts';
 import { contractIdOf, parseAddress, parseAmountMinor, parseContractId, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import { LedgerError } from '../../tools/ledger/errors.ts';
 
@@ -41,20 +40,6 @@ test('untrusted text is rejected with one-line LedgerErrors (bad-input)', () => 
   assert.is(parseContractId('0X'.toLowerCase() + 'AB'.repeat(15) + '01'), `0x${'ab'.repeat(15)}01`);
   assert.is(parseAmountMinor('007'), 7n);
   assert.is(refOf(`0x${'AA'.repeat(32)}`), `0x${'aa'.repeat(32)}`);
-});
-
-test('batch words: entry = id ‖ cap ‖ flags-or-amount, then the user, then the hash', () => {
-  const user = '0x00000000000000000000000000000000000000Aa' as const;
-  const h = `0x${'11'.repeat(32)}` as const;
-  const id = '0x0102030405060708000000000000000f' as const;
-  assert.equal(openWords([{ contractId: id, user, capMinor: 0x1234n, capped: true, contractHash: h }]), [
-    '0x0102030405060708000000000000000f00000000000012340000000000000001',
-    '0x00000000000000000000000000000000000000000000000000000000000000aa',
-    h,
-  ]);
-  assert.equal(settleWords([{ contractId: id, user, capMinor: 0x1234n, amountMinor: 0x99n, receiptHash: h }])[0], '0x0102030405060708000000000000000f00000000000012340000000000000099');
-  assert.throws(() => settleWords([{ contractId: id, user, capMinor: 1n << 64n, amountMinor: 0n, receiptHash: h }]), /"capMinor" expected 0..2\^64-1/);
-  assert.throws(() => openWords([{ contractId: '0x01', user, capMinor: 1n, capped: false, contractHash: h }]), /"contractId" expected 16 bytes hex/);
 });
 
 test.run();

@@ -1,9 +1,19 @@
 // A plain in-memory model of TapchargeLedger's rules, used to predict what the chain must do in
-// the property and crash tests. It mirrors the contract's order of checks.
+// the property and crash tests. It mirrors the contract's order of checks; a batch is its entries
+// applied one after the other.
 import type { Address, Hex } from 'viem';
-import type { ChargeCapEntry, ContractState, OpenEntry, SettleEntry } from '../../tools/ledger/ledger.ts';
+import type { BatchEntry, ContractState, EntryOutcome } from '../../tools/ledger/ledger.ts';
+
+export type OpenEntry = Extract<BatchEntry, { kind: 'open' }>;
+export type SettleEntry = Extract<BatchEntry, { kind: 'settle' }>;
+export type ChargeCapEntry = Extract<BatchEntry, { kind: 'charge-cap' }>;
 
 export type ModelOutcome = 'applied' | 'duplicate' | `rejected: ${string}`;
+
+/** A chain entry outcome in the model's words: `applied from <state>`, `duplicate` or `rejected: <reason>`. */
+export function outcomeText(o: EntryOutcome): string {
+  return o.status === 'applied' ? `applied from ${o.from}` : o.status === 'rejected' ? `rejected: ${o.reason}` : 'duplicate';
+}
 
 export class LedgerModel {
   readonly balance = new Map<string, bigint>();
@@ -53,8 +63,16 @@ export class LedgerModel {
     return 'applied';
   }
 
+  /** One batch: entries apply in order against the running balances (what netting must preserve); outcomes as outcomeText. */
+  applyBatch(entries: BatchEntry[]): string[] {
+    return entries.map((e) => {
+      const from = this.stateOf(e.contractId);
+      const outcome = e.kind === 'open' ? this.open(e) : e.kind === 'settle' ? this.settle(e) : this.chargeCap(e);
+      return outcome === 'applied' ? `applied from ${from}` : outcome;
+    });
+  }
+
   open(e: OpenEntry): ModelOutcome {
-    if (e.capMinor === 0n || BigInt(e.contractId) % (1n << 64n) === 0n || /^0x0{40}$/.test(e.user)) return 'rejected: bad entry';
     if (this.stateOf(e.contractId) !== 'none') return 'duplicate';
     if (this.balanceOf(e.user) < e.capMinor) return 'rejected: insufficient balance';
     this.#add(this.balance, e.user, -e.capMinor);
@@ -63,11 +81,26 @@ export class LedgerModel {
     return 'applied';
   }
 
+  /** From none: one step; from open: release the cap; from charged-at-cap: the correction. */
   settle(e: SettleEntry): ModelOutcome {
     const state = this.stateOf(e.contractId);
     if (state === 'settled' || state === 'corrected') return 'duplicate';
-    if (state !== 'open-capped' && state !== 'open-full') return 'rejected: wrong state';
     if (e.amountMinor > e.capMinor) return 'rejected: amount above cap';
+    if (state === 'none') {
+      if (this.balanceOf(e.user) < e.amountMinor) return 'rejected: insufficient balance';
+      this.#add(this.balance, e.user, -e.amountMinor);
+      this.#add(this.balance, this.revenue, e.amountMinor);
+      this.contracts.set(e.contractId, { user: e.user, capMinor: e.capMinor, state: 'settled' });
+      return 'applied';
+    }
+    if (state === 'charged-at-cap') {
+      const refund = e.capMinor - e.amountMinor;
+      if (this.balanceOf(this.revenue) < refund) return 'rejected: revenue account short';
+      this.#add(this.balance, this.revenue, -refund);
+      this.#add(this.balance, e.user, refund);
+      this.contracts.get(e.contractId)!.state = 'corrected';
+      return 'applied';
+    }
     if (this.escrowOf(e.user) < e.capMinor) return 'rejected: escrow short';
     this.#add(this.escrow, e.user, -e.capMinor);
     this.#add(this.balance, e.user, e.capMinor - e.amountMinor);
@@ -84,19 +117,6 @@ export class LedgerModel {
     this.#add(this.escrow, e.user, -e.capMinor);
     this.#add(this.balance, this.revenue, e.capMinor);
     this.contracts.get(e.contractId)!.state = 'charged-at-cap';
-    return 'applied';
-  }
-
-  correct(e: SettleEntry): ModelOutcome {
-    const state = this.stateOf(e.contractId);
-    if (state === 'corrected') return 'duplicate';
-    if (state !== 'charged-at-cap') return 'rejected: wrong state';
-    if (e.amountMinor > e.capMinor) return 'rejected: amount above cap';
-    const refund = e.capMinor - e.amountMinor;
-    if (this.balanceOf(this.revenue) < refund) return 'rejected: revenue account short';
-    this.#add(this.balance, this.revenue, -refund);
-    this.#add(this.balance, e.user, refund);
-    this.contracts.get(e.contractId)!.state = 'corrected';
     return 'applied';
   }
 }

@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import type { Address, Hex } from 'viem';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
-import type { Ledger, OpenEntry } from '../../tools/ledger/ledger.ts';
+import type { Ledger } from '../../tools/ledger/ledger.ts';
+import { chargeCapEntry, openEntry, settleEntry } from './entries.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-ledger-restart-'));
 const users: Address[] = Array.from({ length: 6 }, (_, n) => userAddressOf(new Uint8Array(8).fill(n + 1)));
@@ -34,14 +35,14 @@ let before: Snapshot;
 async function run200(l: Ledger): Promise<void> {
   let ops = 1; // the deployment
   for (const [i, u] of users.entries()) { await l.issue(u, 50_000n, refOf(`top-${i}`)); ops++; }
-  const opens: OpenEntry[] = ids.map((contractId, i) => ({ contractId, user: users[i % users.length]!, capMinor: BigInt(1_000 + i), capped: i % 3 !== 0, contractHash: refOf(`c${i}`) }));
+  const opens = ids.map((contractId, i) => openEntry(contractId, users[i % users.length]!, BigInt(1_000 + i), i % 3 !== 0));
   for (let i = 0; ops < 200; i++, ops++) {
     const o = opens[i % opens.length]!;
     const step = Math.floor(i / opens.length);
-    if (step === 0) await l.open(o);
+    if (step === 0) await l.applyBatch([o]);
     else if (step === 1 && i % 4 === 3) await l.issue(o.user, 10n, refOf(`extra-${i}`)); // leaves this one open
-    else if (step === 1 && o.capped && i % 2 === 0) await l.chargeCap(o);
-    else if (step === 1) await l.settle({ ...o, amountMinor: o.capMinor / 2n, receiptHash: refOf(`r${i}`) });
+    else if (step === 1 && o.capped && i % 2 === 0) await l.applyBatch([chargeCapEntry(o)]);
+    else if (step === 1) await l.applyBatch([settleEntry(o, o.capMinor / 2n)]);
     else await l.transfer(users[i % 6]!, users[(i + 1) % 6]!, BigInt(i), refOf(`tr-${i}`));
   }
 }

@@ -54,3 +54,12 @@ export async function fullReplayView(dataDir: string): Promise<ChainView & { rep
 export function names(e: LedgerEvent, account: string): boolean {
   return Object.values(e).some((v) => typeof v === 'string' && v.toLowerCase() === account.toLowerCase());
 }
+
+/**
+ * What history({ account }) must return out of the full history: the events naming the account
+ * and, for a batch with an entry naming it, the batch event (its records digest and entry count).
+ */
+export function historyNaming(all: LedgerEvent[], account: string): LedgerEvent[] {
+  const logs = new Set(all.filter((e) => names(e, account)).map((e) => `${e.txHash}:${e.logIndex}`));
+  return all.filter((e) => names(e, account) || (e.kind === 'batch' && logs.has(`${e.txHash}:${e.logIndex}`)));
+}

@@ -14,7 +14,10 @@
 // each table that carries money or state, a value is changed, a row deleted and a row inserted —
 // each on a fresh copy of the database, audited against the folder's ledger — and the audit
 // fails, its first line naming that table and row. (A deleted service authorisation is the one
-// thing no source tells: the relay is the only keeper of what it issued.)
+// thing no source tells: the relay is the only keeper of what it issued.) The ledger's history
+// edited on the way to the auditor fails too: a settled amount, a dropped settlement or refund, and
+// a batch whose records digest the relay's stored signed records do not give (edited, or its
+// entries reordered).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -339,7 +342,7 @@ const cases: Case[] = [
   { table: 'records', change: 'a contract record deleted', tamper: (db) => {
     const c = one(db, settledContract);
     db.prepare('DELETE FROM records WHERE pile_id = ? AND seq = ?').run(c['pile_id'], c['seq']);
-    return { key: `${c['pile_id']}#${c['seq']}`, says: /^no row, yet the ledger's Opened event for contract [0-9a-f]{32} \(tx 0x[0-9a-f]{64}\) names it$/ };
+    return { key: `${c['pile_id']}#${c['seq']}`, says: /^no row, yet the ledger's (Opened|one-step Settled) event for contract [0-9a-f]{32} \(tx 0x[0-9a-f]{64}\) names it$/ };
   } },
   { table: 'records', change: 'a record inserted under another sequence (a copy)', tamper: (db) => {
     const c = one(db, settledContract);
@@ -375,12 +378,13 @@ const cases: Case[] = [
   { table: 'contract_resolutions', change: 'a void turned into a settle', tamper: (db) => {
     const id = String(one(db, resolution('void'))['contract_id']);
     db.prepare("UPDATE contract_resolutions SET decision = 'settle' WHERE contract_id = ?").run(id);
-    return { key: id, says: /^decision stored settle, derived void from the ledger, which has no Opened event for it/ };
+    return { key: id, says: /^decision stored settle, derived void from the ledger, which has no Opened or one-step Settled event for it/ };
   } },
   { table: 'contract_resolutions', change: 'a settle turned into a void (the ledger charged it)', tamper: (db) => {
     const id = String(one(db, resolution('settle'))['contract_id']);
     db.prepare("UPDATE contract_resolutions SET decision = 'void' WHERE contract_id = ?").run(id);
-    return { key: id, says: new RegExp(`^decision stored void, derived settle from the ledger's Opened event of the disputed contract ${ledgerTx}`) };
+    // the operator's settle queues the open and the settle together: the ledger settles it in one step
+    return { key: id, says: new RegExp(`^decision stored void, derived settle from the ledger's one-step Settled event of the disputed contract ${ledgerTx}`) };
   } },
   { table: 'contract_resolutions', change: 'the deciding operator replaced', tamper: (db) => {
     const id = String(one(db, resolution('void'))['contract_id']);
@@ -395,7 +399,7 @@ const cases: Case[] = [
   { table: 'contract_resolutions', change: 'a settle deleted', tamper: (db) => {
     const id = String(one(db, resolution('settle'))['contract_id']);
     db.prepare('DELETE FROM contract_resolutions WHERE contract_id = ?').run(id);
-    return { key: id, says: new RegExp(`^no row, yet the ledger's Opened event ${ledgerTx} of contract [0-9a-f]{16}#\\d+, disputed \\(the contract differs from voucher [0-9a-f]{16} in cap\\), calls for it`) };
+    return { key: id, says: new RegExp(`^no row, yet the ledger's one-step Settled event ${ledgerTx} of contract [0-9a-f]{16}#\\d+, disputed \\(the contract differs from voucher [0-9a-f]{16} in cap\\), calls for it`) };
   } },
   { table: 'contract_resolutions', change: 'a resolution inserted for a contract that is not disputed', tamper: (db) => {
     const id = String(one(db, settledContract)['contract_id']);
@@ -631,6 +635,36 @@ tampering('ledger: a settlement the ledger does not have → FAIL naming the out
   assert.not.ok(audit.ok);
   assert.match(audit.disagreements[0]!, /^ledger_outbox #\d+: state stored done, derived pending from the ledger, which has no event for it$/);
   assert.ok(audit.disagreements.some((d) => d.startsWith('ledger audit: ')), 'and the ledger\'s own audit: the chain\'s balances are not the events\'');
+});
+
+type BatchEvent = Extract<LedgerEvent, { kind: 'batch' }>;
+const batchLine = (b: BatchEvent) => `ledger audit: batch in block ${b.blockNumber} \\(tx ${b.txHash}\\): records digest 0x[0-9a-f]{64} on chain, the records give 0x[0-9a-f]{64}`;
+
+tampering('ledger: a batch whose records digest the stored signed records do not give → FAIL naming the batch', async (ctx) => {
+  let edited: BatchEvent | undefined;
+  const digest = `0x${randomHex(32)}` as const;
+  const audit = await auditCopy(ctx, undefined, withHistory(ctx.ledger, (events) => {
+    const at = events.findIndex((e) => e.kind === 'batch');
+    edited = { ...(events[at] as BatchEvent), recordsDigest: digest };
+    return events.map((e, i) => (i === at ? edited! : e));
+  }));
+  assert.not.ok(audit.ok);
+  assert.equal(audit.disagreements.length, 1);
+  assert.match(audit.disagreements[0]!, new RegExp(`^${batchLine(edited!)}$`));
+});
+
+tampering('ledger: a batch\'s entries in another order than the records digest says → FAIL naming the batch', async (ctx) => {
+  let edited: BatchEvent | undefined;
+  const audit = await auditCopy(ctx, undefined, withHistory(ctx.ledger, (events) => {
+    const at = events.findIndex((e, i) => e.kind === 'batch' && e.entries >= 2 && (events[i + 1] as { contractId: string }).contractId !== (events[i + 2] as { contractId: string }).contractId);
+    assert.ok(at >= 0, 'fixture: a batch of two entries of two contracts');
+    edited = events[at] as BatchEvent;
+    const [first, second] = [events[at + 1]!, events[at + 2]!] as Extract<LedgerEvent, { entry: number }>[];
+    return events.map((e, i) => (i === at + 1 ? { ...second!, entry: 0 } : i === at + 2 ? { ...first!, entry: 1 } : e));
+  }));
+  assert.not.ok(audit.ok);
+  assert.equal(audit.disagreements.length, 1);
+  assert.match(audit.disagreements[0]!, new RegExp(`^${batchLine(edited!)}$`));
 });
 
 tampering('ledger: a refund the ledger does not have → FAIL naming the outbox row that says it is done', async (ctx) => {

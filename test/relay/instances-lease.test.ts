@@ -165,17 +165,24 @@ test('writes the ledger had before (a crash between the send and the mark) are m
   const bob = address();
   const issueRef = ref();
   const transferRef = ref();
-  const contractId = `0x${randomBytes(16).toString('hex')}` as Hex;
+  const contract = (): Hex => `0x${randomBytes(16).toString('hex')}` as Hex;
+  const [settledBefore, openedBefore, oneStepBefore] = [contract(), contract(), contract()];
   const hash = ref();
+  const cap = { user: alice, capMinor: 2_000n, recordHash: hash };
   const issued = await ledger.issue(alice, 10_000n, issueRef);
   const moved = await ledger.transfer(alice, bob, 700n, transferRef);
-  const opened = await ledger.openBatch([{ contractId, user: alice, capMinor: 2_000n, capped: true, contractHash: hash }]);
-  const settled = await ledger.settleBatch([{ contractId, user: alice, capMinor: 2_000n, amountMinor: 1_234n, receiptHash: hash }]);
+  const opened = await ledger.applyBatch([{ kind: 'open', contractId: settledBefore, capped: true, ...cap }, { kind: 'open', contractId: openedBefore, capped: true, ...cap }]);
+  const settled = await ledger.applyBatch([{ kind: 'settle', contractId: settledBefore, amountMinor: 1_234n, ...cap }]);
+  const oneStep = await ledger.applyBatch([{ kind: 'settle', contractId: oneStepBefore, amountMinor: 300n, ...cap }]);
+  assert.equal([...opened.outcomes, ...settled.outcomes, ...oneStep.outcomes].map((o) => o.status === 'applied' && o.from), ['none', 'none', 'open-capped', 'none']);
+  const rows = (contractId: Hex, amountMinor: number): OutboxWrite[] => [
+    { kind: 'open', contractId, user: alice, capMinor: 2_000, capped: true, hash },
+    { kind: 'settle', contractId, user: alice, capMinor: 2_000, amountMinor, hash },
+  ];
   const ids = await enqueue(dbA, [
     { kind: 'issue', ref: issueRef, user: alice, amountMinor: 10_000 },
     { kind: 'transfer', ref: transferRef, user: alice, to: bob, amountMinor: 700 },
-    { kind: 'open', contractId, user: alice, capMinor: 2_000, capped: true, hash },
-    { kind: 'settle', contractId, user: alice, capMinor: 2_000, amountMinor: 1_234, hash },
+    ...rows(settledBefore, 1_234), ...rows(openedBefore, 500), ...rows(oneStepBefore, 300),
   ]);
   const a = worker(dbA, ledger);
   a.start();
@@ -184,10 +191,18 @@ test('writes the ledger had before (a crash between the send and the mark) are m
   } finally {
     await a.stop();
   }
-  const rows = await rowsOf(ids);
-  assert.equal(rows.map((r) => r.state), ['done', 'done', 'done', 'done']);
-  assert.equal(rows.map((r) => r.tx_hash), [issued.txHash, moved.txHash, opened.txHash, settled.txHash]);
-  assert.equal([await ledger.balanceOf(alice), await ledger.balanceOf(bob)], [10_000n - 700n - 1_234n, 700n], 'nothing moved twice');
+  const marked = await rowsOf(ids);
+  assert.equal(marked.map((r) => r.state), ['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
+  const resent = marked[5]!.tx_hash;
+  assert.ok(resent && ![issued, moved, opened, settled, oneStep].some((w) => w.txHash === resent), 'the one settle the ledger did not have went in a new transaction');
+  assert.equal(marked.map((r) => r.tx_hash), [
+    issued.txHash, moved.txHash,
+    opened.txHash, settled.txHash, // open and settle landed before: both duplicates
+    opened.txHash, resent, // the open landed before (the settle found it open): a duplicate; the settle is new
+    oneStep.txHash, oneStep.txHash, // settled in one step before: both rows name that transaction
+  ]);
+  assert.equal([await ledger.balanceOf(alice), await ledger.balanceOf(bob)], [10_000n - 700n - 1_234n - 500n - 300n, 700n], 'nothing moved twice');
+  assert.is(await ledger.escrowOf(alice), 0n);
   assert.equal((await auditLedger(ledger)).problems, []);
 });
 

@@ -194,6 +194,7 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     assert.equal([pileView.held, pileView.gaps, pileView.records], [[{ fromSeq: 1, toSeq: 2 }], [], 2]);
     const kinds = (await t.call('GET', `/v1/users/${user.kidHex}/history`, { signer: user })).json.events.map((e: { kind: string }) => e.kind);
     assert.ok(kinds.includes('issued') && kinds.includes('opened') && kinds.includes('settled'));
+    assert.not.ok(kinds.includes('batch'), 'a Batch event is no line of the user\'s history');
   });
 
   s('voucher caps: time = worst case at maxPowerW, energy = the energy plus the stated duration', async (ctx) => {

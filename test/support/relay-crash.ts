@@ -6,6 +6,8 @@ import { base64urlToBytes, bytesToBase64url } from '../../contracts-offline/byte
 import { openSigned } from '../../contracts-offline/signed.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
+import type { LedgerEvent } from '../../tools/ledger/ledger.ts';
+import type { Hex } from 'viem';
 import { auditRelay } from '../../tools/relay/audit/audit-relay.ts';
 import { readAnchors } from '../../tools/relay/audit/open-relay-data.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
@@ -81,8 +83,20 @@ export async function balanceProblems(caller: RelayCaller, setup: CrashSetup): P
 }
 
 /**
+ * Whether contract `contractId` was settled exactly once on the ledger: one Settled event, and one
+ * Opened event before it — none when it was settled in one step (from none). Answers what is wrong.
+ */
+export function settledOnce(history: readonly LedgerEvent[], contractId: Hex): string | undefined {
+  const opened = history.filter((e) => e.kind === 'opened' && e.contractId === contractId).length;
+  const settled = history.filter((e): e is Extract<LedgerEvent, { kind: 'settled' }> => e.kind === 'settled' && e.contractId === contractId);
+  const from = settled.map((e) => e.from).join(', ');
+  if (settled.length !== 1 || opened !== (settled[0]!.from === 'none' ? 0 : 1)) return `opened ${opened}, settled ${settled.length}${from ? ` (from ${from})` : ''}`;
+  return undefined;
+}
+
+/**
  * On the stopped relay's data (its folder; the database at `databaseUrl` when given): each contract
- * opened once and settled once on the embedded ledger, and the relay audit's disagreements (none
+ * settled once on the embedded ledger (settledOnce), and the relay audit's disagreements (none
  * expected). Answers the problems found.
  */
 export async function settledOnceAndAudited(dataDir: string, databaseUrl: string | undefined, setup: CrashSetup): Promise<string[]> {
@@ -93,9 +107,8 @@ export async function settledOnceAndAudited(dataDir: string, databaseUrl: string
     const problems: string[] = [];
     for (const s of setup.sessions) {
       const id = contractIdOf(setup.pile.pileId, BigInt(s.seq));
-      const opened = history.filter((e) => e.kind === 'opened' && e.contractId === id).length;
-      const settled = history.filter((e) => e.kind === 'settled' && e.contractId === id).length;
-      if (opened !== 1 || settled !== 1) problems.push(`contract ${s.seq}: opened ${opened}, settled ${settled}`);
+      const wrong = settledOnce(history, id);
+      if (wrong) problems.push(`contract ${s.seq}: ${wrong}`);
     }
     const audit = await auditRelay(db, ledger, { anchors: readAnchors(dataDir) });
     problems.push(...audit.disagreements.slice(0, 5), ...audit.ledger.problems.slice(0, 5));

@@ -64,11 +64,12 @@ function describe(e: LedgerEvent): string {
     case 'issued': return `${at} issued ${e.amountMinor} to ${e.account} ref ${e.ref}`;
     case 'redeemed': return `${at} redeemed ${e.amountMinor} from ${e.account} ref ${e.ref}`;
     case 'transfer': return `${at} transfer ${e.amountMinor} ${e.from} -> ${e.to}`;
-    case 'opened': return `${at} opened ${e.contractId} user ${e.user} cap ${e.capMinor} ${e.capped ? 'capped' : 'open'} contract ${e.contractHash}`;
-    case 'settled': return `${at} settled ${e.contractId} user ${e.user} cap ${e.capMinor} amount ${e.amountMinor} receipt ${e.receiptHash}`;
-    case 'charged-at-cap': return `${at} charged-at-cap ${e.contractId} user ${e.user} cap ${e.capMinor}`;
-    case 'corrected': return `${at} corrected ${e.contractId} user ${e.user} cap ${e.capMinor} amount ${e.amountMinor} receipt ${e.receiptHash}`;
-    case 'skipped': return `${at} skipped ${e.op} ${e.contractId}: ${e.reason}`;
+    case 'batch': return `${at} batch ${e.entries} entries records ${e.recordsDigest}`;
+    case 'opened': return `${at}   #${e.entry} opened ${e.contractId} user ${e.user} cap ${e.capMinor} ${e.capped ? 'capped' : 'full'}`;
+    case 'settled': return `${at}   #${e.entry} settled ${e.contractId} from ${e.from} user ${e.user} cap ${e.capMinor} amount ${e.amountMinor}`;
+    case 'charged-at-cap': return `${at}   #${e.entry} charged-at-cap ${e.contractId} user ${e.user} cap ${e.capMinor}`;
+    case 'corrected': return `${at}   #${e.entry} corrected ${e.contractId} user ${e.user} cap ${e.capMinor} amount ${e.amountMinor}`;
+    case 'skipped': return `${at}   #${e.entry} skipped ${e.op} ${e.contractId}: ${e.reason}`;
     case 'ref-duplicate': return `${at} duplicate ref ${e.ref} (no-op)`;
     case 'operator-set': return `${at} operator ${e.account} ${e.enabled ? 'enabled' : 'disabled'}`;
     case 'paused-set': return `${at} ${e.paused ? 'paused' : 'unpaused'}`;

@@ -2,10 +2,10 @@
 // through a TxSender (which waits for each receipt) and reads state and events back.
 import { encodeDeployData, encodeFunctionData, type Address, type Hex, type PrivateKeyAccount, type PublicClient } from 'viem';
 import { loadLedgerArtifact } from './artifact.ts';
-import { openWords, settleWords } from './batch-words.ts';
+import { encodeBatch } from './batch-encoding.ts';
 import { decodeLedgerLogs, outcomesOf } from './events.ts';
 import type { HistoryLog } from './history-accounts.ts';
-import type { BatchResult, ChargeCapEntry, ContractState, HistoryFilter, Ledger, LedgerEvent, LedgerTotals, OpenEntry, RefWriteResult, SettleEntry, WriteResult } from './ledger.ts';
+import type { BatchEntry, BatchResult, ContractState, HistoryFilter, Ledger, LedgerEvent, LedgerTotals, RefWriteResult, WriteResult } from './ledger.ts';
 import { TxSender, type Deliver, type SenderOptions } from './tx-sender.ts';
 import { LedgerError } from './errors.ts';
 
@@ -77,10 +77,6 @@ export class LedgerClient implements Ledger {
     return { ...result, status: events.some((e) => e.kind === 'ref-duplicate') ? 'duplicate' : 'applied' };
   }
 
-  async #entries(functionName: string, args: readonly unknown[], applied: LedgerEvent['kind'], ids: Hex[]): Promise<BatchResult> {
-    const { result, events } = await this.#write(functionName, args);
-    return { ...result, outcomes: outcomesOf(events, applied, ids) };
-  }
 
   issue(to: Address, amountMinor: bigint, ref: Hex): Promise<RefWriteResult> {
     return this.#refWrite('issue', [to, amountMinor, ref]);
@@ -94,28 +90,9 @@ export class LedgerClient implements Ledger {
     return this.#refWrite('operatorTransfer', [from, to, amountMinor, ref]);
   }
 
-  open(e: OpenEntry): Promise<BatchResult> {
-    return this.#entries('open', [e.contractId, e.user, e.capMinor, e.capped, e.contractHash], 'opened', [e.contractId]);
-  }
-
-  settle(e: SettleEntry): Promise<BatchResult> {
-    return this.#entries('settle', [e.contractId, e.user, e.capMinor, e.amountMinor, e.receiptHash], 'settled', [e.contractId]);
-  }
-
-  chargeCap(e: ChargeCapEntry): Promise<BatchResult> {
-    return this.#entries('chargeCap', [e.contractId, e.user, e.capMinor], 'charged-at-cap', [e.contractId]);
-  }
-
-  correct(e: SettleEntry): Promise<BatchResult> {
-    return this.#entries('correct', [e.contractId, e.user, e.capMinor, e.amountMinor, e.receiptHash], 'corrected', [e.contractId]);
-  }
-
-  openBatch(entries: OpenEntry[]): Promise<BatchResult> {
-    return this.#entries('openBatch', [openWords(entries)], 'opened', entries.map((e) => e.contractId));
-  }
-
-  settleBatch(entries: SettleEntry[]): Promise<BatchResult> {
-    return this.#entries('settleBatch', [settleWords(entries)], 'settled', entries.map((e) => e.contractId));
+  async applyBatch(entries: BatchEntry[]): Promise<BatchResult> {
+    const { result, events } = await this.#write('applyBatch', [encodeBatch(entries)]);
+    return { ...result, outcomes: outcomesOf(events, entries.map((e) => e.contractId)) };
   }
 
   async setPaused(paused: boolean): Promise<WriteResult> {
@@ -155,7 +132,9 @@ export class LedgerClient implements Ledger {
   }
 
   async history(filter: HistoryFilter = {}): Promise<LedgerEvent[]> {
-    return decodeLedgerLogs(this.#abi, await this.#logs(this.address, filter));
+    const events = decodeLedgerLogs(this.#abi, await this.#logs(this.address, filter));
+    const account = filter.account?.toLowerCase();
+    return account ? events.filter((e) => !('entry' in e) || e.user.toLowerCase() === account) : events;
   }
 
   async stateRoot(): Promise<Hex | undefined> {

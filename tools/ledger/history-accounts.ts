@@ -1,8 +1,10 @@
 // Which accounts a ledger log involves, read from the contract's ABI rather than its event list:
-// every `address`-typed argument of the event. The embedded history index stores them per log;
+// every `address`-typed argument of the event, and the users of a Batch event's batch. The
+// embedded history index stores them per log;
 // the RPC adapter turns them into node-side log filters (indexed arguments become topic filters,
 // events whose address argument is not indexed are fetched by event and filtered here).
-import { decodeEventLog, type Abi, type AbiEvent, type Address, type Log, type PublicClient } from 'viem';
+import { decodeEventLog, type Abi, type AbiEvent, type Address, type Hex, type Log, type PublicClient } from 'viem';
+import { decodeBatch } from './batch-encoding.ts';
 
 export type HistoryLog = Log<bigint, number, boolean>;
 
@@ -17,6 +19,7 @@ export function logAccounts(abi: Abi, log: Pick<Log, 'topics' | 'data'>): Addres
   const event = abi.find((e): e is AbiEvent => e.type === 'event' && e.name === decoded.eventName);
   const args = (decoded.args ?? {}) as Record<string, unknown>;
   const accounts = (event?.inputs ?? []).flatMap((input) => (input.type === 'address' && input.name ? [String(args[input.name]).toLowerCase() as Address] : []));
+  if (decoded.eventName === 'Batch') accounts.push(...decodeBatch(args.batch as Hex).users.map((u) => u.toLowerCase() as Address));
   return [...new Set(accounts)];
 }
 
@@ -33,8 +36,8 @@ export async function nodeHistoryLogs(client: PublicClient, abi: Abi, contract: 
   };
   for (const event of abi.filter((e): e is AbiEvent => e.type === 'event')) {
     const addresses = event.inputs.filter((i) => i.type === 'address');
-    if (addresses.length === 0) continue;
-    if (addresses.every((i) => i.indexed && i.name)) {
+    if (addresses.length === 0 && event.name !== 'Batch') continue;
+    if (addresses.length > 0 && addresses.every((i) => i.indexed && i.name)) {
       for (const input of addresses) {
         // `args` is typed per literal event; this event comes from the ABI at run time.
         keep(await client.getLogs({ address: contract, event, args: { [input.name!]: account }, fromBlock: 0n, toBlock: 'latest' } as never));

@@ -3,7 +3,6 @@
 // wait for the receipt. A dropped or failed delivery re-sends the SAME signed bytes, so a retry
 // can never apply twice (one nonce, one transaction).
 import { BaseError, decodeErrorResult, keccak256, type Abi, type Address, type Hex, type PrivateKeyAccount, type PublicClient, type TransactionReceipt } from 'viem';
-import { opNames, skipReasons } from './events.ts';
 import { LedgerError } from './errors.ts';
 
 /** Delivers one signed raw transaction to the chain (the embedded adapter journals it first). */
@@ -35,7 +34,7 @@ export function explainRevert(abi: Abi, error: unknown): LedgerError {
       const { errorName, args = [] } = decodeErrorResult({ abi, data });
       const a = args as readonly unknown[];
       switch (errorName) {
-        case 'Rejected': return new LedgerError('reverted', `${opNames[Number(a[1])] ?? 'write'} ${a[0]} rejected: ${skipReasons[Number(a[2])] ?? `reason ${a[2]}`}`);
+        case 'BadBatch': return new LedgerError('reverted', `batch refused: malformed at byte ${a[0]}`);
         case 'Unauthorized': return new LedgerError('not-permitted', `unauthorized caller ${a[0]}`);
         case 'WritesPaused': return new LedgerError('not-permitted', 'ledger is paused: writes rejected');
         case 'InsufficientBalance': return new LedgerError('reverted', `insufficient balance: ${a[0]} has ${a[1]}, needs ${a[2]}`);

@@ -24,7 +24,7 @@ export type CreditPolicy = {
 export type RelayPolicy = {
   caps: CapPolicy;
   credit: CreditPolicy;
-  /** A capped contract whose receipt has not arrived after this is charged at its cap (chargeCap); a later receipt corrects it. */
+  /** A capped contract whose receipt has not arrived after this is charged at its cap (a charge-cap entry); a later receipt corrects it. */
   receiptOverdueS: number;
   /** How long POST /v1/issue and /v1/transfers wait for the ledger before answering 202. */
   ledgerWaitMs: number;

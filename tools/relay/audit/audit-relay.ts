@@ -15,7 +15,7 @@ import type { Ledger } from '../../ledger/ledger.ts';
 import { type RelayPolicy, defaultPolicy } from '../policy.ts';
 import type { Queryable } from '../storage/db.ts';
 import { checkSessions } from './check-contracts.ts';
-import { checkLedger } from './check-ledger.ts';
+import { checkLedger, recordHashesOf } from './check-ledger.ts';
 import { checkMoney } from './check-money.ts';
 import { checkRecords } from './check-records.ts';
 import { checkRefunds } from './check-refunds.ts';
@@ -65,7 +65,7 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
   const decisions = new Map([...stored.contract_resolutions].map(([id, row]) => [id, storedText(row['decision']) ?? '']));
   const derived = deriveSessions(sources, index, decisions);
   const money = deriveMoney(derived.sessions, index, ledger.revenueAccount);
-  const ledgerAudit = await auditLedger(ledger);
+  const ledgerAudit = await auditLedger(ledger, { recordHashOf: recordHashesOf(derived) });
 
   const f = new Findings();
   accountForTables(f);

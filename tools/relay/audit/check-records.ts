@@ -2,16 +2,17 @@
 // the message, sha256 from the bytes; and its contract's tariff must be the one the relay signed
 // for the pile under that tariff version (a pile bills only with prices from a PileUpdate).
 // A row deleted is called for by the ledger's events (a contract id is pile ‖ sequence; a
-// settlement names its receipt's SHA-256).
+// settlement needs a receipt of its contract), and fails the batch's records digest (check-ledger.ts).
 // Not derivable: received_at_s (the relay's clock on arrival; cross-checked with the contract and
 // receipt rows stored in the same transaction), gap_below (whether lower sequences were held then:
 // the arrival order is not signed). A hole in a pile's sequence is a record not carried yet unless
 // something above names it: a record deleted together with everything that named it (a disputed
 // contract never reaches the ledger) looks like one.
+import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
 import type { Tariff } from '../../../contracts-offline/messages/fields.ts';
 import { type Findings, type TableColumns, storedInt } from './findings.ts';
-import { type LedgerIndex, txOf } from './ledger-index.ts';
+import { type LedgerIndex, openingEvent, openingName, txOf } from './ledger-index.ts';
 import type { StoredTables } from './stored-tables.ts';
 import type { HeldRecord, VerifiedSources } from './verify-signed.ts';
 
@@ -35,23 +36,26 @@ function checkTariff(f: Findings, key: string, held: HeldRecord<Contract>, sourc
 }
 
 /**
- * Records the ledger names that are not stored: a contract id is pile ‖ sequence, a settlement
- * names its receipt's SHA-256 (its sequence is taken from the contracts row when it has one). Rows
- * of other tables are no witness here: a contracts row without its record is reported by the
- * contracts check, since a deleted record and an inserted row look alike there.
+ * Records the ledger names that are not stored: a contract id is pile ‖ sequence (an Opened event,
+ * or a one-step Settled one, names its contract); a settlement or correction needs a receipt of
+ * its contract (its sequence is taken from the contracts row when it has one; which receipt it was
+ * the batch's records digest tells, check-ledger.ts). Rows of other tables are no witness here: a
+ * contracts row without its record is reported by the contracts check, since a deleted record and
+ * an inserted row look alike there.
  */
 function calledFor(stored: StoredTables, sources: VerifiedSources, index: LedgerIndex): Map<string, string> {
   const needed = new Map<string, string>();
   const need = (key: string, why: string) => { if (!stored.records.has(key) && !needed.has(key)) needed.set(key, why); };
-  const heldReceipts = new Set([...sources.receipts.values()].map((r) => r.sha256));
+  const receiptHeldFor = new Set([...sources.receipts.values()].map((r) => contractIdHex(r.message.pileId, r.message.contractSeq)));
   for (const [contractId, events] of index.byContract) {
     const pileId = contractId.slice(0, 16);
+    const opening = openingEvent(index, contractId);
+    if (opening) need(`${pileId}#${parseInt(contractId.slice(16), 16)}`, `the ledger's ${openingName(opening)} for contract ${contractId} (${txOf(opening)}) names it`);
     for (const e of events) {
-      if (e.kind === 'opened') need(`${pileId}#${parseInt(contractId.slice(16), 16)}`, `the ledger's Opened event for contract ${contractId} (${txOf(e)}) names it`);
-      if ((e.kind === 'settled' || e.kind === 'corrected') && !heldReceipts.has(e.receiptHash.slice(2).toLowerCase())) {
+      if ((e.kind === 'settled' || e.kind === 'corrected') && !receiptHeldFor.has(contractId)) {
         const receiptSeq = storedInt(stored.contracts.get(contractId)?.['receipt_seq']);
         need(receiptSeq === undefined ? `(receipt of contract ${contractId})` : `${pileId}#${receiptSeq}`,
-          `the ledger's ${e.kind} event for contract ${contractId} (${txOf(e)}) names its SHA-256 ${e.receiptHash.slice(2)}`);
+          `the ledger's ${e.kind} event for contract ${contractId} (${txOf(e)}) settles it on a receipt`);
       }
     }
   }

@@ -19,7 +19,7 @@ import { keyId } from '../../../contracts-offline/keys.ts';
 import type { Row } from '../storage/db.ts';
 import type { DerivedSession, DerivedSessions } from './derive-sessions.ts';
 import { type Findings, type TableColumns, shown } from './findings.ts';
-import { type LedgerIndex, contractEvent, txOf } from './ledger-index.ts';
+import { type LedgerIndex, openingEvent, openingName, txOf } from './ledger-index.ts';
 import type { AuditAnchors } from './open-relay-data.ts';
 import type { StoredTables } from './stored-tables.ts';
 import type { VerifiedSources } from './verify-signed.ts';
@@ -69,9 +69,9 @@ export function checkResolutions(f: Findings, stored: StoredTables, sources: Ver
   for (const key of [...new Set([...stored.contract_resolutions.keys(), ...settled])].sort()) {
     const row = stored.contract_resolutions.get(key);
     const s = derived.sessions.get(key);
-    const opened = contractEvent(index, key, 'opened');
+    const opened = openingEvent(index, key);
     if (!row) {
-      f.add('contract_resolutions', key, `no row, yet the ledger's Opened event (${txOf(opened!)}) of contract ${s!.pileId}#${s!.seq}, disputed (${s!.dispute}), calls for it: only a settle resolution writes a disputed contract to the ledger`);
+      f.add('contract_resolutions', key, `no row, yet the ledger's ${openingName(opened!)} (${txOf(opened!)}) of contract ${s!.pileId}#${s!.seq}, disputed (${s!.dispute}), calls for it: only a settle resolution writes a disputed contract to the ledger`);
       continue;
     }
     const missing = noSource(key, s);
@@ -81,8 +81,8 @@ export function checkResolutions(f: Findings, stored: StoredTables, sources: Ver
     }
     f.compareRow('contract_resolutions', key, row, {
       decision: opened
-        ? { value: 'settle', from: `the ledger's Opened event of the disputed contract (${txOf(opened)}): only a settle resolution writes one` }
-        : { value: 'void', from: 'the ledger, which has no Opened event for it (a settle writes open and settle: audit once the outbox has drained)' },
+        ? { value: 'settle', from: `the ledger's ${openingName(opened)} of the disputed contract (${txOf(opened)}): only a settle resolution writes one` }
+        : { value: 'void', from: 'the ledger, which has no Opened or one-step Settled event for it (a settle writes open and settle: audit once the outbox has drained)' },
     });
     const reserving = voucherLeftReserving(s!, stored, sources, derived);
     if (reserving) f.add('contract_resolutions', key, `voucher ${reserving}, which contract ${key} names, is not cancelled (cancelled_at_s NULL), yet a resolution cancels it in the same transaction`);

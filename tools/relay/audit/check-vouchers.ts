@@ -16,7 +16,7 @@ import type { Authorization } from '../../../contracts-offline/messages/authoriz
 import { VOUCHER_RESERVATION_S } from '../../../contracts-offline/voucher-lifetime.ts';
 import type { DerivedSessions } from './derive-sessions.ts';
 import { type DerivedColumns, type Findings, type TableColumns } from './findings.ts';
-import { type LedgerIndex, contractEvent, txOf } from './ledger-index.ts';
+import { type LedgerIndex, openingEvent, txOf } from './ledger-index.ts';
 import type { StoredTables } from './stored-tables.ts';
 import type { VerifiedSources } from './verify-signed.ts';
 
@@ -63,7 +63,7 @@ export function checkVouchers(f: Findings, stored: StoredTables, sources: Verifi
   }
   for (const s of derived.sessions.values()) {
     const voucherId = bytesToHex(s.contract.message.voucherId);
-    const opened = contractEvent(index, s.contractId, 'opened');
+    const opened = openingEvent(index, s.contractId);
     if (!s.voucher && opened && !stored.vouchers.has(voucherId)) {
       f.add('vouchers', voucherId, `no row, yet contract ${s.contractId} (pile-signed) was made under it and the ledger opened it (${txOf(opened)})`);
     }

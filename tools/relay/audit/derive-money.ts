@@ -3,7 +3,9 @@
 // account book (billing/book.ts).
 //   open / settle / correct / charge-cap   from each session: its signed contract and receipt, the
 //       charge at cap and an operator's settling of a dispute witnessed by the ledger (see
-//       derive-sessions.ts); done when the ledger has the event, else still pending
+//       derive-sessions.ts); done when the ledger has the event, else still pending — an open and
+//       its settle sent together are one Settled event from none, which is both's;
+//       hash: the SHA-256 of the signed record it rests on (contract; receipt for settle, correct)
 //   issue, redeem, transfer                from the ledger's events alone: a top-up, a transfer, a
 //       repayment or a refund is decided on a signed request the relay does not keep, so until the
 //       ledger has it nothing but its own rows speaks for it. Kinds by reference: an advance is the
@@ -24,7 +26,7 @@ import { userAddressOf } from '../../ledger/ids.ts';
 import type { OutboxKind } from '../ledger-outbox/enqueue.ts';
 import { ledgerRef } from '../ledger-outbox/refs.ts';
 import type { DerivedSession } from './derive-sessions.ts';
-import { type ContractEvent, type LedgerIndex, type RefEvent, type TransferEvent, contractEvent, txOf } from './ledger-index.ts';
+import { type ContractEvent, type LedgerIndex, type RefEvent, type TransferEvent, contractEvent, openingEvent, txOf } from './ledger-index.ts';
 
 type MoveKind = 'issue' | 'advance' | 'repay' | 'transfer' | 'refund';
 
@@ -83,11 +85,11 @@ function sessionWrites(s: DerivedSession, index: LedgerIndex): LedgerWrite[] {
   const where = `contract ${s.pileId}#${s.seq}${s.dispute ? ' (disputed, settled by an operator\'s resolution)' : ''}`;
   const writes: LedgerWrite[] = [{
     ...base, identity: contractWriteId('open', s.contractId), kind: 'open', amountMinor: null, capped: isCapped(c.limit.mode) ? 1 : 0, hash: `0x${s.contract.sha256}`,
-    event: contractEvent(index, s.contractId, 'opened'), from: `the pile-signed ${where}`,
+    event: openingEvent(index, s.contractId), from: `the pile-signed ${where}`,
   }];
   if (s.chargedAtCap) {
     writes.push({
-      ...base, identity: contractWriteId('charge-cap', s.contractId), kind: 'charge-cap', amountMinor: null, capped: null, hash: null,
+      ...base, identity: contractWriteId('charge-cap', s.contractId), kind: 'charge-cap', amountMinor: null, capped: null, hash: `0x${s.contract.sha256}`,
       event: contractEvent(index, s.contractId, 'charged-at-cap'), from: `the ledger's ChargedAtCap of ${where}`,
     });
   }

@@ -8,15 +8,16 @@
 //   provisional     held, no receipt; the cap escrowed
 //   settled         its receipt applied: min(receipt amount, tariff cost, cap) (receiptSettlement);
 //                   or disputed, and an operator's resolution settled it on its receipt the same
-//                   way — the ledger's Opened event of the disputed contract is the witness
+//                   way — the ledger's Opened (or one-step Settled) event of the disputed contract is the witness
 //   charged-at-cap  no receipt, the ledger charged the cap
 //   corrected       charged at the cap, then the receipt corrected it
 //   voided          disputed, and an operator's resolution voided it: nothing signed and nothing on
 //                   the ledger records a void, so the stored decision (contract_resolutions) is
 //                   taken as given — it can only void a contract the signed records dispute
 // A receipt applies to its contract once both are held; of two receipts for one contract the
-// first to be applied wins (the one the ledger settled, else by when both were held, then by
-// sequence) and the other is a conflict; a receipt whose contract is not held waits.
+// first to be applied wins (by when both were held, then by sequence) and the other is a conflict
+// — the ledger's records digest of the batch that settled it must name the winner's SHA-256
+// (check-ledger.ts); a receipt whose contract is not held waits.
 import { bytesToHex } from '../../../contracts-offline/bytes.ts';
 import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Authorization } from '../../../contracts-offline/messages/authorization.ts';
@@ -24,7 +25,7 @@ import type { Contract } from '../../../contracts-offline/messages/contract.ts';
 import type { Receipt } from '../../../contracts-offline/messages/receipt.ts';
 import { type ReceiptSettlement, receiptSettlement } from '../../../contracts-offline/tariff-cost.ts';
 import { contractVoucherDifferences } from '../../../contracts-offline/voucher-match.ts';
-import { type LedgerIndex, contractEvent, txOf } from './ledger-index.ts';
+import { type LedgerIndex, contractEvent, openingEvent, openingName, txOf } from './ledger-index.ts';
 import type { HeldRecord, VerifiedSources } from './verify-signed.ts';
 
 export type SessionStatus = 'provisional' | 'settled' | 'charged-at-cap' | 'corrected' | 'disputed' | 'voided';
@@ -75,7 +76,7 @@ function ledgerStateOf(index: LedgerIndex, contractId: string): LedgerState {
 
 /** Contracts claim their vouchers in the order the relay applied them: the ones the ledger opened first, then by arrival and sequence. */
 function applyOrder(sources: VerifiedSources, index: LedgerIndex): [string, HeldRecord<Contract>][] {
-  const opened = (id: string) => (contractEvent(index, id, 'opened') ? 0 : 1);
+  const opened = (id: string) => (openingEvent(index, id) ? 0 : 1);
   return [...sources.contracts].sort(([a, x], [b, y]) => opened(a) - opened(b) || x.receivedAtS - y.receivedAtS || a.localeCompare(b));
 }
 
@@ -89,8 +90,8 @@ function disputeOf(c: Contract, voucher: Authorization | undefined, usedBy: stri
 }
 
 function resolvedOf(contractId: string, index: LedgerIndex, decision: string | undefined): Resolved | undefined {
-  const opened = contractEvent(index, contractId, 'opened');
-  if (opened) return { decision: 'settle', from: `the ledger's Opened event of the disputed contract (${txOf(opened)}): only a settle resolution writes one` };
+  const opened = openingEvent(index, contractId);
+  if (opened) return { decision: 'settle', from: `the ledger's ${openingName(opened)} of the disputed contract (${txOf(opened)}): only a settle resolution writes one` };
   if (decision === 'void') return { decision: 'void', from: `contract_resolutions ${contractId} (a void: the operator's word, nothing signed or on the ledger records it)` };
   return undefined;
 }
@@ -108,15 +109,13 @@ export function deriveSessions(sources: VerifiedSources, index: LedgerIndex, dec
     const c = held.message;
     const voucherId = bytesToHex(c.voucherId);
     const voucher = sources.authorizations.get(voucherId);
-    const opened = contractEvent(index, contractId, 'opened') !== undefined;
+    const opened = openingEvent(index, contractId) !== undefined;
     const dispute = disputeOf(c, voucher, voucherUse.get(voucherId), opened && decisions.get(contractId) !== 'settle');
     if (!dispute) voucherUse.set(voucherId, contractId);
     const resolved = dispute ? resolvedOf(contractId, index, decisions.get(contractId)) : undefined;
     const charged = !dispute || resolved?.decision === 'settle';
-    const settledHash = (contractEvent(index, contractId, 'settled') ?? contractEvent(index, contractId, 'corrected'))?.receiptHash.slice(2).toLowerCase();
     const appliedAt = (r: HeldRecord<Receipt>) => Math.max(r.receivedAtS, held.receivedAtS);
-    const receipts = (receiptsOf.get(contractId) ?? []).sort((a, b) =>
-      Number(b.sha256 === settledHash) - Number(a.sha256 === settledHash) || appliedAt(a) - appliedAt(b) || a.seq - b.seq);
+    const receipts = (receiptsOf.get(contractId) ?? []).sort((a, b) => appliedAt(a) - appliedAt(b) || a.seq - b.seq);
     const [receipt, ...conflicting] = receipts;
     const chargedAtCap = !dispute && contractEvent(index, contractId, 'charged-at-cap') !== undefined;
     const status: SessionStatus = dispute && !charged ? (resolved ? 'voided' : 'disputed')

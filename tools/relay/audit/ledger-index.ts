@@ -1,6 +1,7 @@
-// The ledger's events, indexed the way the audit looks them up: per contract id (Opened, Settled,
-// ChargedAtCap, Corrected), per write reference (Issued, Redeemed), and the circulation between
-// users (Transfer events that are not the mint or burn half of an Issued or Redeemed).
+// The ledger's events, indexed the way the audit looks them up: per contract id (the per-entry
+// Opened, Settled, ChargedAtCap, Corrected events decoded from Batch events; a skipped entry moved
+// nothing), per write reference (Issued, Redeemed), and the circulation between users (Transfer
+// events that are not the mint or burn half of an Issued or Redeemed).
 import type { Hex } from 'viem';
 import type { LedgerEvent } from '../../ledger/ledger.ts';
 
@@ -47,5 +48,15 @@ export function indexLedger(events: readonly LedgerEvent[]): LedgerIndex {
 export function contractEvent<K extends ContractEvent['kind']>(index: LedgerIndex, contractId: string, kind: K): Extract<ContractEvent, { kind: K }> | undefined {
   return index.byContract.get(contractId)?.find((e): e is Extract<ContractEvent, { kind: K }> => e.kind === kind);
 }
+
+/** The event that put the contract on the ledger: its Opened event, or a Settled event from `none` (one-step: contract and receipt settled together). */
+export type OpeningEvent = Extract<ContractEvent, { kind: 'opened' | 'settled' }>;
+
+export function openingEvent(index: LedgerIndex, contractId: string): OpeningEvent | undefined {
+  return index.byContract.get(contractId)?.find((e): e is OpeningEvent => e.kind === 'opened' || (e.kind === 'settled' && e.from === 'none'));
+}
+
+/** How the findings name an opening event. */
+export const openingName = (e: OpeningEvent): string => (e.kind === 'opened' ? 'Opened event' : 'one-step Settled event');
 
 export const txOf = (e: { txHash: Hex }): string => `tx ${e.txHash}`;

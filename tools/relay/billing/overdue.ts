@@ -1,5 +1,5 @@
 // Capped contracts whose receipt is overdue (R7): after receiptOverdueS without a receipt the
-// provisional debit becomes a charge at the cap (ledger chargeCap: escrow → revenue). The receipt,
+// provisional debit becomes a charge at the cap (a charge-cap batch entry: escrow → revenue). The receipt,
 // when some phone finally carries it, corrects the charge to the metered amount and counts as a
 // late receipt in the user's credit record. Open (full) contracts are never charged at a cap: the
 // user stays blocked until their receipt arrives (R8).
@@ -19,8 +19,8 @@ export async function chargeOverdueContracts(ctx: RelayContext): Promise<boolean
   );
   for (const { contract_id: contractId } of due) {
     await ctx.db.transaction(async (tx) => {
-      const c = await tx.get<{ user_kid: string; cap_minor: number; status: string }>(
-        `SELECT user_kid, cap_minor, status FROM contracts WHERE contract_id = ?${ctx.db.forUpdate}`,
+      const c = await tx.get<{ user_kid: string; cap_minor: number; status: string; sha256: string }>(
+        `SELECT user_kid, cap_minor, status, sha256 FROM contracts WHERE contract_id = ?${ctx.db.forUpdate}`,
         [contractId],
       );
       if (!c || c.status !== 'provisional') return; // a receipt won the race
@@ -28,7 +28,7 @@ export async function chargeOverdueContracts(ctx: RelayContext): Promise<boolean
       const capMinor = Number(c.cap_minor);
       await tx.run("UPDATE contracts SET status = 'charged-at-cap' WHERE contract_id = ?", [contractId]);
       await changeBook(tx, c.user_kid, { escrowMinor: -capMinor });
-      await enqueueLedgerWrite(tx, { kind: 'charge-cap', contractId: `0x${contractId}`, user: user!.address, capMinor }, ctx.nowMs());
+      await enqueueLedgerWrite(tx, { kind: 'charge-cap', contractId: `0x${contractId}`, user: user!.address, capMinor, hash: `0x${c.sha256}` }, ctx.nowMs());
     });
   }
   return due.length > 0;

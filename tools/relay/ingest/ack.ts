@@ -10,11 +10,26 @@ import { signMessage } from '../../../contracts-offline/signed.ts';
 import type { Queryable } from '../storage/db.ts';
 
 export async function heldRanges(q: Queryable, pileId: string): Promise<SeqRange[]> {
+  return (await heldRangesOf(q, [pileId])).get(pileId)!;
+}
+
+/** heldRanges of several piles. */
+export async function heldRangesOf(q: Queryable, pileIds: readonly string[]): Promise<Map<string, SeqRange[]>> {
+  const held = new Map<string, SeqRange[]>(pileIds.map((pileId) => [pileId, []]));
+  if (pileIds.length === 0) return held;
   // Most piles hold one run without holes: told by count, lowest and highest alone (an index scan).
-  const span = await q.get<{ n: number; from_seq: number | null; to_seq: number | null }>('SELECT COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id = ?', [pileId]);
-  const n = Number(span?.n ?? 0);
-  if (n === 0) return [];
-  if (n === Number(span!.to_seq) - Number(span!.from_seq) + 1) return [{ fromSeq: Number(span!.from_seq), toSeq: Number(span!.to_seq) }];
+  const spans = await q.all<{ pile_id: string; n: number; from_seq: number; to_seq: number }>(
+    `SELECT pile_id, COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id IN (${pileIds.map(() => '?').join(', ')}) GROUP BY pile_id`,
+    pileIds,
+  );
+  for (const span of spans) {
+    const [n, fromSeq, toSeq] = [Number(span.n), Number(span.from_seq), Number(span.to_seq)];
+    held.set(span.pile_id, n === toSeq - fromSeq + 1 ? [{ fromSeq, toSeq }] : await islands(q, span.pile_id));
+  }
+  return held;
+}
+
+async function islands(q: Queryable, pileId: string): Promise<SeqRange[]> {
   const rows = await q.all<{ from_seq: number; to_seq: number }>(
     `SELECT MIN(seq) AS from_seq, MAX(seq) AS to_seq
        FROM (SELECT seq, seq - ROW_NUMBER() OVER (ORDER BY seq) AS grp FROM records WHERE pile_id = ?) AS islands

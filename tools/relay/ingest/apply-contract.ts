@@ -1,24 +1,20 @@
 // A newly held Contract (R4, R7, R8): matched against the voucher the relay issued for it, then the
 // cap is escrowed on the ledger (provisional debit). When the user's balance is short of the cap
 // (the credit line let the voucher through, or funds moved since), an operator advance of the
-// shortfall is issued first and recorded as debt (book.ts; repaid first on the next top-up).
+// shortfall is issued first and recorded as debt (billing/book.ts; repaid first on the next top-up).
 // A contract that does not match its voucher is held and acknowledged but marked disputed: no money
-// moves for it. A receipt that arrived before its contract is applied now.
+// moves for it. A receipt that arrived before its contract is applied now. The rules change the
+// commit group's state in memory (group-state.ts).
 import type { Hex } from 'viem';
 import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { chargeLimitOf, isCapped, limitValue } from '../../../contracts-offline/charge-limit.ts';
 import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Contract } from '../../../contracts-offline/messages/contract.ts';
 import { type VoucherTerms, contractVoucherDifferences } from '../../../contracts-offline/voucher-match.ts';
-import { changeBook, readBook, recordMoneyMove } from '../billing/book.ts';
-
-import type { RelayContext } from '../context.ts';
-import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
 import { ledgerRef } from '../ledger-outbox/refs.ts';
-import type { Queryable } from '../storage/db.ts';
-import { applyWaitingReceipt } from './apply-receipt.ts';
-
-type VoucherRow = { voucher_id: string; user_kid: string; pile_id: string; mode: string; limit_value: number | null; cap_minor: number; tariff_version: number; contract_id: string | null };
+import type { RelayPolicy } from '../policy.ts';
+import { applyWaitingReceipts } from './apply-receipt.ts';
+import { type GroupState, type HeldContract, type NewContract, type VoucherRow, changeHeldBook, queueLedgerWrite } from './group-state.ts';
 
 /** The terms of the voucher as the relay recorded them when it signed it. */
 function termsOf(v: VoucherRow): VoucherTerms {
@@ -35,36 +31,37 @@ function voucherProblem(v: VoucherRow | undefined, c: Contract, contractId: stri
 }
 
 /** Applies a contract that was just stored; answers the problem that disputes it, if any. */
-export async function applyContract(ctx: RelayContext, tx: Queryable, c: Contract, sha256: string): Promise<string | undefined> {
-  const pileId = bytesToHex(c.pileId);
+export function applyContract(g: GroupState, policy: RelayPolicy, c: Contract, sha256: string): string | undefined {
   const userKid = bytesToHex(c.userKid);
   const contractId = contractIdHex(c.pileId, c.seq);
-  const nowS = ctx.nowS();
-  const voucher = await tx.get<VoucherRow>(`SELECT voucher_id, user_kid, pile_id, mode, limit_value, cap_minor, tariff_version, contract_id FROM vouchers WHERE voucher_id = ?${ctx.db.forUpdate}`, [bytesToHex(c.voucherId)]);
-  const book = await readBook(tx, userKid, ctx.db.forUpdate);
+  const voucher = g.vouchers.get(bytesToHex(c.voucherId));
+  const book = g.books.get(userKid);
   const problem = voucherProblem(voucher, c, contractId) ?? (book ? undefined : `user ${userKid} is not registered`);
-  await tx.run(
-    `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, limit_value, cap_minor, capped, tariff_version,
-       energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status, problem)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [contractId, pileId, c.seq, userKid, bytesToHex(c.voucherId), c.limit.mode, limitValue(c.limit) ?? null, c.capMinor, isCapped(c.limit.mode) ? 1 : 0,
-      c.tariff.version, c.tariff.energyMinorPerKwh, c.tariff.timeMinorPerHour, c.tariff.sessionFeeMinor, c.startAtS, nowS, sha256,
-      problem ? 'disputed' : 'provisional', problem ?? null],
-  );
+  const held: HeldContract = {
+    contract_id: contractId, user_kid: userKid, cap_minor: c.capMinor, status: problem ? 'disputed' : 'provisional', problem: problem ?? null, receipt_seq: null,
+    energy_minor_per_kwh: c.tariff.energyMinorPerKwh, time_minor_per_hour: c.tariff.timeMinorPerHour, session_fee_minor: c.tariff.sessionFeeMinor,
+    tariff_version: c.tariff.version, received_at_s: g.nowS,
+  };
+  const added: NewContract = {
+    held, pile_id: bytesToHex(c.pileId), seq: c.seq, voucher_id: bytesToHex(c.voucherId), mode: c.limit.mode, limit_value: limitValue(c.limit) ?? null,
+    capped: isCapped(c.limit.mode) ? 1 : 0, start_at_s: c.startAtS, sha256, advance_minor: 0,
+  };
+  g.contracts.set(contractId, held);
+  g.newContracts.push(added);
   if (!problem && book) {
-    await tx.run('UPDATE vouchers SET contract_id = ? WHERE voucher_id = ?', [contractId, voucher!.voucher_id]);
-    const ledgerId = `0x${contractId}` as Hex;
-    const advance = Math.max(0, c.capMinor - Number(book.book_balance_minor));
+    voucher!.contract_id = contractId;
+    g.voucherUses.set(voucher!.voucher_id, contractId);
+    const user = book.address as Hex;
+    const advance = Math.max(0, c.capMinor - book.book_balance_minor);
     if (advance > 0) {
       const ref = ledgerRef('advance', contractId);
-      const outboxId = await enqueueLedgerWrite(tx, { kind: 'issue', ref, user: book.address as Hex, amountMinor: advance }, ctx.nowMs());
-      await recordMoneyMove(tx, { ref, kind: 'advance', fromKid: null, toKid: userKid, amountMinor: advance, atS: nowS, contractId, outboxId });
-      await tx.run('UPDATE contracts SET advance_minor = ? WHERE contract_id = ?', [advance, contractId]);
-      await changeBook(tx, userKid, { balanceMinor: advance, debtMinor: advance });
+      queueLedgerWrite(g, { kind: 'issue', ref, user, amountMinor: advance }, { ref, kind: 'advance', fromKid: null, toKid: userKid, amountMinor: advance, atS: g.nowS, contractId });
+      added.advance_minor = advance;
+      changeHeldBook(g, userKid, { balanceMinor: advance, debtMinor: advance });
     }
-    await changeBook(tx, userKid, { balanceMinor: -c.capMinor, escrowMinor: c.capMinor });
-    await enqueueLedgerWrite(tx, { kind: 'open', contractId: ledgerId, user: book.address as Hex, capMinor: c.capMinor, capped: isCapped(c.limit.mode), hash: `0x${sha256}` }, ctx.nowMs());
+    changeHeldBook(g, userKid, { balanceMinor: -c.capMinor, escrowMinor: c.capMinor });
+    queueLedgerWrite(g, { kind: 'open', contractId: `0x${contractId}`, user, capMinor: c.capMinor, capped: isCapped(c.limit.mode), hash: `0x${sha256}` });
   }
-  await applyWaitingReceipt(ctx, tx, pileId, c.seq);
+  applyWaitingReceipts(g, policy, held);
   return problem;
 }

@@ -1,71 +1,32 @@
-// The durable ledger outbox worker: sends queued ledger writes — opens and settlements batched
-// (openBatch / settleBatch), in an order that keeps every write valid (nextGroup) — and marks each
-// row done or rejected only after the ledger's receipt. A crash between the ledger write and the
-// mark re-sends the write on restart, which the ledger answers as a duplicate (writes are
-// idempotent by contract id or ref). A failure that is not the chain refusing (RPC down, paused
-// ledger) keeps the rows pending and retries with backoff, the same group first.
+// The durable ledger outbox worker: sends queued ledger writes — money writes one at a time, the
+// contract writes together in one applyBatch, in an order that keeps every write valid
+// (batch-plan.ts) — and marks each row done or rejected only after the ledger's receipt. A crash
+// between the ledger write and the mark re-sends the write on restart, which the ledger answers as
+// a duplicate per entry (writes are idempotent by contract id or ref). A failure that is not the
+// chain refusing (RPC down, paused ledger) keeps the rows pending and retries with backoff, the
+// same rows first.
 // One worker sends per database: a lease (lease.ts) elects it when several relays share PostgreSQL;
 // a write another worker sent before is answered duplicate, and its row names the first send's
 // transaction (original-tx.ts).
-import type { Address, Hex } from 'viem';
+import type { Hex } from 'viem';
 import type { EntryOutcome, Ledger } from '../../ledger/ledger.ts';
 import { LedgerError } from '../../ledger/errors.ts';
 import type { Db } from '../storage/db.ts';
-import type { OutboxKind } from './enqueue.ts';
+import { BATCH_MAX_ENTRIES, type OutboxRow, type PlannedEntry, type SendPlan, planNextSend } from './batch-plan.ts';
 import { OutboxLease } from './lease.ts';
 import { originalTxHashes } from './original-tx.ts';
 
-export type OutboxRow = {
-  id: number;
-  kind: OutboxKind;
-  contract_id: Hex | null;
-  ref: Hex | null;
-  user_address: Address;
-  to_address: Address | null;
-  cap_minor: number | null;
-  amount_minor: number | null;
-  capped: number | null;
-  hash: Hex | null;
-};
-
 /** `duplicate`: the ledger had the write already; `txHash` is then the re-send's until the first send's is found. */
-type RowOutcome = { id: number; state: 'done' | 'rejected'; error?: string; txHash: Hex; gasUsed: number; duplicate?: boolean };
+export type RowOutcome = { row: OutboxRow; state: 'done' | 'rejected'; error?: string; txHash: Hex; gasUsed: number; duplicate?: boolean };
 
 export type OutboxStats = { pending: number; done: number; rejected: number; transactions: number; gasByKind: Record<string, { entries: number; gasUsed: number }> };
 
 const IDLE_MS = 250;
-const BATCH_MAX = 100;
 const ROWS_PER_ROUND = 500;
 
-/** The chain itself refused the write (a revert): retrying cannot help. */
+/** The chain refused the whole write (a revert), or the client would not send it (a malformed batch): retrying as it is cannot help. */
 function isRefusal(error: unknown): boolean {
-  return error instanceof LedgerError && error.code === 'reverted';
-}
-
-/**
- * Which pending rows go to the ledger next, keeping every write valid when it lands:
- * 1. settlements whose contract is open on the ledger, all in one settleBatch — they only release
- *    escrow and refund, so sending them before older rows can never make an older row fail;
- * 2. else, when the oldest row is an open: one openBatch of the opens (oldest first) of users with
- *    no older pending row of another kind — an open may need the credit an older row brings;
- * 3. else the oldest row alone (issue, redeem, transfer, charge-cap, correct).
- */
-export function nextGroup(rows: readonly OutboxRow[]): OutboxRow[] {
-  const opening = new Set(rows.filter((r) => r.kind === 'open').map((r) => r.contract_id));
-  const settles = rows.filter((r) => r.kind === 'settle' && !opening.has(r.contract_id)).slice(0, BATCH_MAX);
-  if (settles.length > 0) return settles;
-  if (rows[0]!.kind !== 'open') return [rows[0]!];
-  const waiting = new Set<string>();
-  const opens: OutboxRow[] = [];
-  for (const r of rows) {
-    if (opens.length === BATCH_MAX) break;
-    if (r.kind === 'open' && !waiting.has(r.user_address)) opens.push(r);
-    else {
-      waiting.add(r.user_address);
-      if (r.to_address) waiting.add(r.to_address);
-    }
-  }
-  return opens;
+  return (error instanceof LedgerError && error.code === 'reverted') || error instanceof RangeError;
 }
 
 export class LedgerOutboxWorker {
@@ -79,6 +40,8 @@ export class LedgerOutboxWorker {
   #wake: (() => void) | undefined;
   #kicked = false;
   #lastError = '';
+  /** After a refused batch: how many more batches go one entry each, to isolate the entry the chain refuses. */
+  #singleEntriesLeft = 0;
 
   /**
    * `owner` names this worker in the lease row (made unique per worker); `leaseMs` how long a lease
@@ -201,7 +164,7 @@ export class LedgerOutboxWorker {
     });
   }
 
-  /** Sends the next group of pending rows (see #nextGroup); answers whether there was any. */
+  /** Sends the next planned write of the pending rows (batch-plan.ts); answers whether there was any. */
   async #round(): Promise<boolean> {
     this.#kicked = false;
     const rows = await this.#db.all<OutboxRow>(
@@ -209,87 +172,108 @@ export class LedgerOutboxWorker {
          FROM ledger_outbox WHERE state = 'pending' ORDER BY id LIMIT ${ROWS_PER_ROUND}`,
     );
     if (rows.length === 0) return this.#onIdle();
-    const group = nextGroup(rows);
+    await this.#fillContractHashes(rows);
+    const plan = planNextSend(rows, this.#ledger.revenueAccount, this.#singleEntriesLeft > 0 ? 1 : BATCH_MAX_ENTRIES);
+    const sent = plan.kind === 'money' ? [plan.row] : plan.entries.flatMap((e) => e.rows);
     let outcomes: RowOutcome[];
     try {
-      outcomes = await this.#send(group);
+      outcomes = await this.#send(plan);
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
       await this.#db.transaction(async (tx) => {
-        for (const row of group) await tx.run('UPDATE ledger_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', [message, row.id]);
+        for (const row of sent) await tx.run('UPDATE ledger_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', [message, row.id]);
       });
       throw error;
     }
-    await this.#nameFirstSends(outcomes, group);
+    if (plan.kind === 'batch' && this.#singleEntriesLeft > 0) this.#singleEntriesLeft--;
+    await this.#nameFirstSends(outcomes);
     const nowMs = Date.now();
     await this.#db.transaction(async (tx) => {
       for (const o of outcomes) {
         await tx.run("UPDATE ledger_outbox SET state = ?, last_error = ?, tx_hash = ?, gas_used = ?, done_at_ms = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'", [
-          o.state, o.error ?? null, o.txHash, o.gasUsed, nowMs, o.id,
+          o.state, o.error ?? null, o.txHash, o.gasUsed, nowMs, o.row.id,
         ]);
       }
     });
-    for (const o of outcomes) if (o.state === 'rejected') this.#log(`relay outbox: ledger refused write ${o.id}: ${o.error}`);
+    for (const o of outcomes) if (o.state === 'rejected') this.#log(`relay outbox: ledger refused write ${o.row.id}: ${o.error}`);
     return true;
   }
 
+  /**
+   * A charge-cap entry names its contract's record hash; rows queued before the outbox kept it have
+   * none: it is the stored contract's SHA-256, written into the row before it is sent.
+   */
+  async #fillContractHashes(rows: OutboxRow[]): Promise<void> {
+    for (const row of rows) {
+      if (row.kind !== 'charge-cap' || row.hash !== null || row.contract_id === null) continue;
+      const contract = await this.#db.get<{ sha256: string }>('SELECT sha256 FROM contracts WHERE contract_id = ?', [row.contract_id.slice(2).toLowerCase()]);
+      if (!contract) throw new Error(`relay outbox: charge-cap row ${row.id} names contract ${row.contract_id}, which is not stored`);
+      row.hash = `0x${contract.sha256}`;
+      await this.#db.run('UPDATE ledger_outbox SET hash = ? WHERE id = ? AND hash IS NULL', [row.hash, row.id]);
+    }
+  }
+
   /** Duplicates name the transaction of the write's first landing (see original-tx.ts). */
-  async #nameFirstSends(outcomes: RowOutcome[], group: OutboxRow[]): Promise<void> {
+  async #nameFirstSends(outcomes: RowOutcome[]): Promise<void> {
     const duplicates = outcomes.filter((o) => o.duplicate);
     if (duplicates.length === 0) return;
-    const rows = duplicates.map((o) => group.find((r) => r.id === o.id)!);
     const claimed = await this.#db.all<{ tx_hash: Hex }>("SELECT tx_hash FROM ledger_outbox WHERE kind = 'transfer' AND state = 'done'");
-    const hashes = await originalTxHashes(this.#ledger, rows.map((r) => ({
+    const hashes = await originalTxHashes(this.#ledger, duplicates.map(({ row: r }) => ({
       kind: r.kind, contractId: r.contract_id, ref: r.ref, user: r.user_address, to: r.to_address, amountMinor: r.amount_minor,
     })), new Set(claimed.map((c) => c.tx_hash)));
     duplicates.forEach((o, i) => (o.txHash = hashes[i]!));
     this.#log(`relay outbox: ${duplicates.length} write(s) were on the ledger already (sent before a crash or by another instance): marked with their first transaction`);
   }
 
-  async #send(group: OutboxRow[]): Promise<RowOutcome[]> {
-    const first = group[0]!;
-    const l = this.#ledger;
-    const big = (n: number | null) => BigInt(n ?? 0);
+  async #send(plan: SendPlan): Promise<RowOutcome[]> {
+    if (plan.kind === 'money') return this.#sendMoney(plan.row);
     try {
-      switch (first.kind) {
-        case 'issue':
-        case 'redeem':
-        case 'transfer': {
-          const r = first.kind === 'issue' ? await l.issue(first.user_address, big(first.amount_minor), first.ref!)
-            : first.kind === 'redeem' ? await l.redeem(first.user_address, big(first.amount_minor), first.ref!)
-            : await l.transfer(first.user_address, first.to_address!, big(first.amount_minor), first.ref!);
-          return [{ id: first.id, state: 'done', txHash: r.txHash, gasUsed: Number(r.gasUsed), duplicate: r.status === 'duplicate' }];
-        }
-        case 'open': {
-          const r = await l.openBatch(group.map((row) => ({ contractId: row.contract_id!, user: row.user_address, capMinor: big(row.cap_minor), capped: row.capped === 1, contractHash: row.hash! })));
-          return this.#byEntry(group, r.outcomes, r.txHash, r.gasUsed);
-        }
-        case 'settle': {
-          const r = await l.settleBatch(group.map((row) => ({ contractId: row.contract_id!, user: row.user_address, capMinor: big(row.cap_minor), amountMinor: big(row.amount_minor), receiptHash: row.hash! })));
-          return this.#byEntry(group, r.outcomes, r.txHash, r.gasUsed);
-        }
-        case 'charge-cap': {
-          const r = await l.chargeCap({ contractId: first.contract_id!, user: first.user_address, capMinor: big(first.cap_minor) });
-          return this.#byEntry(group, r.outcomes, r.txHash, r.gasUsed);
-        }
-        case 'correct': {
-          const r = await l.correct({ contractId: first.contract_id!, user: first.user_address, capMinor: big(first.cap_minor), amountMinor: big(first.amount_minor), receiptHash: first.hash! });
-          return this.#byEntry(group, r.outcomes, r.txHash, r.gasUsed);
-        }
-      }
+      const r = await this.#ledger.applyBatch(plan.entries.map((e) => e.entry));
+      return rowOutcomes(plan.entries, r.outcomes, r.txHash, r.gasUsed);
     } catch (error) {
-      if (group.length === 1 && isRefusal(error)) return [{ id: first.id, state: 'rejected', error: (error as Error).message, txHash: '0x', gasUsed: 0 }];
-      throw error;
+      if (!isRefusal(error)) throw error;
+      if (plan.entries.length > 1) {
+        // One entry spoils the batch: send these one entry at a time, so that only its rows are rejected.
+        this.#singleEntriesLeft = plan.entries.length;
+        throw error;
+      }
+      return plan.entries[0]!.rows.map((row) => ({ row, state: 'rejected', error: (error as Error).message, txHash: '0x', gasUsed: 0 }));
     }
   }
 
-  #byEntry(group: OutboxRow[], outcomes: EntryOutcome[], txHash: Hex, gasUsed: bigint): RowOutcome[] {
-    const share = Number(gasUsed) / group.length;
-    return group.map((row, i) => {
-      const outcome = outcomes[i];
-      const gas = Math.floor(share * (i + 1)) - Math.floor(share * i);
-      if (outcome?.status === 'rejected') return { id: row.id, state: 'rejected', error: `${row.kind} ${row.contract_id} rejected: ${outcome.reason}`, txHash, gasUsed: gas };
-      return { id: row.id, state: 'done', txHash, gasUsed: gas, duplicate: outcome?.status === 'duplicate' };
-    });
+  async #sendMoney(row: OutboxRow): Promise<RowOutcome[]> {
+    const l = this.#ledger;
+    const amountMinor = BigInt(row.amount_minor ?? 0);
+    try {
+      const r = row.kind === 'issue' ? await l.issue(row.user_address, amountMinor, row.ref!)
+        : row.kind === 'redeem' ? await l.redeem(row.user_address, amountMinor, row.ref!)
+        : await l.transfer(row.user_address, row.to_address!, amountMinor, row.ref!);
+      return [{ row, state: 'done', txHash: r.txHash, gasUsed: Number(r.gasUsed), duplicate: r.status === 'duplicate' }];
+    } catch (error) {
+      if (isRefusal(error)) return [{ row, state: 'rejected', error: (error as Error).message, txHash: '0x', gasUsed: 0 }];
+      throw error;
+    }
   }
+}
+
+/**
+ * Each row's outcome from its entry's: the batch's gas shared evenly among the rows. An open carried
+ * in a one-step settle landed before when the settle found the contract open (or charged at its cap):
+ * its row is a duplicate, named by that first landing.
+ */
+export function rowOutcomes(entries: readonly PlannedEntry[], outcomes: readonly EntryOutcome[], txHash: Hex, gasUsed: bigint): RowOutcome[] {
+  if (outcomes.length !== entries.length) throw new Error(`relay outbox: the ledger answered ${outcomes.length} outcomes for a batch of ${entries.length} entries`);
+  const rowCount = entries.reduce((n, e) => n + e.rows.length, 0);
+  const share = Number(gasUsed) / rowCount;
+  let index = 0;
+  const gasOfNext = () => Math.floor(share * (index + 1)) - Math.floor(share * index++);
+  return entries.flatMap((e, i) => {
+    const outcome = outcomes[i]!;
+    return e.rows.map((row): RowOutcome => {
+      const gas = gasOfNext();
+      if (outcome.status === 'rejected') return { row, state: 'rejected', error: `${row.kind} ${row.contract_id} rejected: ${outcome.reason}`, txHash, gasUsed: gas };
+      const landedBefore = outcome.status === 'duplicate' || (row.kind === 'open' && e.entry.kind === 'settle' && outcome.from !== 'none');
+      return { row, state: 'done', txHash, gasUsed: gas, duplicate: landedBefore };
+    });
+  });
 }

@@ -114,22 +114,31 @@ const userCredit: RouteHandler<'userCredit'> = async (ctx, { params }) => {
   };
 };
 
-function describeEvent(e: LedgerEvent): Answer<'userHistory', 200>['events'][number] {
+type HistoryLine = Answer<'userHistory', 200>['events'][number];
+
+/**
+ * The user's line for one ledger event, or undefined when it is none of theirs to see: a Batch
+ * event and a skipped entry move nothing, and a batch naming the account carries other users'
+ * entries too. A session settled in one step has a settled line and no opened one.
+ */
+function describeEvent(e: LedgerEvent, account: Address): HistoryLine | undefined {
   const base = { blockNumber: Number(e.blockNumber), txHash: e.txHash, kind: e.kind };
+  const mine = 'user' in e && e.user.toLowerCase() === account.toLowerCase();
   switch (e.kind) {
     case 'issued': case 'redeemed': return { ...base, amountMinor: Number(e.amountMinor), ref: e.ref };
     case 'transfer': return { ...base, from: e.from, to: e.to, amountMinor: Number(e.amountMinor) };
-    case 'opened': return { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), capped: e.capped };
-    case 'charged-at-cap': return { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor) };
-    case 'settled': case 'corrected': return { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor) };
-    default: return base;
+    case 'opened': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), capped: e.capped } : undefined;
+    case 'charged-at-cap': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor) } : undefined;
+    case 'settled': case 'corrected': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor) } : undefined;
+    default: return undefined;
   }
 }
 
 const userHistory: RouteHandler<'userHistory'> = async (ctx, { params }) => {
   const kid = params.kid.toLowerCase();
   const account = (await userBook(ctx, kid)).address as Address;
-  return { status: 200, body: { events: (await ctx.ledger.history({ account })).map(describeEvent) } };
+  const events = await ctx.ledger.history({ account });
+  return { status: 200, body: { events: events.flatMap((e) => describeEvent(e, account) ?? []) } };
 };
 
 export const userHandlers = { registerUser, user, userContracts, userCredit, userHistory };
