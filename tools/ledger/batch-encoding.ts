@@ -4,15 +4,15 @@ import { createHash } from 'node:crypto';
 import { getAddress, type Address, type Hex } from 'viem';
 import type { BatchEntry } from './ledger.ts';
 
-export const HEADER_BYTES = 34;
-export const USER_BYTES = 20;
-export const PILE_BYTES = 8;
-export const ENTRY_BYTES = 27;
+const HEADER_BYTES = 34;
+const USER_BYTES = 20;
+const PILE_BYTES = 8;
+const ENTRY_BYTES = 27;
 const TABLE_MAX = 255;
 const maxUint64 = (1n << 64n) - 1n;
 
 /** Entry op codes. */
-export const ops = Object.freeze({ openCapped: 1, openFull: 2, settle: 3, chargeCap: 4 });
+const ops = Object.freeze({ openCapped: 1, openFull: 2, settle: 3, chargeCap: 4 });
 
 export type DecodedEntry = {
   op: BatchEntry['kind'];

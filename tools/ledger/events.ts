@@ -5,7 +5,7 @@ import { decodeBatch } from './batch-encoding.ts';
 import type { EntryOutcome, LedgerEvent } from './ledger.ts';
 
 /** Reasons of a skipped entry: its outcome byte is 0x80 | reason (TapchargeLedger.sol). */
-export const skipReasons: Readonly<Record<number, string>> = Object.freeze({
+const skipReasons: Readonly<Record<number, string>> = Object.freeze({
   1: 'duplicate',
   2: 'wrong state',
   3: 'insufficient balance',

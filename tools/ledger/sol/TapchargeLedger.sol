@@ -74,6 +74,6 @@ contract TapchargeLedger is CreditToken {
         }
         if (net.escrowIn != net.escrowOut) totalEscrowMinor = totalEscrowMinor + net.escrowIn - net.escrowOut;
         if (net.revenueIn > net.revenueOut) _credit(revenueAccount, net.revenueIn - net.revenueOut);
-        else if (net.revenueOut > net.revenueIn) accounts[revenueAccount] -= net.revenueOut - net.revenueIn; // bounded by _revenueAvailable
+        else if (net.revenueOut > net.revenueIn) accounts[revenueAccount] -= net.revenueOut - net.revenueIn; // each correction checked the revenue available (BatchEntries.sol)
     }
 }

@@ -9,7 +9,7 @@
 //   available = balance − reserved + (credit limit − debt)    what a new voucher may cap
 //   own       = balance − reserved − debt                     what may be transferred away
 import type { RelayPolicy } from '../policy.ts';
-import type { Queryable } from '../storage/db.ts';
+import { type Queryable, placeholders, statementChunks } from '../storage/db.ts';
 import { type CreditHistory, creditHistory, creditLimitMinor } from './credit.ts';
 
 /** SQL condition on `vouchers`: the voucher still reserves its cap at the relay time bound to its one `?`. */
@@ -65,21 +65,17 @@ export async function changeBook(q: Queryable, userKid: string, change: BookChan
   if (changed !== 1) throw new Error(`relay book: no user ${userKid}`);
 }
 
-/** Rows per multi-row UPDATE of changeBooks, as insertRows (storage/db.ts). */
-const CHANGE_BOOKS_MAX = 64;
-
 /** changeBook for several users, a few statements for all: each user's book by its change. */
 export async function changeBooks(q: Queryable, changes: ReadonlyMap<string, BookChange>): Promise<void> {
   const all = [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (let i = 0; i < all.length; i += CHANGE_BOOKS_MAX) {
-    const chunk = all.slice(i, i + CHANGE_BOOKS_MAX);
+  for (const chunk of statementChunks(all)) {
     const by = (column: string, part: keyof BookChange) => ({
       sql: `${column} = ${column} + CASE kid ${chunk.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ')} END`,
       params: chunk.flatMap(([kid, change]) => [kid, change[part] ?? 0]),
     });
     const sets = [by('book_balance_minor', 'balanceMinor'), by('book_escrow_minor', 'escrowMinor'), by('debt_minor', 'debtMinor')];
     const changed = await q.run(
-      `UPDATE users SET ${sets.map((s) => s.sql).join(', ')} WHERE kid IN (${chunk.map(() => '?').join(', ')})`,
+      `UPDATE users SET ${sets.map((s) => s.sql).join(', ')} WHERE kid IN (${placeholders(chunk.length)})`,
       [...sets.flatMap((s) => s.params), ...chunk.map(([kid]) => kid)],
     );
     if (changed !== chunk.length) throw new Error(`relay book: changed ${changed} of the books of ${chunk.map(([kid]) => kid).join(', ')}`);

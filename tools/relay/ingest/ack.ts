@@ -7,7 +7,7 @@ import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
 import type { KeyPair } from '../../../contracts-offline/keys.ts';
 import { ACK_MAX_RANGES, type SeqRange, encodeAck } from '../../../contracts-offline/messages/ack.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
-import type { Queryable } from '../storage/db.ts';
+import { type Queryable, placeholders } from '../storage/db.ts';
 
 export async function heldRanges(q: Queryable, pileId: string): Promise<SeqRange[]> {
   return (await heldRangesOf(q, [pileId])).get(pileId)!;
@@ -19,7 +19,7 @@ export async function heldRangesOf(q: Queryable, pileIds: readonly string[]): Pr
   if (pileIds.length === 0) return held;
   // Most piles hold one run without holes: told by count, lowest and highest alone (an index scan).
   const spans = await q.all<{ pile_id: string; n: number; from_seq: number; to_seq: number }>(
-    `SELECT pile_id, COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id IN (${pileIds.map(() => '?').join(', ')}) GROUP BY pile_id`,
+    `SELECT pile_id, COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id IN (${placeholders(pileIds.length)}) GROUP BY pile_id`,
     pileIds,
   );
   for (const span of spans) {

@@ -8,7 +8,7 @@ import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { BookChange, MoneyMove, UserBookRow } from '../billing/book.ts';
 import type { RelayContext } from '../context.ts';
 import type { OutboxWrite } from '../ledger-outbox/enqueue.ts';
-import type { Queryable, SqlValue } from '../storage/db.ts';
+import { type Queryable, type SqlValue, placeholders } from '../storage/db.ts';
 import type { VerifiedRecord } from './verify-record.ts';
 
 export type VoucherRow = { voucher_id: string; user_kid: string; pile_id: string; mode: string; limit_value: number | null; cap_minor: number; tariff_version: number; contract_id: string | null };
@@ -56,10 +56,8 @@ export type GroupState = {
   outbox: QueuedWrite[];
 };
 
-const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
 async function rowsByKeys<T extends Record<string, unknown>>(tx: Queryable, select: string, keys: readonly SqlValue[], tail = ''): Promise<T[]> {
-  return keys.length === 0 ? [] : tx.all<T>(`${select} IN (${list(keys.length)})${tail}`, keys);
+  return keys.length === 0 ? [] : tx.all<T>(`${select} IN (${placeholders(keys.length)})${tail}`, keys);
 }
 
 const contractColumns = `contract_id, user_kid, cap_minor, status, problem, receipt_seq, energy_minor_per_kwh, time_minor_per_hour,
@@ -101,7 +99,7 @@ export async function loadGroupState(ctx: RelayContext, tx: Queryable, fresh: re
   if (pileIds.length > 0) {
     const waiting = await tx.all<HeldReceipt>(
       `SELECT pile_id, seq, contract_seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, end_at_s, sha256 FROM receipts
-        WHERE state = 'waiting' AND pile_id IN (${list(pileIds.length)}) AND contract_seq IN (${list(seqs.length)}) ORDER BY pile_id, seq`,
+        WHERE state = 'waiting' AND pile_id IN (${placeholders(pileIds.length)}) AND contract_seq IN (${placeholders(seqs.length)}) ORDER BY pile_id, seq`,
       [...pileIds, ...seqs],
     );
     for (const r of waiting) {

@@ -5,11 +5,8 @@
 // queued them. An advance's outbox row is inserted alone: its money move names the row's id.
 import { changeBooks, recordMoneyMove } from '../billing/book.ts';
 import { OUTBOX_INSERT, enqueueLedgerWrite, outboxValues } from '../ledger-outbox/enqueue.ts';
-import { type Queryable, type SqlValue, insertRows } from '../storage/db.ts';
+import { type Queryable, type SqlValue, insertRows, placeholders, statementChunks } from '../storage/db.ts';
 import type { GroupState, QueuedWrite } from './group-state.ts';
-
-/** Rows per multi-row UPDATE, as insertRows (storage/db.ts). */
-const UPDATE_ROWS_MAX = 64;
 
 async function writeOutbox(tx: Queryable, queued: readonly QueuedWrite[], nowMs: number): Promise<void> {
   let rows: SqlValue[][] = [];
@@ -61,11 +58,9 @@ async function writeReceipts(tx: Queryable, g: GroupState): Promise<void> {
 }
 
 async function writeVoucherUses(tx: Queryable, uses: ReadonlyMap<string, string>): Promise<void> {
-  const all = [...uses];
-  for (let i = 0; i < all.length; i += UPDATE_ROWS_MAX) {
-    const chunk = all.slice(i, i + UPDATE_ROWS_MAX);
+  for (const chunk of statementChunks([...uses])) {
     const changed = await tx.run(
-      `UPDATE vouchers SET contract_id = CASE voucher_id ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE voucher_id IN (${chunk.map(() => '?').join(', ')})`,
+      `UPDATE vouchers SET contract_id = CASE voucher_id ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE voucher_id IN (${placeholders(chunk.length)})`,
       [...chunk.flat(), ...chunk.map(([voucherId]) => voucherId)],
     );
     if (changed !== chunk.length) throw new Error(`relay: marked ${changed} of ${chunk.length} vouchers used`);

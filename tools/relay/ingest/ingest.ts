@@ -8,6 +8,7 @@
 // stored and flagged (gap); the holes are reported until the records arrive.
 import { bytesToBase64url } from '../../../contracts-offline/bytes.ts';
 import type { RelayContext } from '../context.ts';
+import { placeholders } from '../storage/db.ts';
 import { gapsOf, pickAckRanges, signAck } from './ack.ts';
 import type { RecordRefusal, RecordResult, VerifiedRecord } from './verify-record.ts';
 import type { VerifyOutcome } from './verify-worker.ts';
@@ -31,7 +32,7 @@ async function verifyUploads(ctx: RelayContext, uploads: readonly (Uint8Array | 
   const again = bytesAt.filter((at) => 'keyNeeded' in checked[at]!);
   if (again.length === 0) return checked as Checked[];
   const pileIds = [...new Set(again.map((at) => (checked[at] as { keyNeeded: string }).keyNeeded))];
-  const rows = await ctx.db.all<{ pile_id: string; public_key: string }>(`SELECT pile_id, public_key FROM piles WHERE pile_id IN (${pileIds.map(() => '?').join(', ')})`, pileIds);
+  const rows = await ctx.db.all<{ pile_id: string; public_key: string }>(`SELECT pile_id, public_key FROM piles WHERE pile_id IN (${placeholders(pileIds.length)})`, pileIds);
   const keys = rows.map((row): [string, Uint8Array] => [row.pile_id, Buffer.from(row.public_key, 'hex')]);
   const unregistered = pileIds.filter((id) => !rows.some((row) => row.pile_id === id));
   const second = await ctx.verifyPool.verify({ records: again.map((at) => uploads[at] as Uint8Array), keys, unregistered });

@@ -8,7 +8,7 @@
 // which is written back in multi-row statements (group-writes.ts).
 import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
 import type { RelayContext, StoredUpload } from '../context.ts';
-import { type Queryable, type SqlValue, insertRows } from '../storage/db.ts';
+import { type Queryable, type SqlValue, insertRows, placeholders } from '../storage/db.ts';
 import { heldBelow, heldRangesOf, holds, withSeq } from './ack.ts';
 import { applyContract } from './apply-contract.ts';
 import { applyReceipt } from './apply-receipt.ts';
@@ -23,8 +23,6 @@ function conflict(ctx: RelayContext, r: VerifiedRecord): RecordResult {
   return { pileId: r.pileId, seq: r.seq, kind: r.kind, status: 'rejected', error: 'conflicting-record', message: `pile ${r.pileId} already has a different record with sequence ${r.seq}` };
 }
 
-const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
 /**
  * Sorts one pile's records (by sequence) into duplicates and conflicts (answered in `results`) and
  * new ones (added to `fresh`, their rows to `rows`); answers the ranges held after them.
@@ -33,7 +31,7 @@ async function sortPile(ctx: RelayContext, tx: Queryable, pileId: string, before
   const again = [...new Set(placed.map((p) => p.record.seq).filter((seq) => holds(before, seq)))];
   const heldSha = new Map<number, string>();
   if (again.length > 0) {
-    const held = await tx.all<{ seq: number; sha256: string }>(`SELECT seq, sha256 FROM records WHERE pile_id = ? AND seq IN (${list(again.length)})`, [pileId, ...again]);
+    const held = await tx.all<{ seq: number; sha256: string }>(`SELECT seq, sha256 FROM records WHERE pile_id = ? AND seq IN (${placeholders(again.length)})`, [pileId, ...again]);
     for (const row of held) heldSha.set(Number(row.seq), row.sha256);
   }
   let held = before;
@@ -79,7 +77,7 @@ export async function storeUploads(ctx: RelayContext, uploads: VerifiedRecord[][
   const results = uploads.map((records) => new Array<RecordResult>(records.length));
   const held = new Map<string, SeqRange[]>();
   await ctx.db.transaction(async (tx) => {
-    if (ctx.db.forUpdate !== '') await tx.all(`SELECT pile_id FROM piles WHERE pile_id IN (${list(pileIds.length)}) ORDER BY pile_id${ctx.db.forUpdate}`, pileIds);
+    if (ctx.db.forUpdate !== '') await tx.all(`SELECT pile_id FROM piles WHERE pile_id IN (${placeholders(pileIds.length)}) ORDER BY pile_id${ctx.db.forUpdate}`, pileIds);
     const before = await heldRangesOf(tx, pileIds);
     const fresh: Placed[] = [];
     const rows: SqlValue[][] = [];

@@ -4,7 +4,7 @@
 // whatever its time (provisional: charging, or its receipt not carried yet; charged at its cap: the
 // receipt is overdue; disputed: an operator must decide), by start.
 import type { RouteHandler } from '../http/routes.ts';
-import type { Queryable } from '../storage/db.ts';
+import { type Queryable, placeholders } from '../storage/db.ts';
 import { type OperatorSession, latestSessions, sessionsSettled, settledPeriod } from './operator/sessions.ts';
 
 const UNSETTLED = ['provisional', 'charged-at-cap', 'disputed'];
@@ -16,7 +16,7 @@ type PileBackRow = { pile_id: string; n: number | string };
  * one on), kept when unsettled — the operator pile view's query (operator/sessions.ts), not a second one.
  */
 async function unsettledSessions(db: Queryable): Promise<OperatorSession[]> {
-  const statuses = UNSETTLED.map(() => '?').join(', ');
+  const statuses = placeholders(UNSETTLED.length);
   const piles = await db.all<PileBackRow>(
     `SELECT c.pile_id, COUNT(*) AS n FROM contracts c
        JOIN (SELECT pile_id, MIN(seq) AS oldest FROM contracts WHERE status IN (${statuses}) GROUP BY pile_id) u ON u.pile_id = c.pile_id AND c.seq >= u.oldest

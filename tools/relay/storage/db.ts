@@ -29,14 +29,23 @@ export function bytesColumn(value: unknown, column: string): Uint8Array {
   return value;
 }
 
-/** Rows per multi-row INSERT: few enough statement texts for the prepared-statement caches. */
-const INSERT_ROWS_MAX = 64;
+/** `?, ?, …` for `n` values (an IN list, a VALUES row). */
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+/** Rows per multi-row statement: few enough statement texts for the prepared-statement caches. */
+const ROWS_PER_STATEMENT = 64;
+
+/** `items` in runs of at most 64, one multi-row statement each. */
+export function* statementChunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) yield items.slice(i, i + ROWS_PER_STATEMENT);
+}
 
 /** `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), …` for every row, in statements of at most 64 rows. */
 export async function insertRows(q: Queryable, insertInto: string, rows: readonly (readonly SqlValue[])[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_ROWS_MAX) {
-    const chunk = rows.slice(i, i + INSERT_ROWS_MAX);
-    const row = `(${chunk[0]!.map(() => '?').join(', ')})`;
+  for (const chunk of statementChunks(rows)) {
+    const row = `(${placeholders(chunk[0]!.length)})`;
     await q.run(`${insertInto} VALUES ${chunk.map(() => row).join(', ')}`, chunk.flat());
   }
 }
