@@ -54,12 +54,12 @@ for (let p = 0; p < pileCount; p += 100) {
 await apply('warm-up', [open(sessionOf(999, 0, 0))]);
 
 /** One-step settlement of `sessions` in batches of `perBatch`. */
-async function oneStep(label: string, sessions: Session[], perBatch: number, target?: number): Promise<bigint> {
+async function oneStep(label: string, sessions: Session[], perBatch: number, target?: number): Promise<number> {
   let gas = 0n;
   let txs = 0;
   for (let i = 0; i < sessions.length; i += perBatch, txs++) gas += await apply(label, sessions.slice(i, i + perBatch).map(settle));
   rows.push({ label, sessions: sessions.length, txs, gas, ...(target ? { target } : {}) });
-  return gas / BigInt(sessions.length);
+  return Number(gas) / sessions.length;
 }
 
 await oneStep('single session (one entry per applyBatch)', Array.from({ length: 10 }, (_, i) => sessionOf(i, i, i)), 1);
@@ -138,8 +138,8 @@ for (const r of rows) {
 }
 const gasMethod = 'one applyBatch of 100 one-step settlements on the embedded EDR ledger (Prague gas), receipt gasUsed ÷ 100; steady state: users funded, piles\' state words in use (bench/ledger.bench.ts)';
 recordFigures({
-  'ledger.gas.fleet': { value: Number(fleetGas), method: `${gasMethod}; 10 piles, 20 users` },
-  'ledger.gas.distinct': { value: Number(distinctGas), method: `${gasMethod}; 10 piles, 100 users each in one session` },
+  'ledger.gas.fleet': { value: fleetGas, method: `${gasMethod}; 10 piles, 20 users` },
+  'ledger.gas.distinct': { value: distinctGas, method: `${gasMethod}; 10 piles, 100 users each in one session` },
   'ledger.gas.erc20Transfer': { value: Number(transferGas), method: 'ERC-20 transfer() between two funded accounts on the same contract, same chain, receipt gasUsed' },
 });
 console.log('');

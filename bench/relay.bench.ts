@@ -5,7 +5,8 @@
 // latency at 60 phones; the 2-core ceiling of node:crypto Ed25519 verification. One markdown table.
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -28,7 +29,9 @@ const TAP_SESSIONS = 900;
 const CEILING_S = 2;
 
 type Cpu = { user: number; system: number };
-type Phase = { records: number; seconds: number; cpuMs: number; latenciesMs: number[] };
+/** cpuMs: the relay's CPU while the run's uploads are answered; settleCpuMs: after the last answer, until the ledger
+ * outbox has settled the run's records (the ledger writes still queued then). */
+type Phase = { records: number; seconds: number; cpuMs: number; settleCpuMs: number; latenciesMs: number[] };
 type Measured = { backlog: Phase; taps: Phase };
 
 function ask<T>(child: ChildProcess, message: string | undefined, key: string): Promise<T> {
@@ -67,7 +70,7 @@ async function sessions(caller: RelayCaller, piles: TestPile[], users: Awaited<R
 async function upload(relay: ChildProcess, url: string, bodies: { json: string; records: number }[]): Promise<Phase> {
   const latenciesMs: number[] = [];
   let next = 0;
-  await ask<boolean>(relay, 'drain', 'drained');
+  await ask<Cpu>(relay, 'drain', 'drained');
   const cpu0 = await ask<Cpu>(relay, 'cpu', 'cpu');
   const started = performance.now();
   await Promise.all(Array.from({ length: PHONES }, async () => {
@@ -82,7 +85,14 @@ async function upload(relay: ChildProcess, url: string, bodies: { json: string; 
   }));
   const seconds = (performance.now() - started) / 1000;
   const cpu1 = await ask<Cpu>(relay, 'cpu', 'cpu');
-  return { records: bodies.reduce((n, b) => n + b.records, 0), seconds, cpuMs: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000, latenciesMs: latenciesMs.sort((x, y) => x - y) };
+  const settled = await ask<Cpu>(relay, 'drain', 'drained');
+  return {
+    records: bodies.reduce((n, b) => n + b.records, 0),
+    seconds,
+    cpuMs: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000,
+    settleCpuMs: (settled.user + settled.system) / 1000,
+    latenciesMs: latenciesMs.sort((x, y) => x - y),
+  };
 }
 
 const bodyOf = (records: Uint8Array[]) => ({ json: JSON.stringify({ records: records.map(bytesToBase64url) }), records: records.length });
@@ -141,6 +151,11 @@ async function verifyCeiling(): Promise<number> {
 async function main(): Promise<void> {
   const ceiling = await verifyCeiling();
   const sqlite = await measure(undefined);
+  if (process.env['RELAY_BENCH_PROFILE']) {
+    const line = (name: string, p: Phase) => `${name}: ${Math.round(p.records / p.seconds)} records/s, ${(p.cpuMs / p.records).toFixed(3)} ms CPU a record (+ ${(p.settleCpuMs / p.records).toFixed(3)} ms settling after the run), p50 ${percentile(p.latenciesMs, 50).toFixed(1)} ms, p95 ${percentile(p.latenciesMs, 95).toFixed(1)} ms`;
+    console.log(`SQLite only (profiling, figures include the profiler's cost)\n${line('backlog', sqlite.backlog)}\n${line('taps', sqlite.taps)}`);
+    return;
+  }
   const pg = await startTestPostgres({ durable: true });
   let postgres: Measured;
   try {
@@ -153,12 +168,13 @@ async function main(): Promise<void> {
   const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
   const both = (f: (m: Measured) => string) => `${f(sqlite)} | ${f(postgres)}`;
   const pgKind = process.env['DATABASE_URL'] ? 'PostgreSQL (DATABASE_URL, as configured)' : 'PostgreSQL durable (fsync, synchronous_commit on)';
-  console.log(`${PILES} piles, ${USERS} users, ${PHONES} phones each sending its next upload when the last is answered, HTTP on 127.0.0.1, relay in its own process (embedded EDR ledger; the outbox drained before each run, settling the run's records meanwhile); ${PHONES} phones on the same 2 cores as the relay.\n`);
+  console.log(`${PILES} piles, ${USERS} users, ${PHONES} phones each sending its next upload when the last is answered, HTTP on 127.0.0.1, relay in its own process (embedded EDR ledger: the outbox settles the run's records meanwhile, and what is still queued at the run's end is drained after it); ${PHONES} phones on the same 2 cores as the relay.\n`);
   console.log(`| measure | SQLite (WAL, synchronous=FULL) | ${pgKind} | target | method |`);
   console.log('|---|---:|---:|---:|---|');
   console.log(`| records/s | ${both((m) => n(perS(m.backlog)))} | ≥ 5,000 / ≥ 3,000 | ${n(BACKLOG_SESSIONS * 2)} records, uploads of ${BACKLOG_RECORDS_PER_UPLOAD} (a pile's backlog of 16 sessions) ÷ wall time from the first upload to the last answer |`);
   console.log(`| ratio to the 2-core verify ceiling | ${both((m) => (perS(m.backlog) / ceiling).toFixed(3))} | — | records/s above ÷ the ceiling below |`);
   console.log(`| relay CPU per record | ${both((m) => ms(m.backlog.cpuMs / m.backlog.records))} | ≤ 0.3 ms | the relay process's process.cpuUsage() (user + system, all its threads: event loop, verify workers, EDR ledger) over the run above ÷ records |`);
+  console.log(`| relay CPU per record, its settlement included | ${both((m) => ms((m.backlog.cpuMs + m.backlog.settleCpuMs) / m.backlog.records))} | — | the run's CPU above + the relay process's CPU from the run's last answer until its ledger outbox is drained (the ledger writes still queued at the end of the run), ÷ records |`);
   console.log(`| records/s, one session per upload | ${both((m) => n(perS(m.taps)))} | — | ${n(TAP_SESSIONS * 2)} records, uploads of 2 (one tap: contract + receipt) |`);
   console.log(`| upload → Ack p50, ${PHONES} phones | ${both((m) => ms(percentile(m.taps.latenciesMs, 50)))} | — | per upload of 2 records, request sent → answer with its Ack read |`);
   console.log(`| upload → Ack p95, ${PHONES} phones | ${both((m) => ms(percentile(m.taps.latenciesMs, 95)))} | ≤ 25 ms | same run |`);
@@ -167,6 +183,7 @@ async function main(): Promise<void> {
   const setup = `relay in its own process, ${PILES} piles, ${USERS} users, ${PHONES} phones on the same 2 cores each sending its next upload when the last is answered, HTTP on 127.0.0.1 (bench/relay.bench.ts)`;
   const throughput = `${n(BACKLOG_SESSIONS * 2)} records in uploads of ${BACKLOG_RECORDS_PER_UPLOAD} ÷ wall time from the first upload to the last answer; ${setup}`;
   const cpu = `the relay process's process.cpuUsage() (all its threads) over that run ÷ records; ${setup}`;
+  const settledCpu = `the relay process's CPU over that run + from its last answer until the ledger outbox has settled the records still queued, ÷ records; ${setup}`;
   const p95 = `95th percentile of request sent → answer with its Ack read, ${n(TAP_SESSIONS)} uploads of 2 records (one tap's contract + receipt); ${setup}`;
   recordFigures({
     'relay.sqlite.recordsPerS': { value: perS(sqlite.backlog), method: `${throughput}; SQLite WAL, synchronous=FULL` },
@@ -174,17 +191,83 @@ async function main(): Promise<void> {
     'relay.postgres.recordsPerS': { value: perS(postgres.backlog), method: `${throughput}; ${pgKind}` },
     'relay.sqlite.cpuMsPerRecord': { value: sqlite.backlog.cpuMs / sqlite.backlog.records, method: cpu },
     'relay.postgres.cpuMsPerRecord': { value: postgres.backlog.cpuMs / postgres.backlog.records, method: cpu },
+    'relay.sqlite.cpuMsPerRecordSettled': { value: (sqlite.backlog.cpuMs + sqlite.backlog.settleCpuMs) / sqlite.backlog.records, method: settledCpu },
+    'relay.postgres.cpuMsPerRecordSettled': { value: (postgres.backlog.cpuMs + postgres.backlog.settleCpuMs) / postgres.backlog.records, method: settledCpu },
     'relay.sqlite.p95Ms': { value: percentile(sqlite.taps.latenciesMs, 95), method: p95 },
     'relay.postgres.p95Ms': { value: percentile(postgres.taps.latenciesMs, 95), method: p95 },
   });
 }
 
+/** CPU seconds of each thread of this process, by thread name and id (Linux /proc; empty elsewhere). */
+function threadCpuS(): Map<string, number> {
+  const byThread = new Map<string, number>();
+  const clockTicksPerS = 100; // Linux USER_HZ: the unit of utime and stime
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = tid === String(process.pid) ? 'event loop' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}#${tid}`;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byThread.set(name, (Number(fields[11]) + Number(fields[12])) / clockTicksPerS);
+    }
+  } catch {
+    // not Linux: no breakdown
+  }
+  return byThread;
+}
+
+/**
+ * RELAY_BENCH_PROFILE=DIR: the relay process writes a CPU profile of its event loop (node:inspector)
+ * into DIR for each measured run and each drain of the ledger outbox before one (its ledger writes
+ * are settled there, outside the measure), and prints its threads' CPU seconds over each.
+ */
+function profiler(dir: string, label: string) {
+  const session = new Session();
+  session.connect();
+  let part = 0;
+  let threads0 = new Map<string, number>();
+  return {
+    async start(): Promise<void> {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      threads0 = threadCpuS();
+    },
+    async stop(what: 'run' | 'drain', detail: string): Promise<void> {
+      const threads1 = threadCpuS();
+      const { profile } = await session.post('Profiler.stop');
+      const file = join(dir, `relay-${label}-${++part}-${what}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      const lines = [...threads1].map(([name, s]) => [name, s - (threads0.get(name) ?? 0)] as const).filter(([, s]) => s > 0.005).sort((a, b) => b[1] - a[1]);
+      console.error(`relay ${label} ${what} (${detail}): ${file}; thread CPU s: ${lines.map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', ')}`);
+    },
+  };
+}
+
 if (process.argv[2] === 'relay-process') {
   const [dataDir, databaseUrl] = process.argv.slice(3);
   const relay = await startRelay({ dataDir: dataDir!, port: 0, log: () => undefined, ...(databaseUrl ? { databaseUrl } : {}) });
-  process.on('message', (m) => {
-    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
-    if (m === 'drain') void relay.drainLedger(120_000).then(() => process.send!({ drained: true }));
+  const profileDir = process.env['RELAY_BENCH_PROFILE'];
+  const profile = profileDir ? profiler(profileDir, databaseUrl ? 'postgres' : 'sqlite') : undefined;
+  let measuring = false;
+  process.on('message', async (m) => {
+    if (m === 'cpu') {
+      const cpu = process.cpuUsage();
+      if (measuring) {
+        const { pending } = await relay.outboxStats();
+        await profile?.stop('run', `${pending} ledger writes queued at its end`);
+      } else {
+        await profile?.start();
+      }
+      measuring = !measuring;
+      process.send!({ cpu });
+    }
+    if (m === 'drain') {
+      await profile?.start();
+      const [at, cpu] = [performance.now(), process.cpuUsage()];
+      await relay.drainLedger(120_000);
+      const { user, system } = process.cpuUsage(cpu);
+      await profile?.stop('drain', `${(performance.now() - at).toFixed(0)} ms, ${((user + system) / 1000).toFixed(0)} ms CPU`);
+      process.send!({ drained: { user, system } });
+    }
     if (m === 'close') void relay.close().then(() => process.exit(0));
   });
   process.send!({ url: relay.url });

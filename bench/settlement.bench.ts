@@ -27,6 +27,8 @@ try {
     ['records/s, 2 cores, PostgreSQL durable', '131–183 (fsync off)', show('relay.postgres.recordsPerS'), '≥ 3,000'],
     ['relay CPU per record, SQLite', '~1.8 ms', show('relay.sqlite.cpuMsPerRecord', (x) => `${x.toFixed(2)} ms`), '≤ 0.3 ms'],
     ['relay CPU per record, PostgreSQL durable', '~1.8 ms', show('relay.postgres.cpuMsPerRecord', (x) => `${x.toFixed(2)} ms`), '≤ 0.3 ms'],
+    ['… with the settlement of those records on the embedded ledger, SQLite', '—', show('relay.sqlite.cpuMsPerRecordSettled', (x) => `${x.toFixed(2)} ms`), '(beside)'],
+    ['… with the settlement of those records on the embedded ledger, PostgreSQL durable', '—', show('relay.postgres.cpuMsPerRecordSettled', (x) => `${x.toFixed(2)} ms`), '(beside)'],
     ['upload → Ack p95 at 60 phones, SQLite', '224–253 ms', show('relay.sqlite.p95Ms', (x) => `${x.toFixed(1)} ms`), '≤ 25 ms'],
     ['upload → Ack p95 at 60 phones, PostgreSQL durable', '224–253 ms', show('relay.postgres.p95Ms', (x) => `${x.toFixed(1)} ms`), '≤ 25 ms'],
     ['gas per settled session, batch 100, 10 piles / 20 users', '12,360', show('ledger.gas.fleet'), '≤ 2,500'],

@@ -1,6 +1,6 @@
 // The applyBatch bytes, table-driven: hex vectors written out by hand from the layout
-// (recordsDigest 32 ‖ userCount 1 ‖ pileCount 1 ‖ users 20 each ‖ piles 8 each ‖ entries 27 each:
-// op 1 ‖ userIndex 1 ‖ pileIndex 1 ‖ seq 8 ‖ capMinor 8 ‖ amountMinor 8), RangeErrors for bad
+// (recordsDigest 32 ‖ userCount 1 ‖ pileCount 1 ‖ users 20 each ‖ piles 8 each ‖ entries 15 each:
+// op 1 ‖ userIndex 1 ‖ pileIndex 1 ‖ seq 4 ‖ capMinor 4 ‖ amountMinor 4), RangeErrors for bad
 // input, and the contract refusing a malformed batch whole, at the same byte offset the decoder names.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,14 +31,14 @@ const vectors: Vector[] = [
       '01', '01',
       '00000000000000000000000000000000000000aa',
       '0102030405060708',
-      '01' + '00' + '00' + '000000000000000f' + '0000000000001234' + '0000000000000000',
+      '01' + '00' + '00' + '0000000f' + '00001234' + '00000000',
     ],
   },
   {
     name: 'settle, charge-cap and full open; tables sorted, entries kept in order, an open carries no amount',
     entries: [
       { kind: 'settle', contractId: '0x09000000000000010000000000000005', user: userB, capMinor: 0x100n, amountMinor: 0xffn, recordHash: fill('22') },
-      { kind: 'charge-cap', contractId: '0x0100000000000002ffffffffffffffff', user: userA, capMinor: 7n, recordHash: fill('33') },
+      { kind: 'charge-cap', contractId: '0x010000000000000200000000ffffffff', user: userA, capMinor: 7n, recordHash: fill('33') },
       { kind: 'open', contractId: '0x01000000000000020000000000000001', user: userB, capMinor: 1n, capped: false, recordHash: fill('44') },
     ],
     hex: [
@@ -46,9 +46,9 @@ const vectors: Vector[] = [
       '02', '02',
       '00000000000000000000000000000000000000aa', '00000000000000000000000000000000000000bb',
       '0100000000000002', '0900000000000001',
-      '03' + '01' + '01' + '0000000000000005' + '0000000000000100' + '00000000000000ff',
-      '04' + '00' + '00' + 'ffffffffffffffff' + '0000000000000007' + '0000000000000000',
-      '02' + '01' + '00' + '0000000000000001' + '0000000000000001' + '0000000000000000',
+      '03' + '01' + '01' + '00000005' + '00000100' + '000000ff',
+      '04' + '00' + '00' + 'ffffffff' + '00000007' + '00000000',
+      '02' + '01' + '00' + '00000001' + '00000001' + '00000000',
     ],
   },
 ];
@@ -80,11 +80,13 @@ const manyPiles = (n: number): BatchEntry[] => Array.from({ length: n }, (_, i) 
 
 const badEntries: [string, BatchEntry[], string][] = [
   ['no entries', [], 'ledger batch: expected at least 1 entry, got 0'],
-  ['cap 0', [{ ...open, capMinor: 0n }], 'ledger batch: "entries[0].capMinor" expected 1..2^64-1, got 0'],
-  ['cap 2^64', [open, { ...open, capMinor: 1n << 64n }], 'ledger batch: "entries[1].capMinor" expected 1..2^64-1, got 18446744073709551616'],
-  ['amount 2^64', [{ ...settle, amountMinor: 1n << 64n }], 'ledger batch: "entries[0].amountMinor" expected 0..2^64-1, got 18446744073709551616'],
-  ['amount −1', [{ ...settle, amountMinor: -1n }], 'ledger batch: "entries[0].amountMinor" expected 0..2^64-1, got -1'],
-  ['sequence 0', [{ ...open, contractId: '0x01020304050607080000000000000000' }], 'ledger batch: "entries[0].seq" expected 1..2^64-1, got 0'],
+  ['cap 0', [{ ...open, capMinor: 0n }], 'ledger batch: "entries[0].capMinor" expected 1..2^32-1, got 0'],
+  ['cap 2^32', [open, { ...open, capMinor: 1n << 32n }], 'ledger batch: "entries[1].capMinor" expected 1..2^32-1, got 4294967296'],
+  ['amount 2^32', [{ ...settle, capMinor: 1n << 32n, amountMinor: 1n << 32n }], 'ledger batch: "entries[0].capMinor" expected 1..2^32-1, got 4294967296'],
+  ['amount 2^32 under a cap that fits', [{ ...settle, capMinor: (1n << 32n) - 1n, amountMinor: 1n << 32n }], 'ledger batch: "entries[0].amountMinor" expected 0..2^32-1, got 4294967296'],
+  ['amount −1', [{ ...settle, amountMinor: -1n }], 'ledger batch: "entries[0].amountMinor" expected 0..2^32-1, got -1'],
+  ['sequence 0', [{ ...open, contractId: '0x01020304050607080000000000000000' }], 'ledger batch: "entries[0].seq" expected 1..2^32-1, got 0'],
+  ['sequence 2^32', [{ ...open, contractId: '0x01020304050607080000000100000000' }], 'ledger batch: "entries[0].seq" expected 1..2^32-1, got 4294967296'],
   ['short contract id', [{ ...open, contractId: '0x0102' }], 'ledger batch: "entries[0].contractId" expected 16 bytes hex, got 0x0102'],
   ['short user', [{ ...open, user: '0x12' }], 'ledger batch: "entries[0].user" expected 20 bytes hex, got 0x12'],
   ['short record hash', [open, { ...open, recordHash: '0x1234' }], 'ledger batch: "recordHash[1]" expected 32 bytes hex, got 0x1234'],
@@ -106,26 +108,26 @@ test('encodeBatch refuses what the contract would refuse, with a RangeError nami
 /** `hex` with `bytes` (hex digits) written at byte `offset`. */
 const patch = (hex: Hex, offset: number, bytes: string): Hex => `0x${hex.slice(2, 2 + offset * 2)}${bytes}${hex.slice(2 + offset * 2 + bytes.length)}`;
 const one = hexOf(vectors[0]!); // entries at byte 62
-const three = hexOf(vectors[1]!); // piles at 74, entries at 90, 117, 144
+const three = hexOf(vectors[1]!); // piles at 74, entries at 90, 105, 120
 
 /** Malformed batches and the byte offset both the decoder and the contract name. */
 const malformed: [string, Hex, number, string][] = [
   ['shorter than the header', `0x${'00'.repeat(10)}`, 10, 'expected at least 34 bytes, got 10'],
   ['no users', patch(one, 32, '00'), 32, 'no users'],
   ['no piles', patch(one, 33, '00'), 33, 'no piles'],
-  ['a byte short', one.slice(0, -2) as Hex, 88, 'length 88 is not 62 + 27 × entries'],
-  ['no entries', one.slice(0, 2 + 62 * 2) as Hex, 62, 'length 62 is not 62 + 27 × entries'],
+  ['a byte short', one.slice(0, -2) as Hex, 76, 'length 76 is not 62 + 15 × entries'],
+  ['no entries', one.slice(0, 2 + 62 * 2) as Hex, 62, 'length 62 is not 62 + 15 × entries'],
   ['users not ascending', patch(patch(three, 34, '00000000000000000000000000000000000000bb'), 54, '00000000000000000000000000000000000000aa'), 54, 'users not strictly ascending and non-zero'],
   ['user 0x0', patch(one, 34, '00'.repeat(20)), 34, 'users not strictly ascending and non-zero'],
   ['piles not ascending', patch(three, 82, '0100000000000002'), 82, 'piles not strictly ascending and non-zero'],
   ['op 0', patch(one, 62, '00'), 62, 'op 0'],
   ['op 5', patch(one, 62, '05'), 62, 'op 5'],
   ['user index out of range', patch(one, 63, '01'), 63, 'user index 1 of 1'],
-  ['pile index out of range (third entry)', patch(three, 146, '02'), 146, 'pile index 2 of 2'],
-  ['sequence 0', patch(one, 65, '0000000000000000'), 65, 'sequence 0'],
-  ['cap 0', patch(one, 73, '0000000000000000'), 73, 'cap 0'],
-  ['an amount on an open', patch(one, 81, '0000000000000001'), 81, 'an amount on an entry that is not a settle'],
-  ['an amount on a charge-cap', patch(three, 117 + 19, '0000000000000001'), 136, 'an amount on an entry that is not a settle'],
+  ['pile index out of range (third entry)', patch(three, 122, '02'), 122, 'pile index 2 of 2'],
+  ['sequence 0', patch(one, 65, '00000000'), 65, 'sequence 0'],
+  ['cap 0', patch(one, 69, '00000000'), 69, 'cap 0'],
+  ['an amount on an open', patch(one, 73, '00000001'), 73, 'an amount on an entry that is not a settle'],
+  ['an amount on a charge-cap', patch(three, 105 + 11, '00000001'), 116, 'an amount on an entry that is not a settle'],
 ];
 
 test('decodeBatch refuses a malformed batch with a RangeError naming the byte offset', () => {
@@ -158,7 +160,7 @@ test('the contract refuses each malformed batch whole (BadBatch at the same offs
     const user = getAddress(userA);
     await l.issue(user, 10_000n, refOf('fund'));
     const valid = encodeBatch([open, { ...open, contractId: '0x01020304050607080000000000000010' }]);
-    const bad = patch(valid, 62 + 27 + 11, '0000000000000000'); // the second entry's cap → 0
+    const bad = patch(valid, 62 + 15 + 7, '00000000'); // the second entry's cap → 0
     const before = { balance: await l.balanceOf(user), escrow: await l.escrowOf(user), totals: await l.totals(), events: (await l.history()).length };
     const raw = await account.signTransaction({
       type: 'eip1559', chainId: await client.getChainId(), nonce: await client.getTransactionCount({ address: account.address }),

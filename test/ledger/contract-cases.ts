@@ -223,7 +223,7 @@ export function contractCases(name: string, make: () => Promise<Harness>, teardo
     assert.is((await one(l, openOf(pileA, 1n, alice, 100n))).status, 'applied');
   });
 
-  t('malformed entries are refused whole before sending: zero cap, sequence 0, user 0x0, pile 0, no entries', async ({ h }) => {
+  t('malformed entries are refused whole before sending: zero cap, sequence 0, a sequence, cap or amount past uint32, user 0x0, pile 0, no entries', async ({ h }) => {
     const l = h.ledger;
     await l.issue(alice, 1_000n, refOf('t'));
     const good = openOf(pileA, 1n, alice, 10n);
@@ -233,9 +233,12 @@ export function contractCases(name: string, make: () => Promise<Harness>, teardo
         (e: Error) => { assert.instance(e, RangeError); assert.match(e.message, pattern); },
       );
     };
-    await throwsRange([good, openOf(pileA, 2n, alice, 0n)], /^ledger batch: "entries\[1\]\.capMinor" expected 1\.\.2\^64-1, got 0$/);
-    await throwsRange([good, { ...openOf(pileA, 3n, alice, 10n), contractId: '0x50010203040506070000000000000000' }], /^ledger batch: "entries\[1\]\.seq" expected 1\.\.2\^64-1, got 0$/);
-    await throwsRange([good, settleEntry(openOf(pileA, 4n, alice, 0n), 0n)], /"entries\[1\]\.capMinor" expected 1\.\.2\^64-1, got 0/);
+    await throwsRange([good, openOf(pileA, 2n, alice, 0n)], /^ledger batch: "entries\[1\]\.capMinor" expected 1\.\.2\^32-1, got 0$/);
+    await throwsRange([good, { ...openOf(pileA, 3n, alice, 10n), contractId: '0x50010203040506070000000000000000' }], /^ledger batch: "entries\[1\]\.seq" expected 1\.\.2\^32-1, got 0$/);
+    await throwsRange([good, settleEntry(openOf(pileA, 4n, alice, 0n), 0n)], /"entries\[1\]\.capMinor" expected 1\.\.2\^32-1, got 0/);
+    await throwsRange([good, openOf(pileA, 1n << 32n, alice, 10n)], /^ledger batch: "entries\[1\]\.seq" expected 1\.\.2\^32-1, got 4294967296$/);
+    await throwsRange([good, openOf(pileA, 7n, alice, 1n << 32n)], /^ledger batch: "entries\[1\]\.capMinor" expected 1\.\.2\^32-1, got 4294967296$/);
+    await throwsRange([good, settleEntry(openOf(pileA, 8n, alice, (1n << 32n) - 1n), 1n << 32n)], /^ledger batch: "entries\[1\]\.amountMinor" expected 0\.\.2\^32-1, got 4294967296$/);
     await throwsRange([good, openOf(pileA, 5n, '0x0000000000000000000000000000000000000000', 10n)], /^ledger batch: user 0x0 is not an account$/);
     await throwsRange([good, openOf(new Uint8Array(8), 6n, alice, 10n)], /^ledger batch: pile id 0 is not a pile$/);
     await throwsRange([], /^ledger batch: expected at least 1 entry, got 0$/);

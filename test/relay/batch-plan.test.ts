@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Address, Hex } from 'viem';
+import { encodeBatch } from '../../tools/ledger/batch-encoding.ts';
 import type { EntryOutcome } from '../../tools/ledger/ledger.ts';
 import { type OutboxRow, OutboxRowError, planNextSend } from '../../tools/relay/ledger-outbox/batch-plan.ts';
 import { rowOutcomes } from '../../tools/relay/ledger-outbox/worker.ts';
@@ -90,6 +91,28 @@ test('plan: bad input is refused with what is wrong', () => {
   const noHash = rows(['charge-cap', A, 1]);
   noHash[0]!.hash = null;
   assert.throws(() => planNextSend(noHash, REVENUE), (e: unknown) => e instanceof OutboxRowError && /row 1 \(charge-cap 0x0+1\) has no record hash/.test(e.message));
+});
+
+test('plan: a row whose cap, amount or sequence does not fit the batch (uint32) goes alone; the client refuses that entry', () => {
+  const big = rows(['open', A, 1], ['settle', B, 2], ['open', A, 3], ['settle', B, 3]);
+  big[1]!.cap_minor = 2 ** 32;
+  big[3]!.amount_minor = 2 ** 32;
+  big[3]!.cap_minor = 2 ** 32;
+  // rows 2 and 4 (and any later row of their contracts) wait; row 3 waits for its settle (row 4)
+  assert.equal(planned(big), ['open c1 [#1]']);
+  assert.equal(planned(big.slice(1)), ['settle c2 [#2]']);
+  const plan = planNextSend(big.slice(1), REVENUE);
+  assert.ok(plan.kind === 'batch');
+  const onPile1 = plan.entries.map((e) => ({ ...e.entry, contractId: `0x01${e.entry.contractId.slice(4)}` as Hex })); // cid() names pile 0
+  assert.throws(() => encodeBatch(onPile1), (e: unknown) => e instanceof RangeError && e.message === 'ledger batch: "entries[0].capMinor" expected 1..2^32-1, got 4294967296');
+  const seq = rows(['open', A, 1], ['open', B, 2]);
+  seq[0]!.contract_id = `0x${'01'.repeat(8)}0000000100000000`;
+  assert.equal(planned(seq), [`open c${parseInt(seq[0]!.contract_id, 16)} [#1]`]);
+  assert.equal(planned(seq.slice(1)), ['open c2 [#2]']);
+  const fits = rows(['settle', A, 1]);
+  fits[0]!.cap_minor = 2 ** 32 - 1;
+  fits[0]!.amount_minor = 2 ** 32 - 1;
+  assert.equal(planned([...fits, ...rows(['open', B, 2]).map((r) => ({ ...r, id: 2 }))]), ['settle c1 [#1]', 'open c2 [#2]']);
 });
 
 const TX = hash(0xabc);

@@ -165,7 +165,8 @@ test('writes the ledger had before (a crash between the send and the mark) are m
   const bob = address();
   const issueRef = ref();
   const transferRef = ref();
-  const contract = (): Hex => `0x${randomBytes(16).toString('hex')}` as Hex;
+  // A contract id is a pile id and a billing sequence (the ledger's batches carry it as uint32).
+  const contract = (): Hex => `0x${randomBytes(8).toString('hex')}0000000000000001` as Hex;
   const [settledBefore, openedBefore, oneStepBefore] = [contract(), contract(), contract()];
   const hash = ref();
   const cap = { user: alice, capMinor: 2_000n, recordHash: hash };

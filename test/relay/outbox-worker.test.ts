@@ -23,8 +23,8 @@ const logged: string[] = [];
 
 const address = (): Address => `0x${randomBytes(20).toString('hex')}` as Address;
 const hex = (bytes: number): Hex => `0x${randomBytes(bytes).toString('hex')}` as Hex;
-/** A contract id whose pile part is not 0 (pile ‖ sequence). */
-const contractId = (): Hex => `0x01${randomBytes(15).toString('hex')}` as Hex;
+/** A contract id whose pile part is not 0 (pile ‖ sequence; sequence 1: the ledger's batches carry it as uint32). */
+const contractId = (): Hex => `0x01${randomBytes(7).toString('hex')}0000000000000001` as Hex;
 
 async function enqueue(writes: OutboxWrite[]): Promise<number[]> {
   return db.transaction(async (tx) => {

@@ -7,9 +7,9 @@ import type { BatchEntry } from './ledger.ts';
 const HEADER_BYTES = 34;
 const USER_BYTES = 20;
 const PILE_BYTES = 8;
-const ENTRY_BYTES = 27;
+const ENTRY_BYTES = 15;
 const TABLE_MAX = 255;
-const maxUint64 = (1n << 64n) - 1n;
+const maxUint32 = (1n << 32n) - 1n;
 
 /** Entry op codes. */
 const ops = Object.freeze({ openCapped: 1, openFull: 2, settle: 3, chargeCap: 4 });
@@ -31,11 +31,20 @@ function hexBytes(name: string, value: string, bytes: number): string {
   return value.slice(2).toLowerCase();
 }
 
-function uint64Hex(name: string, value: bigint, nonZero: boolean): string {
-  if (typeof value !== 'bigint' || value < (nonZero ? 1n : 0n) || value > maxUint64) {
-    throw new RangeError(`ledger batch: "${name}" expected ${nonZero ? '1' : '0'}..2^64-1, got ${String(value)}`);
+const fitsUint32 = (value: bigint, nonZero: boolean): boolean => typeof value === 'bigint' && value >= (nonZero ? 1n : 0n) && value <= maxUint32;
+
+/** seq, cap and amount are uint32 on the wire (BatchLayout.sol). */
+function uint32Hex(name: string, value: bigint, nonZero: boolean): string {
+  if (!fitsUint32(value, nonZero)) {
+    throw new RangeError(`ledger batch: "${name}" expected ${nonZero ? '1' : '0'}..2^32-1, got ${String(value)}`);
   }
-  return value.toString(16).padStart(16, '0');
+  return value.toString(16).padStart(8, '0');
+}
+
+/** Whether the entry's seq, cap and amount fit the batch's uint32 fields (encodeBatch refuses it otherwise). */
+export function fitsBatchFields(entry: BatchEntry): boolean {
+  const seq = /^0x[0-9a-fA-F]{32}$/.test(entry.contractId) ? BigInt(`0x${entry.contractId.slice(18)}`) : 0n;
+  return fitsUint32(seq, true) && fitsUint32(entry.capMinor, true) && fitsUint32(entry.kind === 'settle' ? entry.amountMinor : 0n, false);
 }
 
 /** SHA-256 of the entries' record hashes in entry order. */
@@ -69,9 +78,9 @@ export function encodeBatch(entries: readonly BatchEntry[]): Hex {
       op.toString(16).padStart(2, '0'),
       users.indexOf(e.user.slice(2).toLowerCase()).toString(16).padStart(2, '0'),
       piles.indexOf(id.slice(0, 16)).toString(16).padStart(2, '0'),
-      uint64Hex(`entries[${i}].seq`, BigInt(`0x${id.slice(16)}`), true),
-      uint64Hex(`entries[${i}].capMinor`, e.capMinor, true),
-      uint64Hex(`entries[${i}].amountMinor`, e.kind === 'settle' ? e.amountMinor : 0n, false),
+      uint32Hex(`entries[${i}].seq`, BigInt(`0x${id.slice(16)}`), true),
+      uint32Hex(`entries[${i}].capMinor`, e.capMinor, true),
+      uint32Hex(`entries[${i}].amountMinor`, e.kind === 'settle' ? e.amountMinor : 0n, false),
     );
   });
   return `0x${parts.join('')}`;
@@ -101,20 +110,20 @@ export function decodeBatch(batch: Hex): DecodedBatch {
     const op = parseInt(at(offset, 1), 16);
     const userIndex = parseInt(at(offset + 1, 1), 16);
     const pileIndex = parseInt(at(offset + 2, 1), 16);
-    const seq = BigInt(`0x${at(offset + 3, 8)}`);
-    const capMinor = BigInt(`0x${at(offset + 11, 8)}`);
-    const amountMinor = BigInt(`0x${at(offset + 19, 8)}`);
+    const seq = BigInt(`0x${at(offset + 3, 4)}`);
+    const capMinor = BigInt(`0x${at(offset + 7, 4)}`);
+    const amountMinor = BigInt(`0x${at(offset + 11, 4)}`);
     if (op < ops.openCapped || op > ops.chargeCap) throw bad(offset, `op ${op}`);
     if (userIndex >= userCount) throw bad(offset + 1, `user index ${userIndex} of ${userCount}`);
     if (pileIndex >= pileCount) throw bad(offset + 2, `pile index ${pileIndex} of ${pileCount}`);
     if (seq === 0n) throw bad(offset + 3, 'sequence 0');
-    if (capMinor === 0n) throw bad(offset + 11, 'cap 0');
-    if (op !== ops.settle && amountMinor !== 0n) throw bad(offset + 19, 'an amount on an entry that is not a settle');
+    if (capMinor === 0n) throw bad(offset + 7, 'cap 0');
+    if (op !== ops.settle && amountMinor !== 0n) throw bad(offset + 11, 'an amount on an entry that is not a settle');
     entries.push({
       op: op === ops.settle ? 'settle' : op === ops.chargeCap ? 'charge-cap' : 'open',
       capped: op === ops.openCapped,
       user: getAddress(`0x${users[userIndex]}`),
-      contractId: `0x${piles[pileIndex]}${at(offset + 3, 8)}`,
+      contractId: `0x${piles[pileIndex]}${seq.toString(16).padStart(16, '0')}`,
       capMinor,
       amountMinor,
     });

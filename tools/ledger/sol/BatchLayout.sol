@@ -4,10 +4,12 @@ pragma solidity ^0.8.24;
 /// The bytes of one applyBatch (big-endian), read straight from calldata:
 ///   batch = recordsDigest (32) ‖ userCount (1) ‖ pileCount (1)
 ///           ‖ users (20 each, strictly ascending, non-zero) ‖ piles (8 each, strictly ascending, non-zero)
-///           ‖ entries (27 each, at least one)
-///   entry = op (1) ‖ userIndex (1) ‖ pileIndex (1) ‖ seq (8, ≠ 0) ‖ capMinor (8, ≠ 0) ‖ amountMinor (8)
+///           ‖ entries (15 each, at least one)
+///   entry = op (1) ‖ userIndex (1) ‖ pileIndex (1) ‖ seq (4, ≠ 0) ‖ capMinor (4, ≠ 0) ‖ amountMinor (4)
 /// op: 1 open capped, 2 open full, 3 settle, 4 charge at cap; amountMinor is 0 for all but settle.
-/// Entries are checked as they apply (TapchargeLedger._applyEntries): a known op, indexes inside the
+/// seq, cap and amount are uint32: a contract id's sequence (uint64 in the id) must be below 2^32
+/// to settle here, and amounts are minor units below 2^32 (the client refuses anything larger).
+/// Entries are checked as they apply (BatchEntries.applyAll): a known op, indexes inside the
 /// tables, seq and cap non-zero, no amount but on a settle.
 /// recordsDigest = SHA-256 of the entries' signed-record hashes in entry order: the chain only
 /// carries it for the auditor (tools/ledger/audit.ts).
@@ -15,7 +17,7 @@ library BatchLayout {
     uint256 internal constant HEADER_BYTES = 34;
     uint256 internal constant USER_BYTES = 20;
     uint256 internal constant PILE_BYTES = 8;
-    uint256 internal constant ENTRY_BYTES = 27;
+    uint256 internal constant ENTRY_BYTES = 15;
 
     /// The batch is malformed at byte `offset`; nothing was applied.
     error BadBatch(uint256 offset);
@@ -28,7 +30,7 @@ library BatchLayout {
         uint256 entryCount;
     }
 
-    /// Checks the header, the length and both tables.
+    /// Checks the header and the length; TapchargeLedger checks the tables as it reads them.
     function shapeOf(bytes calldata batch) internal pure returns (Shape memory s) {
         if (batch.length < HEADER_BYTES) revert BadBatch(batch.length);
         s.userCount = uint8(batch[32]);
@@ -39,26 +41,5 @@ library BatchLayout {
         s.entriesAt = s.pilesAt + s.pileCount * PILE_BYTES;
         if (batch.length <= s.entriesAt || (batch.length - s.entriesAt) % ENTRY_BYTES != 0) revert BadBatch(batch.length);
         s.entryCount = (batch.length - s.entriesAt) / ENTRY_BYTES;
-        uint256 previous = 0;
-        for (uint256 u = 0; u < s.userCount; u++) {
-            uint256 user = uint160(userAt(batch, u));
-            if (user <= previous) revert BadBatch(HEADER_BYTES + u * USER_BYTES);
-            previous = user;
-        }
-        previous = 0;
-        for (uint256 p = 0; p < s.pileCount; p++) {
-            uint256 pile = uint64(pileAt(batch, s, p));
-            if (pile <= previous) revert BadBatch(s.pilesAt + p * PILE_BYTES);
-            previous = pile;
-        }
-    }
-
-    function userAt(bytes calldata batch, uint256 u) internal pure returns (address user) {
-        assembly { user := shr(96, calldataload(add(batch.offset, add(34, mul(u, 20))))) }
-    }
-
-    function pileAt(bytes calldata batch, Shape memory s, uint256 p) internal pure returns (bytes8 pile) {
-        uint256 at = s.pilesAt + p * PILE_BYTES;
-        assembly { pile := and(calldataload(add(batch.offset, at)), shl(192, 0xffffffffffffffff)) }
     }
 }

@@ -13,7 +13,10 @@
 // the chain settles it in one step. Not when a charge-cap of the contract is pending as well: then
 // open, charge-cap and correct go as they are (the correct needs the charge at the cap first).
 // A correct is a settle entry: the chain makes it a correction, finding the contract charged at cap.
+// A row whose sequence, cap or amount does not fit the batch's uint32 fields goes alone, when no
+// entry is planned before it: the client refuses it (RangeError) and the worker rejects its rows.
 import type { Address, Hex } from 'viem';
+import { fitsBatchFields } from '../../ledger/batch-encoding.ts';
 import type { BatchEntry } from '../../ledger/ledger.ts';
 import type { OutboxKind } from './enqueue.ts';
 
@@ -100,12 +103,14 @@ export function planNextSend(rows: readonly OutboxRow[], revenueAccount: Address
       continue;
     }
     const closes = r.kind === 'open' && !chargingCap.has(contractId) ? closing.get(contractId) : undefined;
-    if (closes) {
-      carried.add(closes.id);
-      entries.push({ entry: entryOf(closes), rows: [r, closes] });
-    } else {
-      entries.push({ entry: entryOf(r), rows: [r] });
+    const planned: PlannedEntry = closes ? { entry: entryOf(closes), rows: [r, closes] } : { entry: entryOf(r), rows: [r] };
+    if (!fitsBatchFields(planned.entry)) {
+      if (entries.length === 0) return { kind: 'batch', entries: [planned] };
+      waitingContracts.add(contractId);
+      continue;
     }
+    if (closes) carried.add(closes.id);
+    entries.push(planned);
   }
   return { kind: 'batch', entries };
 }
