@@ -1,8 +1,8 @@
 // The outbox worker against the embedded ledger (tools/relay/ledger-outbox/worker.ts), on SQLite:
 // contract rows go in one applyBatch (an open and its settle as one one-step settle entry); a
 // batch the ledger refuses whole is re-sent one entry at a time, so only the spoiling entry's rows
-// are rejected; a charge-cap row queued without its record hash (before the outbox kept it) gets
-// the stored contract's SHA-256; and the batch's records digest is the one the rows' hashes give.
+// are rejected; a row that cannot become a write (a column empty) is rejected, not retried; and the
+// batch's records digest is the one the rows' hashes give.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,23 +78,28 @@ test('a batch the ledger refuses whole is sent again one entry at a time: only t
   assert.ok(logged.some((line) => line.includes(`ledger refused write ${ids[1]}`)));
 });
 
-test('a charge-cap row queued without its record hash is sent with the stored contract\'s SHA-256, kept in the row; the records digest holds', async () => {
+test('a row that cannot become a ledger write is rejected with the column it lacks; the rows after it still land', async () => {
   const user = address();
   await ledger.issue(user, 5_000n, hex(32));
-  const id = contractId();
-  const sha256 = randomBytes(32).toString('hex');
-  await db.run(
-    `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, cap_minor, capped, tariff_version, energy_minor_per_kwh,
-       time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status)
-     VALUES (?, ?, 1, 'kid', 'voucher', 'amount', 800, 1, 1, 0, 0, 0, 0, 0, ?, 'charged-at-cap')`,
-    [id.slice(2), id.slice(2, 18), sha256]);
-  const [openId] = await enqueue([{ kind: 'open', contractId: id, user, capMinor: 800, capped: true, hash: `0x${sha256}` }]);
-  const old = await db.get<{ id: number }>(
-    "INSERT INTO ledger_outbox (kind, contract_id, user_address, cap_minor, state, created_at_ms) VALUES ('charge-cap', ?, ?, 800, 'pending', 0) RETURNING id", [id, user]);
+  const [noAmount, unknownContract] = [contractId(), contractId()];
+  const insert = (sql: string, params: string[]) => db.get<{ id: number }>(`${sql} RETURNING id`, params).then((r) => Number(r!.id));
+  const badSettle = await insert(
+    "INSERT INTO ledger_outbox (kind, contract_id, user_address, cap_minor, hash, state, created_at_ms) VALUES ('settle', ?, ?, 900, ?, 'pending', 0)", [noAmount, user, hex(32)]);
+  const badChargeCap = await insert(
+    "INSERT INTO ledger_outbox (kind, contract_id, user_address, cap_minor, state, created_at_ms) VALUES ('charge-cap', ?, ?, 900, 'pending', 0)", [unknownContract, user]);
+  const good = contractId();
+  const [openId, settleId] = await enqueue([
+    { kind: 'open', contractId: good, user, capMinor: 1_000, capped: true, hash: hex(32) },
+    { kind: 'settle', contractId: good, user, capMinor: 1_000, amountMinor: 400, hash: hex(32) },
+  ]);
   await drained();
-  const rows = await rowsOf([openId!, Number(old!.id)]);
-  assert.equal(rows.map((r) => [r.state, r.hash]), [['done', `0x${sha256}`], ['done', `0x${sha256}`]]);
-  assert.is(await ledger.record(id), 'charged-at-cap');
+  const rows = await rowsOf([badSettle, badChargeCap, openId!, settleId!]);
+  assert.equal(rows.map((r) => r.state), ['rejected', 'rejected', 'done', 'done']);
+  assert.match(rows[0]!.last_error!, new RegExp(`row ${badSettle} \\(settle ${noAmount}\\) has no amount`));
+  assert.match(rows[1]!.last_error!, new RegExp(`row ${badChargeCap} \\(charge-cap ${unknownContract}\\) has no record hash`));
+  assert.is(await ledger.record(noAmount), 'none');
+  assert.is(await ledger.record(good), 'settled');
+  assert.ok(logged.some((line) => line.includes(`row ${badSettle} (settle ${noAmount}) has no amount: rejected, not sent`)));
   const hashes = await db.all<{ kind: string; contract_id: Hex; hash: Hex }>("SELECT kind, contract_id, hash FROM ledger_outbox WHERE state = 'done' AND contract_id IS NOT NULL");
   const recordHashOf = ({ op, contractId: c }: { op: string; contractId: Hex }) =>
     hashes.find((h) => h.contract_id === c && (op === 'settle' ? h.kind === 'settle' || h.kind === 'correct' : h.kind === op))?.hash;

@@ -290,6 +290,9 @@ export function relayCases(name: string, storage: () => Promise<Storage>): void 
     const r = pile.receipt(c.seq, { energyWh: 5_000, durationS: 600, endAtS: t.clock.nowS + 600 });
     await t.upload(r.signed);
     assert.equal(await ledgerOf(t, user.kidHex), { balance: 1_300, escrow: 0 });
+    const settledLines = (await t.call('GET', `/v1/users/${user.kidHex}/history`, { signer: user })).json.events.filter((e: { kind: string }) => e.kind === 'settled');
+    assert.equal(settledLines.map((e: { settledFrom: string }) => e.settledFrom), ['none', 'none', 'open-capped'],
+      'contract and receipt uploaded together settle in one step; a receipt after its contract landed releases the escrow');
     const topUp = await t.topUp(user.kidHex, 500);
     assert.equal([topUp.status, topUp.json.repaidMinor], [200, 500], 'the top-up repays the advance first');
     await t.relay.drainLedger();

@@ -6,24 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { migrate, migrations } from '../../tools/relay/storage/migrations.ts';
-import { openSqlite } from '../../tools/relay/storage/sqlite.ts';
+import { migrate } from '../../tools/relay/storage/migrations.ts';
+import { relayDbBefore } from '../support/relay-db-before.ts';
 
 test('migration 3 moves the 300 s grace into expires_at_s and adds cancelled_at_s', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tapcharge-migration-'));
-  const db = openSqlite(join(dir, 'relay.sqlite'));
+  const db = await relayDbBefore(join(dir, 'relay.sqlite'), 3, async (tx) => {
+    await tx.run(
+      `INSERT INTO vouchers (voucher_id, user_kid, pile_id, pile_nonce, mode, limit_value, cap_minor, tariff_version, issued_at_s, expires_at_s, signed)
+       VALUES ('70c4000000000001', '00112233aabbccdd', '50a1e00000000017', '00', 'amount', 100, 100, 1, 1000, 1600, X'00')`,
+    );
+  });
   try {
-    await db.transaction(async (tx) => {
-      await tx.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)');
-      for (const migration of migrations.filter((m) => m.version < 3)) {
-        for (const statement of migration.statements) await tx.run(db.translateDdl(statement));
-        await tx.run('INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, 0)', [migration.version, migration.name]);
-      }
-      await tx.run(
-        `INSERT INTO vouchers (voucher_id, user_kid, pile_id, pile_nonce, mode, limit_value, cap_minor, tariff_version, issued_at_s, expires_at_s, signed)
-         VALUES ('70c4000000000001', '00112233aabbccdd', '50a1e00000000017', '00', 'amount', 100, 100, 1, 1000, 1600, X'00')`,
-      );
-    });
     assert.is((await migrate(db, 0))[0], 3, 'migration 3 applied (and any after it)');
     const row = await db.get<{ expires_at_s: number; cancelled_at_s: number | null }>('SELECT expires_at_s, cancelled_at_s FROM vouchers');
     assert.equal(row, { expires_at_s: 1900, cancelled_at_s: null });

@@ -133,6 +133,8 @@ const LedgerEventAnswer = object({
   contractId: Type.Optional(ContractId),
   capMinor: Type.Optional(Count),
   capped: Type.Optional(Type.Boolean()),
+  /** A settlement's contract as the ledger found it: none — contract and receipt settled in one step; open — its escrow released. */
+  settledFrom: Type.Optional(Type.Enum(['none', 'open-capped', 'open-full'])),
 });
 
 /** A pile's registry entry and what the relay holds of its records (GET /v1/piles/{pileId}, and the operator's views). */

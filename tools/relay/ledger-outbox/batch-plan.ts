@@ -41,10 +41,14 @@ export type SendPlan = { kind: 'money'; row: OutboxRow } | { kind: 'batch'; entr
 
 export const BATCH_MAX_ENTRIES = 100;
 
+/** A pending row that cannot become a ledger write (a column it needs is empty): the worker rejects it. */
 export class OutboxRowError extends Error {
+  readonly row: OutboxRow;
+
   constructor(row: OutboxRow, what: string) {
     super(`relay outbox: row ${row.id} (${row.kind} ${row.contract_id ?? row.ref}) ${what}`);
     this.name = 'OutboxRowError';
+    this.row = row;
   }
 }
 

@@ -12,7 +12,7 @@ import type { Hex } from 'viem';
 import type { EntryOutcome, Ledger } from '../../ledger/ledger.ts';
 import { LedgerError } from '../../ledger/errors.ts';
 import type { Db } from '../storage/db.ts';
-import { BATCH_MAX_ENTRIES, type OutboxRow, type PlannedEntry, type SendPlan, planNextSend } from './batch-plan.ts';
+import { BATCH_MAX_ENTRIES, type OutboxRow, OutboxRowError, type PlannedEntry, type SendPlan, planNextSend } from './batch-plan.ts';
 import { OutboxLease } from './lease.ts';
 import { originalTxHashes } from './original-tx.ts';
 
@@ -172,8 +172,18 @@ export class LedgerOutboxWorker {
          FROM ledger_outbox WHERE state = 'pending' ORDER BY id LIMIT ${ROWS_PER_ROUND}`,
     );
     if (rows.length === 0) return this.#onIdle();
-    await this.#fillContractHashes(rows);
-    const plan = planNextSend(rows, this.#ledger.revenueAccount, this.#singleEntriesLeft > 0 ? 1 : BATCH_MAX_ENTRIES);
+    let plan: SendPlan;
+    try {
+      plan = planNextSend(rows, this.#ledger.revenueAccount, this.#singleEntriesLeft > 0 ? 1 : BATCH_MAX_ENTRIES);
+    } catch (error) {
+      if (!(error instanceof OutboxRowError)) throw error;
+      // retrying cannot fill the column in: the row is rejected so the rows after it go on
+      await this.#db.run("UPDATE ledger_outbox SET state = 'rejected', last_error = ?, done_at_ms = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'", [
+        error.message, Date.now(), error.row.id,
+      ]);
+      this.#log(`${error.message}: rejected, not sent`);
+      return true;
+    }
     const sent = plan.kind === 'money' ? [plan.row] : plan.entries.flatMap((e) => e.rows);
     let outcomes: RowOutcome[];
     try {
@@ -197,20 +207,6 @@ export class LedgerOutboxWorker {
     });
     for (const o of outcomes) if (o.state === 'rejected') this.#log(`relay outbox: ledger refused write ${o.row.id}: ${o.error}`);
     return true;
-  }
-
-  /**
-   * A charge-cap entry names its contract's record hash; rows queued before the outbox kept it have
-   * none: it is the stored contract's SHA-256, written into the row before it is sent.
-   */
-  async #fillContractHashes(rows: OutboxRow[]): Promise<void> {
-    for (const row of rows) {
-      if (row.kind !== 'charge-cap' || row.hash !== null || row.contract_id === null) continue;
-      const contract = await this.#db.get<{ sha256: string }>('SELECT sha256 FROM contracts WHERE contract_id = ?', [row.contract_id.slice(2).toLowerCase()]);
-      if (!contract) throw new Error(`relay outbox: charge-cap row ${row.id} names contract ${row.contract_id}, which is not stored`);
-      row.hash = `0x${contract.sha256}`;
-      await this.#db.run('UPDATE ledger_outbox SET hash = ? WHERE id = ? AND hash IS NULL', [row.hash, row.id]);
-    }
   }
 
   /** Duplicates name the transaction of the write's first landing (see original-tx.ts). */

@@ -119,7 +119,7 @@ type HistoryLine = Answer<'userHistory', 200>['events'][number];
 /**
  * The user's line for one ledger event, or undefined when it is none of theirs to see: a Batch
  * event and a skipped entry move nothing, and a batch naming the account carries other users'
- * entries too. A session settled in one step has a settled line and no opened one.
+ * entries too. A session settled in one step has a settled line (settledFrom 'none') and no opened one.
  */
 function describeEvent(e: LedgerEvent, account: Address): HistoryLine | undefined {
   const base = { blockNumber: Number(e.blockNumber), txHash: e.txHash, kind: e.kind };
@@ -129,7 +129,8 @@ function describeEvent(e: LedgerEvent, account: Address): HistoryLine | undefine
     case 'transfer': return { ...base, from: e.from, to: e.to, amountMinor: Number(e.amountMinor) };
     case 'opened': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), capped: e.capped } : undefined;
     case 'charged-at-cap': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor) } : undefined;
-    case 'settled': case 'corrected': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor) } : undefined;
+    case 'settled': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor), settledFrom: e.from } : undefined;
+    case 'corrected': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor) } : undefined;
     default: return undefined;
   }
 }

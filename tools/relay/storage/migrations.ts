@@ -100,6 +100,16 @@ export const migrations: readonly Migration[] = Object.freeze([
       `CREATE INDEX service_authorizations_issued ON service_authorizations (pile_id, issued_at_s)`,
     ],
   },
+  {
+    version: 6,
+    name: 'charge-cap outbox rows carry their contract record hash',
+    statements: [
+      // Rows queued before the outbox kept it: the stored contract's SHA-256 (the batch's records
+      // digest and the audit need it); a row whose contract is not stored keeps none and is rejected.
+      `UPDATE ledger_outbox SET hash = '0x' || (SELECT c.sha256 FROM contracts c WHERE c.contract_id = lower(substr(ledger_outbox.contract_id, 3)))
+        WHERE kind = 'charge-cap' AND hash IS NULL`,
+    ],
+  },
 ]);
 
 /** What a dialect adds for migrations: DDL token translation and a lock held while migrating. */
