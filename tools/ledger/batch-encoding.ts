@@ -41,10 +41,18 @@ function uint32Hex(name: string, value: bigint, nonZero: boolean): string {
   return value.toString(16).padStart(8, '0');
 }
 
+/** An entry's uint32 fields in wire order: seq (from a well-formed contract id), cap, amount (0 but on a settle). */
+function uint32Fields(e: BatchEntry): { name: string; value: bigint; nonZero: boolean }[] {
+  return [
+    { name: 'seq', value: BigInt(`0x${e.contractId.slice(18)}`), nonZero: true },
+    { name: 'capMinor', value: e.capMinor, nonZero: true },
+    { name: 'amountMinor', value: e.kind === 'settle' ? e.amountMinor : 0n, nonZero: false },
+  ];
+}
+
 /** Whether the entry's seq, cap and amount fit the batch's uint32 fields (encodeBatch refuses it otherwise). */
 export function fitsBatchFields(entry: BatchEntry): boolean {
-  const seq = /^0x[0-9a-fA-F]{32}$/.test(entry.contractId) ? BigInt(`0x${entry.contractId.slice(18)}`) : 0n;
-  return fitsUint32(seq, true) && fitsUint32(entry.capMinor, true) && fitsUint32(entry.kind === 'settle' ? entry.amountMinor : 0n, false);
+  return /^0x[0-9a-fA-F]{32}$/.test(entry.contractId) && uint32Fields(entry).every((f) => fitsUint32(f.value, f.nonZero));
 }
 
 /** SHA-256 of the entries' record hashes in entry order. */
@@ -78,9 +86,7 @@ export function encodeBatch(entries: readonly BatchEntry[]): Hex {
       op.toString(16).padStart(2, '0'),
       users.indexOf(e.user.slice(2).toLowerCase()).toString(16).padStart(2, '0'),
       piles.indexOf(id.slice(0, 16)).toString(16).padStart(2, '0'),
-      uint32Hex(`entries[${i}].seq`, BigInt(`0x${id.slice(16)}`), true),
-      uint32Hex(`entries[${i}].capMinor`, e.capMinor, true),
-      uint32Hex(`entries[${i}].amountMinor`, e.kind === 'settle' ? e.amountMinor : 0n, false),
+      ...uint32Fields(e).map((f) => uint32Hex(`entries[${i}].${f.name}`, f.value, f.nonZero)),
     );
   });
   return `0x${parts.join('')}`;

@@ -129,8 +129,9 @@ function describeEvent(e: LedgerEvent, account: Address): HistoryLine | undefine
     case 'transfer': return { ...base, from: e.from, to: e.to, amountMinor: Number(e.amountMinor) };
     case 'opened': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), capped: e.capped } : undefined;
     case 'charged-at-cap': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor) } : undefined;
-    case 'settled': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor), settledFrom: e.from } : undefined;
-    case 'corrected': return mine ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor) } : undefined;
+    case 'settled': case 'corrected': return mine
+      ? { ...base, contractId: e.contractId.slice(2), capMinor: Number(e.capMinor), amountMinor: Number(e.amountMinor), ...(e.kind === 'settled' ? { settledFrom: e.from } : {}) }
+      : undefined;
     default: return undefined;
   }
 }
