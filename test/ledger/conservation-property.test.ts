@@ -12,7 +12,7 @@ import { contractIdOf, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import type { BatchEntry, Ledger } from '../../tools/ledger/ledger.ts';
 import { chargeCapEntry, openEntry, recordHashOf, settleEntry } from './entries.ts';
 import { LedgerModel, outcomeText, type ModelOutcome } from './model.ts';
-import { prng } from './prng.ts';
+import { prng } from '../support/prng.ts';
 
 const users: Address[] = [1, 2, 3, 4].map((n) => userAddressOf(new Uint8Array(8).fill(n)));
 const piles = [new Uint8Array(8).fill(0xa1), new Uint8Array(8).fill(0xb2)];

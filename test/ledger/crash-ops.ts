@@ -6,7 +6,7 @@ import { contractIdOf, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import type { BatchEntry, Ledger } from '../../tools/ledger/ledger.ts';
 import { chargeCapEntry, openEntry, settleEntry } from './entries.ts';
 import type { LedgerModel, OpenEntry } from './model.ts';
-import { prng } from './prng.ts';
+import { prng } from '../support/prng.ts';
 
 export type CrashOp =
   | { kind: 'issue'; user: Address; amountMinor: bigint; ref: `0x${string}` }

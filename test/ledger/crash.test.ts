@@ -12,7 +12,7 @@ import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import type { Ledger } from '../../tools/ledger/ledger.ts';
 import { crashOps, crashUsers, modelOp } from './crash-ops.ts';
 import { LedgerModel } from './model.ts';
-import { prng } from './prng.ts';
+import { prng } from '../support/prng.ts';
 
 const opCount = 160;
 const ops = crashOps(opCount);

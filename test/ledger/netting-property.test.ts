@@ -15,7 +15,7 @@ import { contractIdOf, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import type { BatchEntry } from '../../tools/ledger/ledger.ts';
 import { chargeCapEntry, openEntry, recordHashOf, settleEntry } from './entries.ts';
 import { LedgerModel, outcomeText } from './model.ts';
-import { prng } from './prng.ts';
+import { prng } from '../support/prng.ts';
 
 type Embedded = Awaited<ReturnType<typeof openEmbeddedLedger>>;
 

@@ -16,7 +16,7 @@ import { contractIdOf, refOf, userAddressOf } from '../../tools/ledger/ids.ts';
 import type { BatchEntry, EntryOutcome } from '../../tools/ledger/ledger.ts';
 import { chargeCapEntry, openEntry, recordHashOf, settleEntry } from './entries.ts';
 import { LedgerModel, outcomeText } from './model.ts';
-import { prng } from './prng.ts';
+import { prng } from '../support/prng.ts';
 
 const users: Address[] = Array.from({ length: 5 }, (_, n) => userAddressOf(new Uint8Array(8).fill(0x70 + n)));
 const piles = [0xb1, 0xb2, 0xb3, 0xb4].map((b) => new Uint8Array(8).fill(b));

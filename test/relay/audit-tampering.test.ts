@@ -17,9 +17,10 @@
 // thing no source tells: the relay is the only keeper of what it issued.) The ledger's history
 // edited on the way to the auditor fails too: a settled amount, a dropped settlement or refund, and
 // a batch whose records digest the relay's stored signed records do not give (edited, or its
-// entries reordered).
+// entries reordered); and a ledger whose history index holds a transaction that does not carry the
+// batch its Batch log commits to (the history does not read back).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -665,6 +666,34 @@ tampering('ledger: a batch\'s entries in another order than the records digest s
   assert.not.ok(audit.ok);
   assert.equal(audit.disagreements.length, 1);
   assert.match(audit.disagreements[0]!, new RegExp(`^${batchLine(edited!)}$`));
+});
+
+tampering('ledger: a history index whose stored transaction carries another batch than its log commits to → FAIL, the history unreadable', async (ctx) => {
+  const copy = join(dir, 'ledger-copy');
+  cpSync(join(dataDir, 'ledger'), join(copy, 'ledger'), { recursive: true, filter: (from) => !from.endsWith('/lock') }); // the folder's ledger stays open
+  const index = new Database(join(copy, 'ledger', 'history.sqlite'));
+  let swapped: string[];
+  try {
+    const [a, b] = index.prepare('SELECT tx_hash, input FROM batch_transactions ORDER BY tx_hash LIMIT 2').all() as { tx_hash: Uint8Array; input: Uint8Array }[];
+    assert.ok(a && b, 'fixture: two batches in the index');
+    const setInput = index.prepare('UPDATE batch_transactions SET input = ? WHERE tx_hash = ?');
+    setInput.run(b.input, a.tx_hash);
+    setInput.run(a.input, b.tx_hash);
+    swapped = [bytesToHex(a.tx_hash), bytesToHex(b.tx_hash)];
+  } finally {
+    index.close();
+  }
+  const ledger = await openEmbeddedLedger(copy);
+  try {
+    const audit = await auditCopy(ctx, undefined, ledger);
+    assert.not.ok(audit.ok);
+    assert.equal(audit.disagreements.length, 1, audit.disagreements.join('\n'));
+    assert.match(audit.disagreements[0]!, new RegExp(`^ledger: Batch log \\d+ in block \\d+ \\(tx 0x(${swapped.join('|')})\\): the transaction's batch hashes to 0x[0-9a-f]{64}, the event commits to 0x[0-9a-f]{64}$`));
+    assert.not.ok(audit.ledger.ok);
+    assert.is(audit.settledVerified, 0);
+  } finally {
+    await ledger.close();
+  }
 });
 
 tampering('ledger: a refund the ledger does not have → FAIL naming the outbox row that says it is done', async (ctx) => {

@@ -3,8 +3,11 @@
 // matches the contract it closes (same user and cap, amount ≤ cap) and the chain's own figures.
 // Given the auditor's own copies of the signed records (their SHA-256), it also recomputes every
 // batch's records digest: a record that differs, is missing, or sits in another order fails (R10).
+// A history that does not read back (a Batch log whose transaction does not carry its batch) fails
+// with that one problem: nothing can be rebuilt from it.
 import type { Address, Hex } from 'viem';
 import { recordsDigestOf } from './batch-encoding.ts';
+import { LedgerError } from './errors.ts';
 import type { Ledger, LedgerEvent } from './ledger.ts';
 
 export type AuditReport = {
@@ -60,7 +63,13 @@ function checkBatch(batch: BatchEvent, entries: EntryEvent[], options: AuditOpti
 }
 
 export async function auditLedger(ledger: Ledger, options: AuditOptions = {}): Promise<AuditReport> {
-  const events = await ledger.history();
+  let events: LedgerEvent[];
+  try {
+    events = await ledger.history();
+  } catch (error) {
+    if (!(error instanceof LedgerError && error.code === 'bad-history')) throw error;
+    return { ok: false, problems: [error.message], events: 0, accounts: 0, contracts: 0, issuedMinor: 0n, redeemedMinor: 0n, balancesMinor: 0n, escrowMinor: 0n };
+  }
   const problems: string[] = [];
   const balance = new Map<string, bigint>();
   const escrow = new Map<string, bigint>();

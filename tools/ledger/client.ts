@@ -4,15 +4,15 @@ import { encodeDeployData, encodeFunctionData, type Address, type Hex, type Priv
 import { loadLedgerArtifact } from './artifact.ts';
 import { encodeBatch } from './batch-encoding.ts';
 import { decodeLedgerLogs, outcomesOf } from './events.ts';
-import type { HistoryLog } from './history-accounts.ts';
+import type { LedgerLogs } from './history-accounts.ts';
 import type { BatchEntry, BatchResult, ContractState, HistoryFilter, Ledger, LedgerEvent, LedgerTotals, RefWriteResult, WriteResult } from './ledger.ts';
 import { TxSender, type Deliver, type SenderOptions } from './tx-sender.ts';
 import { LedgerError } from './errors.ts';
 
 const states: readonly ContractState[] = ['none', 'open-capped', 'open-full', 'charged-at-cap', 'settled', 'corrected'];
 
-/** Logs of `contract`, oldest first, from an index (the embedded history index or the node's). */
-export type LogSource = (contract: Address, filter: HistoryFilter) => Promise<HistoryLog[]>;
+/** Logs of `contract`, oldest first, with their Batch logs' transactions, from an index (the embedded history index or the node's). */
+export type LogSource = (contract: Address, filter: HistoryFilter) => Promise<LedgerLogs>;
 
 export type ClientParts = {
   client: PublicClient;
@@ -66,9 +66,11 @@ export class LedgerClient implements Ledger {
     const data = encodeFunctionData({ abi: this.#abi, functionName, args });
     const receipt = await this.#sender.send(this.address, data);
     const logs = receipt.logs.filter((l) => l.address.toLowerCase() === this.address.toLowerCase());
+    // This write's Batch log takes its batch from the input sent, not from a fetch of the transaction.
+    const sent = { to: this.address, input: data };
     return {
       result: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed },
-      events: decodeLedgerLogs(this.#abi, logs),
+      events: decodeLedgerLogs(this.#abi, logs, (txHash) => (txHash.toLowerCase() === receipt.transactionHash.toLowerCase() ? sent : undefined)),
     };
   }
 
@@ -132,7 +134,8 @@ export class LedgerClient implements Ledger {
   }
 
   async history(filter: HistoryFilter = {}): Promise<LedgerEvent[]> {
-    const events = decodeLedgerLogs(this.#abi, await this.#logs(this.address, filter));
+    const { logs, transactions } = await this.#logs(this.address, filter);
+    const events = decodeLedgerLogs(this.#abi, logs, (txHash) => transactions.get(txHash.toLowerCase()));
     const account = filter.account?.toLowerCase();
     return account ? events.filter((e) => !('entry' in e) || e.user.toLowerCase() === account) : events;
   }

@@ -13,6 +13,7 @@ import { bytesToHex, createPublicClient, custom, getContractAddress, hexToBytes,
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { loadLedgerArtifact } from './artifact.ts';
 import { LedgerClient, deployLedgerContract, type ClientParts } from './client.ts';
+import { isBatchLog } from './batch-log.ts';
 import { logAccounts } from './history-accounts.ts';
 import type { Eip1193 } from './edr-provider.ts';
 import { HistoryIndex } from './history-index.ts';
@@ -136,7 +137,13 @@ export async function startEmbeddedChain(dataDir: string, options: { create: boo
       if (from > latest + 1n) throw new LedgerError('bad-config', `${join(dir, 'history.sqlite')} indexes block ${from - 1n}, the chain ends at block ${latest}: it belongs to another journal`);
       if (from > latest) return;
       const logs = await client.getLogs({ address: ledgerAddress, fromBlock: from, toBlock: latest });
-      history.add(logs.map((log) => ({ log, accounts: logAccounts(abi, log) })), latest);
+      const entries = await Promise.all(logs.map(async (log) => {
+        if (!isBatchLog(abi, log)) return { log, accounts: logAccounts(abi, log, undefined) };
+        const tx = await client.getTransaction({ hash: log.transactionHash });
+        const transaction = { to: tx.to, input: tx.input };
+        return { log, accounts: logAccounts(abi, log, transaction), transaction };
+      }));
+      history.add(entries, latest);
     };
     await catchUpIndex();
     const snapshot = async (): Promise<void> => {

@@ -11,7 +11,8 @@ export type LedgerErrorCode =
   | 'journal-corrupt' // the embedded ledger's transaction journal does not read back
   | 'reverted' // the chain refused the write (a revert): final
   | 'not-permitted' // the chain refused the write for the caller's role or a pause: may pass later
-  | 'not-mined'; // sent, but no receipt after every attempt (or the node did not answer)
+  | 'not-mined' // sent, but no receipt after every attempt (or the node did not answer)
+  | 'bad-history'; // a Batch log whose transaction does not carry the batch it commits to (batch-log.ts)
 
 export class LedgerError extends CodedError<LedgerErrorCode> {}
 

@@ -1,7 +1,9 @@
 // Decoding TapchargeLedger logs into LedgerEvent values: a Batch log becomes a 'batch' event and
-// one event per entry; the per-entry outcomes of a write.
+// one event per entry (its batch read from its transaction, batch-log.ts); the per-entry outcomes
+// of a write.
 import { decodeEventLog, type Abi, type Hex, type Log } from 'viem';
 import { decodeBatch } from './batch-encoding.ts';
+import { batchOfLog, type LogTransaction } from './batch-log.ts';
 import type { EntryOutcome, LedgerEvent } from './ledger.ts';
 
 /** Reasons of a skipped entry: its outcome byte is 0x80 | reason (TapchargeLedger.sol). */
@@ -43,12 +45,12 @@ function batchEvents(batch: Hex, outcomes: Hex, at: Position): LedgerEvent[] {
   return events;
 }
 
-function describe(eventName: string, a: Args, at: Position): LedgerEvent[] {
+function describe(eventName: string, a: Args, at: Position, batchOf: (batchHash: Hex) => Hex): LedgerEvent[] {
   switch (eventName) {
     case 'Issued': return [{ ...at, kind: 'issued', account: a.to as Hex, amountMinor: a.amountMinor as bigint, ref: a.ref as Hex }];
     case 'Redeemed': return [{ ...at, kind: 'redeemed', account: a.from as Hex, amountMinor: a.amountMinor as bigint, ref: a.ref as Hex }];
     case 'Transfer': return [{ ...at, kind: 'transfer', from: a.from as Hex, to: a.to as Hex, amountMinor: a.value as bigint }];
-    case 'Batch': return batchEvents(a.batch as Hex, a.outcomes as Hex, at);
+    case 'Batch': return batchEvents(batchOf(a.batchHash as Hex), a.outcomes as Hex, at);
     case 'RefDuplicate': return [{ ...at, kind: 'ref-duplicate', ref: a.ref as Hex }];
     case 'OperatorSet': return [{ ...at, kind: 'operator-set', account: a.account as Hex, enabled: a.enabled as boolean }];
     case 'PausedSet': return [{ ...at, kind: 'paused-set', paused: a.paused as boolean }];
@@ -56,11 +58,13 @@ function describe(eventName: string, a: Args, at: Position): LedgerEvent[] {
   }
 }
 
-export function decodeLedgerLogs(abi: Abi, logs: readonly Log[]): LedgerEvent[] {
+/** The events of `logs`; `transactionOf` gives the transaction of a Batch log (by its hash). */
+export function decodeLedgerLogs(abi: Abi, logs: readonly Log[], transactionOf: (txHash: Hex) => LogTransaction | undefined): LedgerEvent[] {
   return logs.flatMap((log) => {
     const decoded = decodeEventLog({ abi, data: log.data, topics: log.topics, strict: true });
     const at = { blockNumber: log.blockNumber ?? 0n, txHash: log.transactionHash ?? '0x', logIndex: log.logIndex ?? 0 };
-    return describe(decoded.eventName ?? '', (decoded.args ?? {}) as Args, at);
+    const batchOf = (batchHash: Hex) => batchOfLog(abi, log, batchHash, log.transactionHash ? transactionOf(log.transactionHash) : undefined);
+    return describe(decoded.eventName ?? '', (decoded.args ?? {}) as Args, at, batchOf);
   });
 }
 

@@ -3,8 +3,9 @@ pragma solidity ^0.8.24;
 
 import "./BatchLayout.sol";
 
-/// The entries of one applyBatch against the contracts' states, written by hand in Yul as one loop
-/// with no call per entry (bench/ledger.bench.ts measures the gas).
+/// The entries of one applyBatch against the contracts' states, written by hand in Yul as one loop:
+/// the common entry, a one-step settlement, straight through it, every other one through one call
+/// (bench/ledger.bench.ts measures the gas).
 /// Contract states (4 bits in the pile's word for 64 sequences): 0 none, 1 open-capped,
 /// 2 open-full (an open's op is its state), 3 charged-at-cap, 4 settled, 5 corrected.
 /// Outcome byte of an entry: the state it found when it applied, else 0x80 | reason: 1 duplicate,
@@ -32,15 +33,16 @@ library BatchEntries {
     /// balance + any credit ≤ supply < 2^128 and escrow ≤ supply: no half of a word carries into the other.
     /// `piles`: 8 words of context, filled by the caller — 0 where the entries start in memory,
     /// 1 where they end, 2 the last user index, 3 the last pile index, 4 where the batch starts in
-    /// memory (it is read there, copied from calldata, for the log), 5 the BadBatch selector, 6
-    /// `net` — then 4 words a pile table entry: the 64-sequence word it holds (its index, all ones
-    /// for none), that word's bits now and as read, its mapping slot. Each word is read once while
+    /// memory (copied from calldata: the entries are read there, and it is hashed for the log), 5 the BadBatch selector, 6
+    /// `net`, 7 the stateWords mapping's slot — then 4 words a pile table entry: the 64-sequence
+    /// word it holds (its index, all ones for none: the other three are then unset), that word's
+    /// bits now and as read, its storage slot. Each word is read once while
     /// the entries stay in it and written once, if it changed, when they move to another word of
     /// the pile or at the end. `words`: each user's account word. `outAt`: where the outcome bytes
     /// go (zero until written).
     function applyAll(uint256[] memory words, uint256[] memory piles, uint256 outAt) internal {
         assembly ("memory-safe") {
-            // The entry word `w` = mload(entry): op byte 0, user index byte 1, pile index byte 2,
+            // The entry word `w` = mload(at): op byte 0, user index byte 1, pile index byte 2,
             // seq, cap and amount shifted out where used.
             /// Reverts BadBatch(offset of the entry's first bad byte).
             function badEntry(w, at, ctx) {
@@ -63,23 +65,33 @@ library BatchEntries {
                 mstore(4, offset)
                 revert(0, 36)
             }
-            function pileWordSlot(pile, word) -> slot {
-                mstore(0, word)
-                mstore(0x20, mload(add(pile, 0x60)))
-                slot := keccak256(0, 0x40)
-            }
             /// Writes the word `pile` holds if it changed.
             function flush(pile) {
-                let held := mload(pile)
                 let bits := mload(add(pile, 0x20))
-                if and(iszero(eq(held, not(0))), iszero(eq(bits, mload(add(pile, 0x40))))) { sstore(pileWordSlot(pile, held), bits) }
+                if and(iszero(eq(mload(pile), not(0))), iszero(eq(bits, mload(add(pile, 0x40))))) { sstore(mload(add(pile, 0x60)), bits) }
             }
-            function load(pile, word) {
-                flush(pile)
-                let bits := sload(pileWordSlot(pile, word))
+            /// Holds the pile's word `word`: its slot is stateWords[pile id][word], the pile id
+            /// read from the batch's copy in memory (8 bytes each, the piles end where the
+            /// entries start: the one of table entry p at entries − 8 × (pile count − p)).
+            /// Kept out of the entry loop (as applyEntry below, by a `leave`): inlined, its
+            /// values would push the loop's off the stack. Writes the word held first (flush,
+            /// written out: a call costs ~40 gas a read).
+            function load(pile, word, table) {
+                if eq(word, not(0)) { leave } // no word has this index (seq < 2^32): never taken
+                let bitsHeld := mload(add(pile, 0x20))
+                if and(iszero(eq(mload(pile), not(0))), iszero(eq(bitsHeld, mload(add(pile, 0x40))))) { sstore(mload(add(pile, 0x60)), bitsHeld) }
+                let ctx := sub(table, 0x100)
+                let idAt := sub(mload(ctx), shl(3, sub(add(mload(add(ctx, 0x60)), 1), shr(7, sub(pile, table)))))
+                mstore(0, and(mload(idAt), shl(192, 0xffffffffffffffff)))
+                mstore(0x20, mload(add(ctx, 0xe0)))
+                mstore(0x20, keccak256(0, 0x40))
+                mstore(0, word)
+                let slot := keccak256(0, 0x40)
+                let bits := sload(slot)
                 mstore(pile, word)
                 mstore(add(pile, 0x20), bits)
                 mstore(add(pile, 0x40), bits)
+                mstore(add(pile, 0x60), slot)
             }
             /// The user's new word and the contract's next state (its 4 bits xor-ed into the pile word).
             function applied(wordAt, word, bitsAt, shift, change) {
@@ -91,124 +103,136 @@ library BatchEntries {
                 let net := mload(add(ctx, 0xc0))
                 mstore(net, add(mload(net), value))
             }
-
-            // few live values: `words` becomes the user table, `piles` the pile table
-            words := add(words, 0x20)
-            piles := add(piles, 0x120)
-            let revenueDelta := 0
-            for { let at := mload(sub(piles, 0x100)) } lt(at, mload(sub(piles, 0xe0))) { at := add(at, 15) outAt := add(outAt, 1) } {
+            /// The entry at `at` checked and applied whatever its op and state: every entry the
+            /// loop below does not settle in one step. Its pile word is held already (the loop
+            /// read it, refusing a pile index beyond the table). Returns the new revenue delta.
+            /// A skipped entry writes its reason and leaves (`leave` also keeps the optimizer from
+            /// inlining this function into the loop, whose values it would push off the stack).
+            function applyEntry(at, ctx, users, outcomesAt, revenueDelta) -> revenueAfter {
+                revenueAfter := revenueDelta
                 let w := mload(at)
-                // Fields read by a 32-byte load that ends where they end (a load is not re-derived
-                // at every use the way shr/and of `w` are): at ≥ the entries' start, 62 bytes into
-                // the batch in memory, so at − 30 is inside it.
-                let seq := and(mload(sub(at, 25)), 0xffffffff)
+                let seq := and(shr(200, w), 0xffffffff)
                 // seq and cap are below 2^32: their product is 0 iff one of them is
-                if or(or(gt(byte(1, w), mload(sub(piles, 0xc0))), gt(byte(2, w), mload(sub(piles, 0xa0)))), iszero(mul(seq, and(shr(168, w), 0xffffffff)))) {
-                    badEntry(w, at, sub(piles, 0x100))
+                if or(or(gt(byte(1, w), mload(add(ctx, 0x40))), gt(byte(2, w), mload(add(ctx, 0x60)))), iszero(mul(seq, and(shr(168, w), 0xffffffff)))) {
+                    badEntry(w, at, ctx)
                 }
-                let bitsAt := add(piles, shl(7, byte(2, w)))
-                if iszero(eq(mload(bitsAt), shr(6, seq))) { load(bitsAt, shr(6, seq)) }
-                bitsAt := add(bitsAt, 0x20)
+                let op := shr(248, w)
+                let amount := and(shr(136, w), 0xffffffff)
+                // a known op (1…4), and an amount on a settle only
+                if or(gt(sub(op, 1), 3), and(iszero(eq(op, 3)), gt(amount, 0))) { badEntry(w, at, ctx) }
+                let bitsAt := add(add(ctx, 0x120), shl(7, byte(2, w))) // the held word's bits now
                 let shift := shl(2, and(seq, 63))
                 let state := and(shr(shift, mload(bitsAt)), 0xf)
-                let wordAt := add(words, shl(5, and(mload(sub(at, 30)), 0xff)))
-                {
-                    // the common entry first: a one-step settlement that applies (its outcome byte
-                    // 0, the state it found, is already there)
-                    let amount := and(mload(sub(at, 17)), 0xffffffff)
-                    let word := mload(wordAt)
-                    if iszero(or(or(xor(shr(248, w), 3), state), or(gt(amount, and(shr(168, w), 0xffffffff)), lt(and(word, 0xffffffffffffffffffffffffffffffff), amount)))) {
-                        mstore(wordAt, sub(word, amount))
-                        mstore(bitsAt, or(mload(bitsAt), shl(shift, 4)))
-                        revenueDelta := add(revenueDelta, amount)
-                        continue
-                    }
-                }
-                mstore8(outAt, state)
-                switch shr(248, w)
+                let wordAt := add(users, shl(5, byte(1, w)))
+                let cap := and(shr(168, w), 0xffffffff)
+                // one outcome byte an entry, in entry order, zero until written
+                let out := add(outcomesAt, div(sub(at, mload(ctx)), 15))
+                mstore8(out, state)
+                switch op
                 case 3 {
-                    let cap := and(shr(168, w), 0xffffffff)
-                    let amount := and(shr(136, w), 0xffffffff)
-                    switch lt(state, 4)
-                    case 0 { mstore8(outAt, 0x81) }
-                    default {
-                        switch gt(amount, cap)
-                        case 1 { mstore8(outAt, 0x84) }
-                        default {
-                            switch state
-                            case 0 {
-                                let word := mload(wordAt)
-                                switch lt(and(word, 0xffffffffffffffffffffffffffffffff), amount)
-                                case 1 { mstore8(outAt, 0x83) }
-                                default {
-                                    applied(wordAt, sub(word, amount), bitsAt, shift, 4)
-                                    revenueDelta := add(revenueDelta, amount)
-                                }
-                            }
-                            case 3 {
-                                let refund := sub(cap, amount)
-                                let net := mload(sub(piles, 0x40))
-                                let revenueBalance := mload(add(net, 0x60))
-                                let revenueIndex := mload(add(net, 0x40))
-                                if iszero(eq(revenueIndex, not(0))) {
-                                    revenueBalance := and(mload(add(words, shl(5, revenueIndex))), 0xffffffffffffffffffffffffffffffff)
-                                }
-                                switch lt(add(revenueBalance, revenueDelta), refund)
-                                case 1 { mstore8(outAt, 0x86) }
-                                default {
-                                    applied(wordAt, add(mload(wordAt), refund), bitsAt, shift, 6) // 3 → 5
-                                    revenueDelta := sub(revenueDelta, refund)
-                                }
-                            }
-                            default {
-                                let word := mload(wordAt)
-                                switch lt(shr(128, word), cap)
-                                case 1 { mstore8(outAt, 0x85) }
-                                default {
-                                    applied(wordAt, add(sub(word, shl(128, cap)), sub(cap, amount)), bitsAt, shift, xor(state, 4))
-                                    addEscrow(sub(piles, 0x100), sub(0, cap))
-                                    revenueDelta := add(revenueDelta, amount)
-                                }
-                            }
-                        }
-                    }
-                }
-                case 4 {
-                    if and(shr(136, w), 0xffffffff) { badEntry(w, at, sub(piles, 0x100)) }
-                    let cap := and(shr(168, w), 0xffffffff)
-                    switch state
-                    case 1 {
-                        let word := mload(wordAt)
-                        switch lt(shr(128, word), cap)
-                        case 1 { mstore8(outAt, 0x85) }
-                        default {
-                            applied(wordAt, sub(word, shl(128, cap)), bitsAt, shift, 2) // 1 → 3
-                            addEscrow(sub(piles, 0x100), sub(0, cap))
-                            revenueDelta := add(revenueDelta, cap)
-                        }
-                    }
-                    case 3 { mstore8(outAt, 0x81) }
-                    case 5 { mstore8(outAt, 0x81) }
-                    default { mstore8(outAt, 0x82) }
-                }
-                default {
-                    if or(gt(sub(shr(248, w), 1), 1), and(shr(136, w), 0xffffffff)) { badEntry(w, at, sub(piles, 0x100)) }
-                    let cap := and(shr(168, w), 0xffffffff)
+                    if gt(state, 3) { mstore8(out, 0x81) leave }
+                    if gt(amount, cap) { mstore8(out, 0x84) leave }
                     switch state
                     case 0 {
                         let word := mload(wordAt)
-                        switch lt(and(word, 0xffffffffffffffffffffffffffffffff), cap)
-                        case 1 { mstore8(outAt, 0x83) }
-                        default {
-                            applied(wordAt, add(sub(word, cap), shl(128, cap)), bitsAt, shift, shr(248, w)) // 0 → op
-                            addEscrow(sub(piles, 0x100), cap)
-                        }
+                        if lt(and(word, 0xffffffffffffffffffffffffffffffff), amount) { mstore8(out, 0x83) leave }
+                        applied(wordAt, sub(word, amount), bitsAt, shift, 4)
+                        revenueAfter := add(revenueAfter, amount)
                     }
-                    default { mstore8(outAt, 0x81) }
+                    case 3 {
+                        let refund := sub(cap, amount)
+                        let net := mload(add(ctx, 0xc0))
+                        let revenueBalance := mload(add(net, 0x60))
+                        let revenueIndex := mload(add(net, 0x40))
+                        if iszero(eq(revenueIndex, not(0))) {
+                            revenueBalance := and(mload(add(users, shl(5, revenueIndex))), 0xffffffffffffffffffffffffffffffff)
+                        }
+                        if lt(add(revenueBalance, revenueAfter), refund) { mstore8(out, 0x86) leave }
+                        applied(wordAt, add(mload(wordAt), refund), bitsAt, shift, 6) // 3 → 5
+                        revenueAfter := sub(revenueAfter, refund)
+                    }
+                    default {
+                        let word := mload(wordAt)
+                        if lt(shr(128, word), cap) { mstore8(out, 0x85) leave }
+                        applied(wordAt, add(sub(word, shl(128, cap)), sub(cap, amount)), bitsAt, shift, xor(state, 4))
+                        addEscrow(ctx, sub(0, cap))
+                        revenueAfter := add(revenueAfter, amount)
+                    }
+                }
+                case 4 {
+                    switch state
+                    case 1 {
+                        let word := mload(wordAt)
+                        if lt(shr(128, word), cap) { mstore8(out, 0x85) leave }
+                        applied(wordAt, sub(word, shl(128, cap)), bitsAt, shift, 2) // 1 → 3
+                        addEscrow(ctx, sub(0, cap))
+                        revenueAfter := add(revenueAfter, cap)
+                    }
+                    case 3 { mstore8(out, 0x81) }
+                    case 5 { mstore8(out, 0x81) }
+                    default { mstore8(out, 0x82) }
+                }
+                default {
+                    if state { mstore8(out, 0x81) leave }
+                    let word := mload(wordAt)
+                    if lt(and(word, 0xffffffffffffffffffffffffffffffff), cap) { mstore8(out, 0x83) leave }
+                    applied(wordAt, add(sub(word, cap), shl(128, cap)), bitsAt, shift, op) // 0 → op
+                    addEscrow(ctx, cap)
                 }
             }
-            for { let pile := piles } lt(pile, add(piles, shl(7, add(mload(sub(piles, 0xa0)), 1)))) { pile := add(pile, 0x80) } { flush(pile) }
-            mstore(add(mload(sub(piles, 0x40)), 0x20), revenueDelta)
+            /// Every entry in order; returns the revenue delta. `table`: the pile table (the
+            /// context words are the 8 before it), `users`: the first user's word.
+            function applyEntries(table, users, outcomesAt) -> revenueDelta {
+                let lastUser := mload(sub(table, 0xc0))
+                let lastPileAt := add(table, shl(7, mload(sub(table, 0xa0))))
+                // `e` = 17 bytes before the entry: mload(e) holds the whole entry in its low 15
+                // bytes — op bits 112…119, user index 104…111, pile index 96…103, seq 64…95,
+                // cap 32…63, amount 0…31 — under whatever memory precedes it (masked off). The
+                // entries end a whole number of entries after they start (BatchLayout.shapeOf).
+                let end := sub(mload(sub(table, 0xe0)), 17)
+                for { let e := sub(mload(sub(table, 0x100)), 17) } 1 { e := add(e, 15) } {
+                    // `leave`, not the loop condition: it keeps this function out of line (the
+                    // optimizer inlines no function with a `leave`), clear of applyBatch's values
+                    if eq(e, end) { leave }
+                    let v := mload(e)
+                    let seq := and(shr(64, v), 0xffffffff)
+                    let pileAt := add(table, and(shr(89, v), 0x7f80)) // pile index × 0x80
+                    // a pile word not held yet (rare: the pile's first entry, or a move to another
+                    // word) is read first, whatever the entry
+                    if xor(mload(pileAt), shr(6, seq)) {
+                        if gt(pileAt, lastPileAt) { badEntry(mload(add(e, 17)), add(e, 17), sub(table, 0x100)) }
+                        load(pileAt, shr(6, seq), table)
+                    }
+                    let cap := and(shr(32, v), 0xffffffff)
+                    let amount := and(v, 0xffffffff)
+                    let wordAt := add(users, and(shr(99, v), 0x1fe0)) // user index × 0x20
+                    let word := mload(wordAt)
+                    let bits := mload(add(pileAt, 0x20))
+                    let shift := shl(2, and(seq, 63))
+                    // The common entry straight through: a one-step settlement that applies (its
+                    // outcome byte 0, the state it found, is already there); any other goes to
+                    // applyEntry, which also reverts a malformed one. Op and user index in one
+                    // test: op‖user xor 0x0300 is the user index iff op is 3, else above 0xff.
+                    // An index beyond its table has only read memory there; a pile index beyond it
+                    // is refused here too, in case that memory matched the word. seq and cap are
+                    // below 2^32: their product is 0 iff one of them is.
+                    if or(
+                        or(gt(xor(and(shr(104, v), 0xffff), 0x300), lastUser), or(iszero(mul(seq, cap)), gt(amount, cap))),
+                        or(or(and(shr(shift, bits), 0xf), lt(and(word, 0xffffffffffffffffffffffffffffffff), amount)), gt(pileAt, lastPileAt))
+                    ) {
+                        revenueDelta := applyEntry(add(e, 17), sub(table, 0x100), users, outcomesAt, revenueDelta)
+                        continue
+                    }
+                    mstore(wordAt, sub(word, amount))
+                    mstore(add(pileAt, 0x20), or(bits, shl(shift, 4)))
+                    revenueDelta := add(revenueDelta, amount)
+                }
+            }
+
+            let ctx := add(piles, 0x20)
+            let revenueDelta := applyEntries(add(ctx, 0x100), add(words, 0x20), outAt)
+            for { let pile := add(ctx, 0x100) } lt(pile, add(ctx, add(0x100, shl(7, add(mload(add(ctx, 0x60)), 1))))) { pile := add(pile, 0x80) } { flush(pile) }
+            mstore(add(mload(add(ctx, 0xc0)), 0x20), revenueDelta)
         }
     }
 }

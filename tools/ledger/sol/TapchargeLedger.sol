@@ -13,17 +13,19 @@ import "./BatchEntries.sol";
 /// A settlement whose contract never reached the chain moves only the amount (nothing escrowed):
 /// contract and receipt are settled in one step. Each user's word, the revenue account and the
 /// escrow total are read once and written at most once per batch (netting). Caps, amounts and
-/// record hashes are not stored: the one Batch event echoes the batch — records digest, users,
-/// piles, entries — with one outcome byte per entry, which is what an auditor rebuilds every
-/// session from and matches against the signed records (BatchLayout.sol has the byte layout).
+/// record hashes are not stored: the one Batch event commits to the batch by its keccak256, with
+/// one outcome byte per entry; the batch — records digest, users, piles, entries — is the input of
+/// the applyBatch transaction, which is what an auditor rebuilds every session from and matches
+/// against the signed records (BatchLayout.sol has the byte layout).
 contract TapchargeLedger is CreditToken {
     /// Contract states and outcome bytes: BatchEntries.sol.
     uint256 internal constant NO_INDEX = type(uint256).max;
 
     mapping(bytes8 => mapping(uint256 => uint256)) internal stateWords;
 
-    /// `batch` as sent; `outcomes` one byte per entry.
-    event Batch(bytes batch, bytes outcomes);
+    /// `batchHash` keccak256 of the batch as sent (readers take the batch from the transaction's
+    /// input: applyBatch called directly); `outcomes` one byte per entry.
+    event Batch(bytes32 batchHash, bytes outcomes);
 
     constructor(address operator, address revenue) CreditToken(operator, revenue) {}
 
@@ -37,109 +39,133 @@ contract TapchargeLedger is CreditToken {
     function applyBatch(bytes calldata batch) external onlyOperator whenNotPaused {
         BatchLayout.Shape memory shape = BatchLayout.shapeOf(batch);
         BatchEntries.Net memory net = BatchEntries.Net(0, 0, NO_INDEX, 0);
-        (uint256[] memory words, uint256[] memory wordsRead, uint256[] memory slots) = _readUsers(batch, shape.userCount, net);
+        uint256[] memory words = _readUsers(batch, shape.userCount, net);
         if (net.revenueIndex == NO_INDEX) net.revenueBalance = accounts[revenueAccount] & BALANCE_MASK;
         uint256[] memory piles = _pileTable(batch, shape);
-        (uint256 logAt, uint256 logBytes) = _batchLog(batch, shape.entryCount);
-        // the log's data: 0x40 ‖ outcomes offset ‖ batch length ‖ batch ‖ outcome count ‖ outcomes
-        uint256 batchAt = logAt + 0x60;
-        piles[0] = batchAt + shape.entriesAt;
-        piles[1] = batchAt + batch.length;
-        piles[2] = shape.userCount - 1;
-        piles[3] = shape.pileCount - 1;
-        piles[4] = batchAt;
-        piles[5] = uint256(bytes32(BatchLayout.BadBatch.selector));
-        assembly ("memory-safe") { mstore(add(piles, 0xe0), net) }
-        BatchEntries.applyAll(words, piles, batchAt + ((batch.length + 31) & ~uint256(31)) + 0x20);
-        _commit(words, wordsRead, slots, net);
+        (uint256 batchAt, uint256 logAt, uint256 logBytes) = _batchLog(batch, shape.entryCount);
+        uint256 entriesAt = batchAt + shape.entriesAt;
+        uint256 lastUser = shape.userCount - 1;
+        uint256 lastPile = shape.pileCount - 1;
+        bytes4 badBatch = BatchLayout.BadBatch.selector;
+        assembly ("memory-safe") {
+            // applyAll's context words 0…6 (BatchEntries.sol); _pileTable set word 7
+            mstore(add(piles, 0x20), entriesAt)
+            mstore(add(piles, 0x40), add(batchAt, batch.length))
+            mstore(add(piles, 0x60), lastUser)
+            mstore(add(piles, 0x80), lastPile)
+            mstore(add(piles, 0xa0), batchAt)
+            mstore(add(piles, 0xc0), badBatch)
+            mstore(add(piles, 0xe0), net)
+        }
+        BatchEntries.applyAll(words, piles, logAt + 0x60);
+        _commit(words, net);
         bytes32 topic = Batch.selector;
         assembly ("memory-safe") { log1(logAt, logBytes, topic) }
     }
 
     /// Each user's account word, checking the table strictly ascending and non-zero: `words` for
-    /// the entries to move, `wordsRead` for the commit to compare with, `slots` where they are
-    /// stored. Notes the revenue account's place in `net` if it is a user of the batch.
+    /// the entries to move. Right after it in memory, as long (length word included) and not
+    /// reachable from Solidity, the words as read (for the commit to compare with) and the
+    /// accounts' storage slots. Notes the revenue account's place in `net` if it is a user of the batch.
     function _readUsers(bytes calldata batch, uint256 userCount, BatchEntries.Net memory net)
-        internal view returns (uint256[] memory words, uint256[] memory wordsRead, uint256[] memory slots)
+        internal view returns (uint256[] memory words)
     {
-        words = new uint256[](userCount);
-        wordsRead = new uint256[](userCount);
-        slots = new uint256[](userCount);
         address revenue = revenueAccount;
         bytes4 badBatch = BatchLayout.BadBatch.selector;
         assembly ("memory-safe") {
-            let previous := 0
-            for { let u := 0 } lt(u, userCount) { u := add(u, 1) } {
-                let at := add(34, mul(u, 20))
-                let user := shr(96, calldataload(add(batch.offset, at)))
-                if iszero(gt(user, previous)) {
-                    mstore(0, badBatch)
-                    mstore(4, at)
-                    revert(0, 36)
-                }
-                previous := user
-                mstore(0, user)
+            let userArrayBytes := shl(5, add(userCount, 1))
+            words := mload(0x40)
+            mstore(0x40, add(words, mul(3, userArrayBytes)))
+            mstore(words, userCount)
+            /// Reads the accounts of the users from calldata `at` to `end` into `wordAt` on,
+            /// returns the revenue account's index or NO_INDEX. Out of line (its `leave`): inlined,
+            /// the optimizer re-derives the batch's calldata offset at each use.
+            function readAll(at, end, batchOffset, wordAt, arrayBytes, revenueAddress, badBatchSelector) -> revenueIndex {
+                revenueIndex := not(0)
+                let slotsOffset := shl(1, arrayBytes)
+                let firstAt := wordAt
+                // the mapping slot's key at 0, the mapping's slot at 0x20, for each user's keccak256
                 mstore(0x20, accounts.slot)
-                let slot := keccak256(0, 0x40)
-                let word := sload(slot)
-                let i := shl(5, add(u, 1))
-                mstore(add(words, i), word)
-                mstore(add(wordsRead, i), word)
-                mstore(add(slots, i), slot)
-                if eq(user, revenue) { mstore(add(net, 0x40), u) }
+                let previous := 0
+                for { } 1 { } {
+                    if eq(at, end) { leave }
+                    let user := shr(96, calldataload(at))
+                    if iszero(gt(user, previous)) {
+                        mstore(0, badBatchSelector)
+                        mstore(4, sub(at, batchOffset))
+                        revert(0, 36)
+                    }
+                    previous := user
+                    mstore(0, user)
+                    let slot := keccak256(0, 0x40)
+                    let word := sload(slot)
+                    mstore(wordAt, word)
+                    mstore(add(wordAt, arrayBytes), word)
+                    mstore(add(wordAt, slotsOffset), slot)
+                    if eq(user, revenueAddress) { revenueIndex := shr(5, sub(wordAt, firstAt)) }
+                    wordAt := add(wordAt, 0x20)
+                    at := add(at, 20)
+                }
             }
+            let usersAt := add(batch.offset, 34)
+            mstore(add(net, 0x40), readAll(usersAt, add(usersAt, mul(userCount, 20)), batch.offset, add(words, 0x20), userArrayBytes, revenue, badBatch))
         }
     }
 
-    /// The pile table for BatchEntries.applyAll (8 words of context, then 4 a pile: none held, its mapping slot last),
+    /// The pile table for BatchEntries.applyAll (8 words of context, then 4 a pile: none held),
     /// checking the piles strictly ascending and non-zero.
     function _pileTable(bytes calldata batch, BatchLayout.Shape memory shape) internal pure returns (uint256[] memory piles) {
         uint256 pileCount = shape.pileCount;
         uint256 pilesAt = shape.pilesAt;
-        piles = new uint256[](8 + pileCount * 4);
         bytes4 badBatch = BatchLayout.BadBatch.selector;
         assembly ("memory-safe") {
-            let previous := 0
-            for { let p := 0 } lt(p, pileCount) { p := add(p, 1) } {
-                let at := add(pilesAt, shl(3, p))
-                let pile := shr(192, calldataload(add(batch.offset, at)))
-                if iszero(gt(pile, previous)) {
-                    mstore(0, badBatch)
-                    mstore(4, at)
-                    revert(0, 36)
+            piles := mload(0x40)
+            let tableAt := add(piles, 0x120)
+            let end := add(tableAt, shl(7, pileCount))
+            mstore(piles, add(8, shl(2, pileCount)))
+            mstore(0x40, end)
+            mstore(add(piles, 0x100), stateWords.slot)
+            /// Checks the pile ids from calldata `at` on and marks each table entry from `entry`
+            /// to `tableEnd` none held. Out of line (its `leave`), as _readUsers' loop.
+            function checkAll(at, batchOffset, entry, tableEnd, badBatchSelector) {
+                let previous := 0
+                for { } 1 { } {
+                    if eq(entry, tableEnd) { leave }
+                    let pile := shr(192, calldataload(at))
+                    if iszero(gt(pile, previous)) {
+                        mstore(0, badBatchSelector)
+                        mstore(4, sub(at, batchOffset))
+                        revert(0, 36)
+                    }
+                    previous := pile
+                    mstore(entry, not(0))
+                    entry := add(entry, 0x80)
+                    at := add(at, 8)
                 }
-                previous := pile
-                mstore(0, shl(192, pile))
-                mstore(0x20, stateWords.slot)
-                let entry := add(piles, add(0x120, shl(7, p)))
-                mstore(entry, not(0))
-                mstore(add(entry, 0x60), keccak256(0, 0x40))
             }
+            checkAll(add(batch.offset, pilesAt), batch.offset, tableAt, end, badBatch)
         }
     }
 
-    /// The Batch log's data, ABI-encoded (batch, outcomes): the batch copied from calldata, the
-    /// outcomes zero until the entries write them.
-    function _batchLog(bytes calldata batch, uint256 entryCount) internal pure returns (uint256 logAt, uint256 logBytes) {
+    /// The batch copied from calldata to `batchAt` (the entries are read there), then the Batch
+    /// log's data at `logAt`, ABI-encoded (batchHash, outcomes): keccak256 of that copy ‖ 0x40 ‖
+    /// outcome count ‖ the outcomes, zero until the entries write them.
+    function _batchLog(bytes calldata batch, uint256 entryCount) internal pure returns (uint256 batchAt, uint256 logAt, uint256 logBytes) {
         assembly ("memory-safe") {
-            logAt := mload(0x40)
-            let padded := and(add(batch.length, 31), not(31))
-            let outcomesPadded := and(add(entryCount, 31), not(31))
-            logBytes := add(add(0x80, padded), outcomesPadded)
-            mstore(logAt, 0x40)
-            mstore(add(logAt, 0x20), add(0x60, padded))
-            mstore(add(logAt, 0x40), batch.length)
-            mstore(add(add(logAt, 0x40), padded), 0)
-            calldatacopy(add(logAt, 0x60), batch.offset, batch.length)
-            let countAt := add(add(logAt, 0x60), padded)
-            mstore(countAt, entryCount)
-            for { let at := add(countAt, 0x20) } lt(at, add(logAt, logBytes)) { at := add(at, 0x20) } { mstore(at, 0) }
+            batchAt := mload(0x40)
+            calldatacopy(batchAt, batch.offset, batch.length)
+            logAt := add(batchAt, and(add(batch.length, 31), not(31)))
+            logBytes := add(0x60, and(add(entryCount, 31), not(31)))
+            mstore(logAt, keccak256(batchAt, batch.length))
+            mstore(add(logAt, 0x20), 0x40)
+            mstore(add(logAt, 0x40), entryCount)
+            for { let at := add(logAt, 0x60) } lt(at, add(logAt, logBytes)) { at := add(at, 0x20) } { mstore(at, 0) }
             mstore(0x40, add(logAt, logBytes))
         }
     }
 
     /// The batch's one write per changed user, then the escrow total and the revenue account.
-    function _commit(uint256[] memory words, uint256[] memory wordsRead, uint256[] memory slots, BatchEntries.Net memory net) internal {
+    function _commit(uint256[] memory words, BatchEntries.Net memory net) internal {
         // The deltas wrap: a "negative" one is above 2^255 (no batch moves 2^255).
         int256 revenueDelta = int256(net.revenueDelta);
         if (net.revenueIndex != NO_INDEX && revenueDelta != 0) {
@@ -151,9 +177,13 @@ contract TapchargeLedger is CreditToken {
             revenueDelta = 0;
         }
         assembly ("memory-safe") {
-            for { let i := shl(5, mload(words)) } i { i := sub(i, 0x20) } {
-                let word := mload(add(words, i))
-                if iszero(eq(word, mload(add(wordsRead, i)))) { sstore(mload(add(slots, i)), word) }
+            // each word as read `arrayBytes` after it, its slot twice that (_readUsers)
+            let arrayBytes := shl(5, add(mload(words), 1))
+            let slotsOffset := shl(1, arrayBytes)
+            let end := add(words, arrayBytes)
+            for { let wordAt := add(words, 0x20) } lt(wordAt, end) { wordAt := add(wordAt, 0x20) } {
+                let word := mload(wordAt)
+                if iszero(eq(word, mload(add(wordAt, arrayBytes)))) { sstore(mload(add(wordAt, slotsOffset)), word) }
             }
         }
         if (net.escrowDelta != 0) {

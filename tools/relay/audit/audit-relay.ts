@@ -11,7 +11,8 @@
 // stored-tables.ts names the tables left alone and why.
 import { type Ed25519Provider, nobleEd25519 } from '../../../contracts-offline/crypto.ts';
 import { type AuditReport, auditLedger } from '../../ledger/audit.ts';
-import type { Ledger } from '../../ledger/ledger.ts';
+import { LedgerError } from '../../ledger/errors.ts';
+import type { Ledger, LedgerEvent } from '../../ledger/ledger.ts';
 import { type RelayPolicy, defaultPolicy } from '../policy.ts';
 import type { Queryable } from '../storage/db.ts';
 import { checkSessions } from './check-contracts.ts';
@@ -60,7 +61,14 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
   const policy = options.policy ?? defaultPolicy;
   const stored = await readStoredTables(db);
   const migration3 = await db.get<{ applied_at_ms: number }>('SELECT applied_at_ms FROM schema_migrations WHERE version = 3');
-  const index = indexLedger(await ledger.history());
+  let history: LedgerEvent[];
+  try {
+    history = await ledger.history();
+  } catch (error) {
+    if (!(error instanceof LedgerError && error.code === 'bad-history')) throw error;
+    return unreadableLedger(stored, error.message);
+  }
+  const index = indexLedger(history);
   const sources = verifySources(stored, options.anchors.relayPublicKey, options.crypto ?? nobleEd25519);
   const decisions = new Map([...stored.contract_resolutions].map(([id, row]) => [id, storedText(row['decision']) ?? '']));
   const derived = deriveSessions(sources, index, decisions);
@@ -90,7 +98,25 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
     recordsVerified: [...sources.records.values()].filter((r) => r.ok).length,
     relaySignedVerified: [...sources.vouchers.values(), ...sources.configs.values(), ...sources.serviceAuthorizations.values()].filter((r) => r.ok).length,
     settledVerified,
-    rows: Object.fromEntries(Object.entries(stored).map(([table, rows]) => [table, rows.size])) as Record<AuditedTable, number>,
+    rows: rowCounts(stored),
     ledger: ledgerAudit,
+  };
+}
+
+function rowCounts(stored: Awaited<ReturnType<typeof readStoredTables>>): Record<AuditedTable, number> {
+  return Object.fromEntries(Object.entries(stored).map(([table, rows]) => [table, rows.size])) as Record<AuditedTable, number>;
+}
+
+/** A ledger whose history does not read back (a Batch log without its batch): nothing can be derived from it. */
+function unreadableLedger(stored: Awaited<ReturnType<typeof readStoredTables>>, problem: string): RelayAudit {
+  return {
+    ok: false,
+    disagreements: [`ledger: ${problem}`],
+    sessions: [],
+    recordsVerified: 0,
+    relaySignedVerified: 0,
+    settledVerified: 0,
+    rows: rowCounts(stored),
+    ledger: { ok: false, problems: [problem], events: 0, accounts: 0, contracts: 0, issuedMinor: 0n, redeemedMinor: 0n, balancesMinor: 0n, escrowMinor: 0n },
   };
 }

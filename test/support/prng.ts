@@ -1,4 +1,4 @@
-// Seeded pseudo-random numbers for bounded property and crash tests (mulberry32).
+// Seeded pseudo-random numbers for bounded property and crash tests and the benches (mulberry32).
 export function prng(seed: number): { int(lo: number, hi: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
   let s = seed >>> 0;
   const next = (): number => {
