@@ -62,13 +62,18 @@ function checkBatch(batch: BatchEvent, entries: EntryEvent[], options: AuditOpti
   if (computed !== batch.recordsDigest.toLowerCase()) problems.push(`${where}: records digest ${batch.recordsDigest} on chain, the records give ${computed}`);
 }
 
+/** The report on a history that does not read back: its one problem, nothing rebuilt. */
+export function unreadableHistoryReport(problem: string): AuditReport {
+  return { ok: false, problems: [problem], events: 0, accounts: 0, contracts: 0, issuedMinor: 0n, redeemedMinor: 0n, balancesMinor: 0n, escrowMinor: 0n };
+}
+
 export async function auditLedger(ledger: Ledger, options: AuditOptions = {}): Promise<AuditReport> {
   let events: LedgerEvent[];
   try {
     events = await ledger.history();
   } catch (error) {
     if (!(error instanceof LedgerError && error.code === 'bad-history')) throw error;
-    return { ok: false, problems: [error.message], events: 0, accounts: 0, contracts: 0, issuedMinor: 0n, redeemedMinor: 0n, balancesMinor: 0n, escrowMinor: 0n };
+    return unreadableHistoryReport(error.message);
   }
   const problems: string[] = [];
   const balance = new Map<string, bigint>();

@@ -53,12 +53,9 @@ export async function nodeHistoryLogs(client: PublicClient, abi: Abi, contract: 
     return txs;
   };
   const withTransactions = async (logs: HistoryLog[]): Promise<LedgerLogs> => {
-    await transactionsOf(logs);
+    const txs = await transactionsOf(logs);
     const transactions = new Map<string, LogTransaction>();
-    for (const [hash, tx] of fetched) {
-      const got = await tx;
-      if (got) transactions.set(hash, got);
-    }
+    logs.forEach((log, i) => { if (txs[i]) transactions.set(log.transactionHash!.toLowerCase(), txs[i]!); });
     return { logs, transactions };
   };
   if (!account) return withTransactions(await client.getLogs({ address: contract, fromBlock: 0n, toBlock: 'latest' }));

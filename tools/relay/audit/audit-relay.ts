@@ -10,7 +10,7 @@
 // Each check file says for each of its columns what it is derived from, or why it cannot be;
 // stored-tables.ts names the tables left alone and why.
 import { type Ed25519Provider, nobleEd25519 } from '../../../contracts-offline/crypto.ts';
-import { type AuditReport, auditLedger } from '../../ledger/audit.ts';
+import { type AuditReport, auditLedger, unreadableHistoryReport } from '../../ledger/audit.ts';
 import { LedgerError } from '../../ledger/errors.ts';
 import type { Ledger, LedgerEvent } from '../../ledger/ledger.ts';
 import { type RelayPolicy, defaultPolicy } from '../policy.ts';
@@ -117,6 +117,6 @@ function unreadableLedger(stored: Awaited<ReturnType<typeof readStoredTables>>, 
     relaySignedVerified: 0,
     settledVerified: 0,
     rows: rowCounts(stored),
-    ledger: { ok: false, problems: [problem], events: 0, accounts: 0, contracts: 0, issuedMinor: 0n, redeemedMinor: 0n, balancesMinor: 0n, escrowMinor: 0n },
+    ledger: unreadableHistoryReport(problem),
   };
 }
