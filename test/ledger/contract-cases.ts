@@ -210,6 +210,26 @@ export function contractCases(name: string, make: () => Promise<Harness>, teardo
     assert.is(await h.ledger.record(o.contractId), 'none');
   });
 
+  t('operators: enabling, disabling and re-enabling take effect whichever operator was enabled last; an outsider is refused before a pause is told', async ({ h }) => {
+    const [l, other] = [h.ledger, h.outsider];
+    await l.setOperator(other.operator, true);
+    assert.is((await l.issue(alice, 1_000n, refOf('first-after-other'))).status, 'applied', 'the first operator still writes once another was enabled after it');
+    await l.setOperator(other.operator, false);
+    await rejects(() => other.issue(alice, 1n, refOf('by-other')), /unauthorized caller/);
+    await rejects(() => other.applyBatch([openOf(pileA, 1n, alice, 100n)]), /unauthorized caller/);
+    await l.setOperator(l.operator, true); // enabled last again
+    await l.setOperator(l.operator, false);
+    await rejects(() => l.issue(alice, 1n, refOf('first-disabled')), /unauthorized caller/);
+    await rejects(() => l.applyBatch([openOf(pileA, 1n, alice, 100n)]), /unauthorized caller/);
+    await l.setOperator(l.operator, true);
+    await l.setPaused(true);
+    await rejects(() => other.issue(alice, 1n, refOf('by-other-paused')), /unauthorized caller/);
+    await rejects(() => l.issue(alice, 1n, refOf('first-paused')), /ledger is paused/);
+    await l.setPaused(false);
+    assert.is((await one(l, openOf(pileA, 1n, alice, 100n))).status, 'applied');
+    assert.is(await l.balanceOf(alice), 1_000n - 100n);
+  });
+
   t('a paused ledger rejects every write, still answers reads, and resumes', async ({ h }) => {
     const l = h.ledger;
     await l.issue(alice, 1_000n, refOf('t'));

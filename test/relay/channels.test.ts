@@ -282,6 +282,20 @@ channels('live status: connector states as the pile reports them; the uplink dro
   assert.is(endedOf(events), undefined);
 });
 
+channels('a stream opened after the pile reported its connectors starts from their states', async ({ rig, pile, bob }) => {
+  await rig.advanceSettled(3000); // the uplink reconnects after the cut
+  pile.sim.circuit.unplug();
+  await rig.advanceSettled(2000);
+  rig.plug(pile);
+  await rig.advanceSettled(2000);
+  const { events, done, abort } = await watchedChannel(rig, bob, pile);
+  await until(() => events.length >= 2, `the connectors' states (got ${JSON.stringify(events)})`);
+  assert.equal(events.map((e) => e.event === 'status' && [e.data.connectorId, e.data.status]), [[0, 'Available'], [1, 'Preparing']],
+    'nothing changed since: only the stream\'s opening can have told them, the pile first, then its connector');
+  abort.abort();
+  await done;
+});
+
 channels('a tariff changed after the channel opened: the relay writes its PileUpdate through the channel before the START, which runs on the new tariff', async ({ rig, pile }) => {
   await rig.advanceSettled(3000); // the uplink reconnects after the cut
   const { uplinks } = await rig.operatorClient.operatorUplinks(rig.relay.operatorKey);

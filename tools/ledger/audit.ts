@@ -27,6 +27,8 @@ export type EntryOp = 'open' | 'settle' | 'charge-cap';
 export type AuditOptions = {
   /** SHA-256 of the signed record an entry rests on (the contract for open and charge-cap, the receipt for settle), undefined when the auditor has none. */
   recordHashOf?: (e: { op: EntryOp; contractId: Hex }) => Hex | undefined;
+  /** The ledger's history when the caller has read it already (the relay's audit reads it once for both). */
+  history?: readonly LedgerEvent[];
 };
 
 type Contract = { user: Address; capMinor: bigint; capped: boolean; state: 'open' | 'charged' | 'closed' };
@@ -68,9 +70,9 @@ export function unreadableHistoryReport(problem: string): AuditReport {
 }
 
 export async function auditLedger(ledger: Ledger, options: AuditOptions = {}): Promise<AuditReport> {
-  let events: LedgerEvent[];
+  let events: readonly LedgerEvent[];
   try {
-    events = await ledger.history();
+    events = options.history ?? await ledger.history();
   } catch (error) {
     if (!(error instanceof LedgerError && error.code === 'bad-history')) throw error;
     return unreadableHistoryReport(error.message);

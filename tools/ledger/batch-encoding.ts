@@ -24,8 +24,13 @@ export type DecodedEntry = {
 };
 export type DecodedBatch = { recordsDigest: Hex; users: Address[]; piles: Hex[]; entries: DecodedEntry[] };
 
+/** `^0x` and exactly `bytes` bytes of hex, by byte count: compiled once each (a batch checks hundreds of fields). */
+const hexPatterns = new Map<number, RegExp>();
+
 function hexBytes(name: string, value: string, bytes: number): string {
-  if (typeof value !== 'string' || !new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(value)) {
+  let pattern = hexPatterns.get(bytes);
+  if (!pattern) hexPatterns.set(bytes, (pattern = new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`)));
+  if (typeof value !== 'string' || !pattern.test(value)) {
     throw new RangeError(`ledger batch: "${name}" expected ${bytes} bytes hex, got ${String(value)}`);
   }
   return value.slice(2).toLowerCase();

@@ -28,6 +28,8 @@ export type RelayPolicy = {
   receiptOverdueS: number;
   /** How long POST /v1/issue and /v1/transfers wait for the ledger before answering 202. */
   ledgerWaitMs: number;
+  /** How long a settlement batch with room for more entries waits for them before it goes to the ledger (money writes never wait). */
+  ledgerBatchWaitMs: number;
   /** A pile no record has arrived for in this long (since its registration when none ever did) is listed as silent to operators. */
   pileSilentAfterS: number;
   /** How long a session token (POST /v1/operator/tokens) lets an operator's browser read, on the relay's clock. */
@@ -39,6 +41,8 @@ export const defaultPolicy: RelayPolicy = Object.freeze({
   credit: Object.freeze({ minSettledSessions: 3, limitPercentOfSettled: 25, maxCreditMinor: 5_000, lateReceiptPenaltyPercent: 50 }),
   receiptOverdueS: 2 * 86_400,
   ledgerWaitMs: 10_000,
+  // Fuller batches cost less gas a session and less relay CPU; a second is nothing to a session that lasted an hour.
+  ledgerBatchWaitMs: 1_000,
   // A pile's records reach the relay whenever a phone taps it, so a pile in use is heard of daily;
   // two days without a record — as long as a receipt may wait before its cap is charged — is worth a look.
   pileSilentAfterS: 2 * 86_400,
@@ -67,6 +71,7 @@ export function policyWith(overrides: PolicyOverrides = {}): RelayPolicy {
   check('credit.lateReceiptPenaltyPercent', policy.credit.lateReceiptPenaltyPercent, 0, 100);
   check('receiptOverdueS', policy.receiptOverdueS, 1);
   check('ledgerWaitMs', policy.ledgerWaitMs, 0);
+  check('ledgerBatchWaitMs', policy.ledgerBatchWaitMs, 0, 60_000);
   check('pileSilentAfterS', policy.pileSilentAfterS, 1);
   check('operatorSessionS', policy.operatorSessionS, 60, 7 * 86_400);
   return policy;

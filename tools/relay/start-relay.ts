@@ -120,7 +120,9 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       ledger = embedded;
     }
     // Both call back into ctx, which exists by the time they run (after outbox.start() below).
-    const outbox = new LedgerOutboxWorker({ db, ledger, owner: `${hostname()}:${resolve(options.dataDir)}`, log, onIdle: () => chargeOverdueContracts(ctx) });
+    const outbox = new LedgerOutboxWorker({
+      db, ledger, owner: `${hostname()}:${resolve(options.dataDir)}`, batchWaitMs: policy.ledgerBatchWaitMs, log, onIdle: () => chargeOverdueContracts(ctx),
+    });
     const verifyPool = new VerifyPool();
     cleanups.push(() => verifyPool.close());
     // PostgreSQL overlaps the round trips of several groups; SQLite has one writer.

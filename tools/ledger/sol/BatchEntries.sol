@@ -17,7 +17,7 @@ library BatchEntries {
         uint256 escrowDelta;
         uint256 revenueDelta;
         uint256 revenueIndex; // the revenue account's place in the user table, or type(uint256).max
-        uint256 revenueBalance; // its balance before this batch's revenue movements
+        uint256 revenueWord; // its account word before this batch, when not a user of it
     }
 
     /// The entry loop. Each entry (checked as BatchLayout.sol says) meets its contract's 4-bit state: it moves the user's word
@@ -35,8 +35,9 @@ library BatchEntries {
     /// 1 where they end, 2 the last user index, 3 the last pile index, 4 where the batch starts in
     /// memory (copied from calldata: the entries are read there, and it is hashed for the log), 5 the BadBatch selector, 6
     /// `net`, 7 the stateWords mapping's slot — then 4 words a pile table entry: the 64-sequence
-    /// word it holds (its index, all ones for none: the other three are then unset), that word's
-    /// bits now and as read, its storage slot. Each word is read once while
+    /// word it holds (pile index × 2^26 + the word's index, all ones for none: the other three are
+    /// then unset), that word's bits now and as read, its storage slot. The table is the last
+    /// memory in use (the entry loop relies on it). Each word is read once while
     /// the entries stay in it and written once, if it changed, when they move to another word of
     /// the pile or at the end. `words`: each user's account word. `outAt`: where the outcome bytes
     /// go (zero until written).
@@ -65,30 +66,32 @@ library BatchEntries {
                 mstore(4, offset)
                 revert(0, 36)
             }
-            /// Writes the word `pile` holds if it changed.
+            /// Writes the word `pile` holds if it changed (word 0's sequence 0, never a contract,
+            /// restored to 0: see load).
             function flush(pile) {
                 let bits := mload(add(pile, 0x20))
-                if and(iszero(eq(mload(pile), not(0))), iszero(eq(bits, mload(add(pile, 0x40))))) { sstore(mload(add(pile, 0x60)), bits) }
+                let held := mload(pile)
+                if and(iszero(eq(held, not(0))), iszero(eq(bits, mload(add(pile, 0x40))))) {
+                    sstore(mload(add(pile, 0x60)), xor(bits, mul(iszero(and(held, 0x3ffffff)), 0xf)))
+                }
             }
-            /// Holds the pile's word `word`: its slot is stateWords[pile id][word], the pile id
-            /// read from the batch's copy in memory (8 bytes each, the piles end where the
-            /// entries start: the one of table entry p at entries − 8 × (pile count − p)).
-            /// Kept out of the entry loop (as applyEntry below, by a `leave`): inlined, its
-            /// values would push the loop's off the stack. Writes the word held first (flush,
-            /// written out: a call costs ~40 gas a read).
-            function load(pile, word, table) {
-                if eq(word, not(0)) { leave } // no word has this index (seq < 2^32): never taken
-                let bitsHeld := mload(add(pile, 0x20))
-                if and(iszero(eq(mload(pile), not(0))), iszero(eq(bitsHeld, mload(add(pile, 0x40))))) { sstore(mload(add(pile, 0x60)), bitsHeld) }
+            /// Holds the pile's word `marker` names (pile index × 2^26 + word index): its slot is
+            /// stateWords[pile id][word], the pile id read from the batch's copy in memory (8 bytes
+            /// each, the piles end where the entries start: the one of table entry p at entries −
+            /// 8 × (pile count − p)). Writes the word held first. In word 0 the state of sequence 0
+            /// (no contract has it) is held as 0xf, so that the loop's state test refuses seq 0.
+            function load(pile, marker, table) {
+                flush(pile)
                 let ctx := sub(table, 0x100)
                 let idAt := sub(mload(ctx), shl(3, sub(add(mload(add(ctx, 0x60)), 1), shr(7, sub(pile, table)))))
+                let word := and(marker, 0x3ffffff)
                 mstore(0, and(mload(idAt), shl(192, 0xffffffffffffffff)))
                 mstore(0x20, mload(add(ctx, 0xe0)))
                 mstore(0x20, keccak256(0, 0x40))
                 mstore(0, word)
                 let slot := keccak256(0, 0x40)
-                let bits := sload(slot)
-                mstore(pile, word)
+                let bits := or(sload(slot), mul(iszero(word), 0xf))
+                mstore(pile, marker)
                 mstore(add(pile, 0x20), bits)
                 mstore(add(pile, 0x40), bits)
                 mstore(add(pile, 0x60), slot)
@@ -142,7 +145,7 @@ library BatchEntries {
                     case 3 {
                         let refund := sub(cap, amount)
                         let net := mload(add(ctx, 0xc0))
-                        let revenueBalance := mload(add(net, 0x60))
+                        let revenueBalance := and(mload(add(net, 0x60)), 0xffffffffffffffffffffffffffffffff)
                         let revenueIndex := mload(add(net, 0x40))
                         if iszero(eq(revenueIndex, not(0))) {
                             revenueBalance := and(mload(add(users, shl(5, revenueIndex))), 0xffffffffffffffffffffffffffffffff)
@@ -183,43 +186,47 @@ library BatchEntries {
             /// Every entry in order; returns the revenue delta. `table`: the pile table (the
             /// context words are the 8 before it), `users`: the first user's word.
             function applyEntries(table, users, outcomesAt) -> revenueDelta {
-                let lastUser := mload(sub(table, 0xc0))
-                let lastPileAt := add(table, shl(7, mload(sub(table, 0xa0))))
+                let lastUserOffset := shl(5, mload(sub(table, 0xc0)))
                 // `e` = 17 bytes before the entry: mload(e) holds the whole entry in its low 15
                 // bytes — op bits 112…119, user index 104…111, pile index 96…103, seq 64…95,
                 // cap 32…63, amount 0…31 — under whatever memory precedes it (masked off). The
-                // entries end a whole number of entries after they start (BatchLayout.shapeOf).
+                // entries end a whole number of entries after they start (BatchLayout.shapeOf),
+                // and the 15 bytes after them are zero (TapchargeLedger._batchLog): at `end` the
+                // loop reads an entry of pile 0 and user 0, and leaves.
                 let end := sub(mload(sub(table, 0xe0)), 17)
                 for { let e := sub(mload(sub(table, 0x100)), 17) } 1 { e := add(e, 15) } {
-                    // `leave`, not the loop condition: it keeps this function out of line (the
-                    // optimizer inlines no function with a `leave`), clear of applyBatch's values
-                    if eq(e, end) { leave }
                     let v := mload(e)
-                    let seq := and(shr(64, v), 0xffffffff)
                     let pileAt := add(table, and(shr(89, v), 0x7f80)) // pile index × 0x80
-                    // a pile word not held yet (rare: the pile's first entry, or a move to another
-                    // word) is read first, whatever the entry
-                    if xor(mload(pileAt), shr(6, seq)) {
-                        if gt(pileAt, lastPileAt) { badEntry(mload(add(e, 17)), add(e, 17), sub(table, 0x100)) }
-                        load(pileAt, shr(6, seq), table)
+                    // The pile's word must be held: its marker, pile index × 2^26 + seq / 64, is
+                    // the 34 bits above seq's low 6. A word not held yet (rare: the pile's first
+                    // entry, or a move to another word) is read first, whatever the entry. The
+                    // pile table ends the memory in use: a pile index beyond it reads zero, no
+                    // marker of such an index, and is refused here.
+                    let marker := and(shr(70, v), 0x3ffffffff)
+                    if xor(mload(pileAt), marker) {
+                        // `leave`, not a loop condition: it keeps this function out of line (the
+                        // optimizer inlines no function with a `leave`), clear of applyBatch's values
+                        if eq(e, end) { leave }
+                        if gt(shr(26, marker), mload(sub(table, 0xa0))) { badEntry(mload(add(e, 17)), add(e, 17), sub(table, 0x100)) }
+                        load(pileAt, marker, table)
                     }
                     let cap := and(shr(32, v), 0xffffffff)
                     let amount := and(v, 0xffffffff)
-                    let wordAt := add(users, and(shr(99, v), 0x1fe0)) // user index × 0x20
+                    let opUser := and(shr(99, v), 0x1fffe0) // op × 0x2000 + user index × 0x20
+                    let wordAt := add(users, and(opUser, 0x1fe0))
                     let word := mload(wordAt)
                     let bits := mload(add(pileAt, 0x20))
-                    let shift := shl(2, and(seq, 63))
+                    let shift := and(shr(62, v), 0xfc) // (seq mod 64) × 4
                     // The common entry straight through: a one-step settlement that applies (its
                     // outcome byte 0, the state it found, is already there); any other goes to
-                    // applyEntry, which also reverts a malformed one. Op and user index in one
-                    // test: op‖user xor 0x0300 is the user index iff op is 3, else above 0xff.
-                    // An index beyond its table has only read memory there; a pile index beyond it
-                    // is refused here too, in case that memory matched the word. seq and cap are
-                    // below 2^32: their product is 0 iff one of them is.
+                    // applyEntry, which also reverts a malformed one. op‖user xor 0x6000 is the
+                    // user index × 0x20 iff op is 3, else above 0x1fe0 (as at the end: op 0);
+                    // seq 0 finds state 0xf (load).
                     if or(
-                        or(gt(xor(and(shr(104, v), 0xffff), 0x300), lastUser), or(iszero(mul(seq, cap)), gt(amount, cap))),
-                        or(or(and(shr(shift, bits), 0xf), lt(and(word, 0xffffffffffffffffffffffffffffffff), amount)), gt(pileAt, lastPileAt))
+                        or(gt(xor(opUser, 0x6000), lastUserOffset), or(gt(amount, cap), iszero(cap))),
+                        or(and(shr(shift, bits), 0xf), lt(and(word, 0xffffffffffffffffffffffffffffffff), amount))
                     ) {
+                        if eq(e, end) { leave }
                         revenueDelta := applyEntry(add(e, 17), sub(table, 0x100), users, outcomesAt, revenueDelta)
                         continue
                     }
@@ -231,7 +238,13 @@ library BatchEntries {
 
             let ctx := add(piles, 0x20)
             let revenueDelta := applyEntries(add(ctx, 0x100), add(words, 0x20), outAt)
-            for { let pile := add(ctx, 0x100) } lt(pile, add(ctx, add(0x100, shl(7, add(mload(add(ctx, 0x60)), 1))))) { pile := add(pile, 0x80) } { flush(pile) }
+            for { let pile := add(ctx, 0x100) } lt(pile, add(ctx, add(0x100, shl(7, add(mload(add(ctx, 0x60)), 1))))) { pile := add(pile, 0x80) } {
+                let held := mload(pile)
+                let bits := mload(add(pile, 0x20))
+                // flush(pile) written out: its test as the loop's `continue` costs less than the call
+                if or(eq(held, not(0)), eq(bits, mload(add(pile, 0x40)))) { continue }
+                sstore(mload(add(pile, 0x60)), xor(bits, mul(iszero(and(held, 0x3ffffff)), 0xf)))
+            }
             mstore(add(mload(add(ctx, 0xc0)), 0x20), revenueDelta)
         }
     }

@@ -33,13 +33,17 @@ library BatchLayout {
     /// Checks the header and the length; TapchargeLedger checks the tables as it reads them.
     function shapeOf(bytes calldata batch) internal pure returns (Shape memory s) {
         if (batch.length < HEADER_BYTES) revert BadBatch(batch.length);
-        s.userCount = uint8(batch[32]);
-        s.pileCount = uint8(batch[33]);
+        uint256 counts;
+        assembly ("memory-safe") { counts := shr(240, calldataload(add(batch.offset, 32))) }
+        s.userCount = counts >> 8;
+        s.pileCount = counts & 0xff;
         if (s.userCount == 0) revert BadBatch(32);
         if (s.pileCount == 0) revert BadBatch(33);
-        s.pilesAt = HEADER_BYTES + s.userCount * USER_BYTES;
-        s.entriesAt = s.pilesAt + s.pileCount * PILE_BYTES;
-        if (batch.length <= s.entriesAt || (batch.length - s.entriesAt) % ENTRY_BYTES != 0) revert BadBatch(batch.length);
-        s.entryCount = (batch.length - s.entriesAt) / ENTRY_BYTES;
+        unchecked { // counts below 256: no overflow; the length is checked before the subtraction
+            s.pilesAt = HEADER_BYTES + s.userCount * USER_BYTES;
+            s.entriesAt = s.pilesAt + s.pileCount * PILE_BYTES;
+            if (batch.length <= s.entriesAt || (batch.length - s.entriesAt) % ENTRY_BYTES != 0) revert BadBatch(batch.length);
+            s.entryCount = (batch.length - s.entriesAt) / ENTRY_BYTES;
+        }
     }
 }

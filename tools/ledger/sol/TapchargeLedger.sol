@@ -36,28 +36,28 @@ contract TapchargeLedger is CreditToken {
 
     /// Applies every entry in order; an entry that cannot apply is skipped with its reason in the
     /// outcomes. A malformed batch reverts whole (BatchLayout.BadBatch).
-    function applyBatch(bytes calldata batch) external onlyOperator whenNotPaused {
+    function applyBatch(bytes calldata batch) external onlyOperatorWhenNotPaused {
         BatchLayout.Shape memory shape = BatchLayout.shapeOf(batch);
         BatchEntries.Net memory net = BatchEntries.Net(0, 0, NO_INDEX, 0);
         uint256[] memory words = _readUsers(batch, shape.userCount, net);
-        if (net.revenueIndex == NO_INDEX) net.revenueBalance = accounts[revenueAccount] & BALANCE_MASK;
-        uint256[] memory piles = _pileTable(batch, shape);
+        if (net.revenueIndex == NO_INDEX) net.revenueWord = accounts[revenueAccount];
         (uint256 batchAt, uint256 logAt, uint256 logBytes) = _batchLog(batch, shape.entryCount);
-        uint256 entriesAt = batchAt + shape.entriesAt;
-        uint256 lastUser = shape.userCount - 1;
-        uint256 lastPile = shape.pileCount - 1;
+        uint256[] memory piles = _pileTable(batch, shape); // last in memory (BatchEntries.applyEntries)
+        uint256 entriesAt = shape.entriesAt;
+        uint256 userCount = shape.userCount;
+        uint256 pileCount = shape.pileCount;
         bytes4 badBatch = BatchLayout.BadBatch.selector;
         assembly ("memory-safe") {
             // applyAll's context words 0…6 (BatchEntries.sol); _pileTable set word 7
-            mstore(add(piles, 0x20), entriesAt)
+            mstore(add(piles, 0x20), add(batchAt, entriesAt))
             mstore(add(piles, 0x40), add(batchAt, batch.length))
-            mstore(add(piles, 0x60), lastUser)
-            mstore(add(piles, 0x80), lastPile)
+            mstore(add(piles, 0x60), sub(userCount, 1)) // the last user index (shapeOf: at least one user)
+            mstore(add(piles, 0x80), sub(pileCount, 1)) // the last pile index
             mstore(add(piles, 0xa0), batchAt)
             mstore(add(piles, 0xc0), badBatch)
             mstore(add(piles, 0xe0), net)
         }
-        BatchEntries.applyAll(words, piles, logAt + 0x60);
+        unchecked { BatchEntries.applyAll(words, piles, logAt + 0x60); }
         _commit(words, net);
         bytes32 topic = Batch.selector;
         assembly ("memory-safe") { log1(logAt, logBytes, topic) }
@@ -147,14 +147,15 @@ contract TapchargeLedger is CreditToken {
         }
     }
 
-    /// The batch copied from calldata to `batchAt` (the entries are read there), then the Batch
-    /// log's data at `logAt`, ABI-encoded (batchHash, outcomes): keccak256 of that copy ‖ 0x40 ‖
-    /// outcome count ‖ the outcomes, zero until the entries write them.
+    /// The batch copied from calldata to `batchAt` (the entries are read there) and at least 15
+    /// zero bytes, then the Batch log's data at `logAt`, ABI-encoded (batchHash, outcomes):
+    /// keccak256 of that copy ‖ 0x40 ‖ outcome count ‖ the outcomes, zero until the entries write them.
     function _batchLog(bytes calldata batch, uint256 entryCount) internal pure returns (uint256 batchAt, uint256 logAt, uint256 logBytes) {
         assembly ("memory-safe") {
             batchAt := mload(0x40)
             calldatacopy(batchAt, batch.offset, batch.length)
-            logAt := add(batchAt, and(add(batch.length, 31), not(31)))
+            mstore(add(batchAt, batch.length), 0)
+            logAt := add(batchAt, and(add(batch.length, 46), not(31)))
             logBytes := add(0x60, and(add(entryCount, 31), not(31)))
             mstore(logAt, keccak256(batchAt, batch.length))
             mstore(add(logAt, 0x20), 0x40)
@@ -164,17 +165,20 @@ contract TapchargeLedger is CreditToken {
         }
     }
 
-    /// The batch's one write per changed user, then the escrow total and the revenue account.
+    /// The batch's one write per changed user, then the escrow total and the revenue account (its
+    /// movements join its user word's write if it is a user of the batch).
     function _commit(uint256[] memory words, BatchEntries.Net memory net) internal {
         // The deltas wrap: a "negative" one is above 2^255 (no batch moves 2^255).
         int256 revenueDelta = int256(net.revenueDelta);
-        if (net.revenueIndex != NO_INDEX && revenueDelta != 0) {
-            // the revenue account is also a user of this batch: its movements join its one write
-            uint256 word = words[net.revenueIndex];
+        bool revenueIsUser = net.revenueIndex != NO_INDEX;
+        if (revenueDelta != 0) {
+            uint256 word = revenueIsUser ? words[net.revenueIndex] : net.revenueWord;
+            // a debit never goes below zero (each correction checked the revenue available: BatchEntries.sol)
             uint256 balance = uint256(int256(word & BALANCE_MASK) + revenueDelta);
             if (balance > BALANCE_MASK) revert BalanceOverflow(revenueAccount);
-            words[net.revenueIndex] = (word & ~BALANCE_MASK) | balance;
-            revenueDelta = 0;
+            word = (word & ~BALANCE_MASK) | balance;
+            if (revenueIsUser) words[net.revenueIndex] = word;
+            else accounts[revenueAccount] = word;
         }
         assembly ("memory-safe") {
             // each word as read `arrayBytes` after it, its slot twice that (_readUsers)
@@ -183,13 +187,12 @@ contract TapchargeLedger is CreditToken {
             let end := add(words, arrayBytes)
             for { let wordAt := add(words, 0x20) } lt(wordAt, end) { wordAt := add(wordAt, 0x20) } {
                 let word := mload(wordAt)
-                if iszero(eq(word, mload(add(wordAt, arrayBytes)))) { sstore(mload(add(wordAt, slotsOffset)), word) }
+                if eq(word, mload(add(wordAt, arrayBytes))) { continue }
+                sstore(mload(add(wordAt, slotsOffset)), word)
             }
         }
         if (net.escrowDelta != 0) {
             unchecked { totalEscrowMinor += net.escrowDelta; }
         }
-        if (revenueDelta > 0) _credit(revenueAccount, uint256(revenueDelta));
-        else if (revenueDelta < 0) accounts[revenueAccount] -= uint256(-revenueDelta); // each correction checked the revenue available (BatchEntries.sol)
     }
 }

@@ -73,7 +73,7 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
   const decisions = new Map([...stored.contract_resolutions].map(([id, row]) => [id, storedText(row['decision']) ?? '']));
   const derived = deriveSessions(sources, index, decisions);
   const money = deriveMoney(derived.sessions, index, ledger.revenueAccount);
-  const ledgerAudit = await auditLedger(ledger, { recordHashOf: recordHashesOf(derived) });
+  const ledgerAudit = await auditLedger(ledger, { recordHashOf: recordHashesOf(derived), history });
 
   const f = new Findings();
   accountForTables(f);

@@ -1,5 +1,6 @@
 // GET /v1/channels/{channelId}/events: Server-Sent Events (WHATWG HTML §9.2) of the channel, from
-// what the pile reports over its uplink (uplinks.watch): `status` (a connector's state), `meter`
+// what the pile reports over its uplink (uplinks.watch): `status` (a connector's state; the stream
+// opens with each connector's last reported one), `meter`
 // (a sample of the channel's running contract, priced with its tariff and cap:
 // contracts-offline/tariff-cost.ts), `ended` (its receipt is held, by the stop's answer or a
 // record the pile delivered; the stream then ends), `uplink-lost`. Each event's data is one JSON
@@ -84,6 +85,12 @@ export function channelEventStream(ctx: RelayContext, deps: ChannelDeps, channel
         detach();
       };
       controller.enqueue(utf8Encode(`: channel ${channel.channelId}\n\n`));
+      // The connectors as the pile last reported them, so a reader starts from the present, not from the next change.
+      const connectors = deps.uplinks.connected(channel.pileId)?.connectors ?? new Map();
+      for (const connector of [...connectors.values()].sort((a, b) => a.connectorId - b.connectorId)) {
+        const current = channelEventOf(channel, { kind: 'status', connector }, ctx.nowS());
+        if (current) stream.send(current);
+      }
       // Already over before the stream opened: say so at once.
       if (channel.contract) {
         sessionEnd(ctx.db, channel.pileId, channel.contract.seq).then(

@@ -5,6 +5,8 @@
 // a duplicate per entry (writes are idempotent by contract id or ref). A failure that is not the
 // chain refusing (RPC down, paused ledger) keeps the rows pending and retries with backoff, the
 // same rows first.
+// A batch that is not full waits up to `batchWaitMs` for more entries (fewer, fuller transactions:
+// less gas a session and less of the relay's CPU); money writes and drain/waitFor go at once.
 // One worker sends per database: a lease (lease.ts) elects it when several relays share PostgreSQL;
 // a write another worker sent before is answered duplicate, and its row names the first send's
 // transaction (original-tx.ts).
@@ -22,6 +24,8 @@ export type RowOutcome = { row: OutboxRow; state: 'done' | 'rejected'; error?: s
 export type OutboxStats = { pending: number; done: number; rejected: number; transactions: number; gasByKind: Record<string, { entries: number; gasUsed: number }> };
 
 const IDLE_MS = 250;
+/** While a part-filled batch waits: how often the worker looks whether it has filled up. */
+const FILL_CHECK_MS = 100;
 const ROWS_PER_ROUND = 500;
 
 /** The chain refused the whole write (a revert), or the client would not send it (a malformed batch): retrying as it is cannot help. */
@@ -40,15 +44,24 @@ export class LedgerOutboxWorker {
   #wake: (() => void) | undefined;
   #kicked = false;
   #lastError = '';
+  readonly #batchWaitMs: number;
+  /** When the worker first held back the part-filled batch it is waiting with. */
+  #waitingSinceMs: number | undefined;
+  /** drain/waitFor asked for everything pending, part-filled batches included. */
+  #flushing = false;
   /** After a refused batch: how many more batches go one entry each, to isolate the entry the chain refuses. */
   #singleEntriesLeft = 0;
 
   /**
    * `owner` names this worker in the lease row (made unique per worker); `leaseMs` how long a lease
-   * runs (default 15 s: how long a dead holder's writes wait for another instance). `onIdle` runs
-   * when nothing is pending (the overdue sweep); it answers whether it queued work.
+   * runs (default 15 s: how long a dead holder's writes wait for another instance). `batchWaitMs`:
+   * how long a batch that is not full waits for more entries (default 0: it goes at once). `onIdle`
+   * runs when nothing is pending (the overdue sweep); it answers whether it queued work.
    */
-  constructor(options: { db: Db; ledger: Ledger; owner: string; leaseMs?: number; log: (line: string) => void; onIdle: () => Promise<boolean> }) {
+  constructor(options: { db: Db; ledger: Ledger; owner: string; leaseMs?: number; batchWaitMs?: number; log: (line: string) => void; onIdle: () => Promise<boolean> }) {
+    const batchWaitMs = options.batchWaitMs ?? 0;
+    if (!Number.isSafeInteger(batchWaitMs) || batchWaitMs < 0) throw new RangeError(`relay outbox: "batchWaitMs" expected an integer ≥ 0, got ${batchWaitMs}`);
+    this.#batchWaitMs = batchWaitMs;
     this.#db = options.db;
     this.#ledger = options.ledger;
     this.#lease = new OutboxLease(options.db, options.owner, options.leaseMs);
@@ -62,8 +75,16 @@ export class LedgerOutboxWorker {
     this.#loop = this.#run();
   }
 
-  /** New rows were committed: look now instead of at the next idle tick. */
+  /** New rows were committed: look now instead of at the next idle tick (a waiting batch keeps waiting). */
   kick(): void {
+    if (this.#waitingSinceMs !== undefined) return;
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  /** Send everything pending now, a part-filled batch included. */
+  #flush(): void {
+    this.#flushing = true;
     this.#kicked = true;
     this.#wake?.();
   }
@@ -89,7 +110,7 @@ export class LedgerOutboxWorker {
   async drain(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      this.kick();
+      this.#flush();
       const pending = await this.pendingCount();
       if (pending === 0) return;
       if (Date.now() > deadline) throw new Error(`relay outbox: ${pending} ledger writes still pending after ${timeoutMs} ms`);
@@ -100,7 +121,7 @@ export class LedgerOutboxWorker {
   /** The state of one row once it is no longer pending, or 'pending' after `timeoutMs`. */
   async waitFor(id: number, timeoutMs: number): Promise<{ state: string; error: string | null; txHash: Hex | null }> {
     const deadline = Date.now() + timeoutMs;
-    this.kick();
+    this.#flush();
     for (;;) {
       const row = await this.#db.get<{ state: string; last_error: string | null; tx_hash: Hex | null }>('SELECT state, last_error, tx_hash FROM ledger_outbox WHERE id = ?', [id]);
       if (!row) throw new Error(`relay outbox: no row ${id}`);
@@ -141,7 +162,7 @@ export class LedgerOutboxWorker {
         await this.#sleep(Math.min(5_000, 50 * 2 ** failures));
         continue;
       }
-      if (!progressed) await this.#sleep(IDLE_MS);
+      if (!progressed) await this.#sleep(this.#waitingSinceMs === undefined ? IDLE_MS : FILL_CHECK_MS);
     }
   }
 
@@ -171,10 +192,14 @@ export class LedgerOutboxWorker {
       `SELECT id, kind, contract_id, ref, user_address, to_address, cap_minor, amount_minor, capped, hash
          FROM ledger_outbox WHERE state = 'pending' ORDER BY id LIMIT ${ROWS_PER_ROUND}`,
     );
-    if (rows.length === 0) return this.#onIdle();
+    if (rows.length === 0) {
+      this.#flushing = false;
+      return this.#onIdle();
+    }
+    const maxEntries = this.#singleEntriesLeft > 0 ? 1 : BATCH_MAX_ENTRIES;
     let plan: SendPlan;
     try {
-      plan = planNextSend(rows, this.#ledger.revenueAccount, this.#singleEntriesLeft > 0 ? 1 : BATCH_MAX_ENTRIES);
+      plan = planNextSend(rows, this.#ledger.revenueAccount, maxEntries);
     } catch (error) {
       if (!(error instanceof OutboxRowError)) throw error;
       // retrying cannot fill the column in: the row is rejected so the rows after it go on
@@ -183,6 +208,12 @@ export class LedgerOutboxWorker {
       ]);
       this.#log(`${error.message}: rejected, not sent`);
       return true;
+    }
+    if (plan.kind === 'batch' && plan.entries.length < maxEntries) {
+      const nowMs = Date.now();
+      this.#waitingSinceMs ??= nowMs;
+      if (!this.#flushing && nowMs - this.#waitingSinceMs < this.#batchWaitMs) return false;
+      this.#flushing = false;
     }
     const sent = plan.kind === 'money' ? [plan.row] : plan.entries.flatMap((e) => e.rows);
     let outcomes: RowOutcome[];
@@ -195,7 +226,10 @@ export class LedgerOutboxWorker {
       });
       throw error;
     }
-    if (plan.kind === 'batch' && this.#singleEntriesLeft > 0) this.#singleEntriesLeft--;
+    if (plan.kind === 'batch') {
+      this.#waitingSinceMs = undefined;
+      if (this.#singleEntriesLeft > 0) this.#singleEntriesLeft--;
+    }
     await this.#nameFirstSends(outcomes);
     const nowMs = Date.now();
     await this.#db.transaction(async (tx) => {
