@@ -14,6 +14,7 @@ import { type OutboxWrite, enqueueLedgerWrite } from '../../tools/relay/ledger-o
 import { LedgerOutboxWorker } from '../../tools/relay/ledger-outbox/worker.ts';
 import { policyWith } from '../../tools/relay/policy.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
+import { until } from '../support/until.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tapcharge-outbox-batch-wait-'));
 const ledger = await openEmbeddedLedger(dir, { deploy: true });
@@ -44,14 +45,6 @@ async function enqueueSessions(user: Address, count: number): Promise<number[]> 
 
 const states = (ids: number[]) => db.all<{ state: string; tx_hash: string | null }>(`SELECT state, tx_hash FROM ledger_outbox WHERE id IN (${ids.join(', ')}) ORDER BY id`);
 
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still waiting for ${what} after 30 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('a full batch goes at once; the part-filled rest waits until drain sends it', async () => {
   const user = address();
   await ledger.issue(user, 1_000_000n, hex(32));
@@ -63,7 +56,7 @@ test('a full batch goes at once; the part-filled rest waits until drain sends it
     const more = await enqueueSessions(user, BATCH_MAX_ENTRIES);
     w.kick();
     const ids = [...first, ...more];
-    await until(async () => (await states(ids)).some((r) => r.state === 'done'), 'the full batch');
+    await until(async () => (await states(ids)).some((r) => r.state === 'done'), 'the full batch', 30_000);
     const rows = await states(ids);
     const done = rows.filter((r) => r.state === 'done');
     assert.is(done.length, 2 * BATCH_MAX_ENTRIES, 'one full batch: 100 entries of two rows');
@@ -105,7 +98,7 @@ test('no wait: a part-filled batch goes as soon as the worker sees it', async ()
   try {
     const ids = await enqueueSessions(user, 1);
     w.kick();
-    await until(async () => (await states(ids)).every((r) => r.state === 'done'), 'the one-entry batch');
+    await until(async () => (await states(ids)).every((r) => r.state === 'done'), 'the one-entry batch', 30_000);
     assert.is(await ledger.balanceOf(user), 990n);
   } finally {
     await w.stop();

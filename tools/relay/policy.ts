@@ -28,7 +28,7 @@ export type RelayPolicy = {
   receiptOverdueS: number;
   /** How long POST /v1/issue and /v1/transfers wait for the ledger before answering 202. */
   ledgerWaitMs: number;
-  /** How long a settlement batch with room for more entries waits for them before it goes to the ledger (money writes never wait). */
+  /** How long a settlement batch with room for more entries waits for them before it goes to the ledger (a request that waits for its write sends at once). */
   ledgerBatchWaitMs: number;
   /** A pile no record has arrived for in this long (since its registration when none ever did) is listed as silent to operators. */
   pileSilentAfterS: number;

@@ -6,7 +6,8 @@
 // chain refusing (RPC down, paused ledger) keeps the rows pending and retries with backoff, the
 // same rows first.
 // A batch that is not full waits up to `batchWaitMs` for more entries (fewer, fuller transactions:
-// less gas a session and less of the relay's CPU); money writes and drain/waitFor go at once.
+// less gas a session and less of the relay's CPU); a money write at the head of the queue goes at
+// once, and drain/waitFor send what is pending now.
 // One worker sends per database: a lease (lease.ts) elects it when several relays share PostgreSQL;
 // a write another worker sent before is answered duplicate, and its row names the first send's
 // transaction (original-tx.ts).
