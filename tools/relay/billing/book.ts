@@ -9,7 +9,7 @@
 //   available = balance − reserved + (credit limit − debt)    what a new voucher may cap
 //   own       = balance − reserved − debt                     what may be transferred away
 import type { RelayPolicy } from '../policy.ts';
-import { type Queryable, placeholders, statementChunks } from '../storage/db.ts';
+import { type Queryable, caseOf, placeholders, statementChunks } from '../storage/db.ts';
 import { type CreditHistory, creditHistory, creditLimitMinor } from './credit.ts';
 
 /** SQL condition on `vouchers`: the voucher still reserves its cap at the relay time bound to its one `?`. */
@@ -69,10 +69,10 @@ export async function changeBook(q: Queryable, userKid: string, change: BookChan
 export async function changeBooks(q: Queryable, changes: ReadonlyMap<string, BookChange>): Promise<void> {
   const all = [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const chunk of statementChunks(all)) {
-    const by = (column: string, part: keyof BookChange) => ({
-      sql: `${column} = ${column} + CASE kid ${chunk.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ')} END`,
-      params: chunk.flatMap(([kid, change]) => [kid, change[part] ?? 0]),
-    });
+    const by = (column: string, part: keyof BookChange) => {
+      const amounts = caseOf('kid', chunk.map(([kid, change]) => [kid, change[part] ?? 0]), 'BIGINT');
+      return { sql: `${column} = ${column} + ${amounts.sql}`, params: amounts.params };
+    };
     const sets = [by('book_balance_minor', 'balanceMinor'), by('book_escrow_minor', 'escrowMinor'), by('debt_minor', 'debtMinor')];
     const changed = await q.run(
       `UPDATE users SET ${sets.map((s) => s.sql).join(', ')} WHERE kid IN (${placeholders(chunk.length)})`,

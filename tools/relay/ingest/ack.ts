@@ -22,10 +22,10 @@ export async function heldRangesOf(q: Queryable, pileIds: readonly string[]): Pr
     `SELECT pile_id, COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id IN (${placeholders(pileIds.length)}) GROUP BY pile_id`,
     pileIds,
   );
-  for (const span of spans) {
+  await Promise.all(spans.map(async (span) => {
     const [n, fromSeq, toSeq] = [Number(span.n), Number(span.from_seq), Number(span.to_seq)];
     held.set(span.pile_id, n === toSeq - fromSeq + 1 ? [{ fromSeq, toSeq }] : await islands(q, span.pile_id));
-  }
+  }));
   return held;
 }
 

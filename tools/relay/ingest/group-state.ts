@@ -83,30 +83,31 @@ export async function loadGroupState(ctx: RelayContext, tx: Queryable, fresh: re
     nowS: ctx.nowS(), nowMs: ctx.nowMs(), vouchers: new Map(), voucherUses: new Map(), books: new Map(), bookChanges: new Map(),
     contracts: new Map(), newContracts: [], receiptsOf: new Map(), newReceipts: [], outbox: [],
   };
+  // Sent together (one round trip, run in lock order) once the users of the contracts closed are known.
   const closed = await rowsByKeys<HeldContract>(tx, `SELECT ${contractColumns} FROM contracts WHERE contract_id`, closedIds, ` ORDER BY contract_id${forUpdate}`);
-  for (const row of closed) g.contracts.set(row.contract_id, heldContractOf(row));
   const kids = [...new Set([...contracts.map((c) => bytesToHex(c.userKid)), ...closed.map((c) => c.user_kid)])].sort();
-  const books = await rowsByKeys<UserBookRow>(tx, 'SELECT kid, address, book_balance_minor, book_escrow_minor, debt_minor FROM users WHERE kid', kids, ` ORDER BY kid${forUpdate}`);
-  for (const b of books) {
-    g.books.set(b.kid, { kid: b.kid, address: b.address, book_balance_minor: Number(b.book_balance_minor), book_escrow_minor: Number(b.book_escrow_minor), debt_minor: Number(b.debt_minor) });
-  }
   const voucherIds = [...new Set(contracts.map((c) => bytesToHex(c.voucherId)))].sort();
-  const vouchers = await rowsByKeys<VoucherRow>(tx, 'SELECT voucher_id, user_kid, pile_id, mode, limit_value, cap_minor, tariff_version, contract_id FROM vouchers WHERE voucher_id', voucherIds, ` ORDER BY voucher_id${forUpdate}`);
-  for (const v of vouchers) g.vouchers.set(v.voucher_id, v);
   // Receipts that arrived before the group's new contracts (read by pile and sequence lists, kept per contract).
   const pileIds = [...new Set(contracts.map((c) => bytesToHex(c.pileId)))];
   const seqs = [...new Set(contracts.map((c) => c.seq))];
-  if (pileIds.length > 0) {
-    const waiting = await tx.all<HeldReceipt>(
+  const [books, vouchers, waiting] = await Promise.all([
+    rowsByKeys<UserBookRow>(tx, 'SELECT kid, address, book_balance_minor, book_escrow_minor, debt_minor FROM users WHERE kid', kids, ` ORDER BY kid${forUpdate}`),
+    rowsByKeys<VoucherRow>(tx, 'SELECT voucher_id, user_kid, pile_id, mode, limit_value, cap_minor, tariff_version, contract_id FROM vouchers WHERE voucher_id', voucherIds, ` ORDER BY voucher_id${forUpdate}`),
+    pileIds.length === 0 ? [] : tx.all<HeldReceipt>(
       `SELECT pile_id, seq, contract_seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, end_at_s, sha256 FROM receipts
         WHERE state = 'waiting' AND pile_id IN (${placeholders(pileIds.length)}) AND contract_seq IN (${placeholders(seqs.length)}) ORDER BY pile_id, seq`,
       [...pileIds, ...seqs],
-    );
-    for (const r of waiting) {
-      const contractId = contractIdHex(hexToBytes(r.pile_id), Number(r.contract_seq));
-      if (!newIds.has(contractId)) continue;
-      addReceipt(g, contractId, { ...r, seq: Number(r.seq), contract_seq: Number(r.contract_seq), state: 'waiting', fresh: false, changed: false });
-    }
+    ),
+  ]);
+  for (const row of closed) g.contracts.set(row.contract_id, heldContractOf(row));
+  for (const b of books) {
+    g.books.set(b.kid, { kid: b.kid, address: b.address, book_balance_minor: Number(b.book_balance_minor), book_escrow_minor: Number(b.book_escrow_minor), debt_minor: Number(b.debt_minor) });
+  }
+  for (const v of vouchers) g.vouchers.set(v.voucher_id, v);
+  for (const r of waiting) {
+    const contractId = contractIdHex(hexToBytes(r.pile_id), Number(r.contract_seq));
+    if (!newIds.has(contractId)) continue;
+    addReceipt(g, contractId, { ...r, seq: Number(r.seq), contract_seq: Number(r.contract_seq), state: 'waiting', fresh: false, changed: false });
   }
   return g;
 }

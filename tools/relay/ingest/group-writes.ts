@@ -5,7 +5,7 @@
 // queued them. An advance's outbox row is inserted alone: its money move names the row's id.
 import { changeBooks, recordMoneyMove } from '../billing/book.ts';
 import { OUTBOX_INSERT, enqueueLedgerWrite, outboxValues } from '../ledger-outbox/enqueue.ts';
-import { type Queryable, type SqlValue, insertRows, placeholders, statementChunks } from '../storage/db.ts';
+import { type Queryable, type SqlValue, caseOf, insertRows, placeholders, statementChunks } from '../storage/db.ts';
 import type { GroupState, QueuedWrite } from './group-state.ts';
 
 async function writeOutbox(tx: Queryable, queued: readonly QueuedWrite[], nowMs: number): Promise<void> {
@@ -59,18 +59,16 @@ async function writeReceipts(tx: Queryable, g: GroupState): Promise<void> {
 
 async function writeVoucherUses(tx: Queryable, uses: ReadonlyMap<string, string>): Promise<void> {
   for (const chunk of statementChunks([...uses])) {
+    const contractIds = caseOf('voucher_id', chunk);
     const changed = await tx.run(
-      `UPDATE vouchers SET contract_id = CASE voucher_id ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE voucher_id IN (${placeholders(chunk.length)})`,
-      [...chunk.flat(), ...chunk.map(([voucherId]) => voucherId)],
+      `UPDATE vouchers SET contract_id = ${contractIds.sql} WHERE voucher_id IN (${placeholders(chunk.length)})`,
+      [...contractIds.params, ...chunk.map(([voucherId]) => voucherId)],
     );
     if (changed !== chunk.length) throw new Error(`relay: marked ${changed} of ${chunk.length} vouchers used`);
   }
 }
 
+/** The writes are sent together (one round trip when each fits one statement): the rows they change were locked as they were read. */
 export async function writeGroupState(tx: Queryable, g: GroupState): Promise<void> {
-  await writeContracts(tx, g);
-  await writeReceipts(tx, g);
-  await writeVoucherUses(tx, g.voucherUses);
-  await changeBooks(tx, g.bookChanges);
-  await writeOutbox(tx, g.outbox, g.nowMs);
+  await Promise.all([writeContracts(tx, g), writeReceipts(tx, g), writeVoucherUses(tx, g.voucherUses), changeBooks(tx, g.bookChanges), writeOutbox(tx, g.outbox, g.nowMs)]);
 }

@@ -51,9 +51,12 @@ async function sortPile(ctx: RelayContext, tx: Queryable, pileId: string, before
   return held;
 }
 
-/** Applies the new records in order to the group's state, then writes it; answers each one's result. */
-async function applyRecords(ctx: RelayContext, tx: Queryable, fresh: Placed[], results: RecordResult[][]): Promise<void> {
-  const g = await loadGroupState(ctx, tx, fresh.map((p) => p.record));
+/** Inserts the new records and reads the group's state (one round trip), applies the records to it in order, then writes it; answers each one's result. */
+async function applyRecords(ctx: RelayContext, tx: Queryable, fresh: Placed[], rows: SqlValue[][], results: RecordResult[][]): Promise<void> {
+  const [, g] = await Promise.all([
+    insertRows(tx, 'INSERT INTO records (pile_id, seq, kind, sha256, signed, received_at_s, gap_below)', rows),
+    loadGroupState(ctx, tx, fresh.map((p) => p.record)),
+  ]);
   for (const { record: r, u, i } of fresh) {
     const problem = r.kind === 'contract' ? applyContract(g, ctx.policy, r.message, r.sha256) : applyReceipt(g, ctx.policy, r.message, r.sha256);
     results[u]![i] = { pileId: r.pileId, seq: r.seq, kind: r.kind, status: 'accepted', ...(problem ? { problem } : {}) };
@@ -77,16 +80,16 @@ export async function storeUploads(ctx: RelayContext, uploads: VerifiedRecord[][
   const results = uploads.map((records) => new Array<RecordResult>(records.length));
   const held = new Map<string, SeqRange[]>();
   await ctx.db.transaction(async (tx) => {
-    if (ctx.db.forUpdate !== '') await tx.all(`SELECT pile_id FROM piles WHERE pile_id IN (${placeholders(pileIds.length)}) ORDER BY pile_id${ctx.db.forUpdate}`, pileIds);
-    const before = await heldRangesOf(tx, pileIds);
+    // The piles' lock is sent first, the read of their held ranges with it (statements run in the order sent).
+    const locked = ctx.db.forUpdate === '' ? undefined : tx.all(`SELECT pile_id FROM piles WHERE pile_id IN (${placeholders(pileIds.length)}) ORDER BY pile_id${ctx.db.forUpdate}`, pileIds);
+    const [, before] = await Promise.all([locked, heldRangesOf(tx, pileIds)]);
     const fresh: Placed[] = [];
     const rows: SqlValue[][] = [];
     for (const pileId of pileIds) {
       const placed = byPile.get(pileId)!.sort((x, y) => x.record.seq - y.record.seq);
       held.set(pileId, await sortPile(ctx, tx, pileId, before.get(pileId)!, placed, results, fresh, rows));
     }
-    await insertRows(tx, 'INSERT INTO records (pile_id, seq, kind, sha256, signed, received_at_s, gap_below)', rows);
-    await applyRecords(ctx, tx, fresh, results);
+    await applyRecords(ctx, tx, fresh, rows, results);
   });
   ctx.outbox.kick();
   return results.map((r) => ({ results: r, held }));

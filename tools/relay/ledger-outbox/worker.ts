@@ -14,7 +14,7 @@
 import type { Hex } from 'viem';
 import type { EntryOutcome, Ledger } from '../../ledger/ledger.ts';
 import { LedgerError } from '../../ledger/errors.ts';
-import type { Db } from '../storage/db.ts';
+import { type Db, type Queryable, type SqlValue, caseOf, placeholders, statementChunks } from '../storage/db.ts';
 import { BATCH_MAX_ENTRIES, type OutboxRow, OutboxRowError, type PlannedEntry, type SendPlan, planNextSend } from './batch-plan.ts';
 import { OutboxLease } from './lease.ts';
 import { originalTxHashes } from './original-tx.ts';
@@ -223,7 +223,9 @@ export class LedgerOutboxWorker {
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
       await this.#db.transaction(async (tx) => {
-        for (const row of sent) await tx.run('UPDATE ledger_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?', [message, row.id]);
+        for (const chunk of statementChunks(sent)) {
+          await tx.run(`UPDATE ledger_outbox SET attempts = attempts + 1, last_error = ? WHERE id IN (${placeholders(chunk.length)})`, [message, ...chunk.map((row) => row.id)]);
+        }
       });
       throw error;
     }
@@ -232,14 +234,7 @@ export class LedgerOutboxWorker {
       if (this.#singleEntriesLeft > 0) this.#singleEntriesLeft--;
     }
     await this.#nameFirstSends(outcomes);
-    const nowMs = Date.now();
-    await this.#db.transaction(async (tx) => {
-      for (const o of outcomes) {
-        await tx.run("UPDATE ledger_outbox SET state = ?, last_error = ?, tx_hash = ?, gas_used = ?, done_at_ms = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'", [
-          o.state, o.error ?? null, o.txHash, o.gasUsed, nowMs, o.row.id,
-        ]);
-      }
-    });
+    await this.#db.transaction((tx) => markOutcomes(tx, outcomes, Date.now()));
     for (const o of outcomes) if (o.state === 'rejected') this.#log(`relay outbox: ledger refused write ${o.row.id}: ${o.error}`);
     return true;
   }
@@ -284,6 +279,19 @@ export class LedgerOutboxWorker {
       if (isRefusal(error)) return [{ row, state: 'rejected', error: (error as Error).message, txHash: '0x', gasUsed: 0 }];
       throw error;
     }
+  }
+}
+
+/** Marks the rows of a send done or rejected, in multi-row statements (a batch's rows share their transaction hash). */
+async function markOutcomes(tx: Queryable, outcomes: readonly RowOutcome[], nowMs: number): Promise<void> {
+  for (const chunk of statementChunks(outcomes)) {
+    const by = (value: (o: RowOutcome) => SqlValue, castAs?: string) => caseOf('id', chunk.map((o) => [o.row.id, value(o)]), castAs);
+    const sets = [by((o) => o.state), by((o) => o.error ?? null), by((o) => o.txHash), by((o) => o.gasUsed, 'BIGINT')];
+    await tx.run(
+      `UPDATE ledger_outbox SET state = ${sets[0]!.sql}, last_error = ${sets[1]!.sql}, tx_hash = ${sets[2]!.sql}, gas_used = ${sets[3]!.sql},
+         done_at_ms = ?, attempts = attempts + 1 WHERE id IN (${placeholders(chunk.length)}) AND state = 'pending'`,
+      [...sets.flatMap((set) => set.params), nowMs, ...chunk.map((o) => o.row.id)],
+    );
   }
 }
 

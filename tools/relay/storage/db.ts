@@ -17,7 +17,9 @@ export interface Db extends Queryable {
   readonly forUpdate: string;
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
-   * Never await anything but `tx` inside: no ledger calls, no network.
+   * Never await anything but `tx` inside: no ledger calls, no network. Statements issued without
+   * awaiting the one before (Promise.all) run in the order issued; PostgreSQL gets them in one
+   * round trip (pipelined).
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -32,6 +34,15 @@ export function bytesColumn(value: unknown, column: string): Uint8Array {
 /** `?, ?, …` for `n` values (an IN list, a VALUES row). */
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
+}
+
+/**
+ * `CASE key WHEN ? THEN ? … END` choosing each row's value by its key (a multi-row UPDATE's SET);
+ * `castAs` types the values where PostgreSQL cannot infer them (a number into a BIGINT column).
+ */
+export function caseOf(key: string, rows: readonly (readonly [SqlValue, SqlValue])[], castAs?: string): { sql: string; params: SqlValue[] } {
+  const then = castAs ? `CAST(? AS ${castAs})` : '?';
+  return { sql: `CASE ${key} ${rows.map(() => `WHEN ? THEN ${then}`).join(' ')} END`, params: rows.flat() };
 }
 
 /** Rows per multi-row statement: few enough statement texts for the prepared-statement caches. */

@@ -1,8 +1,10 @@
 // PostgreSQL dialect (pg): a pool of 10 (ingestion commits up to 4 groups at once, beside the
-// outbox and the routes); `?` placeholders become $1..$n; BIGINT and NUMERIC come
-// back as numbers (every amount and count of ours is a safe integer). Several relay instances may
-// share one database: rows that must not change under a transaction are locked with FOR UPDATE, and
-// a transaction that loses a deadlock or serialization race is run again.
+// outbox and the routes), each connection in pipeline mode: statements issued together go in one
+// round trip, a transaction's BEGIN with its first statements. `?` placeholders become $1..$n;
+// BIGINT and NUMERIC come back as numbers (every amount and count of ours is a safe integer).
+// Several relay instances may share one database: rows that must not change under a transaction
+// are locked with FOR UPDATE, and a transaction that loses a deadlock or serialization race is run
+// again.
 import pg from 'pg';
 import type { Db, Queryable, Row, SqlValue } from './db.ts';
 import type { DdlDialect } from './migrations.ts';
@@ -54,7 +56,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
 }
 
 export async function openPostgres(connectionString: string): Promise<Db & DdlDialect> {
-  const pool = new pg.Pool({ connectionString, max: 10, types });
+  const pool = new pg.Pool({ connectionString, max: 10, types, pipeline: true });
   pool.on('error', () => undefined); // an idle client lost its server; the next query reports it
   await pool.query('SELECT 1'); // fail now, with the driver's message, when the URL is wrong
   const direct = queryable(pool);
@@ -72,8 +74,7 @@ export async function openPostgres(connectionString: string): Promise<Db & DdlDi
         client.on('error', lost);
         let broken = false;
         try {
-          await client.query('BEGIN');
-          const result = await fn(queryable(client));
+          const [, result] = await Promise.all([client.query('BEGIN'), fn(queryable(client))]);
           await client.query('COMMIT');
           return result;
         } catch (error) {
