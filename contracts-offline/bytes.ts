@@ -56,6 +56,13 @@ export function bytesToBase64url(bytes: Uint8Array): string {
   return out;
 }
 
+/** Each character code below 128 → its base64url value, or -1. */
+const B64URL_VALUE = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let v = 0; v < 64; v++) values[B64URL.charCodeAt(v)] = v;
+  return values;
+})();
+
 /** Parses unpadded base64url; rejects padding, other alphabets and non-zero trailing bits (TypeError). */
 export function base64urlToBytes(text: string): Uint8Array {
   if (typeof text !== 'string') throw new TypeError(`bytes: "base64url" expected string, got ${typeof text}`);
@@ -65,7 +72,8 @@ export function base64urlToBytes(text: string): Uint8Array {
   let bits = 0;
   let o = 0;
   for (let i = 0; i < text.length; i++) {
-    const v = B64URL.indexOf(text[i]!);
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? B64URL_VALUE[code]! : -1;
     if (v < 0) throw new TypeError(`bytes: "base64url" has a bad character at ${i}`);
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;

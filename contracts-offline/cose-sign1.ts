@@ -25,7 +25,12 @@ export type SignOptions = {
   crypto?: Ed25519Provider;
 };
 
-export type VerifyOptions = { externalAad?: Uint8Array; crypto?: Ed25519Provider };
+export type VerifyOptions = {
+  externalAad?: Uint8Array;
+  crypto?: Ed25519Provider;
+  /** keyId(publicKey), when the caller keeps it with the key: saves a SHA-256 a verify. */
+  publicKeyId?: Uint8Array;
+};
 
 /** The parts of a structurally valid COSE_Sign1, before any signature check. */
 export type ParsedSign1 = {
@@ -135,7 +140,9 @@ export function verifyParsedSign1(parsed: ParsedSign1, publicKey: Uint8Array, op
   const externalAad = options.externalAad ?? EMPTY;
   expectBytes('cose', 'externalAad', externalAad);
   const { alg, kid, payload, protectedBytes, signature } = parsed;
-  if (!equalBytes(kid, keyId(publicKey))) return fail('bad-signature', 'cose: kid mismatch');
+  const publicKeyId = options.publicKeyId ?? keyId(publicKey);
+  expectBytes('cose', 'publicKeyId', publicKeyId, KEY_ID_BYTES);
+  if (!equalBytes(kid, publicKeyId)) return fail('bad-signature', 'cose: kid mismatch');
   const crypto = options.crypto ?? nobleEd25519;
   if (!crypto.verify(signature, sigStructure(protectedBytes, externalAad, payload), publicKey)) return fail('bad-signature', 'cose: bad signature');
   return ok({ payload, kid, alg });

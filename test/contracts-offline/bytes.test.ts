@@ -32,6 +32,11 @@ test('base64url uses - and _ and refuses padding, "+", "/" and stray bits', () =
   assert.throws(() => base64urlToBytes('+/8'), /bad character at 0/);
   assert.throws(() => base64urlToBytes('Zh'), /non-zero trailing bits/);
   assert.throws(() => base64urlToBytes('Z'), /impossible length 1/);
+  assert.throws(() => base64urlToBytes('Zm\u00e9'), /bad character at 2/);
+  assert.throws(() => base64urlToBytes('\u0100Zm'), /bad character at 0/);
+  assert.throws(() => base64urlToBytes('Zm 9'), /bad character at 2/);
+  const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
+  assert.equal(base64urlToBytes(bytesToBase64url(everyByte)), everyByte);
 });
 
 test('concat, equal, compare', () => {

@@ -111,6 +111,12 @@ test('wrong public key shows as a kid mismatch', () => {
   assert.equal(verifySign1(signed, other.publicKey, { externalAad: aad }), { ok: false, code: 'bad-signature', reason: 'cose: kid mismatch' });
 });
 
+test('publicKeyId given with the key stands for its keyId: the own id verifies, another key\'s id is a kid mismatch', () => {
+  assert.ok(verifySign1(signed, pile.publicKey, { externalAad: aad, publicKeyId: pile.kid }).ok);
+  assert.equal(verifySign1(signed, pile.publicKey, { externalAad: aad, publicKeyId: other.kid }), { ok: false, code: 'bad-signature', reason: 'cose: kid mismatch' });
+  assert.throws(() => verifySign1(signed, pile.publicKey, { externalAad: aad, publicKeyId: pile.kid.subarray(0, 7) }), /cose: "publicKeyId" expected 8 bytes, got 7/);
+});
+
 test('parseSign1 reads kid and alg without a key', () => {
   const parsed = parseSign1(signed);
   assert.ok(parsed.ok && bytesToHex(parsed.value.kid) === bytesToHex(pile.kid) && parsed.value.alg === -8);

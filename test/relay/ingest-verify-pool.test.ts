@@ -52,7 +52,7 @@ const cases: [string, Uint8Array][] = [
 
 function inProcess(signed: Uint8Array) {
   const parsed = parseRecord(signed);
-  return parsed.ok ? verifyRecord(parsed.value, parsed.value.pileId === pileHex ? pileKey.publicKey : undefined, nodeEd25519) : parsed;
+  return parsed.ok ? verifyRecord(parsed.value, parsed.value.pileId === pileHex ? pileKey : undefined, nodeEd25519) : parsed;
 }
 
 const pool = new VerifyPool(2);

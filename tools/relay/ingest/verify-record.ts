@@ -39,10 +39,13 @@ export function parseRecord(signed: Uint8Array): Result<ParsedRecord, RecordErro
   return ok({ pileId: bytesToHex(read.value.pileId), seq: read.value.seq, kind: read.value.kind, signed, record: read.value });
 }
 
-export function verifyRecord(parsed: ParsedRecord, pilePublicKey: Uint8Array | undefined, crypto: Ed25519Provider): { ok: true; value: VerifiedRecord } | RecordRefusal {
+/** A pile's registered key and its key id (contracts-offline/keys.ts keyId). */
+export type PileKey = { publicKey: Uint8Array; kid: Uint8Array };
+
+export function verifyRecord(parsed: ParsedRecord, pileKey: PileKey | undefined, crypto: Ed25519Provider): { ok: true; value: VerifiedRecord } | RecordRefusal {
   const where = { pileId: parsed.pileId, seq: parsed.seq, kind: parsed.kind };
-  if (!pilePublicKey) return { ...fail('unknown-pile', `pile ${parsed.pileId} is not registered`), ...where };
-  const verified = verifyBillingRecord(parsed.record, pilePublicKey, { crypto });
+  if (!pileKey) return { ...fail('unknown-pile', `pile ${parsed.pileId} is not registered`), ...where };
+  const verified = verifyBillingRecord(parsed.record, pileKey.publicKey, { crypto, publicKeyId: pileKey.kid });
   if (!verified.ok) return { ...fail('bad-signature', `not signed by pile ${parsed.pileId}'s registered key (${verified.reason})`), ...where };
   const sha256 = createHash('sha256').update(parsed.signed).digest('hex');
   return ok({ ...verified.value, pileId: parsed.pileId, signed: parsed.signed, sha256 } as VerifiedRecord);

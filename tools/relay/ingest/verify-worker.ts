@@ -5,7 +5,8 @@
 // pile named unregistered (then it is refused `unknown-pile`, as in-process).
 import { parentPort } from 'node:worker_threads';
 import { nodeEd25519 } from '../../node-ed25519.ts';
-import { type RecordRefusal, type VerifiedRecord, parseRecord, verifyRecord } from './verify-record.ts';
+import { keyId } from '../../../contracts-offline/keys.ts';
+import { type PileKey, type RecordRefusal, type VerifiedRecord, parseRecord, verifyRecord } from './verify-record.ts';
 
 export type VerifyJob = {
   records: Uint8Array[];
@@ -18,9 +19,9 @@ export type VerifyOutcome = { ok: true; value: VerifiedRecord } | RecordRefusal 
 export type VerifyRequest = VerifyJob & { id: number };
 export type VerifyAnswer = { id: number; outcomes: VerifyOutcome[] };
 
-// 32 bytes a key: a million piles is 32 MB, then the cache starts again.
+// 40 bytes a key and its id: a million piles is 40 MB, then the cache starts again.
 const KEYS_LIMIT = 1_000_000;
-const pileKeys = new Map<string, Uint8Array>();
+const pileKeys = new Map<string, PileKey>();
 
 function check(signed: Uint8Array, unregistered: ReadonlySet<string>): VerifyOutcome {
   const parsed = parseRecord(signed);
@@ -32,7 +33,7 @@ function check(signed: Uint8Array, unregistered: ReadonlySet<string>): VerifyOut
 
 parentPort?.on('message', (request: VerifyRequest) => {
   if (pileKeys.size + request.keys.length > KEYS_LIMIT) pileKeys.clear();
-  for (const [pileId, key] of request.keys) pileKeys.set(pileId, key);
+  for (const [pileId, publicKey] of request.keys) pileKeys.set(pileId, { publicKey, kid: keyId(publicKey) });
   const unregistered = new Set(request.unregistered);
   const answer: VerifyAnswer = { id: request.id, outcomes: request.records.map((signed) => check(signed, unregistered)) };
   parentPort!.postMessage(answer);

@@ -27,9 +27,9 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     return statement;
   };
   const direct: Queryable = {
-    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).all(...bind(params)) as T[],
-    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).get(...bind(params)) as T | undefined,
-    run: async (sql: string, params: readonly SqlValue[] = []) => prepare(sql).run(...bind(params)).changes,
+    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).all(bind(params)) as T[],
+    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).get(bind(params)) as T | undefined,
+    run: async (sql: string, params: readonly SqlValue[] = []) => prepare(sql).run(bind(params)).changes,
   };
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(job: () => Promise<T>): Promise<T> => {
