@@ -31,15 +31,17 @@ library BatchEntries {
     ///               escrow −= cap (needs escrow ≥ cap), revenue += cap, charged-at-cap
     ///   open:       not none → duplicate; balance −= cap, escrow += cap (needs balance ≥ cap), open-capped|open-full
     /// balance + any credit ≤ supply < 2^128 and escrow ≤ supply: no half of a word carries into the other.
-    /// `piles`: 8 words of context, filled by the caller — 0 where the entries start in memory,
+    /// `piles`: 7 words of context, filled by the caller — 0 where the entries start in memory,
     /// 1 where they end, 2 the last user index, 3 the last pile index, 4 where the batch starts in
     /// memory (copied from calldata: the entries are read there, and it is hashed for the log), 5 the BadBatch selector, 6
-    /// `net`, 7 the stateWords mapping's slot — then 4 words a pile table entry: the 64-sequence
-    /// word it holds (pile index × 2^26 + the word's index, all ones for none: the other three are
-    /// then unset), that word's bits now and as read, its storage slot. The table is the last
-    /// memory in use (the entry loop relies on it). Each word is read once while
-    /// the entries stay in it and written once, if it changed, when they move to another word of
-    /// the pile or at the end. `words`: each user's account word. `outAt`: where the outcome bytes
+    /// `net` — then 4 words a pile table entry: the 64-sequence word it holds (the entry's bits
+    /// 70…103 — pile index, seq / 64 — in place, all ones for none: the next two are then unset),
+    /// that word's bits, its storage slot, and the pile's stateWords mapping slot (keccak256 of
+    /// the pile id and stateWords' slot, set by the caller). The table is the last memory in use
+    /// (the entry loop relies on it). Each word is read once while the entries stay in it and
+    /// written once when they move to another word of the pile or at the end (a word whose
+    /// entries were all skipped is written unchanged: 100 gas, less than keeping and comparing
+    /// its bits as read for every word). `words`: each user's account word. `outAt`: where the outcome bytes
     /// go (zero until written).
     function applyAll(uint256[] memory words, uint256[] memory piles, uint256 outAt) internal {
         assembly ("memory-safe") {
@@ -66,35 +68,27 @@ library BatchEntries {
                 mstore(4, offset)
                 revert(0, 36)
             }
-            /// Writes the word `pile` holds if it changed (word 0's sequence 0, never a contract,
-            /// restored to 0: see load).
+            /// Writes the word `pile` holds, if any (word 0's sequence 0, never a contract, restored
+            /// to 0: see load).
             function flush(pile) {
-                let bits := mload(add(pile, 0x20))
                 let held := mload(pile)
-                if and(iszero(eq(held, not(0))), iszero(eq(bits, mload(add(pile, 0x40))))) {
-                    sstore(mload(add(pile, 0x60)), xor(bits, mul(iszero(and(held, 0x3ffffff)), 0xf)))
+                if add(held, 1) { // none: all ones
+                    sstore(mload(add(pile, 0x40)), xor(mload(add(pile, 0x20)), mul(iszero(and(held, 0xffffffc00000000000000000)), 0xf)))
                 }
             }
-            /// Holds the pile's word `marker` names (pile index × 2^26 + word index): its slot is
-            /// stateWords[pile id][word], the pile id read from the batch's copy in memory (8 bytes
-            /// each, the piles end where the entries start: the one of table entry p at entries −
-            /// 8 × (pile count − p)). Writes the word held first. In word 0 the state of sequence 0
-            /// (no contract has it) is held as 0xf, so that the loop's state test refuses seq 0.
-            function load(pile, marker, table) {
+            /// Holds the pile's word `marker` names (the entry's bits 70…103: pile index, word
+            /// index): its slot is stateWords[pile id][word]. Writes the word held first. In word 0
+            /// the state of sequence 0 (no contract has it) is held as 0xf, so that the loop's
+            /// state test refuses seq 0.
+            function load(pile, marker) {
                 flush(pile)
-                let ctx := sub(table, 0x100)
-                let idAt := sub(mload(ctx), shl(3, sub(add(mload(add(ctx, 0x60)), 1), shr(7, sub(pile, table)))))
-                let word := and(marker, 0x3ffffff)
-                mstore(0, and(mload(idAt), shl(192, 0xffffffffffffffff)))
-                mstore(0x20, mload(add(ctx, 0xe0)))
-                mstore(0x20, keccak256(0, 0x40))
+                let word := and(shr(70, marker), 0x3ffffff)
                 mstore(0, word)
+                mstore(0x20, mload(add(pile, 0x60)))
                 let slot := keccak256(0, 0x40)
-                let bits := or(sload(slot), mul(iszero(word), 0xf))
                 mstore(pile, marker)
-                mstore(add(pile, 0x20), bits)
-                mstore(add(pile, 0x40), bits)
-                mstore(add(pile, 0x60), slot)
+                mstore(add(pile, 0x20), or(sload(slot), mul(iszero(word), 0xf)))
+                mstore(add(pile, 0x40), slot)
             }
             /// The user's new word and the contract's next state (its 4 bits xor-ed into the pile word).
             function applied(wordAt, word, bitsAt, shift, change) {
@@ -123,7 +117,7 @@ library BatchEntries {
                 let amount := and(shr(136, w), 0xffffffff)
                 // a known op (1…4), and an amount on a settle only
                 if or(gt(sub(op, 1), 3), and(iszero(eq(op, 3)), gt(amount, 0))) { badEntry(w, at, ctx) }
-                let bitsAt := add(add(ctx, 0x120), shl(7, byte(2, w))) // the held word's bits now
+                let bitsAt := add(add(ctx, 0x100), shl(7, byte(2, w))) // the held word's bits now
                 let shift := shl(2, and(seq, 63))
                 let state := and(shr(shift, mload(bitsAt)), 0xf)
                 let wordAt := add(users, shl(5, byte(1, w)))
@@ -184,50 +178,51 @@ library BatchEntries {
                 }
             }
             /// Every entry in order; returns the revenue delta. `table`: the pile table (the
-            /// context words are the 8 before it), `users`: the first user's word.
+            /// context words are the 7 before it), `users`: the first user's word.
             function applyEntries(table, users, outcomesAt) -> revenueDelta {
-                let lastUserOffset := shl(5, mload(sub(table, 0xc0)))
+                let lastUserBits := shl(104, mload(sub(table, 0xa0)))
                 // `e` = 17 bytes before the entry: mload(e) holds the whole entry in its low 15
                 // bytes — op bits 112…119, user index 104…111, pile index 96…103, seq 64…95,
                 // cap 32…63, amount 0…31 — under whatever memory precedes it (masked off). The
                 // entries end a whole number of entries after they start (BatchLayout.shapeOf),
                 // and the 15 bytes after them are zero (TapchargeLedger._batchLog): at `end` the
                 // loop reads an entry of pile 0 and user 0, and leaves.
-                let end := sub(mload(sub(table, 0xe0)), 17)
-                for { let e := sub(mload(sub(table, 0x100)), 17) } 1 { e := add(e, 15) } {
+                let end := sub(mload(sub(table, 0xc0)), 17)
+                for { let e := sub(mload(sub(table, 0xe0)), 17) } 1 { e := add(e, 15) } {
                     let v := mload(e)
                     let pileAt := add(table, and(shr(89, v), 0x7f80)) // pile index × 0x80
-                    // The pile's word must be held: its marker, pile index × 2^26 + seq / 64, is
-                    // the 34 bits above seq's low 6. A word not held yet (rare: the pile's first
-                    // entry, or a move to another word) is read first, whatever the entry. The
-                    // pile table ends the memory in use: a pile index beyond it reads zero, no
-                    // marker of such an index, and is refused here.
-                    let marker := and(shr(70, v), 0x3ffffffff)
+                    // The pile's word must be held: its marker, pile index and seq / 64, is the
+                    // entry's 34 bits above seq's low 6, kept in place (no shift). A word not held
+                    // yet (rare: the pile's first entry, or a move to another word) is read first,
+                    // whatever the entry. The pile table ends the memory in use: a pile index
+                    // beyond it reads zero, no marker of such an index, and is refused here.
+                    let marker := and(v, 0xffffffffc00000000000000000)
                     if xor(mload(pileAt), marker) {
                         // `leave`, not a loop condition: it keeps this function out of line (the
                         // optimizer inlines no function with a `leave`), clear of applyBatch's values
                         if eq(e, end) { leave }
-                        if gt(shr(26, marker), mload(sub(table, 0xa0))) { badEntry(mload(add(e, 17)), add(e, 17), sub(table, 0x100)) }
-                        load(pileAt, marker, table)
+                        if gt(shr(96, marker), mload(sub(table, 0x80))) { badEntry(mload(add(e, 17)), add(e, 17), sub(table, 0xe0)) }
+                        load(pileAt, marker)
                     }
-                    let cap := and(shr(32, v), 0xffffffff)
-                    let amount := and(v, 0xffffffff)
-                    let opUser := and(shr(99, v), 0x1fffe0) // op × 0x2000 + user index × 0x20
-                    let wordAt := add(users, and(opUser, 0x1fe0))
-                    let word := mload(wordAt)
-                    let bits := mload(add(pileAt, 0x20))
+                    // (this order of the five values measured cheapest: solc's stack layout)
                     let shift := and(shr(62, v), 0xfc) // (seq mod 64) × 4
+                    let bits := mload(add(pileAt, 0x20))
+                    let wordAt := add(users, and(shr(99, v), 0x1fe0))
+                    let word := mload(wordAt)
+                    let amount := and(v, 0xffffffff)
                     // The common entry straight through: a one-step settlement that applies (its
                     // outcome byte 0, the state it found, is already there); any other goes to
-                    // applyEntry, which also reverts a malformed one. op‖user xor 0x6000 is the
-                    // user index × 0x20 iff op is 3, else above 0x1fe0 (as at the end: op 0);
-                    // seq 0 finds state 0xf (load).
+                    // applyEntry, which also reverts a malformed one. Seq 0 finds state 0xf
+                    // (load). op‖user in place xor 3 × 2^112 is the user index × 2^104 iff op is
+                    // 3, else at least 2^112 (as at the end: op 0). (amount | 1) × 2^224 is above
+                    // cap × 2^224 + amount × 2^192 iff amount | 1 > cap: it refuses cap 0 and
+                    // amount > cap with no mask (and sends amount = cap, even, the long way).
                     if or(
-                        or(gt(xor(opUser, 0x6000), lastUserOffset), or(gt(amount, cap), iszero(cap))),
-                        or(and(shr(shift, bits), 0xf), lt(and(word, 0xffffffffffffffffffffffffffffffff), amount))
+                        or(and(shr(shift, bits), 0xf), lt(and(word, 0xffffffffffffffffffffffffffffffff), amount)),
+                        or(gt(xor(and(v, 0xffff00000000000000000000000000), 0x30000000000000000000000000000), lastUserBits), gt(shl(224, or(v, 1)), shl(192, v)))
                     ) {
                         if eq(e, end) { leave }
-                        revenueDelta := applyEntry(add(e, 17), sub(table, 0x100), users, outcomesAt, revenueDelta)
+                        revenueDelta := applyEntry(add(e, 17), sub(table, 0xe0), users, outcomesAt, revenueDelta)
                         continue
                     }
                     mstore(wordAt, sub(word, amount))
@@ -237,13 +232,12 @@ library BatchEntries {
             }
 
             let ctx := add(piles, 0x20)
-            let revenueDelta := applyEntries(add(ctx, 0x100), add(words, 0x20), outAt)
-            for { let pile := add(ctx, 0x100) } lt(pile, add(ctx, add(0x100, shl(7, add(mload(add(ctx, 0x60)), 1))))) { pile := add(pile, 0x80) } {
+            let revenueDelta := applyEntries(add(ctx, 0xe0), add(words, 0x20), outAt)
+            for { let pile := add(ctx, 0xe0) } lt(pile, add(ctx, add(0xe0, shl(7, add(mload(add(ctx, 0x60)), 1))))) { pile := add(pile, 0x80) } {
                 let held := mload(pile)
-                let bits := mload(add(pile, 0x20))
                 // flush(pile) written out: its test as the loop's `continue` costs less than the call
-                if or(eq(held, not(0)), eq(bits, mload(add(pile, 0x40)))) { continue }
-                sstore(mload(add(pile, 0x60)), xor(bits, mul(iszero(and(held, 0x3ffffff)), 0xf)))
+                if eq(held, not(0)) { continue }
+                sstore(mload(add(pile, 0x40)), xor(mload(add(pile, 0x20)), mul(iszero(and(held, 0xffffffc00000000000000000)), 0xf)))
             }
             mstore(add(mload(add(ctx, 0xc0)), 0x20), revenueDelta)
         }

@@ -22,28 +22,29 @@ library BatchLayout {
     /// The batch is malformed at byte `offset`; nothing was applied.
     error BadBatch(uint256 offset);
 
-    struct Shape {
-        uint256 userCount;
-        uint256 pileCount;
-        uint256 pilesAt;
-        uint256 entriesAt;
-        uint256 entryCount;
-    }
-
-    /// Checks the header and the length; TapchargeLedger checks the tables as it reads them.
-    function shapeOf(bytes calldata batch) internal pure returns (Shape memory s) {
-        if (batch.length < HEADER_BYTES) revert BadBatch(batch.length);
-        uint256 counts;
-        assembly ("memory-safe") { counts := shr(240, calldataload(add(batch.offset, 32))) }
-        s.userCount = counts >> 8;
-        s.pileCount = counts & 0xff;
-        if (s.userCount == 0) revert BadBatch(32);
-        if (s.pileCount == 0) revert BadBatch(33);
-        unchecked { // counts below 256: no overflow; the length is checked before the subtraction
-            s.pilesAt = HEADER_BYTES + s.userCount * USER_BYTES;
-            s.entriesAt = s.pilesAt + s.pileCount * PILE_BYTES;
-            if (batch.length <= s.entriesAt || (batch.length - s.entriesAt) % ENTRY_BYTES != 0) revert BadBatch(batch.length);
-            s.entryCount = (batch.length - s.entriesAt) / ENTRY_BYTES;
+    /// Checks the header and the length (TapchargeLedger checks the tables as it reads them): the
+    /// table sizes and where the entries start.
+    function shapeOf(bytes calldata batch) internal pure returns (uint256 userCount, uint256 pileCount, uint256 entriesAt) {
+        uint256 badAt = batch.length;
+        assembly ("memory-safe") {
+            let length := batch.length
+            if iszero(lt(length, HEADER_BYTES)) {
+                let counts := shr(240, calldataload(add(batch.offset, 32)))
+                userCount := shr(8, counts)
+                pileCount := and(counts, 0xff)
+                // counts below 256: no overflow
+                entriesAt := add(add(HEADER_BYTES, mul(userCount, USER_BYTES)), mul(pileCount, PILE_BYTES))
+                badAt := 32
+                if userCount {
+                    badAt := 33
+                    if pileCount {
+                        badAt := length
+                        // at least one entry, a whole number of them
+                        if gt(length, entriesAt) { if iszero(mod(sub(length, entriesAt), ENTRY_BYTES)) { badAt := not(0) } }
+                    }
+                }
+            }
         }
+        if (badAt != type(uint256).max) revert BadBatch(badAt);
     }
 }

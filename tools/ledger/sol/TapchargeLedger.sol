@@ -37,18 +37,15 @@ contract TapchargeLedger is CreditToken {
     /// Applies every entry in order; an entry that cannot apply is skipped with its reason in the
     /// outcomes. A malformed batch reverts whole (BatchLayout.BadBatch).
     function applyBatch(bytes calldata batch) external onlyOperatorWhenNotPaused {
-        BatchLayout.Shape memory shape = BatchLayout.shapeOf(batch);
+        (uint256 userCount, uint256 pileCount, uint256 entriesAt) = BatchLayout.shapeOf(batch);
         BatchEntries.Net memory net = BatchEntries.Net(0, 0, NO_INDEX, 0);
-        uint256[] memory words = _readUsers(batch, shape.userCount, net);
+        uint256[] memory words = _readUsers(batch, userCount, net);
         if (net.revenueIndex == NO_INDEX) net.revenueWord = accounts[revenueAccount];
-        (uint256 batchAt, uint256 logAt, uint256 logBytes) = _batchLog(batch, shape.entryCount);
-        uint256[] memory piles = _pileTable(batch, shape); // last in memory (BatchEntries.applyEntries)
-        uint256 entriesAt = shape.entriesAt;
-        uint256 userCount = shape.userCount;
-        uint256 pileCount = shape.pileCount;
+        (uint256 batchAt, uint256 logAt, uint256 logBytes) = _batchLog(batch, entriesAt);
+        uint256[] memory piles = _pileTable(batch, pileCount, entriesAt); // last in memory (BatchEntries.applyEntries)
         bytes4 badBatch = BatchLayout.BadBatch.selector;
         assembly ("memory-safe") {
-            // applyAll's context words 0…6 (BatchEntries.sol); _pileTable set word 7
+            // applyAll's context words 0…6 (BatchEntries.sol)
             mstore(add(piles, 0x20), add(batchAt, entriesAt))
             mstore(add(piles, 0x40), add(batchAt, batch.length))
             mstore(add(piles, 0x60), sub(userCount, 1)) // the last user index (shapeOf: at least one user)
@@ -65,8 +62,8 @@ contract TapchargeLedger is CreditToken {
 
     /// Each user's account word, checking the table strictly ascending and non-zero: `words` for
     /// the entries to move. Right after it in memory, as long (length word included) and not
-    /// reachable from Solidity, the words as read (for the commit to compare with) and the
-    /// accounts' storage slots. Notes the revenue account's place in `net` if it is a user of the batch.
+    /// reachable from Solidity, the accounts' storage slots. Notes the revenue account's place in
+    /// `net` if it is a user of the batch.
     function _readUsers(bytes calldata batch, uint256 userCount, BatchEntries.Net memory net)
         internal view returns (uint256[] memory words)
     {
@@ -75,14 +72,13 @@ contract TapchargeLedger is CreditToken {
         assembly ("memory-safe") {
             let userArrayBytes := shl(5, add(userCount, 1))
             words := mload(0x40)
-            mstore(0x40, add(words, mul(3, userArrayBytes)))
+            mstore(0x40, add(words, shl(1, userArrayBytes)))
             mstore(words, userCount)
             /// Reads the accounts of the users from calldata `at` to `end` into `wordAt` on,
             /// returns the revenue account's index or NO_INDEX. Out of line (its `leave`): inlined,
             /// the optimizer re-derives the batch's calldata offset at each use.
             function readAll(at, end, batchOffset, wordAt, arrayBytes, revenueAddress, badBatchSelector) -> revenueIndex {
                 revenueIndex := not(0)
-                let slotsOffset := shl(1, arrayBytes)
                 let firstAt := wordAt
                 // the mapping slot's key at 0, the mapping's slot at 0x20, for each user's keccak256
                 mstore(0x20, accounts.slot)
@@ -100,8 +96,7 @@ contract TapchargeLedger is CreditToken {
                     let slot := keccak256(0, 0x40)
                     let word := sload(slot)
                     mstore(wordAt, word)
-                    mstore(add(wordAt, arrayBytes), word)
-                    mstore(add(wordAt, slotsOffset), slot)
+                    mstore(add(wordAt, arrayBytes), slot)
                     if eq(user, revenueAddress) { revenueIndex := shr(5, sub(wordAt, firstAt)) }
                     wordAt := add(wordAt, 0x20)
                     at := add(at, 20)
@@ -112,22 +107,22 @@ contract TapchargeLedger is CreditToken {
         }
     }
 
-    /// The pile table for BatchEntries.applyAll (8 words of context, then 4 a pile: none held),
-    /// checking the piles strictly ascending and non-zero.
-    function _pileTable(bytes calldata batch, BatchLayout.Shape memory shape) internal pure returns (uint256[] memory piles) {
-        uint256 pileCount = shape.pileCount;
-        uint256 pilesAt = shape.pilesAt;
+    /// The pile table for BatchEntries.applyAll (7 words of context, then 4 a pile: none held,
+    /// and the pile's stateWords mapping slot), checking the piles strictly ascending and non-zero.
+    function _pileTable(bytes calldata batch, uint256 pileCount, uint256 entriesAt) internal pure returns (uint256[] memory piles) {
         bytes4 badBatch = BatchLayout.BadBatch.selector;
         assembly ("memory-safe") {
             piles := mload(0x40)
-            let tableAt := add(piles, 0x120)
+            let tableAt := add(piles, 0x100)
             let end := add(tableAt, shl(7, pileCount))
-            mstore(piles, add(8, shl(2, pileCount)))
+            mstore(piles, add(7, shl(2, pileCount)))
             mstore(0x40, end)
-            mstore(add(piles, 0x100), stateWords.slot)
             /// Checks the pile ids from calldata `at` on and marks each table entry from `entry`
-            /// to `tableEnd` none held. Out of line (its `leave`), as _readUsers' loop.
+            /// to `tableEnd` none held, with its pile's mapping slot. Out of line (its `leave`), as
+            /// _readUsers' loop.
             function checkAll(at, batchOffset, entry, tableEnd, badBatchSelector) {
+                // the mapping's key (the bytes8 id, left-aligned) at 0, its slot at 0x20
+                mstore(0x20, stateWords.slot)
                 let previous := 0
                 for { } 1 { } {
                     if eq(entry, tableEnd) { leave }
@@ -139,19 +134,22 @@ contract TapchargeLedger is CreditToken {
                     }
                     previous := pile
                     mstore(entry, not(0))
+                    mstore(0, shl(192, pile))
+                    mstore(add(entry, 0x60), keccak256(0, 0x40))
                     entry := add(entry, 0x80)
                     at := add(at, 8)
                 }
             }
-            checkAll(add(batch.offset, pilesAt), batch.offset, tableAt, end, badBatch)
+            checkAll(sub(add(batch.offset, entriesAt), shl(3, pileCount)), batch.offset, tableAt, end, badBatch)
         }
     }
 
     /// The batch copied from calldata to `batchAt` (the entries are read there) and at least 15
     /// zero bytes, then the Batch log's data at `logAt`, ABI-encoded (batchHash, outcomes):
     /// keccak256 of that copy ‖ 0x40 ‖ outcome count ‖ the outcomes, zero until the entries write them.
-    function _batchLog(bytes calldata batch, uint256 entryCount) internal pure returns (uint256 batchAt, uint256 logAt, uint256 logBytes) {
+    function _batchLog(bytes calldata batch, uint256 entriesAt) internal pure returns (uint256 batchAt, uint256 logAt, uint256 logBytes) {
         assembly ("memory-safe") {
+            let entryCount := div(sub(batch.length, entriesAt), 15) // BatchLayout.ENTRY_BYTES
             batchAt := mload(0x40)
             calldatacopy(batchAt, batch.offset, batch.length)
             mstore(add(batchAt, batch.length), 0)
@@ -160,13 +158,15 @@ contract TapchargeLedger is CreditToken {
             mstore(logAt, keccak256(batchAt, batch.length))
             mstore(add(logAt, 0x20), 0x40)
             mstore(add(logAt, 0x40), entryCount)
-            for { let at := add(logAt, 0x60) } lt(at, add(logAt, logBytes)) { at := add(at, 0x20) } { mstore(at, 0) }
+            calldatacopy(add(logAt, 0x60), calldatasize(), sub(logBytes, 0x60)) // zeros: past the calldata
             mstore(0x40, add(logAt, logBytes))
         }
     }
 
-    /// The batch's one write per changed user, then the escrow total and the revenue account (its
-    /// movements join its user word's write if it is a user of the batch).
+    /// The batch's one write per user, then the escrow total and the revenue account (its
+    /// movements join its user word's write if it is a user of the batch). A user whose entries
+    /// were all skipped is written unchanged (100 gas): less than keeping and comparing every word
+    /// as read.
     function _commit(uint256[] memory words, BatchEntries.Net memory net) internal {
         // The deltas wrap: a "negative" one is above 2^255 (no batch moves 2^255).
         int256 revenueDelta = int256(net.revenueDelta);
@@ -181,14 +181,11 @@ contract TapchargeLedger is CreditToken {
             else accounts[revenueAccount] = word;
         }
         assembly ("memory-safe") {
-            // each word as read `arrayBytes` after it, its slot twice that (_readUsers)
+            // each word's slot `arrayBytes` after it (_readUsers)
             let arrayBytes := shl(5, add(mload(words), 1))
-            let slotsOffset := shl(1, arrayBytes)
             let end := add(words, arrayBytes)
             for { let wordAt := add(words, 0x20) } lt(wordAt, end) { wordAt := add(wordAt, 0x20) } {
-                let word := mload(wordAt)
-                if eq(word, mload(add(wordAt, arrayBytes))) { continue }
-                sstore(mload(add(wordAt, slotsOffset)), word)
+                sstore(mload(add(wordAt, arrayBytes)), mload(wordAt))
             }
         }
         if (net.escrowDelta != 0) {
