@@ -10,8 +10,11 @@ import { type Moddable, mcconfig, repoRoot, tail } from '../support/moddable.ts'
 
 export type Esp32Build = { ok: true; modules: string[]; seconds: number } | { ok: false; stage: 'mcconfig' | 'make'; reason: string };
 
-/** Build `board` from the manifest at `root` (default: this repository) into build/device/`name`. */
-export function buildEsp32Modules(moddable: Moddable, options: { board?: string; root?: string; name?: string } = {}): Esp32Build {
+/**
+ * Build `board` from the manifest at `root` (default: this repository) into build/device/`name`;
+ * `only`: make just that module (e.g. `drivers/sdm230/sdm230`) and the modules it needs, not the link.
+ */
+export function buildEsp32Modules(moddable: Moddable, options: { board?: string; root?: string; name?: string; only?: string } = {}): Esp32Build {
   const started = Date.now();
   const board = options.board ?? 'esp32_pile_v1';
   const root = options.root ?? repoRoot;
@@ -20,7 +23,8 @@ export function buildEsp32Modules(moddable: Moddable, options: { board?: string;
   const warnings = generated.output.split('\n').filter((l) => /^### (Warning|Error)/i.test(l));
   if (generated.status !== 0 || warnings.length > 0) return { ok: false, stage: 'mcconfig', reason: `exit ${generated.status}\n${warnings.join('\n') || tail(generated.output)}` };
   const buildDir = join(repoRoot, 'build/device', name, 'tmp/esp32', board, 'release', 'tapcharge');
-  const make = spawnSync('make', ['-j2', '-f', join(buildDir, 'makefile'), '-f', join(repoRoot, 'test/device/esp32-modules.mk'), 'xs-modules'], {
+  const target = options.only === undefined ? 'xs-modules' : join(buildDir, 'modules', `${options.only}.xsb`);
+  const make = spawnSync('make', ['-j2', '-f', join(buildDir, 'makefile'), '-f', join(repoRoot, 'test/device/esp32-modules.mk'), target], {
     cwd: root,
     env: { ...moddable.env, IDF_PATH: idfStandIn() },
     encoding: 'utf8',
