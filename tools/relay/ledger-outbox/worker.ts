@@ -285,12 +285,15 @@ export class LedgerOutboxWorker {
 /** Marks the rows of a send done or rejected, in multi-row statements (a batch's rows share their transaction hash). */
 async function markOutcomes(tx: Queryable, outcomes: readonly RowOutcome[], nowMs: number): Promise<void> {
   for (const chunk of statementChunks(outcomes)) {
-    const by = (value: (o: RowOutcome) => SqlValue, castAs?: string) => caseOf('id', chunk.map((o) => [o.row.id, value(o)]), castAs);
-    const sets = [by((o) => o.state), by((o) => o.error ?? null), by((o) => o.txHash), by((o) => o.gasUsed, 'BIGINT')];
+    const set = (column: string, value: (o: RowOutcome) => SqlValue, castAs?: string) => {
+      const values = caseOf('id', chunk.map((o) => [o.row.id, value(o)]), castAs);
+      return { sql: `${column} = ${values.sql}`, params: values.params };
+    };
+    const sets = [set('state', (o) => o.state), set('last_error', (o) => o.error ?? null), set('tx_hash', (o) => o.txHash), set('gas_used', (o) => o.gasUsed, 'BIGINT')];
     await tx.run(
-      `UPDATE ledger_outbox SET state = ${sets[0]!.sql}, last_error = ${sets[1]!.sql}, tx_hash = ${sets[2]!.sql}, gas_used = ${sets[3]!.sql},
-         done_at_ms = ?, attempts = attempts + 1 WHERE id IN (${placeholders(chunk.length)}) AND state = 'pending'`,
-      [...sets.flatMap((set) => set.params), nowMs, ...chunk.map((o) => o.row.id)],
+      `UPDATE ledger_outbox SET ${sets.map((s) => s.sql).join(', ')}, done_at_ms = ?, attempts = attempts + 1
+        WHERE id IN (${placeholders(chunk.length)}) AND state = 'pending'`,
+      [...sets.flatMap((s) => s.params), nowMs, ...chunk.map((o) => o.row.id)],
     );
   }
 }

@@ -53,19 +53,19 @@ export function* statementChunks<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) yield items.slice(i, i + ROWS_PER_STATEMENT);
 }
 
-// The statement texts insertRows built, by row count and insert: the same string each time, so the
+// The statement texts insertRows built, by insert and row count: the same string each time, so the
 // drivers' statement caches find it without hashing kilobytes of placeholders again.
-const insertTexts = new Map<string, string>();
+const insertTexts = new Map<string, string[]>();
 
 /** `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), …` for every row, in statements of at most 64 rows. */
 export async function insertRows(q: Queryable, insertInto: string, rows: readonly (readonly SqlValue[])[]): Promise<void> {
+  let texts = insertTexts.get(insertInto);
+  if (texts === undefined) insertTexts.set(insertInto, (texts = []));
   for (const chunk of statementChunks(rows)) {
-    const key = `${chunk.length} ${insertInto}`;
-    let sql = insertTexts.get(key);
+    let sql = texts[chunk.length];
     if (sql === undefined) {
       const row = `(${placeholders(chunk[0]!.length)})`;
-      sql = `${insertInto} VALUES ${chunk.map(() => row).join(', ')}`;
-      insertTexts.set(key, sql);
+      sql = texts[chunk.length] = `${insertInto} VALUES ${chunk.map(() => row).join(', ')}`;
     }
     await q.run(sql, chunk.flat());
   }
