@@ -1,7 +1,6 @@
 // contracts-offline figures (issue 2, design §9): XS metering units of the pile's signature work,
 // signed sizes of every message type, and Node verifications per second on one core with the
-// noble and the node:crypto providers. Input: test/fixtures/*.json and test-key.json.
-import { spawnSync } from 'node:child_process';
+// noble and the libsodium (sodium-native) providers. Input: test/fixtures/*.json and test-key.json.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { hexToBytes } from '../contracts-offline/bytes.ts';
@@ -17,7 +16,7 @@ import { openSigned, signMessage } from '../contracts-offline/signed.ts';
 import { fixtureFile } from '../test/support/fixtures.ts';
 import { bundleForXs } from '../test/support/xs/bundle.ts';
 import { runXsScript } from '../test/support/xs/xsnap.ts';
-import { nodeEd25519 } from '../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../tools/sodium-ed25519.ts';
 
 const fixtures = new URL('../test/fixtures/', import.meta.url).pathname;
 const secretKeyHex = (JSON.parse(readFileSync(`${fixtures}test-key.json`, 'utf8')) as { secretKey: string }).secretKey;
@@ -101,11 +100,7 @@ const verifyRows = (label: string, provider: Ed25519Provider, target?: number): 
   row(`Node verify/s, ${label}: openSigned Contract`, `${full.toLocaleString('en-US')} /s`, target ? `≥ ${target.toLocaleString('en-US')} /s` : '—', verdict(full));
 };
 verifyRows('@noble/ed25519', nobleEd25519);
-verifyRows('node:crypto', nodeEd25519, 20_000);
-// What OpenSSL itself reaches on this core, so the node:crypto figure can be read against it.
-const openssl = spawnSync('openssl', ['speed', '-seconds', '1', 'ed25519'], { encoding: 'utf8' });
-const opensslVerify = /EdDSA \(Ed25519\)\s+\S+s\s+\S+s\s+[\d.]+\s+([\d.]+)/.exec(openssl.stdout ?? '');
-if (opensslVerify) row('openssl speed ed25519 (same core, reference)', `${Math.round(Number(opensslVerify[1])).toLocaleString('en-US')} /s`, '—', '—');
+verifyRows('libsodium', sodiumEd25519, 20_000);
 
 console.log('| measure | value | target / reference | result |');
 console.log('|---|---|---|---|');

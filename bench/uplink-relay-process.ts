@@ -8,12 +8,12 @@
 import { keyPairFromSecret } from '../contracts-offline/keys.ts';
 import { RelayClient } from '../tools/phone/relay-client.ts';
 import { startRelay } from '../tools/relay/start-relay.ts';
-import { nodeEd25519 } from '../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../tools/sodium-ed25519.ts';
 
 export function benchPileKey(index: number) {
   const seed = new Uint8Array(32);
   new DataView(seed.buffer).setUint32(0, index + 1);
-  return keyPairFromSecret(seed, nodeEd25519);
+  return keyPairFromSecret(seed, sodiumEd25519);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

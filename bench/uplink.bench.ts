@@ -17,7 +17,7 @@ import { OcppClient } from '../firmware/ocpp/ocpp-client.ts';
 import { OcppRpc } from '../firmware/ocpp/rpc.ts';
 import { SeededRandom } from '../hal/sim/seeded-random.ts';
 import { VirtualClock } from '../hal/sim/virtual-clock.ts';
-import { nodeEd25519 } from '../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../tools/sodium-ed25519.ts';
 import { WsUplinkSocket } from '../tools/pile-sim/uplink-socket.ts';
 import { defaultOcppSettings } from '../tools/relay/ocpp/settings.ts';
 import { benchPileKey } from './uplink-relay-process.ts';
@@ -68,7 +68,7 @@ async function benchIdlePiles(): Promise<void> {
         chargePoint: { vendor: 'tapcharge', model: 'bench-pile', serialNumber: bytesToHex(key.kid) },
         connectorCount: 1,
         bootRetryS: 30,
-        identity: { pileId: key.kid, kid: key.kid, sign: (message) => nodeEd25519.sign(message, key.secretKey) },
+        identity: { pileId: key.kid, kid: key.kid, sign: (message) => sodiumEd25519.sign(message, key.secretKey) },
       });
       client.statusChanged(0, 'Available', 'NoError');
       client.statusChanged(1, 'Available', 'NoError');

@@ -1,5 +1,5 @@
 // Ed25519 (RFC 8032) behind a small provider, so the device can plug a native SHA-512 and the
-// relay can plug node:crypto (tools/node-ed25519.ts). Same bytes in, same result out.
+// relay can plug libsodium (tools/sodium-ed25519.ts). Same bytes in, same result out.
 import * as ed from '@noble/ed25519';
 import { concatBytes, expectBytes } from './bytes.ts';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
@@ -36,8 +36,6 @@ export function sha256(message: Uint8Array): Uint8Array {
 
 /** The order of the prime subgroup, L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032 §5.1). */
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-/** The field prime p = 2^255 − 19. */
-const P = 2n ** 255n - 19n;
 
 function littleEndianNumber(bytes: Uint8Array): bigint {
   let n = 0n;
@@ -46,8 +44,8 @@ function littleEndianNumber(bytes: Uint8Array): bigint {
 }
 
 /**
- * Ed25519 verification as every provider here does it (libsodium ≥ 1.0.16 and OpenSSL with the
- * checks of tools/node-ed25519.ts agree on test/support/ed25519-corpus.ts): RFC 8032 §5.1.7 with
+ * Ed25519 verification as every provider here does it (libsodium ≥ 1.0.16 natively and in
+ * tools/sodium-ed25519.ts agree on test/support/ed25519-corpus.ts): RFC 8032 §5.1.7 with
  * A and R decoded strictly (y < p, §5.1.3), neither of small order, S < L, and the cofactorless
  * equation [S]B = R + [k]A, k = SHA-512(R ‖ A ‖ M) mod L. noble's own strict verify checks the
  * cofactored [8][S]B = [8]R + [8][k]A, which also accepts an R with a small-order component: only
@@ -69,11 +67,10 @@ function verifyStrict(signature: Uint8Array, message: Uint8Array, publicKey: Uin
   return ed.Point.BASE.multiplyUnsafe(s).equals(R.add(A.multiplyUnsafe(k)));
 }
 
-const Y_MASK = 2n ** 255n - 1n;
-let smallOrder: { encodings: readonly Uint8Array[]; ys: ReadonlySet<bigint> } | undefined;
+let smallOrder: readonly Uint8Array[] | undefined;
 
-/** The small-order points, found once from noble: [L]P keeps only the small-order part of P. */
-function smallOrderPoints(): { encodings: readonly Uint8Array[]; ys: ReadonlySet<bigint> } {
+/** The eight points whose order divides 8, canonically encoded: [k]T for k = 0..7 and a point T of order 8 (found once from noble: [L]P keeps only the small-order part of P). */
+export function smallOrderEncodings(): readonly Uint8Array[] {
   for (let y = 2n; !smallOrder; y++) {
     let point: InstanceType<typeof ed.Point>;
     try {
@@ -83,26 +80,9 @@ function smallOrderPoints(): { encodings: readonly Uint8Array[]; ys: ReadonlySet
     }
     const torsion = point.multiplyUnsafe(L - 1n).add(point);
     if (torsion.multiplyUnsafe(4n).is0()) continue; // a point of order 8 is needed
-    const encodings = [ed.Point.ZERO, ...[1n, 2n, 3n, 4n, 5n, 6n, 7n].map((k) => torsion.multiplyUnsafe(k))].map((t) => t.toBytes());
-    const ys = new Set(encodings.map((encoding) => littleEndianNumber(encoding) & Y_MASK));
-    for (const y of [...ys]) if (y + P <= Y_MASK) ys.add(y + P);
-    smallOrder = { encodings, ys };
+    smallOrder = [ed.Point.ZERO, ...[1n, 2n, 3n, 4n, 5n, 6n, 7n].map((k) => torsion.multiplyUnsafe(k))].map((t) => t.toBytes());
   }
   return smallOrder;
-}
-
-/** The eight points whose order divides 8, canonically encoded: [k]T for k = 0..7 and a point T of order 8. */
-export function smallOrderEncodings(): readonly Uint8Array[] {
-  return smallOrderPoints().encodings;
-}
-
-/**
- * Whether a 32-byte point encoding is one of a small-order point (order 1, 2, 4 or 8), its sign
- * bit ignored, canonical or not (y and y + p): libsodium's blocklist, for a provider that cannot
- * ask the curve itself.
- */
-export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
-  return smallOrderPoints().ys.has(littleEndianNumber(bytes) & Y_MASK);
 }
 
 function numberBytes(n: bigint): Uint8Array {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { issueSessionToken } from '../../tools/relay/auth.ts';
 import { dayScript } from '../../tools/system-day/day-script.ts';
 import { FlowBook } from '../../tools/system-day/flows.ts';
@@ -289,7 +289,7 @@ dashboard('at the end of the day: every figure equals the API\'s, the audit show
 
 dashboard('a garbage, an expired or no token: the page says the login is expired or invalid and shows no figures', async (ctx) => {
   const { system } = ctx;
-  const expired = issueSessionToken(system.relay.relayKey, nodeEd25519, Buffer.from(system.relay.operatorKey.kid).toString('hex'), Math.floor(system.clock.nowMs() / 1000) - 1);
+  const expired = issueSessionToken(system.relay.relayKey, sodiumEd25519, Buffer.from(system.relay.operatorKey.kid).toString('hex'), Math.floor(system.clock.nowMs() / 1000) - 1);
   const cases: [string, string, RegExp][] = [
     ['bad-token', `${system.relay.url}/dashboard/#token=v1.garbage`, /^Login expired or invalid \(bad-token\): the session token is not one this relay issues/],
     ['expired-token', `${system.relay.url}/dashboard/#token=${expired}`, /^Login expired or invalid \(expired-token\): the session token of operator [0-9a-f]{16} expired at/],

@@ -26,7 +26,7 @@ import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { SeededRandom } from '../../hal/sim/seeded-random.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { openRelayDb } from '../../tools/relay/storage/open-db.ts';
 import { readAnchors } from '../../tools/relay/audit/open-relay-data.ts';
@@ -50,7 +50,7 @@ class SigningPile {
   contract(auth: Authorization, atS: number): { seq: number; signed: Uint8Array } {
     const seq = ++this.seq;
     const bytes = encodeContract({ pileId: this.key.kid, seq, userKid: auth.userKid, voucherId: auth.voucherId, limit: auth.limit, tariff: this.tariff, startMeterWh: this.meterWh, capMinor: auth.capMinor, startAtS: atS });
-    return { seq, signed: signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: nodeEd25519 }) };
+    return { seq, signed: signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: sodiumEd25519 }) };
   }
 
   receipt(contractSeq: number, capMinor: number, energyWh: number, atS: number): { seq: number; amountMinor: number; signed: Uint8Array } {
@@ -59,7 +59,7 @@ class SigningPile {
     const amountMinor = Math.min(sessionCostMinor(this.tariff, energyWh, durationS), capMinor);
     this.meterWh += energyWh;
     const bytes = encodeReceipt({ pileId: this.key.kid, contractSeq, seq, endReason: 'normal', endDetail: EndDetail.limitReached, energyWh, durationS, amountMinor, endMeterWh: this.meterWh, endAtS: atS + durationS });
-    return { seq, amountMinor, signed: signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: nodeEd25519 }) };
+    return { seq, amountMinor, signed: signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: sodiumEd25519 }) };
   }
 }
 
@@ -76,16 +76,16 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
   const relay = await startRelayProcess(dir);
   try {
     const operatorKey = relay.caller.operator;
-    const admin = new RelayClient({ baseUrl: relay.url, crypto: nodeEd25519, timeoutMs: 60_000 });
+    const admin = new RelayClient({ baseUrl: relay.url, crypto: sodiumEd25519, timeoutMs: 60_000 });
     const relayKey = (await admin.relayInfo()).relayPublicKey;
     const piles: SigningPile[] = [];
     for (let i = 0; i < PILES; i++) {
       const tariff = { energyMinorPerKwh: 25 + i * 5, timeMinorPerHour: (i % 2) * 60, sessionFeeMinor: (i % 3) * 20 };
-      const pile = new SigningPile(generateKeyPair({ crypto: nodeEd25519 }), { version: 1, ...tariff }, 7400 + i * 1000);
+      const pile = new SigningPile(generateKeyPair({ crypto: sodiumEd25519 }), { version: 1, ...tariff }, 7400 + i * 1000);
       await admin.registerPile(operatorKey, { pileId: pile.key.kid, publicKey: pile.key.publicKey, operator: 'load test', label: `Load ${i + 1}`, maxPowerW: pile.maxPowerW, tariff });
       piles.push(pile);
     }
-    const users = Array.from({ length: PHONES }, () => generateKeyPair({ crypto: nodeEd25519 }));
+    const users = Array.from({ length: PHONES }, () => generateKeyPair({ crypto: sodiumEd25519 }));
     await Promise.all(users.map((u, i) => admin.registerUser(u, `Phone ${i + 1}`)));
     await Promise.all(users.map((u) => admin.issue(operatorKey, u.kid, 10_000_000)));
 
@@ -122,7 +122,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
       });
       for (const pileId of new Set(batch.map((h) => h.pileId))) {
         const ack = answer.acks.find((a) => a.pileId === pileId);
-        const opened = ack && openSigned(ack.ack, { publicKey: relayKey, crypto: nodeEd25519, expectType: 'Ack' });
+        const opened = ack && openSigned(ack.ack, { publicKey: relayKey, crypto: sodiumEd25519, expectType: 'Ack' });
         if (!opened?.ok) {
           problems.push(`no valid Ack for pile ${pileId}`);
           continue;
@@ -139,7 +139,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
     const started = performance.now();
     const deadline = started + LOAD_MS;
     await Promise.all(users.map(async (user, u) => {
-      const client = new RelayClient({ baseUrl: relay.url, crypto: nodeEd25519, timeoutMs: 60_000 });
+      const client = new RelayClient({ baseUrl: relay.url, crypto: sodiumEd25519, timeoutMs: 60_000 });
       const rng = new SeededRandom(u + 1);
       for (let n = 0; n < MAX_SESSIONS_PER_PHONE && performance.now() < deadline; n++) {
         const pile = piles[(u + n) % PILES]!;
@@ -151,7 +151,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
           continue;
         }
         vouchers++;
-        const auth = openSigned(voucher, { publicKey: relayKey, crypto: nodeEd25519, expectType: 'Authorization' });
+        const auth = openSigned(voucher, { publicKey: relayKey, crypto: sodiumEd25519, expectType: 'Authorization' });
         if (!auth.ok) throw new Error(`voucher does not verify: ${auth.reason}`);
         const atS = Math.floor(Date.now() / 1000);
         const contract = hold(pile, pile.contract(auth.value.message, atS));
@@ -186,7 +186,7 @@ test(`${PHONES} phones upload to one relay for ${LOAD_MS / 1000} s: every record
     const { db } = await openRelayDb({ dataDir: dir, nowMs: Date.now() });
     const ledger = await openEmbeddedLedger(dir);
     try {
-      const audit = await auditSessions(db, ledger, { anchors: readAnchors(dir), crypto: nodeEd25519 });
+      const audit = await auditSessions(db, ledger, { anchors: readAnchors(dir), crypto: sodiumEd25519 });
       assert.equal(audit.problems.slice(0, 5), []);
       assert.ok(audit.ok);
       assert.is(audit.recordsVerified, records.length);

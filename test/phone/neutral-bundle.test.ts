@@ -58,7 +58,7 @@ bundle('esbuild bundles the SDK for platform "neutral" with nothing left to impo
   const outputs = Object.values(built.metafile!.outputs);
   assert.is(outputs.length, 1);
   assert.equal(outputs[0]!.imports, [], 'every import bundled: no external module, node: or other');
-  const excluded = ['tools/phone/tcp-transport.ts', 'tools/phone/pcsc-transport.ts', 'tools/phone/wallet-file.ts', 'tools/node-ed25519.ts', 'hal/sim/'];
+  const excluded = ['tools/phone/tcp-transport.ts', 'tools/phone/pcsc-transport.ts', 'tools/phone/wallet-file.ts', 'tools/sodium-ed25519.ts', 'hal/sim/'];
   assert.equal(inputs.filter((path) => excluded.some((edge) => path.includes(edge))), [], 'the Node adapters stay outside');
 });
 

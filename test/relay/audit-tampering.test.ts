@@ -35,7 +35,7 @@ import { signMessage } from '../../contracts-offline/signed.ts';
 import { openEmbeddedLedger } from '../../tools/ledger/embedded.ts';
 import { userAddressOf } from '../../tools/ledger/ids.ts';
 import type { Ledger, LedgerEvent } from '../../tools/ledger/ledger.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { type RelayAudit, auditRelay } from '../../tools/relay/audit/audit-relay.ts';
 import { type AuditAnchors, readAnchors } from '../../tools/relay/audit/open-relay-data.ts';
 import { startRelay } from '../../tools/relay/start-relay.ts';
@@ -73,7 +73,7 @@ function contractWithOtherCap(pile: TestPile, voucher: Authorization, capMinor: 
   const signed = signMessage(encodeContract({
     pileId: pile.pileId, seq, userKid: voucher.userKid, voucherId: voucher.voucherId, limit: voucher.limit, tariff: pile.tariff,
     startMeterWh: pile.meterWh, capMinor, startAtS: atS,
-  }), pile.key.secretKey, { kid: pile.key.kid, crypto: nodeEd25519 });
+  }), pile.key.secretKey, { kid: pile.key.kid, crypto: sodiumEd25519 });
   return { seq, signed };
 }
 

@@ -20,7 +20,7 @@ import { encodeUplinkIdentity, IDENTITY_CHALLENGE_MESSAGE_ID } from '../../contr
 import { decodeUserHello, encodeUserHello } from '../../contracts-offline/messages/user-hello.ts';
 import { openSigned, readSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { CHANNEL_MESSAGE_IDS } from '../../contracts-offline/uplink-channel.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { TestPile, type TestRelay, assertBooksMatchLedger, startTestRelay } from '../support/relay-harness.ts';
 import { until } from '../support/until.ts';
 
@@ -48,7 +48,7 @@ test.after(async () => {
   await t.close();
 });
 
-const sign = (pile: TestPile, message: Uint8Array) => signMessage(message, pile.key.secretKey, { kid: pile.key.kid, crypto: nodeEd25519 });
+const sign = (pile: TestPile, message: Uint8Array) => signMessage(message, pile.key.secretKey, { kid: pile.key.kid, crypto: sodiumEd25519 });
 const accepted = (bytes: Uint8Array): PileConf => ({ status: 'Accepted', data: bytesToBase64url(bytes) });
 
 /** The registered pile's PileHello and PileInfo, as the firmware answers ChannelSelect and ChannelHello. */
@@ -173,7 +173,7 @@ test('a pile behind the relay\'s config gets ChannelUpdate with the relay-signed
   }
   const updates = double.seen.filter((m) => m.messageId === CHANNEL_MESSAGE_IDS.update);
   assert.is(updates.length, outcomes.length, 'one update per open: the double always says it holds config 1');
-  const update = openSigned(updates[0]!.data!, { publicKey: t.relay.relayKey.publicKey, expectType: 'PileUpdate', crypto: nodeEd25519 });
+  const update = openSigned(updates[0]!.data!, { publicKey: t.relay.relayKey.publicKey, expectType: 'PileUpdate', crypto: sodiumEd25519 });
   assert.ok(update.ok, 'signed by the relay');
   assert.equal([update.value.message.pileId, update.value.message.configVersion, update.value.message.label], [double.pile.pileId, 2, 'Bay 1 (east)']);
   assert.equal(await moneyOf(user), untouched);

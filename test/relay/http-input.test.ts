@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToBase64url, bytesToHex, utf8Encode } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { HEADER_KID as KID_HEADER, HEADER_SIGNATURE as SIGNATURE_HEADER, requestSigningBytes } from '../../tools/relay-api/request-signing.ts';
 import { relayApi } from '../../tools/relay-api/routes.ts';
 import { startTestRelay } from '../support/relay-harness.ts';
@@ -65,7 +65,7 @@ test('wrong types and unknown fields → 400 invalid-field naming the field', as
   expectError(await voucher({ mode: 'warp' }), 400, 'invalid-field', /"limit\.mode" expected one of/);
   expectError(await voucher({ mode: 'full', energyWh: 5 }), 400, 'invalid-field', /"limit\.energyWh" is not a known field/);
   expectError(await voucher({ mode: 'energy', energyWh: 5, extra: 1 }), 400, 'invalid-field', /"limit\.extra" is not a known field/);
-  const newcomer = generateKeyPair({ crypto: nodeEd25519 });
+  const newcomer = generateKeyPair({ crypto: sodiumEd25519 });
   const register = (displayName: string) => t.call('POST', '/v1/users', { body: { publicKey: bytesToHex(newcomer.publicKey), displayName }, signer: newcomer });
   expectError(await register('é'.repeat(13)), 400, 'invalid-field', /"displayName" expected at most 24 UTF-8 bytes, got 26/);
   expectError(await register(''), 400, 'invalid-field', /"displayName" must not be empty/);
@@ -79,7 +79,7 @@ test('wrong types and unknown fields → 400 invalid-field naming the field', as
 test('a signed body without atS → 400 naming it', async () => {
   const path = '/v1/transfers';
   const text = JSON.stringify({ toKid: user.kidHex, amountMinor: 1, idempotencyKey: 'cd'.repeat(16), nonce: 'cd'.repeat(16) });
-  const signature = nodeEd25519.sign(requestSigningBytes('POST', path, utf8Encode(text)), user.secretKey);
+  const signature = sodiumEd25519.sign(requestSigningBytes('POST', path, utf8Encode(text)), user.secretKey);
   const headers = { 'content-type': 'application/json', [KID_HEADER]: user.kidHex, [SIGNATURE_HEADER]: bytesToBase64url(signature) };
   expectError(await t.raw('POST', path, { body: text, headers }), 400, 'invalid-field', /"atS"/);
 });
@@ -90,7 +90,7 @@ test('a name twice in one object → 400 invalid-json naming it, even under a va
   await t.relay.drainLedger();
   const path = '/v1/transfers';
   const text = `{"toKid":"${user.kidHex}","amountMinor":1,"amountMinor":900,"idempotencyKey":"${'ef'.repeat(16)}","nonce":"${'ce'.repeat(16)}","atS":${t.clock.nowS}}`;
-  const signature = nodeEd25519.sign(requestSigningBytes('POST', path, utf8Encode(text)), sender.secretKey);
+  const signature = sodiumEd25519.sign(requestSigningBytes('POST', path, utf8Encode(text)), sender.secretKey);
   const headers = { 'content-type': 'application/json', [KID_HEADER]: sender.kidHex, [SIGNATURE_HEADER]: bytesToBase64url(signature) };
   expectError(await t.raw('POST', path, { body: text, headers }), 400, 'invalid-json', /names "amountMinor" twice/);
   const nested = `{"pileId":"${pile.pileIdHex}","pileNonce":"${'aa'.repeat(16)}","limit":{"mode":"full","mode":"amount"}}`;

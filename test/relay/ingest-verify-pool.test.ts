@@ -10,12 +10,12 @@ import { encodeAck } from '../../contracts-offline/messages/ack.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
 import { encodeReceipt } from '../../contracts-offline/messages/receipt.ts';
 import { signMessage } from '../../contracts-offline/signed.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { parseRecord, verifyRecord } from '../../tools/relay/ingest/verify-record.ts';
 import { VerifyPool } from '../../tools/relay/ingest/verify-pool.ts';
 
-const pileKey = generateKeyPair({ crypto: nodeEd25519 });
-const otherKey = generateKeyPair({ crypto: nodeEd25519 });
+const pileKey = generateKeyPair({ crypto: sodiumEd25519 });
+const otherKey = generateKeyPair({ crypto: sodiumEd25519 });
 const pileId = Uint8Array.of(0x50, 0, 0, 0, 0, 0, 0, 1);
 const strangerId = Uint8Array.of(0x50, 0, 0, 0, 0, 0, 0, 2);
 const pileHex = bytesToHex(pileId);
@@ -24,16 +24,16 @@ function contract(seq: number, id = pileId, key = pileKey): Uint8Array {
   return signMessage(encodeContract({
     pileId: id, seq, userKid: new Uint8Array(8).fill(3), voucherId: new Uint8Array(8).fill(seq), limit: { mode: 'amount', amountMinor: 1_000 },
     tariff: { version: 1, energyMinorPerKwh: 30, timeMinorPerHour: 60, sessionFeeMinor: 50 }, startMeterWh: 1_000, capMinor: 1_000, startAtS: 1_800_000_000,
-  }), key.secretKey, { kid: key.kid, crypto: nodeEd25519 });
+  }), key.secretKey, { kid: key.kid, crypto: sodiumEd25519 });
 }
 
 function receipt(seq: number): Uint8Array {
   return signMessage(encodeReceipt({
     pileId, contractSeq: seq - 1, seq, endReason: 'normal', endDetail: 1, energyWh: 5_000, durationS: 1_800, amountMinor: 300, endMeterWh: 6_000, endAtS: 1_800_001_800,
-  }), pileKey.secretKey, { kid: pileKey.kid, crypto: nodeEd25519 });
+  }), pileKey.secretKey, { kid: pileKey.kid, crypto: sodiumEd25519 });
 }
 
-const ack = signMessage(encodeAck({ pileId, ranges: [{ fromSeq: 1, toSeq: 2 }], atS: 1_800_000_000 }), otherKey.secretKey, { kid: otherKey.kid, crypto: nodeEd25519 });
+const ack = signMessage(encodeAck({ pileId, ranges: [{ fromSeq: 1, toSeq: 2 }], atS: 1_800_000_000 }), otherKey.secretKey, { kid: otherKey.kid, crypto: sodiumEd25519 });
 const tampered = contract(5);
 tampered[tampered.length - 1]! ^= 1;
 
@@ -52,7 +52,7 @@ const cases: [string, Uint8Array][] = [
 
 function inProcess(signed: Uint8Array) {
   const parsed = parseRecord(signed);
-  return parsed.ok ? verifyRecord(parsed.value, parsed.value.pileId === pileHex ? pileKey : undefined, nodeEd25519) : parsed;
+  return parsed.ok ? verifyRecord(parsed.value, parsed.value.pileId === pileHex ? pileKey : undefined, sodiumEd25519) : parsed;
 }
 
 const pool = new VerifyPool(2);

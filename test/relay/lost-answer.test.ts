@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { RelayUnreachableError } from '../../tools/phone/errors.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { type RelayProcess, cliBin, killRelayProcess, startRelayProcess } from '../support/relay-process.ts';
@@ -101,7 +101,7 @@ test('phone SDK transfer: answer lost after commit → RelayUnreachableError; th
     const cal = await relay.caller.newUser('Cal');
     await relay.caller.topUp(bea.kidHex, 1_000);
     assert.is(await settled(relay, bea), 1_000);
-    const viaProxy = new RelayClient({ baseUrl: proxy.url, crypto: nodeEd25519 });
+    const viaProxy = new RelayClient({ baseUrl: proxy.url, crypto: sodiumEd25519 });
     const key = viaProxy.newIdempotencyKey();
     await viaProxy.transfer(bea, cal.kid, 400, key).then(
       () => assert.unreachable('the answer should have been lost'),
@@ -110,7 +110,7 @@ test('phone SDK transfer: answer lost after commit → RelayUnreachableError; th
     await Promise.all(proxy.kills);
 
     relay = await startRelayProcess(dir);
-    const direct = new RelayClient({ baseUrl: relay.url, crypto: nodeEd25519 });
+    const direct = new RelayClient({ baseUrl: relay.url, crypto: sodiumEd25519 });
     const answer = await direct.transfer(bea, cal.kid, 400, key);
     assert.equal([answer.amountMinor, answer.repeated], [400, true]);
     assert.is(await settled(relay, bea), 600, '1,000 − 400 once');

@@ -18,7 +18,7 @@ import { Configuration } from '../../firmware/ocpp/configuration.ts';
 import { OcppClient } from '../../firmware/ocpp/ocpp-client.ts';
 import { OcppRpc } from '../../firmware/ocpp/rpc.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { type TestPile, type TestRelay, startTestRelay } from '../support/relay-harness.ts';
 import { until } from '../support/until.ts';
 
@@ -69,7 +69,7 @@ function firmwarePile(pile: TestPile, claim: { pileId?: Uint8Array; key?: Signer
     chargePoint: { vendor: 'tapcharge', model: 'pile-v1' },
     connectorCount: 1,
     bootRetryS: 30,
-    identity: { pileId: claim.pileId ?? pile.pileId, kid: key.kid, sign: (message) => nodeEd25519.sign(message, key.secretKey) },
+    identity: { pileId: claim.pileId ?? pile.pileId, kid: key.kid, sign: (message) => sodiumEd25519.sign(message, key.secretKey) },
   });
   client.statusChanged(0, 'Available', 'NoError');
   client.statusChanged(1, 'Available', 'NoError');

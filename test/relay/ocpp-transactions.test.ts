@@ -16,7 +16,7 @@ import { base64urlToBytes, bytesToBase64url } from '../../contracts-offline/byte
 import type { SeqRange } from '../../contracts-offline/messages/ack.ts';
 import { encodeUplinkIdentity } from '../../contracts-offline/messages/uplink-identity.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import type { UplinkEvent } from '../../tools/relay/ocpp/uplinks.ts';
 import { TestPile, type TestRelay, assertBooksMatchLedger, startTestRelay } from '../support/relay-harness.ts';
 import { until } from '../support/until.ts';
@@ -70,7 +70,7 @@ async function connect(pile: TestPile, options: { prove?: boolean; strict?: bool
   client.handle('DataTransfer', async ({ params }) => {
     if (options.prove === false) await new Promise<never>(() => undefined);
     const identity = encodeUplinkIdentity({ pileId: pile.pileId, challenge: Buffer.from(String(params!.data), 'hex'), atS: t.clock.nowS });
-    return { status: 'Accepted', data: bytesToBase64url(signMessage(identity, pile.key.secretKey, { kid: pile.key.kid, crypto: nodeEd25519 })) };
+    return { status: 'Accepted', data: bytesToBase64url(signMessage(identity, pile.key.secretKey, { kid: pile.key.kid, crypto: sodiumEd25519 })) };
   });
   await client.connect();
   if (options.prove !== false) await until(() => logged('ocpp-proven', pile.pileIdHex).length > provenBefore, 'the proof');
@@ -85,7 +85,7 @@ async function connect(pile: TestPile, options: { prove?: boolean; strict?: bool
 /** The ranges of the relay-signed Ack in a BillingRecord answer, its signature checked with the relay's key. */
 function ackRanges(conf: Params, pile: TestPile): SeqRange[] {
   assert.is(conf.status, 'Accepted', JSON.stringify(conf));
-  const opened = openSigned(base64urlToBytes(conf.data as string), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack', crypto: nodeEd25519 });
+  const opened = openSigned(base64urlToBytes(conf.data as string), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack', crypto: sodiumEd25519 });
   if (!opened.ok) throw new Error(`the answer's data is no relay-signed Ack: ${opened.reason}`);
   assert.equal(opened.value.message.pileId, pile.pileId, 'the Ack names the pile');
   return opened.value.message.ranges;
@@ -179,7 +179,7 @@ test('forged, tampered or malformed records, other vendors and messages: refused
   const genuine = pileKeys.contract(v.json.authorization, t.clock.nowS);
   const tampered = genuine.signed.slice();
   tampered[tampered.length - 1] ^= 0x01; // a bit of the signature
-  const identity = signMessage(encodeUplinkIdentity({ pileId: pileKeys.pileId, challenge: new Uint8Array(16), atS: t.clock.nowS }), pileKeys.key.secretKey, { kid: pileKeys.key.kid, crypto: nodeEd25519 });
+  const identity = signMessage(encodeUplinkIdentity({ pileId: pileKeys.pileId, challenge: new Uint8Array(16), atS: t.clock.nowS }), pileKeys.key.secretKey, { kid: pileKeys.key.kid, crypto: sodiumEd25519 });
   const cases: [string, Params, Params][] = [
     ['forged pile signature', { data: bytesToBase64url(forged.signed) }, { status: 'Rejected', data: 'bad-signature' }],
     ['tampered bytes', { data: bytesToBase64url(tampered) }, { status: 'Rejected', data: 'bad-signature' }],

@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import { generateKeyPair } from '../../contracts-offline/keys.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { signRequest } from '../../tools/relay-api/request-signing.ts';
 import { issueSessionToken } from '../../tools/relay/auth.ts';
 import { defaultPolicy } from '../../tools/relay/policy.ts';
@@ -44,7 +44,7 @@ s('POST /v1/operator/tokens: a token for the signing operator, valid for the pol
   const { token, expiresAtS } = await login(t);
   assert.is(expiresAtS, t.clock.nowS + defaultPolicy.operatorSessionS);
   assert.match(token, new RegExp(`^v1\\.${operatorKid}\\.${expiresAtS}\\.[A-Za-z0-9_-]{86}$`));
-  assert.is(token, issueSessionToken(t.relay.relayKey, nodeEd25519, operatorKid, expiresAtS), "the relay key's signature over kid and expiry");
+  assert.is(token, issueSessionToken(t.relay.relayKey, sodiumEd25519, operatorKid, expiresAtS), "the relay key's signature over kid and expiry");
 
   const user = await t.newUser('Ada');
   assert.is((await t.topUp(user.kidHex, 2_000)).status, 200);
@@ -62,16 +62,16 @@ s('POST /v1/operator/tokens: a token for the signing operator, valid for the pol
   const byUser = await t.call('POST', '/v1/operator/tokens', { signer: user });
   refused(byUser, 403, 'not-operator');
   refused(await t.call('POST', '/v1/operator/tokens'), 401, 'unknown-signer');
-  const userToken = issueSessionToken(t.relay.relayKey, nodeEd25519, user.kidHex, t.clock.nowS + 60);
+  const userToken = issueSessionToken(t.relay.relayKey, sodiumEd25519, user.kidHex, t.clock.nowS + 60);
   refused(await withToken(t, 'GET', '/v1/operator/piles', userToken), 401, 'bad-token'); // even relay-signed: not an operator's
 });
 
 s('forged, tampered, malformed and other relays\' tokens: 401 bad-token; a relay sharing the relay key and operator accepts them', async ({ t }) => {
   const { token, expiresAtS } = await login(t);
   const operatorKid = bytesToHex(t.operator.kid);
-  const otherKey = generateKeyPair({ crypto: nodeEd25519 });
+  const otherKey = generateKeyPair({ crypto: sodiumEd25519 });
   const [, kid, expires, signature] = token.split('.') as [string, string, string, string];
-  const forged = issueSessionToken(otherKey, nodeEd25519, operatorKid, expiresAtS);
+  const forged = issueSessionToken(otherKey, sodiumEd25519, operatorKid, expiresAtS);
   const flipped = signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11);
   const cases: [string, string][] = [
     [forged, 'signed by another key'],
@@ -98,7 +98,7 @@ s('forged, tampered, malformed and other relays\' tokens: 401 bad-token; a relay
   const other = await startRelay({ dataDir: otherDir, port: 0, clock: t.clock, log: () => undefined });
   const twin = await startRelay({ dataDir: twinDir, port: 0, clock: t.clock, log: () => undefined });
   try {
-    const otherToken = issueSessionToken(other.relayKey, nodeEd25519, operatorKid, expiresAtS);
+    const otherToken = issueSessionToken(other.relayKey, sodiumEd25519, operatorKid, expiresAtS);
     const r = await withToken(t, 'GET', '/v1/operator/piles', otherToken);
     refused(r, 401, 'bad-token');
     assert.match(r.json.message, /not issued by this relay/);
@@ -122,11 +122,11 @@ s('expired on the relay clock: 401 expired-token; a token beyond the session len
   assert.match(expired.json.message, /expired at \d+ .*log in again/);
   const fresh = await login(t);
   assert.is((await withToken(t, 'GET', '/v1/operator/users', fresh.token)).status, 200, 'a new login reads again');
-  const tooLong = issueSessionToken(t.relay.relayKey, nodeEd25519, operatorKid, t.clock.nowS + defaultPolicy.operatorSessionS + 1);
+  const tooLong = issueSessionToken(t.relay.relayKey, sodiumEd25519, operatorKid, t.clock.nowS + defaultPolicy.operatorSessionS + 1);
   refused(await withToken(t, 'GET', '/v1/operator/users', tooLong), 401, 'bad-token');
 
   // a second operator, logged in, then removed from the operators table
-  const second = generateKeyPair({ crypto: nodeEd25519 });
+  const second = generateKeyPair({ crypto: sodiumEd25519 });
   const secondKid = bytesToHex(second.kid);
   const db = new Database(join(t.dir, 'relay.sqlite'));
   try {
@@ -154,7 +154,7 @@ s('a token never stands for a signature on a POST: 403 read-only-token and nothi
   refused(await withToken(t, 'POST', '/v1/operator/tokens', token, { nonce: 'ef'.repeat(16), atS: t.clock.nowS }), 403, 'read-only-token');
   refused(await withToken(t, 'POST', '/v1/piles/0011223344556677/config', token, { label: 'x', nonce: '01'.repeat(16), atS: t.clock.nowS }), 403, 'read-only-token');
   // a correctly signed top-up that also carries the token: refused as well (one credential per request)
-  const request = signRequest({ signer: t.operator, method: 'POST', path: '/v1/issue', fields: { userKid: user.kidHex, amountMinor: 500, idempotencyKey: '12'.repeat(16) }, nowMs: t.clock.atMs, crypto: nodeEd25519 });
+  const request = signRequest({ signer: t.operator, method: 'POST', path: '/v1/issue', fields: { userKid: user.kidHex, amountMinor: 500, idempotencyKey: '12'.repeat(16) }, nowMs: t.clock.atMs, crypto: sodiumEd25519 });
   const both = await t.raw('POST', '/v1/issue', { body: request.body!, headers: { ...request.headers, 'content-type': 'application/json', authorization: `Bearer ${token}` } });
   refused(both, 403, 'read-only-token');
   await t.relay.drainLedger();

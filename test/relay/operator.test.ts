@@ -14,7 +14,7 @@ import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { VOUCHER_RESERVATION_S } from '../../contracts-offline/voucher-lifetime.ts';
 import { auditLedger } from '../../tools/ledger/audit.ts';
 import { userAddressOf } from '../../tools/ledger/ids.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { signRequest } from '../../tools/relay-api/request-signing.ts';
 import { startTestPostgres } from '../support/postgres.ts';
 import { type TestPile, type TestRelay, assertBooksMatchLedger, startTestRelay } from '../support/relay-harness.ts';
@@ -420,7 +420,7 @@ function operatorCases(name: string, storage: () => Promise<Storage>): void {
 
     const answer = await asOperator(t, `/v1/operator/sessions.csv?from=${iso(fromS)}&to=${iso(toS)}`);
     assert.is(answer.status, 200, answer.text);
-    const signed = signRequest({ signer: t.operator, method: 'GET', path: `/v1/operator/sessions.csv?from=${iso(fromS)}&to=${iso(toS)}`, fields: {}, nowMs: t.clock.atMs, crypto: nodeEd25519 });
+    const signed = signRequest({ signer: t.operator, method: 'GET', path: `/v1/operator/sessions.csv?from=${iso(fromS)}&to=${iso(toS)}`, fields: {}, nowMs: t.clock.atMs, crypto: sodiumEd25519 });
     const raw = await fetch(t.url + signed.path, { headers: signed.headers });
     assert.equal([raw.status, raw.headers.get('content-type'), await raw.text()], [200, 'text/csv; charset=utf-8', answer.text]);
     const response = await fetch(`${t.url}/openapi.json`);

@@ -3,7 +3,7 @@
 // sends to every pile it taps (UserHello) — reads nothing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { RelayClient } from '../../tools/phone/relay-client.ts';
 import { HEADER_KID, HEADER_SIGNATURE, signRequest } from '../../tools/relay-api/request-signing.ts';
 import { startTestRelay } from '../support/relay-harness.ts';
@@ -43,14 +43,14 @@ test("another user's key → 403 not-owner on every view", async () => {
 });
 
 test('a replayed read (same signed path and nonce) → 409; a fresh one is served', async () => {
-  const signed = signRequest({ signer: owner, method: 'GET', path: readPaths[0]!, fields: {}, nowMs: t.clock.nowMs(), crypto: nodeEd25519 });
+  const signed = signRequest({ signer: owner, method: 'GET', path: readPaths[0]!, fields: {}, nowMs: t.clock.nowMs(), crypto: sodiumEd25519 });
   assert.is((await t.raw('GET', signed.path, { headers: signed.headers })).status, 200);
   expectRefusal(await t.raw('GET', signed.path, { headers: signed.headers }), 409, 'replayed-request');
   assert.is((await t.call('GET', readPaths[0]!, { signer: owner })).status, 200);
 });
 
 test('a signed read moved to another account, or a stale one, or one without its nonce → refused', async () => {
-  const signed = signRequest({ signer: other, method: 'GET', path: `/v1/users/${other.kidHex}`, fields: {}, nowMs: t.clock.nowMs(), crypto: nodeEd25519 });
+  const signed = signRequest({ signer: other, method: 'GET', path: `/v1/users/${other.kidHex}`, fields: {}, nowMs: t.clock.nowMs(), crypto: sodiumEd25519 });
   const moved = signed.path.replace(other.kidHex, owner.kidHex);
   expectRefusal(await t.raw('GET', moved, { headers: signed.headers }), 401, 'bad-signature');
   expectRefusal(await t.call('GET', readPaths[0]!, { signer: owner, atS: t.clock.nowS - 3_600 }), 401, 'stale-request');
@@ -60,7 +60,7 @@ test('a signed read moved to another account, or a stale one, or one without its
 });
 
 test('the phone SDK reads its own account through signed requests', async () => {
-  const client = new RelayClient({ baseUrl: t.relay.url, nowMs: () => t.clock.nowMs(), crypto: nodeEd25519 });
+  const client = new RelayClient({ baseUrl: t.relay.url, nowMs: () => t.clock.nowMs(), crypto: sodiumEd25519 });
   assert.is((await client.user(owner)).balanceMinor, 1_234);
   assert.is((await client.userHistory(owner)).length > 0, true);
   await client.user(other, owner.kid).then(

@@ -6,7 +6,7 @@ import type { Hex } from 'viem';
 import { base64urlToBytes, bytesToHex } from '../../contracts-offline/bytes.ts';
 import { openSigned } from '../../contracts-offline/signed.ts';
 import type { ContractState } from '../../tools/ledger/ledger.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { TestPile, type TestRelay } from '../support/relay-harness.ts';
 
 /** What every relay case gets: the relay under test and the users it registered (checked after each case). */
@@ -144,7 +144,7 @@ export function ingestionCases({ s, newUser, recordOf, ledgerOf }: CaseKit): voi
     const c = pile.contract((await t.voucher(user, pile, { mode: 'amount', amountMinor: 500 })).json.authorization, t.clock.nowS);
     await t.upload(c.signed, pile.receipt(c.seq, { energyWh: 100, durationS: 60, endAtS: t.clock.nowS }).signed);
     const answer = await t.call('GET', `/v1/piles/${pile.pileIdHex}/ack`);
-    const ack = openSigned(base64urlToBytes(answer.json.ack), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack', crypto: nodeEd25519 });
+    const ack = openSigned(base64urlToBytes(answer.json.ack), { publicKey: t.relay.relayKey.publicKey, expectType: 'Ack', crypto: sodiumEd25519 });
     assert.ok(ack.ok);
     if (ack.ok) assert.equal([bytesToHex(ack.value.message.pileId), ack.value.message.ranges], [pile.pileIdHex, [{ fromSeq: 1, toSeq: 2 }]]);
   });

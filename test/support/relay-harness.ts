@@ -16,7 +16,7 @@ import { type EndReason, encodeReceipt } from '../../contracts-offline/messages/
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { sessionCostMinor } from '../../contracts-offline/tariff-cost.ts';
 import { contractIdOf } from '../../tools/ledger/ids.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { signRequest } from '../../tools/relay-api/request-signing.ts';
 import { type RunningRelay, type StartRelayOptions, startRelay } from '../../tools/relay/start-relay.ts';
 
@@ -60,7 +60,7 @@ export class RelayCaller {
     }
     const nonce = options.nonce;
     const signed = signRequest({
-      signer: options.signer, method, path, fields: options.body ?? {}, nowMs: (options.atS ?? this.clock.nowS) * 1000, crypto: nodeEd25519,
+      signer: options.signer, method, path, fields: options.body ?? {}, nowMs: (options.atS ?? this.clock.nowS) * 1000, crypto: sodiumEd25519,
       ...(nonce && { random: () => hexToBytes(nonce) }),
     });
     if (method === 'GET') return this.raw('GET', signed.path, { headers: signed.headers });
@@ -68,7 +68,7 @@ export class RelayCaller {
   }
 
   async newUser(displayName = 'driver'): Promise<KeyPair & { kidHex: string }> {
-    const key = generateKeyPair({ crypto: nodeEd25519 });
+    const key = generateKeyPair({ crypto: sodiumEd25519 });
     const r = await this.call('POST', '/v1/users', { body: { publicKey: bytesToHex(key.publicKey), displayName }, signer: key });
     if (r.status !== 201) throw new Error(`register user: ${r.status} ${r.text}`);
     return { ...key, kidHex: bytesToHex(key.kid) };
@@ -94,7 +94,7 @@ export class RelayCaller {
 
   /** The Authorization a voucher answer carries, its relay signature checked. */
   authorization(reply: Reply): Authorization {
-    const opened = openSigned(base64urlToBytes(reply.json.authorization), { publicKey: this.relayPublicKey, expectType: 'Authorization', crypto: nodeEd25519 });
+    const opened = openSigned(base64urlToBytes(reply.json.authorization), { publicKey: this.relayPublicKey, expectType: 'Authorization', crypto: sodiumEd25519 });
     if (!opened.ok) throw new Error(`voucher answer: ${opened.reason} (${reply.text})`);
     return opened.value.message;
   }
@@ -132,7 +132,7 @@ let pileCounter = 0;
 
 /** A stand-in pile signing the billing records the firmware signs; billing sequence 1, 2, 3… */
 export class TestPile {
-  readonly key = generateKeyPair({ crypto: nodeEd25519 });
+  readonly key = generateKeyPair({ crypto: sodiumEd25519 });
   readonly pileId: Uint8Array;
   seq = 0;
   meterWh = 1_000_000;
@@ -159,12 +159,12 @@ export class TestPile {
   }
 
   #sign(bytes: Uint8Array): Uint8Array {
-    return signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: nodeEd25519 });
+    return signMessage(bytes, this.key.secretKey, { kid: this.key.kid, crypto: sodiumEd25519 });
   }
 
   /** Tap 2: the pile checks the relay's voucher and signs a contract under the next sequence. */
   contract(authorizationB64: string, atS: number): { seq: number; signed: Uint8Array; voucher: Authorization } {
-    const opened = openSigned(base64urlToBytes(authorizationB64), { publicKey: this.relayPublicKey, expectType: 'Authorization', crypto: nodeEd25519 });
+    const opened = openSigned(base64urlToBytes(authorizationB64), { publicKey: this.relayPublicKey, expectType: 'Authorization', crypto: sodiumEd25519 });
     if (!opened.ok) throw new Error(`test pile: voucher refused: ${opened.reason}`);
     const v = opened.value.message;
     const seq = ++this.seq;

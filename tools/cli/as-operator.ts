@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { readKeyFile } from '../key-file.ts';
-import { nodeEd25519 } from '../node-ed25519.ts';
+import { sodiumEd25519 } from '../sodium-ed25519.ts';
 import { RelayError } from '../phone/errors.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { CliError } from './cli-error.ts';
@@ -12,7 +12,7 @@ import { CliError } from './cli-error.ts';
 export async function withRelay<T>(url: string, errand: (relay: RelayClient) => Promise<T>): Promise<T> {
   let relay: RelayClient;
   try {
-    relay = new RelayClient({ baseUrl: url, crypto: nodeEd25519 });
+    relay = new RelayClient({ baseUrl: url, crypto: sodiumEd25519 });
   } catch {
     throw new CliError(`--url expected http(s)://HOST:PORT, got "${url}"`, 2);
   }
@@ -25,6 +25,6 @@ export async function withRelay<T>(url: string, errand: (relay: RelayClient) => 
 }
 
 export async function asOperator<T>(where: { url: string; dataDir: string }, errand: (relay: RelayClient, operator: KeyPair) => Promise<T>): Promise<T> {
-  const operator = readKeyFile(join(where.dataDir, 'operator-key.json'), nodeEd25519);
+  const operator = readKeyFile(join(where.dataDir, 'operator-key.json'), sodiumEd25519);
   return withRelay(where.url, (relay) => errand(relay, operator));
 }

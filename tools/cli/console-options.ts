@@ -3,7 +3,7 @@
 // authorisation, the operator's key that asks, and the time the pile's clock is shown in.
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { readKeyFile } from '../key-file.ts';
-import { nodeEd25519 } from '../node-ed25519.ts';
+import { sodiumEd25519 } from '../sodium-ed25519.ts';
 import { RelayClient } from '../phone/relay-client.ts';
 import { CliError } from './cli-error.ts';
 
@@ -14,14 +14,14 @@ export const DEFAULT_OPERATOR_KEY_FILE = 'data/operator-key.json';
 export function relayAt(url: string | undefined): RelayClient {
   if (!url) throw new CliError('--relay URL is required (the relay the pile trusts, e.g. http://127.0.0.1:8787)', 2);
   try {
-    return new RelayClient({ baseUrl: url, crypto: nodeEd25519 });
+    return new RelayClient({ baseUrl: url, crypto: sodiumEd25519 });
   } catch {
     throw new CliError(`--relay expected http(s)://HOST:PORT, got "${url}"`, 2);
   }
 }
 
 export function operatorKeyAt(path: string | undefined): KeyPair {
-  return readKeyFile(path ?? DEFAULT_OPERATOR_KEY_FILE, nodeEd25519);
+  return readKeyFile(path ?? DEFAULT_OPERATOR_KEY_FILE, sodiumEd25519);
 }
 
 export function portOption(port: string | undefined): string {

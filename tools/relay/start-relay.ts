@@ -9,7 +9,7 @@ import { bytesToHex } from '../../contracts-offline/bytes.ts';
 import type { KeyPair } from '../../contracts-offline/keys.ts';
 import { openEmbeddedLedger } from '../ledger/embedded.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { nodeEd25519 } from '../node-ed25519.ts';
+import { sodiumEd25519 } from '../sodium-ed25519.ts';
 import { pruneNonces } from './auth.ts';
 import { chargeOverdueContracts } from './billing/overdue.ts';
 import type { RelayContext } from './context.ts';
@@ -99,7 +99,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const ocppSettings = ocppSettingsWith(options.ocpp);
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const crypto = nodeEd25519;
+  const crypto = sodiumEd25519;
   if (options.tls) checkTls(options.tls);
   const { relayKey, operatorKey } = loadRelayKeys(options.dataDir, crypto);
   const cleanups: (() => Promise<void>)[] = [];

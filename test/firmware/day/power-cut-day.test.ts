@@ -19,7 +19,7 @@ import { bytesToHex } from '../../../contracts-offline/bytes.ts';
 import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
 import type { Tear } from '../../../hal/sim/nor-flash.ts';
 import { bootPile } from '../../../firmware/pile.ts';
-import { nodeEd25519 } from '../../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../../tools/sodium-ed25519.ts';
 import {
   EnergyWatch, HandedOutRecords, type OpenSession, checkBillingRecords, checkEnergyCovered, checkRecovery, openSessionOnFlash, powerLossSlackWh, watchContactor,
 } from '../pile/power-cut-checks.ts';
@@ -30,11 +30,11 @@ const crypto: Ed25519Provider = {
   sign(message, secretKey) {
     const key = `${bytesToHex(secretKey)}:${bytesToHex(message)}`;
     let signature = signatures.get(key);
-    if (!signature) signatures.set(key, (signature = nodeEd25519.sign(message, secretKey)));
+    if (!signature) signatures.set(key, (signature = sodiumEd25519.sign(message, secretKey)));
     return signature.slice();
   },
-  verify: (signature, message, publicKey) => nodeEd25519.verify(signature, message, publicKey),
-  publicKey: (secretKey) => nodeEd25519.publicKey(secretKey),
+  verify: (signature, message, publicKey) => sodiumEd25519.verify(signature, message, publicKey),
+  publicKey: (secretKey) => sodiumEd25519.publicKey(secretKey),
 };
 
 const slackWh = powerLossSlackWh(60, 7400); // the default checkpoint period at the provisioned 7.4 kW

@@ -1,10 +1,10 @@
 // One thread of verify-pool.ts: reads uploaded billing records and verifies their pile signatures
-// (verify-record.ts, node:crypto) off the relay's event loop. The worker keeps the pile keys it
+// (verify-record.ts, libsodium) off the relay's event loop. The worker keeps the pile keys it
 // was sent (a pile's registered key never changes); a record of a pile whose key it has not been
 // sent yet is answered `keyNeeded`, and the relay sends the record again with the key, or with the
 // pile named unregistered (then it is refused `unknown-pile`, as in-process).
 import { parentPort } from 'node:worker_threads';
-import { nodeEd25519 } from '../../node-ed25519.ts';
+import { sodiumEd25519 } from '../../sodium-ed25519.ts';
 import { keyId } from '../../../contracts-offline/keys.ts';
 import { type PileKey, type RecordRefusal, type VerifiedRecord, parseRecord, verifyRecord } from './verify-record.ts';
 
@@ -28,7 +28,7 @@ function check(signed: Uint8Array, unregistered: ReadonlySet<string>): VerifyOut
   if (!parsed.ok) return parsed;
   const key = pileKeys.get(parsed.value.pileId);
   if (!key && !unregistered.has(parsed.value.pileId)) return { ok: false, keyNeeded: parsed.value.pileId };
-  return verifyRecord(parsed.value, key, nodeEd25519);
+  return verifyRecord(parsed.value, key, sodiumEd25519);
 }
 
 parentPort?.on('message', (request: VerifyRequest) => {

@@ -67,6 +67,8 @@ export async function insertRows(q: Queryable, insertInto: string, rows: readonl
       const row = `(${placeholders(chunk[0]!.length)})`;
       sql = texts[chunk.length] = `${insertInto} VALUES ${chunk.map(() => row).join(', ')}`;
     }
-    await q.run(sql, chunk.flat());
+    const params: SqlValue[] = [];
+    for (const row of chunk) for (const value of row) params.push(value); // Array.prototype.flat is several times slower here
+    await q.run(sql, params);
   }
 }

@@ -5,10 +5,6 @@ import Database from 'better-sqlite3';
 import type { Db, Queryable, Row, SqlValue } from './db.ts';
 import type { DdlDialect } from './migrations.ts';
 
-function bind(params: readonly SqlValue[]): unknown[] {
-  return params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p.buffer, p.byteOffset, p.byteLength) : p));
-}
-
 /** `readonly`: an existing file, opened for reading only (the audit: it never writes what it checks). */
 export function openSqlite(path: string, options: { readonly?: boolean } = {}): Db & DdlDialect {
   const sqlite = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
@@ -27,9 +23,9 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     return statement;
   };
   const direct: Queryable = {
-    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).all(bind(params)) as T[],
-    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).get(bind(params)) as T | undefined,
-    run: async (sql: string, params: readonly SqlValue[] = []) => prepare(sql).run(bind(params)).changes,
+    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).all(params) as T[],
+    get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).get(params) as T | undefined,
+    run: async (sql: string, params: readonly SqlValue[] = []) => prepare(sql).run(params).changes,
   };
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(job: () => Promise<T>): Promise<T> => {

@@ -1,4 +1,4 @@
-// The node:crypto provider gives the same bytes and the same verdicts as noble.
+// The libsodium provider (sodium-native) gives the same bytes and the same verdicts as noble.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
@@ -7,12 +7,12 @@ import { keyPairFromSecret } from '../../contracts-offline/keys.ts';
 import { signSign1, verifySign1 } from '../../contracts-offline/cose-sign1.ts';
 import { openSigned, signMessage } from '../../contracts-offline/signed.ts';
 import { encodeContract } from '../../contracts-offline/messages/contract.ts';
-import { nodeEd25519 } from '../../tools/node-ed25519.ts';
+import { sodiumEd25519 } from '../../tools/sodium-ed25519.ts';
 import { rfc8032Vectors, testRfc8032Vectors } from './vectors-rfc8032.ts';
 import { samples } from '../support/samples.ts';
 import { ed25519Corpus } from '../support/ed25519-corpus.ts';
 
-testRfc8032Vectors(nodeEd25519, 'node:crypto', 40);
+testRfc8032Vectors(sodiumEd25519, 'libsodium', 40);
 
 test('same verdicts as noble on malformed and edge inputs', () => {
   const v = rfc8032Vectors[0]!;
@@ -39,10 +39,10 @@ test('same verdicts as noble on malformed and edge inputs', () => {
     ['all-zero signature', new Uint8Array(64), pk],
   ];
   for (const [what, s, k] of cases) {
-    assert.is(nodeEd25519.verify(s, empty, k), nobleEd25519.verify(s, empty, k), what);
+    assert.is(sodiumEd25519.verify(s, empty, k), nobleEd25519.verify(s, empty, k), what);
   }
-  assert.ok(nodeEd25519.verify(sig, empty, pk));
-  assert.not.ok(nodeEd25519.verify(sPlusL, empty, pk));
+  assert.ok(sodiumEd25519.verify(sig, empty, pk));
+  assert.not.ok(sodiumEd25519.verify(sPlusL, empty, pk));
 });
 
 test('the same verdicts as noble on the whole corpus: only the valid signatures pass, none with a small-order key or R, malleated S or a non-canonical point', () => {
@@ -51,7 +51,7 @@ test('the same verdicts as noble on the whole corpus: only the valid signatures 
   const accepted: string[] = [];
   for (const { name, signature, message, publicKey } of corpus) {
     const byNoble = nobleEd25519.verify(signature, message, publicKey);
-    assert.is(nodeEd25519.verify(signature, message, publicKey), byNoble, name);
+    assert.is(sodiumEd25519.verify(signature, message, publicKey), byNoble, name);
     if (byNoble) accepted.push(name);
   }
   assert.equal(accepted, [...rfc8032Vectors.map((v) => `${v.name}: valid`), 'R = [r]B, built like the mixed-order cases (valid)']);
@@ -61,17 +61,17 @@ test('COSE_Sign1 bytes are identical with either provider, and each verifies the
   const pile = keyPairFromSecret(hexToBytes(rfc8032Vectors[2]!.secretKey));
   const payload = encodeContract(samples.Contract);
   const aad = Uint8Array.of(1, 2, 3);
-  const byNode = signSign1(payload, pile.secretKey, { externalAad: aad, crypto: nodeEd25519 });
+  const byNode = signSign1(payload, pile.secretKey, { externalAad: aad, crypto: sodiumEd25519 });
   const byNoble = signMessage(payload, pile.secretKey, { externalAad: aad });
   assert.equal(byNode, byNoble);
-  assert.ok(verifySign1(byNoble, pile.publicKey, { externalAad: aad, crypto: nodeEd25519 }).ok);
+  assert.ok(verifySign1(byNoble, pile.publicKey, { externalAad: aad, crypto: sodiumEd25519 }).ok);
   assert.ok(openSigned(byNode, { publicKey: pile.publicKey, externalAad: aad, crypto: nobleEd25519, expectType: 'Contract' }).ok);
-  assert.equal(verifySign1(byNode, pile.publicKey, { crypto: nodeEd25519 }), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
+  assert.equal(verifySign1(byNode, pile.publicKey, { crypto: sodiumEd25519 }), { ok: false, code: 'bad-signature', reason: 'cose: bad signature' });
 });
 
 test('bad own arguments throw with the module prefix', () => {
-  assert.throws(() => nodeEd25519.sign(new Uint8Array(0), new Uint8Array(31)), /node-ed25519: "secretKey" expected 32 bytes, got 31/);
-  assert.throws(() => nodeEd25519.publicKey(new Uint8Array(33)), /node-ed25519: "secretKey" expected 32 bytes, got 33/);
+  assert.throws(() => sodiumEd25519.sign(new Uint8Array(0), new Uint8Array(31)), /sodium-ed25519: "secretKey" expected 32 bytes, got 31/);
+  assert.throws(() => sodiumEd25519.publicKey(new Uint8Array(33)), /sodium-ed25519: "secretKey" expected 32 bytes, got 33/);
 });
 
 test.run();
