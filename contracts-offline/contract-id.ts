@@ -14,7 +14,10 @@ export function contractId(pileId: Uint8Array, seq: number | bigint): Uint8Array
   if (big < 1n || big > SEQ_MAX) throw new RangeError(`contract-id: "seq" expected 1..2^64-1, got ${seq}`);
   const id = new Uint8Array(CONTRACT_ID_BYTES);
   id.set(pileId);
-  for (let i = CONTRACT_ID_BYTES - 1, rest = big; i >= ID_BYTES; i--, rest >>= 8n) id[i] = Number(rest & 0xffn);
+  // Two 32-bit halves, not a BigInt shift per byte: the relay computes ids several times a record.
+  const view = new DataView(id.buffer);
+  view.setUint32(ID_BYTES, Number(big >> 32n));
+  view.setUint32(ID_BYTES + 4, Number(big & 0xffffffffn));
   return id;
 }
 
