@@ -32,13 +32,15 @@ const BACKLOG_RECORDS_PER_UPLOAD = 32;
 const TAP_SESSIONS = 900;
 /** Paced: each phone taps on average every 200 ms, 300 uploads (600 records) a second from the 60. */
 const PACED_GAP_MS = 200;
+/** The load test's loop (test/e2e/load.test.ts), per phone: ask for a voucher, its pile signs the contract and the receipt, upload both. */
+const LOOP_SESSIONS_PER_PHONE = 15;
 const CEILING_S = 2;
 
 type Cpu = { user: number; system: number };
 /** cpuMs: the relay's CPU while the run's uploads are answered; settleCpuMs: after the last answer, until the ledger
  * outbox has settled the run's records (the ledger writes still queued then). */
 type Phase = { records: number; seconds: number; cpuMs: number; settleCpuMs: number; phonesCpuMs: number; latenciesMs: number[] };
-type Measured = { warmUp: Phase; backlog: Phase; taps: Phase; paced: Phase };
+type Measured = { warmUp: Phase; backlog: Phase; taps: Phase; paced: Phase; loop: Phase & { voucherLatenciesMs: number[] } };
 
 function ask<T>(child: ChildProcess, message: string | undefined, key: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -118,6 +120,49 @@ async function upload(relay: ChildProcess, url: string, bodies: { json: string; 
   };
 }
 
+/**
+ * The load test's loop: phone i taps pile i, LOOP_SESSIONS_PER_PHONE times, each time asking the
+ * relay for a voucher, having the pile sign the contract and the receipt, then uploading the two;
+ * the next tap starts when the upload is answered. Each request's latency: sent → answer read.
+ */
+async function phonesLoop(relay: ChildProcess, caller: RelayCaller, piles: TestPile[], users: Awaited<ReturnType<RelayCaller['newUser']>>[]): Promise<Measured['loop']> {
+  const latenciesMs: number[] = [];
+  const voucherLatenciesMs: number[] = [];
+  await ask<Cpu>(relay, 'drain', 'drained');
+  const cpu0 = await ask<Cpu>(relay, 'cpu', 'cpu');
+  const started = performance.now();
+  const phonesCpu0 = process.cpuUsage();
+  await Promise.all(Array.from({ length: PHONES }, async (_, phone) => {
+    const pile = piles[phone % piles.length]!;
+    for (let k = 0; k < LOOP_SESSIONS_PER_PHONE; k++) {
+      const asked = performance.now();
+      const v = await caller.voucher(users[(phone + k * PHONES) % users.length]!, pile, { mode: 'amount', amountMinor: 3_000 });
+      voucherLatenciesMs.push(performance.now() - asked);
+      if (v.status !== 201) throw new Error(`voucher: ${v.text}`);
+      const c = pile.contract(v.json.authorization, caller.clock.nowS);
+      const body = bodyOf([c.signed, pile.receipt(c.seq, { energyWh: 5_000 + k, durationS: 1_800, endAtS: caller.clock.nowS }).signed]);
+      const sent = performance.now();
+      const response = await fetch(`${caller.url}/v1/records`, { method: 'POST', body: body.json, headers: { 'content-type': 'application/json' } });
+      const answer = await response.json() as { results: { status: string }[]; acks: unknown[] };
+      latenciesMs.push(performance.now() - sent);
+      if (response.status !== 200 || answer.results.some((r) => r.status !== 'accepted') || answer.acks.length === 0) throw new Error(`upload: ${JSON.stringify(answer)}`);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  const phonesCpu = process.cpuUsage(phonesCpu0);
+  const cpu1 = await ask<Cpu>(relay, 'cpu', 'cpu');
+  const settled = await ask<Cpu>(relay, 'drain', 'drained');
+  return {
+    records: PHONES * LOOP_SESSIONS_PER_PHONE * 2,
+    seconds,
+    cpuMs: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000,
+    settleCpuMs: (settled.user + settled.system) / 1000,
+    phonesCpuMs: (phonesCpu.user + phonesCpu.system) / 1000,
+    latenciesMs: latenciesMs.sort((x, y) => x - y),
+    voucherLatenciesMs: voucherLatenciesMs.sort((x, y) => x - y),
+  };
+}
+
 const bodyOf = (records: Uint8Array[]) => ({ json: JSON.stringify({ records: records.map(bytesToBase64url) }), records: records.length });
 
 async function measure(databaseUrl: string | undefined): Promise<Measured> {
@@ -146,7 +191,8 @@ async function measure(databaseUrl: string | undefined): Promise<Measured> {
     const backlog = await upload(relay, url, mainBodies);
     const taps = await upload(relay, url, tapBodies);
     const paced = await upload(relay, url, pacedBodies, PACED_GAP_MS);
-    return { warmUp, backlog, taps, paced };
+    const loop = await phonesLoop(relay, caller, piles, users);
+    return { warmUp, backlog, taps, paced, loop };
   } finally {
     relay.send('close');
     await new Promise((resolve) => relay.once('exit', resolve));
@@ -179,7 +225,7 @@ async function main(): Promise<void> {
   const sqlite = await measure(undefined);
   if (process.env['RELAY_BENCH_PROFILE']) {
     const line = (name: string, p: Phase) => `${name}: ${Math.round(p.records / p.seconds)} records/s, ${(p.cpuMs / p.records).toFixed(3)} ms CPU a record (+ ${(p.settleCpuMs / p.records).toFixed(3)} ms settling after the run), p50 ${percentile(p.latenciesMs, 50).toFixed(1)} ms, p95 ${percentile(p.latenciesMs, 95).toFixed(1)} ms`;
-    console.log(`SQLite only (profiling, figures include the profiler's cost)\n${line('warm-up', sqlite.warmUp)}\n${line('backlog', sqlite.backlog)}\n${line('taps', sqlite.taps)}\n${line('paced taps', sqlite.paced)}`);
+    console.log(`SQLite only (profiling, figures include the profiler's cost)\n${line('warm-up', sqlite.warmUp)}\n${line('backlog', sqlite.backlog)}\n${line('taps', sqlite.taps)}\n${line('paced taps', sqlite.paced)}\n${line('load test loop', sqlite.loop)}`);
     return;
   }
   const pg = await startTestPostgres({ durable: true });
@@ -212,6 +258,11 @@ async function main(): Promise<void> {
   console.log(`| upload → Ack p95, ${PHONES} phones, saturated | ${both((m) => ms(percentile(m.taps.latenciesMs, 95)))} | ≤ 25 ms | same run |`);
   console.log(`| upload → Ack p50, ${PHONES} phones, ${n(pacedRecordsPerS)} records/s offered | ${both((m) => ms(percentile(m.paced.latenciesMs, 50)))} | — | ${pacedMethod} |`);
   console.log(`| upload → Ack p95, ${PHONES} phones, ${n(pacedRecordsPerS)} records/s offered | ${both((m) => ms(percentile(m.paced.latenciesMs, 95)))} | ≤ 25 ms | same run |`);
+  const loopMethod = `${PHONES} phones in the load test's loop (test/e2e/load.test.ts), ${LOOP_SESSIONS_PER_PHONE} taps each: ask for a voucher, the phone's pile signs the contract and the receipt, upload the two; the next tap when the upload is answered`;
+  console.log(`| upload → Ack p50, ${PHONES} phones in the load test's loop | ${both((m) => ms(percentile(m.loop.latenciesMs, 50)))} | — | ${loopMethod}; per upload, request sent → answer with its Ack read |`);
+  console.log(`| upload → Ack p95, ${PHONES} phones in the load test's loop | ${both((m) => ms(percentile(m.loop.latenciesMs, 95)))} | ≤ 25 ms | same run |`);
+  console.log(`| voucher request p95, same loop | ${both((m) => ms(percentile(m.loop.voucherLatenciesMs, 95)))} | — | same run, request sent → Authorization read |`);
+  console.log(`| sessions/s and records/s, same loop | ${both((m) => `${n(m.loop.records / 2 / m.loop.seconds)} / ${n(m.loop.records / m.loop.seconds)}`)} | — | same run, ${n(PHONES * LOOP_SESSIONS_PER_PHONE)} sessions ÷ wall time |`);
   console.log(`| relay CPU per record, one session per upload | ${both((m) => ms(m.taps.cpuMs / m.taps.records))} | — | as above, over the tap run |`);
   console.log(`| 2-core verify ceiling | ${n(ceiling)}/s | (same) | — | libsodium (sodium-native) Ed25519 verify of one 180-byte message on 2 worker threads for ${CEILING_S} s, before the relays start |`);
   const setup = `relay in its own process, ${PILES} piles, ${USERS} users, ${PHONES} phones on the same 2 cores each sending its next upload when the last is answered, HTTP on 127.0.0.1 (bench/relay.bench.ts)`;
@@ -219,6 +270,7 @@ async function main(): Promise<void> {
   const cpu = `the relay process's process.cpuUsage() (all its threads) over that run ÷ records, ${warmedUp}; ${setup}`;
   const settledCpu = `the relay process's CPU over that run + from its last answer until the ledger outbox has settled the records still queued, ÷ records; ${setup}`;
   const p95 = `95th percentile of request sent → answer with its Ack read, ${n(TAP_SESSIONS)} uploads of 2 records (one tap's contract + receipt); ${setup}`;
+  const loopP95 = `95th percentile of upload sent → answer with its Ack read, ${loopMethod}; phones on the same 2 cores, relay in its own process, HTTP on 127.0.0.1 (bench/relay.bench.ts)`;
   const pacedP95 = `95th percentile, ${pacedMethod}; ${PHONES} phones on the same 2 cores, relay in its own process, HTTP on 127.0.0.1 (bench/relay.bench.ts)`;
   recordFigures({
     'relay.sqlite.recordsPerS': { value: perS(sqlite.backlog), method: `${throughput}; SQLite WAL, synchronous=FULL` },
@@ -230,6 +282,8 @@ async function main(): Promise<void> {
     'relay.postgres.cpuMsPerRecordSettled': { value: (postgres.backlog.cpuMs + postgres.backlog.settleCpuMs) / postgres.backlog.records, method: settledCpu },
     'relay.sqlite.p95Ms': { value: percentile(sqlite.taps.latenciesMs, 95), method: p95 },
     'relay.postgres.p95Ms': { value: percentile(postgres.taps.latenciesMs, 95), method: p95 },
+    'relay.sqlite.loopP95Ms': { value: percentile(sqlite.loop.latenciesMs, 95), method: loopP95 },
+    'relay.postgres.loopP95Ms': { value: percentile(postgres.loop.latenciesMs, 95), method: loopP95 },
     'relay.sqlite.pacedP95Ms': { value: percentile(sqlite.paced.latenciesMs, 95), method: pacedP95 },
     'relay.postgres.pacedP95Ms': { value: percentile(postgres.paced.latenciesMs, 95), method: pacedP95 },
   });

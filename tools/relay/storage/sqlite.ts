@@ -1,6 +1,7 @@
 // SQLite dialect (better-sqlite3, synchronous): one connection, WAL, synchronous=FULL so a
 // committed record survives a power cut, not only a crash. Every statement and transaction goes
-// through one queue, so an async transaction never interleaves with another statement.
+// through one queue, so an async transaction never interleaves with another statement, and the
+// ones submitted together share one commit (groupCommits).
 import Database from 'better-sqlite3';
 import type { Db, Queryable, Row, SqlValue } from './db.ts';
 import type { DdlDialect } from './migrations.ts';
@@ -27,32 +28,95 @@ export function openSqlite(path: string, options: { readonly?: boolean } = {}): 
     get: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => prepare(sql).get(params) as T | undefined,
     run: async (sql: string, params: readonly SqlValue[] = []) => prepare(sql).run(params).changes,
   };
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(job: () => Promise<T>): Promise<T> => {
-    const run = queue.then(job);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const commits = groupCommits(sqlite, direct, options.readonly === true);
   return {
     dialect: 'sqlite',
     forUpdate: '',
     migrationLock: '',
     translateDdl: (sql) => sql.replaceAll('{bytes}', 'BLOB').replaceAll('{serial}', 'INTEGER PRIMARY KEY AUTOINCREMENT'),
-    all: (sql, params) => serial(() => direct.all(sql, params)),
-    get: (sql, params) => serial(() => direct.get(sql, params)),
-    run: (sql, params) => serial(() => direct.run(sql, params)),
-    transaction: (fn) =>
-      serial(async () => {
-        sqlite.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(direct);
-          sqlite.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-          throw error;
+    all: (sql, params) => commits.submit((q) => q.all(sql, params)),
+    get: (sql, params) => commits.submit((q) => q.get(sql, params)),
+    run: (sql, params) => commits.submit((q) => q.run(sql, params)),
+    transaction: (fn) => commits.submit(fn),
+    close: async () => {
+      await commits.idle();
+      sqlite.close();
+    },
+  };
+}
+
+type Job = { fn: (q: Queryable) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/**
+ * Group commit: the statements and transactions submitted in one turn of the event loop run one
+ * after the other, each in a savepoint of ONE SQLite transaction, and are answered after its
+ * COMMIT — one fsync of the WAL for all of them instead of one each (synchronous=FULL). A job that
+ * throws is rolled back to its savepoint alone; a failed COMMIT fails every job of the group.
+ * Nothing is answered before it is durable, as with a transaction each.
+ */
+function groupCommits(sqlite: Database.Database, direct: Queryable, readonly: boolean) {
+  let waiting: Job[] = [];
+  let running: Promise<void> | undefined;
+
+  async function runGroup(group: Job[]): Promise<void> {
+    sqlite.exec(readonly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    for (const [i, job] of group.entries()) {
+      sqlite.exec('SAVEPOINT job');
+      try {
+        outcomes.push({ ok: true, value: await job.fn(direct) });
+        sqlite.exec('RELEASE job');
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+        if (sqlite.inTransaction) {
+          sqlite.exec('ROLLBACK TO job');
+          sqlite.exec('RELEASE job');
+        } else {
+          // SQLite rolled the whole transaction back (an I/O error, a full disk): the jobs before
+          // this one are undone with it, the ones after it go to the next group.
+          for (const done of group.slice(0, i)) done.reject(error);
+          job.reject(error);
+          waiting = [...group.slice(i + 1), ...waiting];
+          return;
         }
-      }),
-    close: () => serial(async () => { sqlite.close(); }),
+      }
+    }
+    try {
+      sqlite.exec('COMMIT');
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      for (const job of group) job.reject(error);
+      return;
+    }
+    group.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+
+  // Started from setImmediate: after the poll phase has read every request that is ready, so a
+  // busy relay's requests of one turn share a group; an idle relay's one request waits a turn.
+  async function drain(): Promise<void> {
+    while (waiting.length > 0) {
+      const group = waiting;
+      waiting = [];
+      await runGroup(group);
+      if (waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    running = undefined;
+  }
+
+  return {
+    submit<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+        running ??= new Promise((resolve) => setImmediate(resolve)).then(drain);
+      });
+    },
+    /** Resolves when every job submitted so far is answered. */
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
   };
 }
