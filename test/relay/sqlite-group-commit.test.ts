@@ -2,7 +2,8 @@
 // turn of the event loop share ONE commit, each in a savepoint of its own. Checked through a second
 // connection to the same file: when the first of a group is answered, the whole group is already
 // committed; a job that fails leaves nothing and takes nothing of its neighbours with it; a COMMIT
-// that fails fails every job of its group and the next group commits normally.
+// that fails, or a BEGIN that cannot take the write lock, fails every job of its group and the
+// next group commits normally.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,17 @@ test('a COMMIT that fails fails every job of its group, keeps nothing, and the n
   assert.equal(committedKeys(300, 301), []);
   assert.is(await db.run('INSERT INTO probe (k, v) VALUES (?, ?)', [302, 'next group']), 1);
   assert.equal(committedKeys(300, 302), [302]);
+});
+
+test('a group that cannot begin (another process holds the write lock past busy_timeout) fails its jobs; the next group commits', async () => {
+  const holder = new Database(file);
+  holder.exec('BEGIN IMMEDIATE');
+  const blocked = [db.run('INSERT INTO probe (k, v) VALUES (?, ?)', [350, 'while locked']), db.transaction((tx) => tx.get('SELECT 1 AS one'))];
+  for (const error of await Promise.all(blocked.map(failure))) assert.match(error?.message ?? 'answered', /database is locked/);
+  holder.exec('ROLLBACK');
+  holder.close();
+  assert.is(await db.run('INSERT INTO probe (k, v) VALUES (?, ?)', [351, 'after the lock']), 1);
+  assert.equal(committedKeys(350, 351), [351]);
 });
 
 test('close answers the jobs already submitted, then closes', async () => {

@@ -101,7 +101,18 @@ function groupCommits(sqlite: Database.Database, direct: Queryable, readonly: bo
     while (waiting.length > 0) {
       const group = waiting;
       waiting = [];
-      await runGroup(group);
+      try {
+        await runGroup(group);
+      } catch (error) {
+        // BEGIN, SAVEPOINT or RELEASE failed (the database locked by another process past
+        // busy_timeout, an I/O error): every job of the group fails and nothing of it is kept.
+        for (const job of group) job.reject(error);
+        try {
+          if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        } catch {
+          // the connection is unusable: the next group's BEGIN fails and reports it to its jobs
+        }
+      }
       if (waiting.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
     running = undefined;
