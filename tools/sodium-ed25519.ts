@@ -2,7 +2,7 @@
 // addon), for the relay's throughput: a verify costs 73–82 µs here against node:crypto's 155 µs
 // (OpenSSL) and noble's milliseconds. libsodium ≥ 1.0.16 applies the rule of design §5 itself
 // (crypto_sign_verify_detached: S < L, A and R canonical and not of small order); the corpus
-// test (test/contracts-offline/ed25519.sodium.test.ts) holds it to noble's verdicts.
+// test (test/contracts-offline/ed25519-sodium.node.test.ts) holds it to noble's verdicts.
 import sodium from 'sodium-native';
 import { expectBytes } from '../contracts-offline/bytes.ts';
 import type { Ed25519Provider } from '../contracts-offline/crypto.ts';
