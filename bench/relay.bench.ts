@@ -76,6 +76,39 @@ async function sessions(caller: RelayCaller, piles: TestPile[], users: Awaited<R
   return made;
 }
 
+/** One upload of a phone; throws unless every record was accepted and Acks came back. */
+async function postUpload(url: string, json: string): Promise<void> {
+  const response = await fetch(`${url}/v1/records`, { method: 'POST', body: json, headers: { 'content-type': 'application/json' } });
+  const answer = await response.json() as { results: { status: string }[]; acks: unknown[] };
+  if (response.status !== 200 || answer.results.some((r) => r.status !== 'accepted') || answer.acks.length === 0) throw new Error(`upload: ${JSON.stringify(answer)}`);
+}
+
+/**
+ * Runs the phones' `run` as one phase: the relay's outbox drained before; the relay's CPU while
+ * `run` lasts (every thread), the phones' own CPU (this process), then the relay's CPU until its
+ * outbox has settled the phase's records.
+ */
+async function measured(relay: ChildProcess, records: number, run: () => Promise<unknown>): Promise<Omit<Phase, 'latenciesMs'>> {
+  await ask<Cpu>(relay, 'drain', 'drained');
+  const cpu0 = await ask<Cpu>(relay, 'cpu', 'cpu');
+  const started = performance.now();
+  const phonesCpu0 = process.cpuUsage();
+  await run();
+  const seconds = (performance.now() - started) / 1000;
+  const phonesCpu = process.cpuUsage(phonesCpu0);
+  const cpu1 = await ask<Cpu>(relay, 'cpu', 'cpu');
+  const settled = await ask<Cpu>(relay, 'drain', 'drained');
+  return {
+    records,
+    seconds,
+    cpuMs: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000,
+    settleCpuMs: (settled.user + settled.system) / 1000,
+    phonesCpuMs: (phonesCpu.user + phonesCpu.system) / 1000,
+  };
+}
+
+const sorted = (values: number[]) => values.sort((x, y) => x - y);
+
 /**
  * PHONES phones upload the bodies. Unpaced: each sends its next one as soon as the last is answered
  * (the relay saturated). Paced: each phone's uploads are due at random times, on average
@@ -85,39 +118,25 @@ async function sessions(caller: RelayCaller, piles: TestPile[], users: Awaited<R
 async function upload(relay: ChildProcess, url: string, bodies: { json: string; records: number }[], meanGapMs?: number): Promise<Phase> {
   const latenciesMs: number[] = [];
   let next = 0;
-  await ask<Cpu>(relay, 'drain', 'drained');
-  const cpu0 = await ask<Cpu>(relay, 'cpu', 'cpu');
-  const started = performance.now();
-  const phonesCpu0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: PHONES }, async (_, phone) => {
-    const random = prng(phone + 1);
-    const gapMs = () => (meanGapMs === undefined ? 0 : -Math.log(random.int(1, 1_000_000) / 1_000_000) * meanGapMs);
-    let dueAt = started + gapMs();
-    while (next < bodies.length) {
-      const onTime = dueAt > performance.now();
-      if (onTime) await new Promise((resolve) => setTimeout(resolve, dueAt - performance.now()));
-      if (next >= bodies.length) break;
-      const body = bodies[next++]!;
-      const at = onTime || meanGapMs === undefined ? performance.now() : dueAt;
-      const response = await fetch(`${url}/v1/records`, { method: 'POST', body: body.json, headers: { 'content-type': 'application/json' } });
-      const answer = await response.json() as { results: { status: string }[]; acks: unknown[] };
-      latenciesMs.push(performance.now() - at);
-      if (response.status !== 200 || answer.results.some((r) => r.status !== 'accepted') || answer.acks.length === 0) throw new Error(`upload: ${JSON.stringify(answer)}`);
-      dueAt += gapMs();
-    }
-  }));
-  const seconds = (performance.now() - started) / 1000;
-  const phonesCpu = process.cpuUsage(phonesCpu0);
-  const cpu1 = await ask<Cpu>(relay, 'cpu', 'cpu');
-  const settled = await ask<Cpu>(relay, 'drain', 'drained');
-  return {
-    records: bodies.reduce((n, b) => n + b.records, 0),
-    seconds,
-    cpuMs: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000,
-    phonesCpuMs: (phonesCpu.user + phonesCpu.system) / 1000,
-    settleCpuMs: (settled.user + settled.system) / 1000,
-    latenciesMs: latenciesMs.sort((x, y) => x - y),
-  };
+  const phase = await measured(relay, bodies.reduce((n, b) => n + b.records, 0), () => {
+    const started = performance.now();
+    return Promise.all(Array.from({ length: PHONES }, async (_, phone) => {
+      const random = prng(phone + 1);
+      const gapMs = () => (meanGapMs === undefined ? 0 : -Math.log(random.int(1, 1_000_000) / 1_000_000) * meanGapMs);
+      let dueAt = started + gapMs();
+      while (next < bodies.length) {
+        const onTime = dueAt > performance.now();
+        if (onTime) await new Promise((resolve) => setTimeout(resolve, dueAt - performance.now()));
+        if (next >= bodies.length) break;
+        const body = bodies[next++]!;
+        const at = onTime || meanGapMs === undefined ? performance.now() : dueAt;
+        await postUpload(url, body.json);
+        latenciesMs.push(performance.now() - at);
+        dueAt += gapMs();
+      }
+    }));
+  });
+  return { ...phase, latenciesMs: sorted(latenciesMs) };
 }
 
 /**
@@ -128,11 +147,7 @@ async function upload(relay: ChildProcess, url: string, bodies: { json: string; 
 async function phonesLoop(relay: ChildProcess, caller: RelayCaller, piles: TestPile[], users: Awaited<ReturnType<RelayCaller['newUser']>>[]): Promise<Measured['loop']> {
   const latenciesMs: number[] = [];
   const voucherLatenciesMs: number[] = [];
-  await ask<Cpu>(relay, 'drain', 'drained');
-  const cpu0 = await ask<Cpu>(relay, 'cpu', 'cpu');
-  const started = performance.now();
-  const phonesCpu0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: PHONES }, async (_, phone) => {
+  const phase = await measured(relay, PHONES * LOOP_SESSIONS_PER_PHONE * 2, () => Promise.all(Array.from({ length: PHONES }, async (_, phone) => {
     const pile = piles[phone % piles.length]!;
     for (let k = 0; k < LOOP_SESSIONS_PER_PHONE; k++) {
       const asked = performance.now();
@@ -142,25 +157,11 @@ async function phonesLoop(relay: ChildProcess, caller: RelayCaller, piles: TestP
       const c = pile.contract(v.json.authorization, caller.clock.nowS);
       const body = bodyOf([c.signed, pile.receipt(c.seq, { energyWh: 5_000 + k, durationS: 1_800, endAtS: caller.clock.nowS }).signed]);
       const sent = performance.now();
-      const response = await fetch(`${caller.url}/v1/records`, { method: 'POST', body: body.json, headers: { 'content-type': 'application/json' } });
-      const answer = await response.json() as { results: { status: string }[]; acks: unknown[] };
+      await postUpload(caller.url, body.json);
       latenciesMs.push(performance.now() - sent);
-      if (response.status !== 200 || answer.results.some((r) => r.status !== 'accepted') || answer.acks.length === 0) throw new Error(`upload: ${JSON.stringify(answer)}`);
     }
-  }));
-  const seconds = (performance.now() - started) / 1000;
-  const phonesCpu = process.cpuUsage(phonesCpu0);
-  const cpu1 = await ask<Cpu>(relay, 'cpu', 'cpu');
-  const settled = await ask<Cpu>(relay, 'drain', 'drained');
-  return {
-    records: PHONES * LOOP_SESSIONS_PER_PHONE * 2,
-    seconds,
-    cpuMs: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000,
-    settleCpuMs: (settled.user + settled.system) / 1000,
-    phonesCpuMs: (phonesCpu.user + phonesCpu.system) / 1000,
-    latenciesMs: latenciesMs.sort((x, y) => x - y),
-    voucherLatenciesMs: voucherLatenciesMs.sort((x, y) => x - y),
-  };
+  })));
+  return { ...phase, latenciesMs: sorted(latenciesMs), voucherLatenciesMs: sorted(voucherLatenciesMs) };
 }
 
 const bodyOf = (records: Uint8Array[]) => ({ json: JSON.stringify({ records: records.map(bytesToBase64url) }), records: records.length });

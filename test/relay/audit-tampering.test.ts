@@ -257,6 +257,7 @@ const disputedContract = "SELECT contract_id FROM contracts WHERE status = 'disp
 const refundMove = "SELECT ref, to_kid, contract_id, outbox_id FROM money_moves WHERE kind = 'refund' ORDER BY amount_minor DESC";
 const ledgerTx = '\\(tx 0x[0-9a-f]{64}\\)';
 const serviceAuthorization = "SELECT pile_id, challenge, scope FROM service_authorizations WHERE scope = 'provision'";
+const heldRun = 'SELECT pile_id, from_seq, to_seq FROM held_ranges ORDER BY pile_id, from_seq';
 const authorizationKey = (r: Row): string => `${r['pile_id']}#${r['challenge']}#${r['scope']}`;
 
 const cases: Case[] = [
@@ -349,6 +350,21 @@ const cases: Case[] = [
     const c = one(db, settledContract);
     copyRow(db, 'records', 'pile_id = ? AND seq = ?', [c['pile_id'], c['seq']], { seq: 99 });
     return { key: `${c['pile_id']}#99`, says: new RegExp(`^seq stored 99, derived ${c['seq']} from the pile-signed record$`) };
+  } },
+  { table: 'held_ranges', change: 'a run stretched over a sequence no record holds', tamper: (db) => {
+    const r = one(db, heldRun);
+    db.prepare('UPDATE held_ranges SET to_seq = to_seq + 1 WHERE pile_id = ? AND from_seq = ?').run(r['pile_id'], r['from_seq']);
+    return { key: `${r['pile_id']}#${r['from_seq']}`, says: new RegExp(`^to_seq stored ${Number(r['to_seq']) + 1}, derived ${r['to_seq']} from the records rows$`) };
+  } },
+  { table: 'held_ranges', change: 'a run deleted', tamper: (db) => {
+    const r = one(db, heldRun);
+    db.prepare('DELETE FROM held_ranges WHERE pile_id = ? AND from_seq = ?').run(r['pile_id'], r['from_seq']);
+    return { key: `${r['pile_id']}#${r['from_seq']}`, says: new RegExp(`^no row, yet records ${r['pile_id']}#${r['from_seq']}\\.\\.${r['to_seq']} are held$`) };
+  } },
+  { table: 'held_ranges', change: 'a run inserted above the held ones', tamper: (db) => {
+    const r = one(db, heldRun);
+    db.prepare('INSERT INTO held_ranges (pile_id, from_seq, to_seq) VALUES (?, 1000, 1001)').run(r['pile_id']);
+    return { key: `${r['pile_id']}#1000`, says: /^no source: no records rows start a run of sequences here$/ };
   } },
   { table: 'vouchers', change: 'a cap raised', tamper: (db) => {
     const v = String(one(db, settledContract)['voucher_id']);

@@ -4,9 +4,9 @@
 // (verified with the relay's public key), and the ledger's events; then compared row by row,
 // column by column, with what the database holds. A row with no source (inserted) and a source with
 // no row (deleted) are findings too. Tables in the order their sources come: the registry, the
-// service authorisations issued for its piles, the signed records and vouchers, the operators'
-// resolutions of disputed contracts, the sessions, the ledger writes and money moves, the users'
-// books, the refunds, the ledger itself.
+// service authorisations issued for its piles, the signed records (and the runs of sequences they
+// hold) and vouchers, the operators' resolutions of disputed contracts, the sessions, the ledger
+// writes and money moves, the users' books, the refunds, the ledger itself.
 // Each check file says for each of its columns what it is derived from, or why it cannot be;
 // stored-tables.ts names the tables left alone and why.
 import { type Ed25519Provider, nobleEd25519 } from '../../../contracts-offline/crypto.ts';
@@ -16,6 +16,7 @@ import type { Ledger, LedgerEvent } from '../../ledger/ledger.ts';
 import { type RelayPolicy, defaultPolicy } from '../policy.ts';
 import type { Queryable } from '../storage/db.ts';
 import { checkSessions } from './check-contracts.ts';
+import { checkHeldRanges } from './check-held-ranges.ts';
 import { checkLedger, recordHashesOf } from './check-ledger.ts';
 import { checkMoney } from './check-money.ts';
 import { checkRecords } from './check-records.ts';
@@ -80,6 +81,7 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
   checkRegistry(f, stored, sources, options.anchors);
   checkServiceAuthorizations(f, stored, sources, options.anchors);
   checkRecords(f, stored, sources, index);
+  checkHeldRanges(f, stored);
   checkVouchers(f, stored, sources, derived, index, Number(migration3?.applied_at_ms ?? 0));
   checkResolutions(f, stored, sources, derived, index, options.anchors);
   checkSessions(f, stored, sources, derived, money, policy);

@@ -5,7 +5,7 @@ import type { Queryable, Row } from '../storage/db.ts';
 import { migrations } from '../storage/migrations.ts';
 import { type Findings, storedInt, storedText } from './findings.ts';
 
-export const AUDITED_TABLES = ['operators', 'piles', 'pile_configs', 'service_authorizations', 'records', 'vouchers', 'contract_resolutions', 'contracts', 'receipts', 'ledger_outbox', 'money_moves', 'refunds', 'users'] as const;
+export const AUDITED_TABLES = ['operators', 'piles', 'pile_configs', 'service_authorizations', 'records', 'held_ranges', 'vouchers', 'contract_resolutions', 'contracts', 'receipts', 'ledger_outbox', 'money_moves', 'refunds', 'users'] as const;
 export type AuditedTable = (typeof AUDITED_TABLES)[number];
 
 export const UNAUDITED_TABLES: Readonly<Record<string, string>> = {
@@ -30,6 +30,7 @@ const ORDER: Record<AuditedTable, string> = {
   pile_configs: 'pile_id, config_version',
   service_authorizations: 'pile_id, challenge, scope',
   records: 'pile_id, seq',
+  held_ranges: 'pile_id, from_seq',
   vouchers: 'voucher_id',
   contract_resolutions: 'contract_id',
   contracts: 'contract_id',
@@ -46,6 +47,7 @@ export function rowKey(table: AuditedTable, row: Row): string {
     case 'pile_configs': return `${storedText(row['pile_id'])}#${storedInt(row['config_version'])}`;
     case 'service_authorizations': return `${storedText(row['pile_id'])}#${storedText(row['challenge'])}#${storedText(row['scope'])}`;
     case 'records': case 'receipts': return `${storedText(row['pile_id'])}#${storedInt(row['seq'])}`;
+    case 'held_ranges': return `${storedText(row['pile_id'])}#${storedInt(row['from_seq'])}`;
     case 'ledger_outbox': return `#${storedInt(row['id'])}`;
     case 'operators': case 'users': return String(row['kid']);
     case 'piles': return String(row['pile_id']);

@@ -13,30 +13,35 @@ export async function heldRanges(q: Queryable, pileId: string): Promise<SeqRange
   return (await heldRangesOf(q, [pileId])).get(pileId)!;
 }
 
-/** heldRanges of several piles. */
+/** heldRanges of several piles (held_ranges, kept by storeUploads). */
 export async function heldRangesOf(q: Queryable, pileIds: readonly string[]): Promise<Map<string, SeqRange[]>> {
   const held = new Map<string, SeqRange[]>(pileIds.map((pileId) => [pileId, []]));
   if (pileIds.length === 0) return held;
-  // Most piles hold one run without holes: told by count, lowest and highest alone (an index scan).
-  const spans = await q.all<{ pile_id: string; n: number; from_seq: number; to_seq: number }>(
-    `SELECT pile_id, COUNT(*) AS n, MIN(seq) AS from_seq, MAX(seq) AS to_seq FROM records WHERE pile_id IN (${placeholders(pileIds.length)}) GROUP BY pile_id`,
+  const rows = await q.all<{ pile_id: string; from_seq: number; to_seq: number }>(
+    `SELECT pile_id, from_seq, to_seq FROM held_ranges WHERE pile_id IN (${placeholders(pileIds.length)}) ORDER BY pile_id, from_seq`,
     pileIds,
   );
-  await Promise.all(spans.map(async (span) => {
-    const [n, fromSeq, toSeq] = [Number(span.n), Number(span.from_seq), Number(span.to_seq)];
-    held.set(span.pile_id, n === toSeq - fromSeq + 1 ? [{ fromSeq, toSeq }] : await islands(q, span.pile_id));
-  }));
+  for (const row of rows) held.get(row.pile_id)!.push({ fromSeq: Number(row.from_seq), toSeq: Number(row.to_seq) });
   return held;
 }
 
-async function islands(q: Queryable, pileId: string): Promise<SeqRange[]> {
-  const rows = await q.all<{ from_seq: number; to_seq: number }>(
-    `SELECT MIN(seq) AS from_seq, MAX(seq) AS to_seq
-       FROM (SELECT seq, seq - ROW_NUMBER() OVER (ORDER BY seq) AS grp FROM records WHERE pile_id = ?) AS islands
-      GROUP BY grp ORDER BY from_seq`,
-    [pileId],
-  );
-  return rows.map((r) => ({ fromSeq: Number(r.from_seq), toSeq: Number(r.to_seq) }));
+/**
+ * Writes a pile's held ranges after new sequences joined them: runs that merged into a lower one are
+ * deleted, new and grown runs upserted (a run is keyed by its lowest sequence, which only falls).
+ */
+export async function writeHeldRanges(q: Queryable, pileId: string, before: readonly SeqRange[], after: readonly SeqRange[]): Promise<void> {
+  const afterTo = new Map(after.map((r) => [r.fromSeq, r.toSeq]));
+  const beforeTo = new Map(before.map((r) => [r.fromSeq, r.toSeq]));
+  const gone = before.filter((r) => !afterTo.has(r.fromSeq)).map((r) => r.fromSeq);
+  const changed = after.filter((r) => beforeTo.get(r.fromSeq) !== r.toSeq);
+  if (gone.length > 0) await q.run(`DELETE FROM held_ranges WHERE pile_id = ? AND from_seq IN (${placeholders(gone.length)})`, [pileId, ...gone]);
+  if (changed.length > 0) {
+    await q.run(
+      `INSERT INTO held_ranges (pile_id, from_seq, to_seq) VALUES ${changed.map(() => '(?, ?, ?)').join(', ')}
+         ON CONFLICT (pile_id, from_seq) DO UPDATE SET to_seq = excluded.to_seq`,
+      changed.flatMap((r) => [pileId, r.fromSeq, r.toSeq]),
+    );
+  }
 }
 
 /** The holes below the highest held sequence (billing sequences start at 1). */

@@ -1,15 +1,16 @@
 // Stores the verified records of several uploads in ONE transaction (a commit group, commit-group.ts):
 // piles locked together in a fixed order, so concurrent uploads for one pile serialise. The held
-// ranges of the group's piles are read once and kept up to date in memory; they decide each
-// record's fate by sequence — the same bytes again are a duplicate, other bytes under a held
-// sequence a conflict — and its gap flag (sequences below it not held), and after the commit they
-// are the ranges the Acks cover. New records are inserted in multi-row statements, then applied
-// (contracts, receipts) in pile and sequence order to the group's state read once (group-state.ts),
-// which is written back in multi-row statements (group-writes.ts).
+// ranges of the group's piles (held_ranges) are read once and kept up to date in memory; they decide
+// each record's fate by sequence — the same bytes again are a duplicate, other bytes under a held
+// sequence a conflict — and its gap flag (sequences below it not held); they are written back in the
+// same transaction, and after the commit they are the ranges the Acks cover. New records are
+// inserted in multi-row statements, then applied (contracts, receipts) in pile and sequence order to
+// the group's state read once (group-state.ts), which is written back in multi-row statements
+// (group-writes.ts).
 import type { SeqRange } from '../../../contracts-offline/messages/ack.ts';
 import type { RelayContext, StoredUpload } from '../context.ts';
 import { type Queryable, type SqlValue, insertRows, placeholders } from '../storage/db.ts';
-import { heldBelow, heldRangesOf, holds, withSeq } from './ack.ts';
+import { heldBelow, heldRangesOf, holds, withSeq, writeHeldRanges } from './ack.ts';
 import { applyContract } from './apply-contract.ts';
 import { applyReceipt } from './apply-receipt.ts';
 import { loadGroupState } from './group-state.ts';
@@ -89,7 +90,10 @@ export async function storeUploads(ctx: RelayContext, uploads: VerifiedRecord[][
       const placed = byPile.get(pileId)!.sort((x, y) => x.record.seq - y.record.seq);
       held.set(pileId, await sortPile(ctx, tx, pileId, before.get(pileId)!, placed, results, fresh, rows));
     }
-    await applyRecords(ctx, tx, fresh, rows, results);
+    await Promise.all([
+      applyRecords(ctx, tx, fresh, rows, results),
+      ...pileIds.map((pileId) => writeHeldRanges(tx, pileId, before.get(pileId)!, held.get(pileId)!)),
+    ]);
   });
   ctx.outbox.kick();
   return results.map((r) => ({ results: r, held }));

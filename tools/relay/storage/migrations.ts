@@ -110,6 +110,19 @@ export const migrations: readonly Migration[] = Object.freeze([
         WHERE kind = 'charge-cap' AND hash IS NULL`,
     ],
   },
+  {
+    version: 7,
+    name: 'held_ranges: the runs of billing sequences held per pile',
+    statements: [
+      // Kept by the transaction that inserts the records, so an upload's Ack does not count a pile's
+      // whole history; each run of consecutive sequences is one row.
+      `CREATE TABLE held_ranges (pile_id TEXT NOT NULL, from_seq BIGINT NOT NULL, to_seq BIGINT NOT NULL, PRIMARY KEY (pile_id, from_seq))`,
+      `INSERT INTO held_ranges (pile_id, from_seq, to_seq)
+        SELECT pile_id, MIN(seq), MAX(seq)
+          FROM (SELECT pile_id, seq, seq - ROW_NUMBER() OVER (PARTITION BY pile_id ORDER BY seq) AS run FROM records) AS runs
+         GROUP BY pile_id, run`,
+    ],
+  },
 ]);
 
 /** What a dialect adds for migrations: DDL token translation and a lock held while migrating. */

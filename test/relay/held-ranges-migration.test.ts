@@ -1,0 +1,69 @@
+// Migration 7 on relay databases written before it, SQLite and PostgreSQL: held_ranges gets one
+// row per run of consecutive billing sequences each pile's records hold, holes included; the
+// relay then answers those ranges (heldRangesOf) and keeps them as new records join the runs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { heldRangesOf, withSeq, writeHeldRanges } from '../../tools/relay/ingest/ack.ts';
+import type { Db, Queryable } from '../../tools/relay/storage/db.ts';
+import { type DdlDialect, migrate } from '../../tools/relay/storage/migrations.ts';
+import { openPostgres } from '../../tools/relay/storage/postgres.ts';
+import { startTestPostgres } from '../support/postgres.ts';
+import { relayDbBefore, schemaBefore } from '../support/relay-db-before.ts';
+
+const [pileA, pileB, pileC] = ['0a0b0c0d0e0f0001', '0a0b0c0d0e0f0002', '0a0b0c0d0e0f0003'];
+const held: Record<string, number[]> = { [pileA]: [9, 1, 2, 3, 5, 6], [pileB]: [2], [pileC]: [1, 2, 3, 4] };
+
+async function fill(tx: Queryable): Promise<void> {
+  for (const [pileId, seqs] of Object.entries(held)) {
+    for (const seq of seqs) {
+      await tx.run("INSERT INTO records (pile_id, seq, kind, sha256, signed, received_at_s, gap_below) VALUES (?, ?, 'contract', ?, ?, 0, 0)",
+        [pileId, seq, 'ab'.repeat(32), new Uint8Array([seq])]);
+    }
+  }
+}
+
+async function migratedRanges(db: Db & DdlDialect): Promise<void> {
+  assert.equal(await migrate(db, 0), [7], 'migration 7 applied');
+  const rows = await db.all<{ pile_id: string; from_seq: number; to_seq: number }>('SELECT pile_id, from_seq, to_seq FROM held_ranges ORDER BY pile_id, from_seq');
+  assert.equal(rows.map((r) => `${r.pile_id}#${Number(r.from_seq)}..${Number(r.to_seq)}`), [
+    `${pileA}#1..3`, `${pileA}#5..6`, `${pileA}#9..9`, `${pileB}#2..2`, `${pileC}#1..4`,
+  ]);
+  const ranges = await heldRangesOf(db, [pileA, pileB, '0a0b0c0d0e0f00ff']);
+  assert.equal(ranges.get(pileA), [{ fromSeq: 1, toSeq: 3 }, { fromSeq: 5, toSeq: 6 }, { fromSeq: 9, toSeq: 9 }]);
+  assert.equal(ranges.get('0a0b0c0d0e0f00ff'), [], 'a pile with no records holds nothing');
+
+  // Sequence 4 joins A's two lower runs (the run from 5 is deleted); 8 grows the run of 9 downwards.
+  await db.transaction(async (tx) => {
+    const before = (await heldRangesOf(tx, [pileA])).get(pileA)!;
+    await writeHeldRanges(tx, pileA, before, withSeq(withSeq(before, 4), 8));
+  });
+  assert.equal((await heldRangesOf(db, [pileA])).get(pileA), [{ fromSeq: 1, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);
+  assert.equal(await migrate(db, 0), [], 'applied once');
+}
+
+test('SQLite: migration 7 writes each pile\'s runs of held sequences', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tapcharge-migration-'));
+  const db = await relayDbBefore(join(dir, 'relay.sqlite'), 7, fill);
+  try {
+    await migratedRanges(db);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PostgreSQL: migration 7 writes each pile\'s runs of held sequences', async () => {
+  const server = await startTestPostgres();
+  const db = await schemaBefore(await openPostgres(server.url), 7, fill);
+  try {
+    await migratedRanges(db);
+  } finally {
+    await db.close();
+    await server.stop();
+  }
+});
+
+test.run();
