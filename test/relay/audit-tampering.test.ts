@@ -594,6 +594,16 @@ const cases: Case[] = [
     db.prepare('UPDATE users SET public_key = ? WHERE kid = ?').run(bytesToHex(generateKeyPair().publicKey), kid);
     return { key: kid, says: new RegExp(`^kid stored ${kid}, derived [0-9a-f]{16} from public_key`) };
   } },
+  { table: 'users', change: 'the credit record given a settled session more', tamper: (db) => {
+    const r = one(db, "SELECT kid, settled_sessions FROM users WHERE settled_sessions > 0 ORDER BY kid");
+    db.prepare('UPDATE users SET settled_sessions = settled_sessions + 1 WHERE kid = ?').run(r['kid']);
+    return { key: String(r['kid']), says: new RegExp(`^settled_sessions stored ${Number(r['settled_sessions']) + 1}, derived ${r['settled_sessions']} from the user's sessions \\(signed records, ledger events\\)$`) };
+  } },
+  { table: 'users', change: 'a late receipt taken off the credit record', tamper: (db) => {
+    const r = one(db, "SELECT kid, late_receipts FROM users WHERE late_receipts > 0 ORDER BY kid");
+    db.prepare('UPDATE users SET late_receipts = late_receipts - 1 WHERE kid = ?').run(r['kid']);
+    return { key: String(r['kid']), says: new RegExp(`^late_receipts stored ${Number(r['late_receipts']) - 1}, derived ${r['late_receipts']} from the user's sessions \\(signed records, ledger events\\)$`) };
+  } },
   { table: 'users', change: 'a user with vouchers deleted', tamper: (db) => {
     const kid = String(one(db, 'SELECT user_kid FROM vouchers ORDER BY voucher_id')['user_kid']);
     db.prepare('DELETE FROM users WHERE kid = ?').run(kid);

@@ -1,9 +1,9 @@
 // The relay's billing rules as worked examples: voucher caps per mode, the receipt amount rule,
-// the credit limit. Tariff used: 30 per kWh, 60 per hour, 50 session fee (minor units).
+// the credit limit and how each change of a contract's status changes the credit record. Tariff used: 30 per kWh, 60 per hour, 50 session fee (minor units).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChargeLimit } from '../../contracts-offline/charge-limit.ts';
-import { creditLimitMinor } from '../../tools/relay/billing/credit.ts';
+import { creditChange, creditLimitMinor } from '../../tools/relay/billing/credit.ts';
 import { voucherCap } from '../../tools/relay/billing/voucher-cap.ts';
 import { defaultPolicy } from '../../tools/relay/policy.ts';
 
@@ -49,6 +49,22 @@ test('credit limit from settled history', () => {
   ];
   for (const [settledSessions, settledAmountMinor, lateReceipts, limit] of rows) {
     assert.is(creditLimitMinor({ settledSessions, settledAmountMinor, lateReceipts }, policy), limit, `${settledSessions} sessions, ${settledAmountMinor}, ${lateReceipts} late`);
+  }
+});
+
+test('credit record: the change each status transition makes (sessions, amount, late receipts)', () => {
+  const row = (status: string, amount_minor: number | null = null, late = 0) => ({ status, amount_minor, late });
+  const rows: [string, ReturnType<typeof row>, ReturnType<typeof row>, [number, number, number]][] = [
+    ['receipt on time', row('provisional'), row('settled', 640, 0), [1, 640, 0]],
+    ['receipt after receiptOverdueS', row('provisional'), row('settled', 640, 1), [1, 640, 1]],
+    ['overdue: charged at the cap', row('provisional'), row('charged-at-cap'), [0, 0, 1]],
+    ['late receipt corrects the charge: still one late receipt', row('charged-at-cap'), row('corrected', 640, 1), [1, 640, 0]],
+    ['a disputed contract settled by the operator', row('disputed', null, 1), row('settled', 640, 1), [1, 640, 1]],
+    ['a disputed contract voided', row('disputed'), row('voided'), [0, 0, 0]],
+    ['a receipt for a disputed contract', row('disputed'), row('disputed', null, 1), [0, 0, 0]],
+  ];
+  for (const [what, before, after, [sessions, amount, late]] of rows) {
+    assert.equal(creditChange(before, after), { settledSessions: sessions, settledAmountMinor: amount, lateReceipts: late }, what);
   }
 });
 

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { endDetailText } from '../../contracts-offline/display-text.ts';
 import { userAddressOf } from '../ledger/ids.ts';
-import { creditHistory, creditLimitMinor } from '../relay/billing/credit.ts';
+import { BOOK_COLUMNS, type UserBookRow, bookRowOf, creditHistoryOf } from '../relay/billing/book.ts';
+import { creditLimitMinor } from '../relay/billing/credit.ts';
 import { defaultPolicy } from '../relay/policy.ts';
 import { withRelayData } from '../relay/audit/open-relay-data.ts';
 import { hexToBytes } from '../../contracts-offline/bytes.ts';
@@ -58,7 +59,7 @@ export async function collectFigures(dataDir: string): Promise<DayFigures> {
     const labels = new Map((await db.all<{ pile_id: string; label: string }>(
       'SELECT c.pile_id, c.label FROM pile_configs c JOIN piles p ON p.pile_id = c.pile_id AND p.config_version = c.config_version ORDER BY c.pile_id',
     )).map((r) => [r.pile_id, r.label]));
-    const users = await db.all<{ kid: string; display_name: string; debt_minor: number }>('SELECT kid, display_name, debt_minor FROM users ORDER BY created_at_s, kid');
+    const users = await db.all<UserBookRow & { display_name: string }>(`SELECT ${BOOK_COLUMNS}, display_name FROM users ORDER BY created_at_s, kid`);
     const names = new Map(users.map((u) => [u.kid, u.display_name]));
     const sessions: SessionFigure[] = audit.sessions.map((s) => ({
       pile: labels.get(s.pileId) ?? s.pileId,
@@ -85,7 +86,7 @@ export async function collectFigures(dataDir: string): Promise<DayFigures> {
     const userFigures = [];
     for (const u of users) {
       const address = userAddressOf(hexToBytes(u.kid));
-      const history = await creditHistory(db, u.kid);
+      const history = creditHistoryOf(bookRowOf(u));
       userFigures.push({
         name: u.display_name,
         kid: u.kid,

@@ -85,7 +85,7 @@ export async function auditRelay(db: Queryable, ledger: Ledger, options: AuditOp
   checkVouchers(f, stored, sources, derived, index, Number(migration3?.applied_at_ms ?? 0));
   checkResolutions(f, stored, sources, derived, index, options.anchors);
   checkSessions(f, stored, sources, derived, money, policy);
-  const moveKeys = checkMoney(f, stored, sources, derived, money);
+  const moveKeys = checkMoney(f, stored, sources, derived, money, policy);
   checkRefunds(f, stored, derived, money, moveKeys, options.anchors);
   checkLedger(f, index, money, ledgerAudit);
 

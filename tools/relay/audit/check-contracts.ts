@@ -87,6 +87,18 @@ function receiptColumns(s: DerivedSession, money: DerivedMoney): DerivedColumns 
   };
 }
 
+/**
+ * `late` of a session: charged at its cap, or its receipt applied more than receiptOverdueS after
+ * the contract, by the relay's clock columns of its stored row (checked by checkClockColumns).
+ */
+export function lateOf(s: DerivedSession, row: Row | undefined, policy: RelayPolicy): 0 | 1 {
+  if (s.receipt === undefined) return 0;
+  if (s.chargedAtCap) return 1;
+  const receivedAtS = storedInt(row?.['received_at_s']);
+  const receiptAtS = storedInt(row?.['receipt_received_at_s']);
+  return receivedAtS !== undefined && receiptAtS !== undefined && receiptAtS - receivedAtS > policy.receiptOverdueS ? 1 : 0;
+}
+
 /** The relay's clock columns and what follows from them: checked against the records rows, not derived. */
 function checkClockColumns(f: Findings, key: string, row: Row, s: DerivedSession, policy: RelayPolicy): void {
   const receivedAtS = storedInt(row['received_at_s']);
@@ -105,8 +117,7 @@ function checkClockColumns(f: Findings, key: string, row: Row, s: DerivedSession
       return;
     }
   }
-  const late = s.receipt !== undefined && (s.chargedAtCap || receiptAtS! - receivedAtS > policy.receiptOverdueS) ? 1 : 0;
-  f.compareRow('contracts', key, row, { late: { value: late, from: s.chargedAtCap ? 'the ledger\'s ChargedAtCap' : `the receipt's arrival against receiptOverdueS (${policy.receiptOverdueS} s)` } });
+  f.compareRow('contracts', key, row, { late: { value: lateOf(s, row, policy), from: s.chargedAtCap ? 'the ledger\'s ChargedAtCap' : `the receipt's arrival against receiptOverdueS (${policy.receiptOverdueS} s)` } });
 }
 
 function checkProblem(f: Findings, key: string, row: Row, s: DerivedSession): void {

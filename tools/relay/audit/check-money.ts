@@ -14,7 +14,11 @@
 //                  that write. Not derivable: at_s (when the request came: nothing signs it).
 //   users          address from the key id (ids.ts userAddressOf); the key id must be the first
 //                  8 bytes of SHA-256 of public_key; book_balance_minor, book_escrow_minor,
-//                  debt_minor: the book of every derived write. Not derivable: display_name,
+//                  debt_minor: the book of every derived write; settled_sessions,
+//                  settled_amount_minor, late_receipts: the credit record (billing/credit.ts
+//                  creditOf) of the user's derived sessions (their `late` by the relay's clock
+//                  columns of the contracts rows, which check-contracts.ts checks).
+//                  Not derivable: display_name,
 //                  created_at_s (the registration request is not kept): a user who never did
 //                  anything has no source but the row, which is checked for its key, address and
 //                  an empty book.
@@ -22,8 +26,11 @@ import type { Address } from 'viem';
 import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { keyId } from '../../../contracts-offline/keys.ts';
 import { userAddressOf } from '../../ledger/ids.ts';
+import { type CreditHistory, creditOf } from '../billing/credit.ts';
+import type { RelayPolicy } from '../policy.ts';
 import type { Row } from '../storage/db.ts';
 import { type DerivedMoney, type LedgerWrite, addressBook, identityOfRow } from './derive-money.ts';
+import { lateOf } from './check-contracts.ts';
 import type { DerivedSessions } from './derive-sessions.ts';
 import { type DerivedColumns, type Findings, type TableColumns, compareTable, shown, storedInt, storedText } from './findings.ts';
 import type { StoredTables } from './stored-tables.ts';
@@ -45,7 +52,7 @@ export const MONEY_MOVES_COLUMNS: TableColumns = {
   underivable: { at_s: 'when the request or contract behind it came: nothing signs it' },
 };
 export const USERS_COLUMNS: TableColumns = {
-  derived: ['kid', 'public_key', 'address', 'book_balance_minor', 'book_escrow_minor', 'debt_minor'],
+  derived: ['kid', 'public_key', 'address', 'book_balance_minor', 'book_escrow_minor', 'debt_minor', 'settled_sessions', 'settled_amount_minor', 'late_receipts'],
   underivable: { display_name: 'display text from the registration request, which is not kept', created_at_s: 'when the user registered: nothing signs it' },
 };
 
@@ -194,11 +201,25 @@ function usersCalledFor(sources: VerifiedSources, derived: DerivedSessions, mone
   return named;
 }
 
-function userColumns(kid: string, row: Row, money: DerivedMoney): DerivedColumns {
+/** Each user's credit record, summed over the user's derived sessions. */
+function creditRecords(stored: StoredTables, derived: DerivedSessions, policy: RelayPolicy): Map<string, CreditHistory> {
+  const records = new Map<string, CreditHistory>();
+  for (const s of derived.sessions.values()) {
+    const late = lateOf(s, stored.contracts.get(s.contractId), policy);
+    const c = creditOf({ status: s.status, amount_minor: s.settlement?.settledMinor ?? null, late });
+    const kid = s.userKid;
+    const sum = records.get(kid) ?? { settledSessions: 0, settledAmountMinor: 0, lateReceipts: 0 };
+    records.set(kid, { settledSessions: sum.settledSessions + c.settledSessions, settledAmountMinor: sum.settledAmountMinor + c.settledAmountMinor, lateReceipts: sum.lateReceipts + c.lateReceipts });
+  }
+  return records;
+}
+
+function userColumns(kid: string, row: Row, money: DerivedMoney, credit: CreditHistory | undefined): DerivedColumns {
   const address = userAddressOf(hexToBytes(kid));
   const book = money.books.get(address) ?? { balanceMinor: 0, escrowMinor: 0, debtMinor: 0 };
   const from = money.books.has(address) ? 'the ledger writes its signed records and ledger events call for' : 'nothing (no signed record or ledger event names the user)';
   const publicKey = storedText(row['public_key']);
+  const creditFrom = credit ? 'the user\'s sessions (signed records, ledger events)' : 'nothing (no signed contract names the user)';
   const keyIdOf = publicKey && /^[0-9a-f]{64}$/.test(publicKey) ? bytesToHex(keyId(hexToBytes(publicKey))) : undefined;
   return {
     kid: { value: keyIdOf ?? '(public_key is not a 32-byte key)', from: 'public_key (SHA-256, first 8 bytes)' },
@@ -206,22 +227,26 @@ function userColumns(kid: string, row: Row, money: DerivedMoney): DerivedColumns
     book_balance_minor: { value: book.balanceMinor, from },
     book_escrow_minor: { value: book.escrowMinor, from },
     debt_minor: { value: book.debtMinor, from },
+    settled_sessions: { value: credit?.settledSessions ?? 0, from: creditFrom },
+    settled_amount_minor: { value: credit?.settledAmountMinor ?? 0, from: creditFrom },
+    late_receipts: { value: credit?.lateReceipts ?? 0, from: creditFrom },
   };
 }
 
-function checkUsers(f: Findings, stored: StoredTables, sources: VerifiedSources, derived: DerivedSessions, money: DerivedMoney, addresses: Map<Address, string>): void {
+function checkUsers(f: Findings, stored: StoredTables, sources: VerifiedSources, derived: DerivedSessions, money: DerivedMoney, addresses: Map<Address, string>, policy: RelayPolicy): void {
   f.accountFor('users', [...stored.users.values()], USERS_COLUMNS);
   const named = usersCalledFor(sources, derived, money, addresses, f);
+  const credit = creditRecords(stored, derived, policy);
   for (const kid of [...new Set([...stored.users.keys(), ...named.keys()])].sort()) {
     const row = stored.users.get(kid);
     if (!row) f.add('users', kid, `no row, yet ${named.get(kid)}`);
     else if (!/^[0-9a-f]{16}$/.test(kid)) f.add('users', kid, 'kid is not 8 bytes of lowercase hex');
-    else f.compareRow('users', kid, row, userColumns(kid, row, money));
+    else f.compareRow('users', kid, row, userColumns(kid, row, money, credit.get(kid)));
   }
 }
 
 /** Answers the money_moves key of each write that carries a move, by identity (for check-refunds.ts). */
-export function checkMoney(f: Findings, stored: StoredTables, sources: VerifiedSources, derived: DerivedSessions, money: DerivedMoney): Map<string, string> {
+export function checkMoney(f: Findings, stored: StoredTables, sources: VerifiedSources, derived: DerivedSessions, money: DerivedMoney, policy: RelayPolicy): Map<string, string> {
   const kids = [...stored.users.keys(), ...[...stored.money_moves.values()].flatMap((r) => [storedText(r['from_kid']), storedText(r['to_kid'])]).filter((k): k is string => k !== undefined),
     ...[...sources.authorizations.values()].map((a) => bytesToHex(a.userKid)), ...[...derived.sessions.values()].map((s) => s.userKid)];
   const addresses = addressBook(kids);
@@ -229,6 +254,6 @@ export function checkMoney(f: Findings, stored: StoredTables, sources: VerifiedS
   checkOutbox(f, stored, money, byIdentity);
   const keys = moveKeys(stored, money, byIdentity);
   checkMoneyMoves(f, stored, money, byIdentity, keys, addresses);
-  checkUsers(f, stored, sources, derived, money, addresses);
+  checkUsers(f, stored, sources, derived, money, addresses, policy);
   return keys;
 }

@@ -1,7 +1,8 @@
 // The account book: per user, the ledger balance and escrow expected once every queued ledger
 // write of that user has been applied, and the operator advances not yet repaid (debt). Every
 // change that queues a ledger write updates the book in the same DB transaction, so voucher and
-// transfer decisions never wait for the chain and never race it.
+// transfer decisions never wait for the chain and never race it. The user's credit record
+// (credit.ts) is kept in the same row, changed in the same transactions as the contracts' status.
 //
 //   reserved  = caps of this user's vouchers not used by a contract, not cancelled, and not
 //               past their expiresAtS (which outlasts the longest a pile can still take a
@@ -10,7 +11,7 @@
 //   own       = balance − reserved − debt                     what may be transferred away
 import type { RelayPolicy } from '../policy.ts';
 import { type Queryable, caseOf, placeholders, statementChunks } from '../storage/db.ts';
-import { type CreditHistory, creditHistory, creditLimitMinor } from './credit.ts';
+import { type CreditHistory, creditLimitMinor } from './credit.ts';
 
 /** SQL condition on `vouchers`: the voucher still reserves its cap at the relay time bound to its one `?`. */
 export const RESERVING_VOUCHER = 'contract_id IS NULL AND cancelled_at_s IS NULL AND expires_at_s >= ?';
@@ -26,11 +27,36 @@ export type Standing = {
   history: CreditHistory;
 };
 
-export type UserBookRow = { kid: string; address: string; book_balance_minor: number; book_escrow_minor: number; debt_minor: number };
+export type UserBookRow = {
+  kid: string; address: string; book_balance_minor: number; book_escrow_minor: number; debt_minor: number;
+  settled_sessions: number; settled_amount_minor: number; late_receipts: number;
+};
+
+/** The columns of `users` a UserBookRow holds. */
+export const BOOK_COLUMNS = 'kid, address, book_balance_minor, book_escrow_minor, debt_minor, settled_sessions, settled_amount_minor, late_receipts';
 
 /** The user's book row, locked until commit when `forUpdate` is the dialect's FOR UPDATE. */
 export function readBook(q: Queryable, userKid: string, forUpdate: string): Promise<UserBookRow | undefined> {
-  return q.get<UserBookRow>(`SELECT kid, address, book_balance_minor, book_escrow_minor, debt_minor FROM users WHERE kid = ?${forUpdate}`, [userKid]);
+  return q.get<UserBookRow>(`SELECT ${BOOK_COLUMNS} FROM users WHERE kid = ?${forUpdate}`, [userKid]);
+}
+
+export type BookChange = { balanceMinor?: number; escrowMinor?: number; debtMinor?: number } & Partial<CreditHistory>;
+
+/** Each part of a book change and the column it adds to. */
+export const BOOK_CHANGE_COLUMNS = Object.freeze([
+  ['book_balance_minor', 'balanceMinor'], ['book_escrow_minor', 'escrowMinor'], ['debt_minor', 'debtMinor'],
+  ['settled_sessions', 'settledSessions'], ['settled_amount_minor', 'settledAmountMinor'], ['late_receipts', 'lateReceipts'],
+] as const satisfies readonly (readonly [string, keyof BookChange])[]);
+
+/** A users row as read (PostgreSQL answers BIGINT as text) with its figures as numbers. */
+export function bookRowOf(row: UserBookRow): UserBookRow {
+  const book = { ...row };
+  for (const [column] of BOOK_CHANGE_COLUMNS) book[column] = Number(row[column]);
+  return book;
+}
+
+export function creditHistoryOf(book: UserBookRow): CreditHistory {
+  return { settledSessions: Number(book.settled_sessions), settledAmountMinor: Number(book.settled_amount_minor), lateReceipts: Number(book.late_receipts) };
 }
 
 export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, policy: RelayPolicy): Promise<Standing> {
@@ -38,7 +64,7 @@ export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, 
     `SELECT COALESCE(SUM(cap_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND ${RESERVING_VOUCHER}`,
     [book.kid, nowS],
   );
-  const history = await creditHistory(q, book.kid);
+  const history = creditHistoryOf(book);
   const limit = creditLimitMinor(history, policy.credit);
   const reservedMinor = Number(reserved?.minor ?? 0);
   const balance = Number(book.book_balance_minor);
@@ -55,12 +81,11 @@ export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, 
   };
 }
 
-export type BookChange = { balanceMinor?: number; escrowMinor?: number; debtMinor?: number };
 
 export async function changeBook(q: Queryable, userKid: string, change: BookChange): Promise<void> {
   const changed = await q.run(
-    'UPDATE users SET book_balance_minor = book_balance_minor + ?, book_escrow_minor = book_escrow_minor + ?, debt_minor = debt_minor + ? WHERE kid = ?',
-    [change.balanceMinor ?? 0, change.escrowMinor ?? 0, change.debtMinor ?? 0, userKid],
+    `UPDATE users SET ${BOOK_CHANGE_COLUMNS.map(([column]) => `${column} = ${column} + ?`).join(', ')} WHERE kid = ?`,
+    [...BOOK_CHANGE_COLUMNS.map(([, part]) => change[part] ?? 0), userKid],
   );
   if (changed !== 1) throw new Error(`relay book: no user ${userKid}`);
 }
@@ -69,11 +94,12 @@ export async function changeBook(q: Queryable, userKid: string, change: BookChan
 export async function changeBooks(q: Queryable, changes: ReadonlyMap<string, BookChange>): Promise<void> {
   const all = [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const chunk of statementChunks(all)) {
-    const by = (column: string, part: keyof BookChange) => {
+    // The columns some change of the chunk adds to (at least one, so that a missing user shows).
+    const columns = BOOK_CHANGE_COLUMNS.filter(([, part], i) => i === 0 || chunk.some(([, change]) => (change[part] ?? 0) !== 0));
+    const sets = columns.map(([column, part]) => {
       const amounts = caseOf('kid', chunk.map(([kid, change]) => [kid, change[part] ?? 0]), 'BIGINT');
       return { sql: `${column} = ${column} + ${amounts.sql}`, params: amounts.params };
-    };
-    const sets = [by('book_balance_minor', 'balanceMinor'), by('book_escrow_minor', 'escrowMinor'), by('debt_minor', 'debtMinor')];
+    });
     const changed = await q.run(
       `UPDATE users SET ${sets.map((s) => s.sql).join(', ')} WHERE kid IN (${placeholders(chunk.length)})`,
       [...sets.flatMap((s) => s.params), ...chunk.map(([kid]) => kid)],

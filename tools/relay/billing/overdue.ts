@@ -7,6 +7,7 @@ import type { Hex } from 'viem';
 import type { RelayContext } from '../context.ts';
 import { enqueueLedgerWrite } from '../ledger-outbox/enqueue.ts';
 import { changeBook } from './book.ts';
+import { creditChange } from './credit.ts';
 
 const SWEEP_LIMIT = 100;
 
@@ -27,7 +28,7 @@ export async function chargeOverdueContracts(ctx: RelayContext): Promise<boolean
       const user = await tx.get<{ address: Hex }>('SELECT address FROM users WHERE kid = ?', [c.user_kid]);
       const capMinor = Number(c.cap_minor);
       await tx.run("UPDATE contracts SET status = 'charged-at-cap' WHERE contract_id = ?", [contractId]);
-      await changeBook(tx, c.user_kid, { escrowMinor: -capMinor });
+      await changeBook(tx, c.user_kid, { escrowMinor: -capMinor, ...creditChange({ status: 'provisional', amount_minor: null, late: 0 }, { status: 'charged-at-cap', amount_minor: null, late: 0 }) });
       await enqueueLedgerWrite(tx, { kind: 'charge-cap', contractId: `0x${contractId}`, user: user!.address, capMinor, hash: `0x${c.sha256}` }, ctx.nowMs());
     });
   }

@@ -8,6 +8,7 @@ import { bytesToHex } from '../../../contracts-offline/bytes.ts';
 import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
 import type { Receipt } from '../../../contracts-offline/messages/receipt.ts';
 import { receiptSettlement } from '../../../contracts-offline/tariff-cost.ts';
+import { creditChange } from '../billing/credit.ts';
 import type { RelayPolicy } from '../policy.ts';
 import { type GroupState, type HeldContract, type HeldReceipt, addReceipt, changeHeldBook, queueLedgerWrite } from './group-state.ts';
 
@@ -23,6 +24,7 @@ function closeContract(g: GroupState, policy: RelayPolicy, c: HeldContract, r: H
   const late = c.status === 'charged-at-cap' || g.nowS - c.received_at_s > policy.receiptOverdueS;
   const mismatch = amount.mismatch ? `amount-mismatch: the receipt says ${r.amount_minor}, the tariff gives ${amount.billedMinor}; settled ${amount.settledMinor}` : undefined;
   const status = c.status === 'provisional' ? 'settled' : c.status === 'charged-at-cap' ? 'corrected' : c.status;
+  const credit = creditChange({ status: c.status, amount_minor: null, late: 0 }, { status, amount_minor: amount.settledMinor, late: late ? 1 : 0 });
   const problemBefore = c.problem;
   c.status = status;
   c.problem = c.problem ?? mismatch ?? null;
@@ -37,10 +39,10 @@ function closeContract(g: GroupState, policy: RelayPolicy, c: HeldContract, r: H
   if (!user) throw new Error(`relay: contract ${c.contract_id} names user ${c.user_kid}, who is not registered`);
   const entry = { contractId: `0x${c.contract_id}` as Hex, user: user.address as Hex, capMinor, amountMinor: amount.settledMinor, hash: `0x${r.sha256}` as Hex };
   if (status === 'settled') {
-    changeHeldBook(g, c.user_kid, { escrowMinor: -capMinor, balanceMinor: capMinor - amount.settledMinor });
+    changeHeldBook(g, c.user_kid, { escrowMinor: -capMinor, balanceMinor: capMinor - amount.settledMinor, ...credit });
     queueLedgerWrite(g, { kind: 'settle', ...entry });
   } else {
-    changeHeldBook(g, c.user_kid, { balanceMinor: capMinor - amount.settledMinor });
+    changeHeldBook(g, c.user_kid, { balanceMinor: capMinor - amount.settledMinor, ...credit });
     queueLedgerWrite(g, { kind: 'correct', ...entry });
   }
   return mismatch;

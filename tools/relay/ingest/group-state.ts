@@ -5,7 +5,7 @@
 // before vouchers (each in key order), the order of every other transaction that locks two of them.
 import { bytesToHex, hexToBytes } from '../../../contracts-offline/bytes.ts';
 import { contractIdHex } from '../../../contracts-offline/contract-id.ts';
-import type { BookChange, MoneyMove, UserBookRow } from '../billing/book.ts';
+import { BOOK_CHANGE_COLUMNS, BOOK_COLUMNS, type BookChange, type MoneyMove, type UserBookRow, bookRowOf } from '../billing/book.ts';
 import type { RelayContext } from '../context.ts';
 import type { OutboxWrite } from '../ledger-outbox/enqueue.ts';
 import { type Queryable, type SqlValue, placeholders } from '../storage/db.ts';
@@ -46,7 +46,7 @@ export type GroupState = {
   /** Voucher id → the contract that used it in this group. */
   voucherUses: Map<string, string>;
   books: Map<string, UserBookRow>;
-  bookChanges: Map<string, Required<BookChange>>;
+  bookChanges: Map<string, BookChange>;
   contracts: Map<string, HeldContract>;
   newContracts: NewContract[];
   /** Contract id → its receipts (read waiting, or this group's), in sequence order. */
@@ -91,7 +91,7 @@ export async function loadGroupState(ctx: RelayContext, tx: Queryable, fresh: re
   const pileIds = [...new Set(contracts.map((c) => bytesToHex(c.pileId)))];
   const seqs = [...new Set(contracts.map((c) => c.seq))];
   const [books, vouchers, waiting] = await Promise.all([
-    rowsByKeys<UserBookRow>(tx, 'SELECT kid, address, book_balance_minor, book_escrow_minor, debt_minor FROM users WHERE kid', kids, ` ORDER BY kid${forUpdate}`),
+    rowsByKeys<UserBookRow>(tx, `SELECT ${BOOK_COLUMNS} FROM users WHERE kid`, kids, ` ORDER BY kid${forUpdate}`),
     rowsByKeys<VoucherRow>(tx, 'SELECT voucher_id, user_kid, pile_id, mode, limit_value, cap_minor, tariff_version, contract_id FROM vouchers WHERE voucher_id', voucherIds, ` ORDER BY voucher_id${forUpdate}`),
     pileIds.length === 0 ? [] : tx.all<HeldReceipt>(
       `SELECT pile_id, seq, contract_seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, end_at_s, sha256 FROM receipts
@@ -100,9 +100,7 @@ export async function loadGroupState(ctx: RelayContext, tx: Queryable, fresh: re
     ),
   ]);
   for (const row of closed) g.contracts.set(row.contract_id, heldContractOf(row));
-  for (const b of books) {
-    g.books.set(b.kid, { kid: b.kid, address: b.address, book_balance_minor: Number(b.book_balance_minor), book_escrow_minor: Number(b.book_escrow_minor), debt_minor: Number(b.debt_minor) });
-  }
+  for (const b of books) g.books.set(b.kid, bookRowOf(b));
   for (const v of vouchers) g.vouchers.set(v.voucher_id, v);
   for (const r of waiting) {
     const contractId = contractIdHex(hexToBytes(r.pile_id), Number(r.contract_seq));
@@ -124,14 +122,12 @@ export function addReceipt(g: GroupState, contractId: string, r: HeldReceipt): v
 export function changeHeldBook(g: GroupState, userKid: string, change: BookChange): void {
   const book = g.books.get(userKid);
   if (!book) throw new Error(`relay book: no user ${userKid}`);
-  const total = g.bookChanges.get(userKid) ?? { balanceMinor: 0, escrowMinor: 0, debtMinor: 0 };
-  total.balanceMinor += change.balanceMinor ?? 0;
-  total.escrowMinor += change.escrowMinor ?? 0;
-  total.debtMinor += change.debtMinor ?? 0;
+  const total = g.bookChanges.get(userKid) ?? {};
+  for (const [column, part] of BOOK_CHANGE_COLUMNS) {
+    total[part] = (total[part] ?? 0) + (change[part] ?? 0);
+    book[column] += change[part] ?? 0;
+  }
   g.bookChanges.set(userKid, total);
-  book.book_balance_minor += change.balanceMinor ?? 0;
-  book.book_escrow_minor += change.escrowMinor ?? 0;
-  book.debt_minor += change.debtMinor ?? 0;
 }
 
 export function queueLedgerWrite(g: GroupState, write: OutboxWrite, move?: Omit<MoneyMove, 'outboxId'>): void {

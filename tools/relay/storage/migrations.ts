@@ -123,6 +123,21 @@ export const migrations: readonly Migration[] = Object.freeze([
          GROUP BY pile_id, run`,
     ],
   },
+  {
+    version: 8,
+    name: 'users: the credit record kept with the book',
+    statements: [
+      // billing/credit.ts: changed with the contract's status, so a voucher does not sum the user's history.
+      `ALTER TABLE users ADD COLUMN settled_sessions BIGINT NOT NULL DEFAULT 0`,
+      `ALTER TABLE users ADD COLUMN settled_amount_minor BIGINT NOT NULL DEFAULT 0`,
+      `ALTER TABLE users ADD COLUMN late_receipts BIGINT NOT NULL DEFAULT 0`,
+      `UPDATE users SET
+         settled_sessions = (SELECT COUNT(*) FROM contracts c WHERE c.user_kid = users.kid AND c.status IN ('settled', 'corrected')),
+         settled_amount_minor = (SELECT COALESCE(SUM(c.amount_minor), 0) FROM contracts c WHERE c.user_kid = users.kid AND c.status IN ('settled', 'corrected')),
+         late_receipts = (SELECT COALESCE(SUM(CASE WHEN c.status IN ('settled', 'corrected') THEN c.late WHEN c.status = 'charged-at-cap' THEN 1 ELSE 0 END), 0)
+                            FROM contracts c WHERE c.user_kid = users.kid)`,
+    ],
+  },
 ]);
 
 /** What a dialect adds for migrations: DDL token translation and a lock held while migrating. */

@@ -14,6 +14,7 @@ import { type ChargeMode, isCapped } from '../../../../contracts-offline/charge-
 import { receiptSettlement } from '../../../../contracts-offline/tariff-cost.ts';
 import type { Answer } from '../../../relay-api/routes.ts';
 import { changeBook, readBook, recordMoneyMove } from '../../billing/book.ts';
+import { creditChange } from '../../billing/credit.ts';
 import type { RelayContext } from '../../context.ts';
 import { HttpError } from '../../errors.ts';
 import type { RouteHandler } from '../../http/routes.ts';
@@ -30,10 +31,11 @@ type ContractRow = {
   sha256: string; receipt_seq: number | string | null; energy_wh: number | string | null; duration_s: number | string | null;
   receipt_amount_minor: number | string | null; amount_minor: number | string | null; advance_minor: number | string;
   tariff_version: number | string; energy_minor_per_kwh: number | string; time_minor_per_hour: number | string; session_fee_minor: number | string;
+  late: number | string;
 };
 
 const CONTRACT_COLUMNS = `contract_id, pile_id, user_kid, voucher_id, mode, cap_minor, status, sha256, receipt_seq, energy_wh, duration_s,
-  receipt_amount_minor, amount_minor, advance_minor, tariff_version, energy_minor_per_kwh, time_minor_per_hour, session_fee_minor`;
+  receipt_amount_minor, amount_minor, advance_minor, tariff_version, energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, late`;
 
 function decided(c: ContractRow, resolution: Resolution): Decided {
   const advanceMinor = Number(c.advance_minor);
@@ -67,7 +69,8 @@ async function settle(ctx: RelayContext, tx: Queryable, c: ContractRow): Promise
   await enqueueLedgerWrite(tx, { kind: 'open', contractId: ledgerId, user, capMinor, capped: isCapped(c.mode as ChargeMode), hash: `0x${c.sha256}` }, ctx.nowMs());
   const settleId = await enqueueLedgerWrite(tx, { kind: 'settle', contractId: ledgerId, user, capMinor, amountMinor: settledMinor, hash: `0x${receipt.sha256}` }, ctx.nowMs());
   // open and settle together: the cap leaves the balance and all but the amount comes back
-  await changeBook(tx, c.user_kid, { balanceMinor: -settledMinor });
+  const late = Number(c.late);
+  await changeBook(tx, c.user_kid, { balanceMinor: -settledMinor, ...creditChange({ status: c.status, amount_minor: null, late }, { status: 'settled', amount_minor: settledMinor, late }) });
   await tx.run("UPDATE contracts SET status = 'settled', amount_minor = ?, advance_minor = ? WHERE contract_id = ?", [settledMinor, advance, c.contract_id]);
   return settleId;
 }

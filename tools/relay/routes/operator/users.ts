@@ -2,7 +2,7 @@
 // credit line (R11) and what it rests on, and what is open, disputed or refunded.
 import type { Address } from 'viem';
 import type { Answer } from '../../../relay-api/routes.ts';
-import { type UserBookRow, standingOf } from '../../billing/book.ts';
+import { BOOK_COLUMNS, type UserBookRow, standingOf } from '../../billing/book.ts';
 import type { RouteHandler } from '../../http/routes.ts';
 
 type OperatorUser = Answer<'operatorUsers', 200>['users'][number];
@@ -11,7 +11,7 @@ type CountsRow = { open_contracts: number | string; disputed_contracts: number |
 
 export const operatorUsers: RouteHandler<'operatorUsers'> = async (ctx) => {
   const nowS = ctx.nowS();
-  const rows = await ctx.db.all<UserRow>('SELECT kid, address, book_balance_minor, book_escrow_minor, debt_minor, display_name, created_at_s FROM users ORDER BY created_at_s, kid');
+  const rows = await ctx.db.all<UserRow>(`SELECT ${BOOK_COLUMNS}, display_name, created_at_s FROM users ORDER BY created_at_s, kid`);
   const users: OperatorUser[] = [];
   for (const row of rows) {
     const standing = await standingOf(ctx.db, row, nowS, ctx.policy);
