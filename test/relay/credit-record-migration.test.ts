@@ -3,16 +3,11 @@
 // corrected contracts count with their amount and late flag, one charged at its cap counts as a
 // late receipt, provisional, disputed and voided ones count nothing — and a user without contracts
 // keeps zeros.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Db, Queryable } from '../../tools/relay/storage/db.ts';
 import { type DdlDialect, migrate } from '../../tools/relay/storage/migrations.ts';
-import { openPostgres } from '../../tools/relay/storage/postgres.ts';
-import { startTestPostgres } from '../support/postgres.ts';
-import { relayDbBefore, schemaBefore } from '../support/relay-db-before.ts';
+import { beforeOnPostgres, beforeOnSqlite } from '../support/relay-db-before.ts';
 
 const [alice, bob, carol] = ['00000000000000a1', '00000000000000b0', '00000000000000c0'];
 /** [user, status, amount_minor, late] of each contract. */
@@ -46,26 +41,8 @@ async function migratedCredit(db: Db & DdlDialect): Promise<void> {
   assert.equal(await migrate(db, 0), [], 'applied once');
 }
 
-test('SQLite: migration 8 sums each user\'s credit record from the contracts rows', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tapcharge-migration-'));
-  const db = await relayDbBefore(join(dir, 'relay.sqlite'), 8, fill);
-  try {
-    await migratedCredit(db);
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('SQLite: migration 8 sums each user\'s credit record from the contracts rows', () => beforeOnSqlite(8, fill, migratedCredit));
 
-test('PostgreSQL: migration 8 sums each user\'s credit record from the contracts rows', async () => {
-  const server = await startTestPostgres();
-  const db = await schemaBefore(await openPostgres(server.url), 8, fill);
-  try {
-    await migratedCredit(db);
-  } finally {
-    await db.close();
-    await server.stop();
-  }
-});
+test('PostgreSQL: migration 8 sums each user\'s credit record from the contracts rows', () => beforeOnPostgres(8, fill, migratedCredit));
 
 test.run();

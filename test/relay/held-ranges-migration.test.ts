@@ -1,17 +1,12 @@
 // Migration 7 on relay databases written before it, SQLite and PostgreSQL: held_ranges gets one
 // row per run of consecutive billing sequences each pile's records hold, holes included; the
 // relay then answers those ranges (heldRangesOf) and keeps them as new records join the runs.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { heldRangesOf, withSeq, writeHeldRanges } from '../../tools/relay/ingest/ack.ts';
 import type { Db, Queryable } from '../../tools/relay/storage/db.ts';
 import { type DdlDialect, migrate } from '../../tools/relay/storage/migrations.ts';
-import { openPostgres } from '../../tools/relay/storage/postgres.ts';
-import { startTestPostgres } from '../support/postgres.ts';
-import { relayDbBefore, schemaBefore } from '../support/relay-db-before.ts';
+import { beforeOnPostgres, beforeOnSqlite } from '../support/relay-db-before.ts';
 
 const [pileA, pileB, pileC] = ['0a0b0c0d0e0f0001', '0a0b0c0d0e0f0002', '0a0b0c0d0e0f0003'];
 const held: Record<string, number[]> = { [pileA]: [9, 1, 2, 3, 5, 6], [pileB]: [2], [pileC]: [1, 2, 3, 4] };
@@ -44,26 +39,8 @@ async function migratedRanges(db: Db & DdlDialect): Promise<void> {
   assert.equal(await migrate(db, 0), [], 'applied once');
 }
 
-test('SQLite: migration 7 writes each pile\'s runs of held sequences', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tapcharge-migration-'));
-  const db = await relayDbBefore(join(dir, 'relay.sqlite'), 7, fill);
-  try {
-    await migratedRanges(db);
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('SQLite: migration 7 writes each pile\'s runs of held sequences', () => beforeOnSqlite(7, fill, migratedRanges));
 
-test('PostgreSQL: migration 7 writes each pile\'s runs of held sequences', async () => {
-  const server = await startTestPostgres();
-  const db = await schemaBefore(await openPostgres(server.url), 7, fill);
-  try {
-    await migratedRanges(db);
-  } finally {
-    await db.close();
-    await server.stop();
-  }
-});
+test('PostgreSQL: migration 7 writes each pile\'s runs of held sequences', () => beforeOnPostgres(7, fill, migratedRanges));
 
 test.run();
