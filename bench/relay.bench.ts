@@ -223,12 +223,8 @@ async function verifyCeiling(): Promise<number> {
 
 async function main(): Promise<void> {
   const ceiling = await verifyCeiling();
+  if (process.env['RELAY_BENCH_PROFILE']) return profiled(process.env['RELAY_BENCH_PROFILE_ENGINE'] === 'postgres');
   const sqlite = await measure(undefined);
-  if (process.env['RELAY_BENCH_PROFILE']) {
-    const line = (name: string, p: Phase) => `${name}: ${Math.round(p.records / p.seconds)} records/s, ${(p.cpuMs / p.records).toFixed(3)} ms CPU a record (+ ${(p.settleCpuMs / p.records).toFixed(3)} ms settling after the run), p50 ${percentile(p.latenciesMs, 50).toFixed(1)} ms, p95 ${percentile(p.latenciesMs, 95).toFixed(1)} ms`;
-    console.log(`SQLite only (profiling, figures include the profiler's cost)\n${line('warm-up', sqlite.warmUp)}\n${line('backlog', sqlite.backlog)}\n${line('taps', sqlite.taps)}\n${line('paced taps', sqlite.paced)}\n${line('load test loop', sqlite.loop)}`);
-    return;
-  }
   const pg = await startTestPostgres({ durable: true });
   let postgres: Measured;
   try {
@@ -290,6 +286,19 @@ async function main(): Promise<void> {
   });
 }
 
+/** One engine's runs with the relay profiling itself (RELAY_BENCH_PROFILE). */
+async function profiled(postgres: boolean): Promise<void> {
+  const pg = postgres ? await startTestPostgres({ durable: true }) : undefined;
+  let m: Measured;
+  try {
+    m = await measure(pg?.url);
+  } finally {
+    await pg?.stop();
+  }
+  const line = (name: string, p: Phase) => `${name}: ${Math.round(p.records / p.seconds)} records/s, ${(p.cpuMs / p.records).toFixed(3)} ms CPU a record (+ ${(p.settleCpuMs / p.records).toFixed(3)} ms settling after the run), p50 ${percentile(p.latenciesMs, 50).toFixed(1)} ms, p95 ${percentile(p.latenciesMs, 95).toFixed(1)} ms`;
+  console.log(`${postgres ? 'PostgreSQL durable' : 'SQLite'} only (profiling, figures include the profiler's cost)\n${line('warm-up', m.warmUp)}\n${line('backlog', m.backlog)}\n${line('taps', m.taps)}\n${line('paced taps', m.paced)}\n${line('load test loop', m.loop)}`);
+}
+
 /** CPU seconds of each thread of this process, by thread name and id (Linux /proc; empty elsewhere). */
 function threadCpuS(): Map<string, number> {
   const byThread = new Map<string, number>();
@@ -310,7 +319,8 @@ function threadCpuS(): Map<string, number> {
 /**
  * RELAY_BENCH_PROFILE=DIR: the relay process writes a CPU profile of its event loop (node:inspector)
  * into DIR for each measured run and each drain of the ledger outbox before one (its ledger writes
- * are settled there, outside the measure), and prints its threads' CPU seconds over each.
+ * are settled there, outside the measure), and prints its threads' CPU seconds over each; SQLite's
+ * runs, or PostgreSQL's (durable) with RELAY_BENCH_PROFILE_ENGINE=postgres.
  */
 function profiler(dir: string, label: string) {
   const session = new Session();

@@ -30,12 +30,24 @@ async function migratedRanges(db: Db & DdlDialect): Promise<void> {
   assert.equal(ranges.get(pileA), [{ fromSeq: 1, toSeq: 3 }, { fromSeq: 5, toSeq: 6 }, { fromSeq: 9, toSeq: 9 }]);
   assert.equal(ranges.get('0a0b0c0d0e0f00ff'), [], 'a pile with no records holds nothing');
 
-  // Sequence 4 joins A's two lower runs (the run from 5 is deleted); 8 grows the run of 9 downwards.
+  // In one write: sequence 4 joins A's two lower runs (the run from 5 is deleted) and 8 grows the run
+  // of 9 downwards; B's 3 grows its run, C's 6 starts one, C's 5 then joins it to the run below.
   await db.transaction(async (tx) => {
-    const before = (await heldRangesOf(tx, [pileA])).get(pileA)!;
-    await writeHeldRanges(tx, pileA, before, withSeq(withSeq(before, 4), 8));
+    const before = await heldRangesOf(tx, [pileA, pileB, pileC]);
+    await writeHeldRanges(tx, [
+      { pileId: pileA, before: before.get(pileA)!, after: withSeq(withSeq(before.get(pileA)!, 4), 8) },
+      { pileId: pileB, before: before.get(pileB)!, after: withSeq(before.get(pileB)!, 3) },
+      { pileId: pileC, before: before.get(pileC)!, after: withSeq(before.get(pileC)!, 6) },
+    ]);
   });
-  assert.equal((await heldRangesOf(db, [pileA])).get(pileA), [{ fromSeq: 1, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);
+  await db.transaction(async (tx) => {
+    const before = (await heldRangesOf(tx, [pileC])).get(pileC)!;
+    await writeHeldRanges(tx, [{ pileId: pileC, before, after: withSeq(before, 5) }]);
+  });
+  const after = await heldRangesOf(db, [pileA, pileB, pileC]);
+  assert.equal(after.get(pileA), [{ fromSeq: 1, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);
+  assert.equal(after.get(pileB), [{ fromSeq: 2, toSeq: 3 }]);
+  assert.equal(after.get(pileC), [{ fromSeq: 1, toSeq: 6 }]);
   assert.equal(await migrate(db, 0), [], 'applied once');
 }
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { endDetailText } from '../../contracts-offline/display-text.ts';
 import { userAddressOf } from '../ledger/ids.ts';
-import { BOOK_COLUMNS, type UserBookRow, bookRowOf, creditHistoryOf } from '../relay/billing/book.ts';
+import { BOOK_COLUMNS, type UserBookRow, creditHistoryOf } from '../relay/billing/book.ts';
 import { creditLimitMinor } from '../relay/billing/credit.ts';
 import { defaultPolicy } from '../relay/policy.ts';
 import { withRelayData } from '../relay/audit/open-relay-data.ts';
@@ -86,7 +86,7 @@ export async function collectFigures(dataDir: string): Promise<DayFigures> {
     const userFigures = [];
     for (const u of users) {
       const address = userAddressOf(hexToBytes(u.kid));
-      const history = creditHistoryOf(bookRowOf(u));
+      const history = creditHistoryOf(u);
       userFigures.push({
         name: u.display_name,
         kid: u.kid,

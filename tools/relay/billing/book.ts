@@ -59,14 +59,22 @@ export function creditHistoryOf(book: UserBookRow): CreditHistory {
   return { settledSessions: Number(book.settled_sessions), settledAmountMinor: Number(book.settled_amount_minor), lateReceipts: Number(book.late_receipts) };
 }
 
-export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, policy: RelayPolicy): Promise<Standing> {
+/** The caps the user's vouchers reserve at `nowS`. */
+export async function reservedMinorOf(q: Queryable, userKid: string, nowS: number): Promise<number> {
   const reserved = await q.get<{ minor: number }>(
     `SELECT COALESCE(SUM(cap_minor), 0) AS minor FROM vouchers WHERE user_kid = ? AND ${RESERVING_VOUCHER}`,
-    [book.kid, nowS],
+    [userKid, nowS],
   );
+  return Number(reserved?.minor ?? 0);
+}
+
+export async function standingOf(q: Queryable, book: UserBookRow, nowS: number, policy: RelayPolicy): Promise<Standing> {
+  return standingFrom(book, await reservedMinorOf(q, book.kid, nowS), policy);
+}
+
+export function standingFrom(book: UserBookRow, reservedMinor: number, policy: RelayPolicy): Standing {
   const history = creditHistoryOf(book);
   const limit = creditLimitMinor(history, policy.credit);
-  const reservedMinor = Number(reserved?.minor ?? 0);
   const balance = Number(book.book_balance_minor);
   const debt = Number(book.debt_minor);
   return {

@@ -7,7 +7,7 @@ import type { Ed25519Provider } from '../../../contracts-offline/crypto.ts';
 import type { KeyPair } from '../../../contracts-offline/keys.ts';
 import { ACK_MAX_RANGES, type SeqRange, encodeAck } from '../../../contracts-offline/messages/ack.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
-import { type Queryable, placeholders } from '../storage/db.ts';
+import { type Queryable, type SqlValue, insertRows, placeholders, statementChunks } from '../storage/db.ts';
 
 export async function heldRanges(q: Queryable, pileId: string): Promise<SeqRange[]> {
   return (await heldRangesOf(q, [pileId])).get(pileId)!;
@@ -25,23 +25,32 @@ export async function heldRangesOf(q: Queryable, pileIds: readonly string[]): Pr
   return held;
 }
 
+/** A pile's held ranges before and after new sequences joined them (one commit group's change). */
+export interface HeldRangesChange {
+  pileId: string;
+  before: readonly SeqRange[];
+  after: readonly SeqRange[];
+}
+
 /**
- * Writes a pile's held ranges after new sequences joined them: runs that merged into a lower one are
- * deleted, new and grown runs upserted (a run is keyed by its lowest sequence, which only falls).
+ * Writes the held ranges of a commit group's piles, each statement for all of them: runs that merged
+ * into a lower one are deleted, new and grown runs upserted (a run is keyed by its lowest sequence,
+ * which only falls).
  */
-export async function writeHeldRanges(q: Queryable, pileId: string, before: readonly SeqRange[], after: readonly SeqRange[]): Promise<void> {
-  const afterTo = new Map(after.map((r) => [r.fromSeq, r.toSeq]));
-  const beforeTo = new Map(before.map((r) => [r.fromSeq, r.toSeq]));
-  const gone = before.filter((r) => !afterTo.has(r.fromSeq)).map((r) => r.fromSeq);
-  const changed = after.filter((r) => beforeTo.get(r.fromSeq) !== r.toSeq);
-  if (gone.length > 0) await q.run(`DELETE FROM held_ranges WHERE pile_id = ? AND from_seq IN (${placeholders(gone.length)})`, [pileId, ...gone]);
-  if (changed.length > 0) {
-    await q.run(
-      `INSERT INTO held_ranges (pile_id, from_seq, to_seq) VALUES ${changed.map(() => '(?, ?, ?)').join(', ')}
-         ON CONFLICT (pile_id, from_seq) DO UPDATE SET to_seq = excluded.to_seq`,
-      changed.flatMap((r) => [pileId, r.fromSeq, r.toSeq]),
-    );
+export async function writeHeldRanges(q: Queryable, changes: readonly HeldRangesChange[]): Promise<void> {
+  const gone: SqlValue[][] = [];
+  const changed: SqlValue[][] = [];
+  for (const { pileId, before, after } of changes) {
+    const afterTo = new Map(after.map((r) => [r.fromSeq, r.toSeq]));
+    const beforeTo = new Map(before.map((r) => [r.fromSeq, r.toSeq]));
+    for (const r of before) if (!afterTo.has(r.fromSeq)) gone.push([pileId, r.fromSeq]);
+    for (const r of after) if (beforeTo.get(r.fromSeq) !== r.toSeq) changed.push([pileId, r.fromSeq, r.toSeq]);
   }
+  await Promise.all([
+    ...[...statementChunks(gone)].map((chunk) =>
+      q.run(`DELETE FROM held_ranges WHERE ${chunk.map(() => '(pile_id = ? AND from_seq = ?)').join(' OR ')}`, chunk.flat())),
+    insertRows(q, 'INSERT INTO held_ranges (pile_id, from_seq, to_seq)', changed, 'ON CONFLICT (pile_id, from_seq) DO UPDATE SET to_seq = excluded.to_seq'),
+  ]);
 }
 
 /** The holes below the highest held sequence (billing sequences start at 1). */

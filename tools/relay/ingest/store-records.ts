@@ -92,7 +92,7 @@ export async function storeUploads(ctx: RelayContext, uploads: VerifiedRecord[][
     }
     await Promise.all([
       applyRecords(ctx, tx, fresh, rows, results),
-      ...pileIds.map((pileId) => writeHeldRanges(tx, pileId, before.get(pileId)!, held.get(pileId)!)),
+      writeHeldRanges(tx, pileIds.map((pileId) => ({ pileId, before: before.get(pileId)!, after: held.get(pileId)! }))),
     ]);
   });
   ctx.outbox.kick();

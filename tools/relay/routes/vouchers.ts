@@ -16,7 +16,7 @@ import { type ChargeLimit, limitValue } from '../../../contracts-offline/charge-
 import { encodeAuthorization } from '../../../contracts-offline/messages/authorization.ts';
 import { signMessage } from '../../../contracts-offline/signed.ts';
 import { VOUCHER_RESERVATION_S } from '../../../contracts-offline/voucher-lifetime.ts';
-import { RESERVING_VOUCHER, readBook, standingOf } from '../billing/book.ts';
+import { RESERVING_VOUCHER, readBook, reservedMinorOf, standingFrom, standingOf } from '../billing/book.ts';
 import { voucherCap } from '../billing/voucher-cap.ts';
 import type { RelayContext } from '../context.ts';
 import { HttpError, invalidField } from '../errors.ts';
@@ -27,23 +27,27 @@ import { currentConfig } from './piles.ts';
 export type VoucherRequest = { pileId: string; pileNonce: Uint8Array; limit: ChargeLimit };
 export type IssuedVoucher = { status: 200 | 201; authorization: Uint8Array };
 
-/** R8: refused (409 open-contract-outstanding) while the user has an open (full) contract or full voucher outstanding. */
-async function refuseWhileOpenContract(tx: Queryable, userKid: string, nowS: number): Promise<void> {
-  const open = await tx.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]);
-  if (open) throw new HttpError('open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
-  const fullVoucher = await tx.get<{ voucher_id: string; expires_at_s: number }>(
-    `SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND ${RESERVING_VOUCHER}`,
-    [userKid, nowS],
-  );
+/** R8's refusal (409 open-contract-outstanding) while the user has an open (full) contract or full voucher outstanding. */
+async function openContractRefusal(q: Queryable, userKid: string, nowS: number): Promise<HttpError | undefined> {
+  const [open, fullVoucher] = await Promise.all([
+    q.get<{ contract_id: string }>("SELECT contract_id FROM contracts WHERE user_kid = ? AND capped = 0 AND status = 'provisional'", [userKid]),
+    q.get<{ voucher_id: string; expires_at_s: number }>(
+      `SELECT voucher_id, expires_at_s FROM vouchers WHERE user_kid = ? AND mode = 'full' AND ${RESERVING_VOUCHER}`,
+      [userKid, nowS],
+    ),
+  ]);
+  if (open) return new HttpError('open-contract-outstanding', `open (full) contract ${open.contract_id} has no receipt yet: tap its pile, or any phone may carry the receipt`);
   if (fullVoucher) {
-    throw new HttpError('open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s)}: cancel it, or use it`);
+    return new HttpError('open-contract-outstanding', `voucher ${fullVoucher.voucher_id} for a full (open) charge is outstanding until ${Number(fullVoucher.expires_at_s)}: cancel it, or use it`);
   }
+  return undefined;
 }
 
 /** Whether the user may charge at all now (before a mode is chosen): the voucher rules' 409, and 402 when nothing is available. */
 export async function checkMayCharge(ctx: RelayContext, userKid: string): Promise<void> {
   const nowS = ctx.nowS();
-  await refuseWhileOpenContract(ctx.db, userKid, nowS);
+  const refusal = await openContractRefusal(ctx.db, userKid, nowS);
+  if (refusal) throw refusal;
   const standing = await standingOf(ctx.db, (await readBook(ctx.db, userKid, ''))!, nowS, ctx.policy);
   if (standing.availableMinor <= 0) throw new HttpError('insufficient-funds', `nothing is available to charge with (balance + credit − reserved − used is ${standing.availableMinor})`);
 }
@@ -55,19 +59,24 @@ export async function issueVoucherFor(ctx: RelayContext, userKid: string, reques
   const config = await currentConfig(ctx.db, pileId);
   const nowS = ctx.nowS();
   return ctx.db.transaction(async (tx) => {
-    const book = (await readBook(tx, userKid, ctx.db.forUpdate))!;
-    const sameTap = await tx.get<{ voucher_id: string; mode: string; limit_value: number | null; signed: unknown }>(
-      `SELECT voucher_id, mode, limit_value, signed FROM vouchers WHERE user_kid = ? AND pile_id = ? AND pile_nonce = ? AND ${RESERVING_VOUCHER}`,
-      [userKid, pileId, bytesToHex(pileNonce), nowS],
-    );
+    // Every read at once, the book's lock first (statements run in the order sent): one round trip on PostgreSQL.
+    const [book, sameTap, refusal, reservedMinor] = await Promise.all([
+      readBook(tx, userKid, ctx.db.forUpdate),
+      tx.get<{ voucher_id: string; mode: string; limit_value: number | null; signed: unknown }>(
+        `SELECT voucher_id, mode, limit_value, signed FROM vouchers WHERE user_kid = ? AND pile_id = ? AND pile_nonce = ? AND ${RESERVING_VOUCHER}`,
+        [userKid, pileId, bytesToHex(pileNonce), nowS],
+      ),
+      openContractRefusal(tx, userKid, nowS),
+      reservedMinorOf(tx, userKid, nowS),
+    ]);
     if (sameTap) {
       if (sameTap.mode !== limit.mode || (sameTap.limit_value === null ? undefined : Number(sameTap.limit_value)) !== limitValue(limit)) {
         throw new HttpError('voucher-outstanding', `voucher ${sameTap.voucher_id} was issued for this pile nonce with another limit: tap the pile again for a fresh nonce`);
       }
       return { status: 200, authorization: bytesColumn(sameTap.signed, 'signed') };
     }
-    await refuseWhileOpenContract(tx, userKid, nowS);
-    const standing = await standingOf(tx, book, nowS, ctx.policy);
+    if (refusal) throw refusal;
+    const standing = standingFrom(book!, reservedMinor, ctx.policy);
     const cap = voucherCap(limit, config.tariff, config.maxPowerW, standing.availableMinor, ctx.policy.caps);
     if (!cap.ok && cap.code === 'above-u32') throw invalidField('limit', cap.reason);
     if (!cap.ok) throw new HttpError('insufficient-funds', cap.reason);

@@ -53,19 +53,23 @@ export function* statementChunks<T>(items: readonly T[]): Generator<T[]> {
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) yield items.slice(i, i + ROWS_PER_STATEMENT);
 }
 
-// The statement texts insertRows built, by insert and row count: the same string each time, so the
-// drivers' statement caches find it without hashing kilobytes of placeholders again.
+// The statement texts insertRows built, by insert, conflict clause and row count: the same string
+// each time, so the drivers' statement caches find it without hashing kilobytes of placeholders again.
 const insertTexts = new Map<string, string[]>();
 
-/** `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), …` for every row, in statements of at most 64 rows. */
-export async function insertRows(q: Queryable, insertInto: string, rows: readonly (readonly SqlValue[])[]): Promise<void> {
-  let texts = insertTexts.get(insertInto);
-  if (texts === undefined) insertTexts.set(insertInto, (texts = []));
+/**
+ * `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), … onConflict` for every row, in statements of at most
+ * 64 rows (`onConflict`: an `ON CONFLICT …` clause, or nothing).
+ */
+export async function insertRows(q: Queryable, insertInto: string, rows: readonly (readonly SqlValue[])[], onConflict = ''): Promise<void> {
+  const key = `${insertInto}\n${onConflict}`;
+  let texts = insertTexts.get(key);
+  if (texts === undefined) insertTexts.set(key, (texts = []));
   for (const chunk of statementChunks(rows)) {
     let sql = texts[chunk.length];
     if (sql === undefined) {
       const row = `(${placeholders(chunk[0]!.length)})`;
-      sql = texts[chunk.length] = `${insertInto} VALUES ${chunk.map(() => row).join(', ')}`;
+      sql = texts[chunk.length] = `${insertInto} VALUES ${chunk.map(() => row).join(', ')}${onConflict === '' ? '' : ` ${onConflict}`}`;
     }
     const params: SqlValue[] = [];
     for (const row of chunk) for (const value of row) params.push(value); // Array.prototype.flat is several times slower here
