@@ -70,6 +70,18 @@ test('a node that never mines: the write fails after its attempts instead of rep
   assert.is((await ok.ledger.issue(user, 1n, refOf('after-outage'))).status, 'applied', 'the nonce was not burned by the failed write');
 });
 
+test('two senders of one operator key taking turns (relay instances handing the outbox lease over) each send with the chain\'s next nonce', async () => {
+  const first = await ledgerWith(async (send, raw) => send(raw));
+  const second = await ledgerWith(async (send, raw) => send(raw));
+  const before = await first.ledger.balanceOf(user);
+  assert.is((await first.ledger.issue(user, 1n, refOf('turn-1'))).status, 'applied');
+  assert.is((await second.ledger.issue(user, 2n, refOf('turn-2'))).status, 'applied');
+  // Back to the first: a nonce it kept from its last send would be taken, and the write not mined.
+  assert.is((await first.ledger.issue(user, 4n, refOf('turn-3'))).status, 'applied');
+  assert.is(first.sends.length, 2, 'each of its writes delivered once');
+  assert.is(await first.ledger.balanceOf(user), before + 7n);
+});
+
 test('an outsider transaction sent without estimation is mined, reverts on chain and changes nothing', async () => {
   const outsider = rpcParts({ url: anvil.url, privateKey: anvil.keys[1]! });
   const { ledger } = await ledgerWith(async (send, raw) => send(raw));

@@ -1,7 +1,9 @@
 // Signs and delivers the operator's transactions one at a time: estimate (a revert becomes a
-// LedgerError before anything is sent), sign with an explicit nonce, deliver the raw bytes,
-// wait for the receipt. A dropped or failed delivery re-sends the SAME signed bytes, so a retry
-// can never apply twice (one nonce, one transaction).
+// LedgerError before anything is sent), sign with the account's next nonce as the chain counts it
+// (read for every transaction: relay instances taking turns with one operator key each send with
+// the nonce the other left), deliver the raw bytes, wait for the receipt. A dropped or failed
+// delivery re-sends the SAME signed bytes, so a retry can never apply twice (one nonce, one
+// transaction).
 import { BaseError, decodeErrorResult, keccak256, type Abi, type Address, type Hex, type PrivateKeyAccount, type PublicClient, type TransactionReceipt } from 'viem';
 import { LedgerError } from './errors.ts';
 
@@ -57,7 +59,6 @@ export class TxSender {
   readonly #deliver: Deliver;
   readonly #abi: Abi;
   readonly #options: SenderOptions;
-  #nonce: number | undefined;
   #chainId: number | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -84,23 +85,19 @@ export class TxSender {
     } catch (error) {
       throw explainRevert(this.#abi, error);
     }
-    this.#nonce ??= await client.getTransactionCount({ address: this.#account.address, blockTag: 'pending' });
-    const block = await client.getBlock({ blockTag: 'latest' });
+    const [nonce, block] = await Promise.all([
+      client.getTransactionCount({ address: this.#account.address, blockTag: 'pending' }),
+      client.getBlock({ blockTag: 'latest' }),
+    ]);
     const chainId = (this.#chainId ??= await client.getChainId());
-    const common = { chainId, nonce: this.#nonce, gas: gas + gas / 4n + 10_000n, data, ...(to ? { to } : {}) };
+    const common = { chainId, nonce, gas: gas + gas / 4n + 10_000n, data, ...(to ? { to } : {}) };
     const raw = block.baseFeePerGas != null
       ? await this.#account.signTransaction({ ...common, type: 'eip1559', maxPriorityFeePerGas: 1_000_000n, maxFeePerGas: block.baseFeePerGas * 2n + 1_000_000n })
       : await this.#account.signTransaction({ ...common, type: 'legacy', gasPrice: await client.getGasPrice() });
     const hash = keccak256(raw);
-    try {
-      const receipt = await this.#deliverAndWait(raw, hash);
-      this.#nonce++;
-      if (receipt.status !== 'success') throw new LedgerError('reverted', `transaction ${hash} reverted on chain`);
-      return receipt;
-    } catch (error) {
-      this.#nonce = undefined;
-      throw error;
-    }
+    const receipt = await this.#deliverAndWait(raw, hash);
+    if (receipt.status !== 'success') throw new LedgerError('reverted', `transaction ${hash} reverted on chain`);
+    return receipt;
   }
 
   async #deliverAndWait(raw: Hex, hash: Hex): Promise<TransactionReceipt> {
