@@ -89,7 +89,6 @@ export function standingFrom(book: UserBookRow, reservedMinor: number, policy: R
   };
 }
 
-
 export async function changeBook(q: Queryable, userKid: string, change: BookChange): Promise<void> {
   const changed = await q.run(
     `UPDATE users SET ${BOOK_CHANGE_COLUMNS.map(([column]) => `${column} = ${column} + ?`).join(', ')} WHERE kid = ?`,
