@@ -119,6 +119,28 @@ export function ingestionCases({ s, newUser, recordOf, ledgerOf }: CaseKit): voi
     assert.is(await recordOf(t, pile.contractId(c.seq)), 'settled');
   });
 
+  s('one upload of receipts closing contracts of earlier uploads (a collect tap): each settled once, at its own amount', async (ctx) => {
+    const { t } = ctx;
+    const pile = await t.newPile();
+    const sessions = [];
+    for (let i = 0; i < 5; i++) {
+      const user = await newUser(ctx, 5_000);
+      const c = pile.contract((await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 })).json.authorization, t.clock.nowS);
+      assert.is((await t.upload(c.signed)).json.results[0].status, 'accepted'); // each contract at its tap's sync
+      sessions.push({ user, c });
+    }
+    const receipts = sessions.map(({ c }, i) => pile.receipt(c.seq, { energyWh: 1_000 * (i + 1), durationS: 600, endAtS: t.clock.nowS }));
+    const answer = await t.upload(...receipts.map((r) => r.signed));
+    assert.equal(answer.json.results.map((r: { status: string; problem?: string }) => [r.status, r.problem]), receipts.map(() => ['accepted', undefined]));
+    for (const [i, { user, c }] of sessions.entries()) {
+      assert.is(await recordOf(t, pile.contractId(c.seq)), 'settled');
+      assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - receipts[i]!.amountMinor, escrow: 0 });
+      const contract = (await t.call('GET', `/v1/users/${user.kidHex}/contracts`, { signer: user })).json.contracts[0];
+      assert.equal([contract.amountMinor, contract.energyWh], [receipts[i]!.amountMinor, 1_000 * (i + 1)]);
+    }
+    assert.equal(new Set(receipts.map((r) => r.amountMinor)).size, 5, 'five different amounts: no receipt settled another\'s contract');
+  });
+
   s('a contract that does not match a voucher of this relay is held but disputed: no money moves', async (ctx) => {
     const { t } = ctx;
     const user = await newUser(ctx, 4_000);

@@ -100,7 +100,8 @@ export async function changeBook(q: Queryable, userKid: string, change: BookChan
 /** changeBook for several users, a few statements for all: each user's book by its change. */
 export async function changeBooks(q: Queryable, changes: ReadonlyMap<string, BookChange>): Promise<void> {
   const all = [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const chunk of statementChunks(all)) {
+  // Sent together, run in the order sent: the books are locked in key order.
+  await Promise.all([...statementChunks(all)].map(async (chunk) => {
     // The columns some change of the chunk adds to (at least one, so that a missing user shows).
     const columns = BOOK_CHANGE_COLUMNS.filter(([, part], i) => i === 0 || chunk.some(([, change]) => (change[part] ?? 0) !== 0));
     const sets = columns.map(([column, part]) => {
@@ -112,7 +113,7 @@ export async function changeBooks(q: Queryable, changes: ReadonlyMap<string, Boo
       [...sets.flatMap((s) => s.params), ...chunk.map(([kid]) => kid)],
     );
     if (changed !== chunk.length) throw new Error(`relay book: changed ${changed} of the books of ${chunk.map(([kid]) => kid).join(', ')}`);
-  }
+  }));
 }
 
 /** One money move (top-up, repayment, transfer, credit advance, refund from revenue) and the ledger write carrying it. */

@@ -3,6 +3,8 @@
 // contract of the same group is in that contract's row), vouchers marked used, each user's book
 // changed once by the sum of its changes, the ledger outbox rows inserted in the order the rules
 // queued them. An advance's outbox row is inserted alone: its money move names the row's id.
+// Rows of earlier groups that change (a contract a receipt closes, a receipt's state) are updated
+// one statement each, sent together: one round trip on PostgreSQL however many there are.
 import { changeBooks, recordMoneyMove } from '../billing/book.ts';
 import { OUTBOX_INSERT, enqueueLedgerWrite, outboxValues } from '../ledger-outbox/enqueue.ts';
 import { type Queryable, type SqlValue, caseOf, insertRows, placeholders, statementChunks } from '../storage/db.ts';
@@ -38,34 +40,33 @@ async function writeContracts(tx: Queryable, g: GroupState): Promise<void> {
     energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status, problem, advance_minor,
     receipt_seq, end_reason, end_detail, energy_wh, duration_s, receipt_amount_minor, amount_minor, receipt_received_at_s, late)`, rows);
   const fresh = new Set(g.newContracts.map((n) => n.held));
-  for (const c of g.contracts.values()) {
-    const k = c.closing;
-    if (!k || fresh.has(c)) continue;
-    await tx.run(
+  const closed = [...g.contracts.values()].filter((c) => c.closing && !fresh.has(c));
+  await Promise.all(closed.map((c) => {
+    const k = c.closing!;
+    return tx.run(
       `UPDATE contracts SET status = ?, problem = ?, receipt_seq = ?, end_reason = ?, end_detail = ?, energy_wh = ?, duration_s = ?,
          receipt_amount_minor = ?, amount_minor = ?, receipt_received_at_s = ?, late = ? WHERE contract_id = ?`,
       [c.status, c.problem, k.receipt_seq, k.end_reason, k.end_detail, k.energy_wh, k.duration_s, k.receipt_amount_minor, k.amount_minor, k.receipt_received_at_s, k.late, c.contract_id],
     );
-  }
+  }));
 }
 
 async function writeReceipts(tx: Queryable, g: GroupState): Promise<void> {
   await insertRows(tx, 'INSERT INTO receipts (pile_id, seq, contract_seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, end_at_s, sha256, state)',
     g.newReceipts.map((r) => [r.pile_id, r.seq, r.contract_seq, r.end_reason, r.end_detail, r.energy_wh, r.duration_s, r.amount_minor, r.end_at_s, r.sha256, r.state]));
-  for (const receipts of g.receiptsOf.values()) {
-    for (const r of receipts) if (!r.fresh && r.changed) await tx.run('UPDATE receipts SET state = ? WHERE pile_id = ? AND seq = ?', [r.state, r.pile_id, r.seq]);
-  }
+  const changed = [...g.receiptsOf.values()].flat().filter((r) => !r.fresh && r.changed);
+  await Promise.all(changed.map((r) => tx.run('UPDATE receipts SET state = ? WHERE pile_id = ? AND seq = ?', [r.state, r.pile_id, r.seq])));
 }
 
 async function writeVoucherUses(tx: Queryable, uses: ReadonlyMap<string, string>): Promise<void> {
-  for (const chunk of statementChunks([...uses])) {
+  await Promise.all([...statementChunks([...uses])].map(async (chunk) => {
     const contractIds = caseOf('voucher_id', chunk);
     const changed = await tx.run(
       `UPDATE vouchers SET contract_id = ${contractIds.sql} WHERE voucher_id IN (${placeholders(chunk.length)})`,
       [...contractIds.params, ...chunk.map(([voucherId]) => voucherId)],
     );
     if (changed !== chunk.length) throw new Error(`relay: marked ${changed} of ${chunk.length} vouchers used`);
-  }
+  }));
 }
 
 /** The writes are sent together (one round trip when each fits one statement): the rows they change were locked as they were read. */

@@ -59,12 +59,13 @@ const insertTexts = new Map<string, string[]>();
 
 /**
  * `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), … onConflict` for every row, in statements of at most
- * 64 rows (`onConflict`: an `ON CONFLICT …` clause, or nothing).
+ * 64 rows sent together, in order (`onConflict`: an `ON CONFLICT …` clause, or nothing).
  */
 export async function insertRows(q: Queryable, insertInto: string, rows: readonly (readonly SqlValue[])[], onConflict = ''): Promise<void> {
   const key = `${insertInto}\n${onConflict}`;
   let texts = insertTexts.get(key);
   if (texts === undefined) insertTexts.set(key, (texts = []));
+  const sent: Promise<number>[] = [];
   for (const chunk of statementChunks(rows)) {
     let sql = texts[chunk.length];
     if (sql === undefined) {
@@ -73,6 +74,7 @@ export async function insertRows(q: Queryable, insertInto: string, rows: readonl
     }
     const params: SqlValue[] = [];
     for (const row of chunk) for (const value of row) params.push(value); // Array.prototype.flat is several times slower here
-    await q.run(sql, params);
+    sent.push(q.run(sql, params));
   }
+  await Promise.all(sent);
 }
