@@ -141,6 +141,19 @@ export function ingestionCases({ s, newUser, recordOf, ledgerOf }: CaseKit): voi
     assert.equal(new Set(receipts.map((r) => r.amountMinor)).size, 5, 'five different amounts: no receipt settled another\'s contract');
   });
 
+  s('a contract uploaded again with its receipt (its Ack was lost): a duplicate, and the receipt closes it', async (ctx) => {
+    const { t } = ctx;
+    const user = await newUser(ctx, 5_000);
+    const pile = await t.newPile();
+    const c = pile.contract((await t.voucher(user, pile, { mode: 'amount', amountMinor: 2_000 })).json.authorization, t.clock.nowS);
+    await t.upload(c.signed);
+    const r = pile.receipt(c.seq, { energyWh: 3_000, durationS: 900, endAtS: t.clock.nowS });
+    const answer = await t.upload(c.signed, r.signed);
+    assert.equal(answer.json.results.map((x: { status: string; gap?: unknown }) => [x.status, x.gap]), [['duplicate', undefined], ['accepted', undefined]]);
+    assert.is(await recordOf(t, pile.contractId(c.seq)), 'settled');
+    assert.equal(await ledgerOf(t, user.kidHex), { balance: 5_000 - r.amountMinor, escrow: 0 });
+  });
+
   s('a contract that does not match a voucher of this relay is held but disputed: no money moves', async (ctx) => {
     const { t } = ctx;
     const user = await newUser(ctx, 4_000);
