@@ -4,7 +4,7 @@
 // changed once by the sum of its changes, the ledger outbox rows inserted in the order the rules
 // queued them. An advance's outbox row is inserted alone: its money move names the row's id.
 // Rows of earlier groups that change (a contract a receipt closes, a receipt's state) are updated
-// one statement each, sent together: one round trip on PostgreSQL however many there are.
+// one statement each, sent with the inserts: one round trip on PostgreSQL however many there are.
 import { changeBooks, recordMoneyMove } from '../billing/book.ts';
 import { OUTBOX_INSERT, enqueueLedgerWrite, outboxValues } from '../ledger-outbox/enqueue.ts';
 import { type Queryable, type SqlValue, caseOf, insertRows, placeholders, statementChunks } from '../storage/db.ts';
@@ -36,26 +36,30 @@ async function writeContracts(tx: Queryable, g: GroupState): Promise<void> {
       k?.amount_minor ?? null, k?.receipt_received_at_s ?? null, k?.late ?? 0,
     ];
   });
-  await insertRows(tx, `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, limit_value, cap_minor, capped, tariff_version,
-    energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status, problem, advance_minor,
-    receipt_seq, end_reason, end_detail, energy_wh, duration_s, receipt_amount_minor, amount_minor, receipt_received_at_s, late)`, rows);
   const fresh = new Set(g.newContracts.map((n) => n.held));
   const closed = [...g.contracts.values()].filter((c) => c.closing && !fresh.has(c));
-  await Promise.all(closed.map((c) => {
-    const k = c.closing!;
-    return tx.run(
-      `UPDATE contracts SET status = ?, problem = ?, receipt_seq = ?, end_reason = ?, end_detail = ?, energy_wh = ?, duration_s = ?,
-         receipt_amount_minor = ?, amount_minor = ?, receipt_received_at_s = ?, late = ? WHERE contract_id = ?`,
-      [c.status, c.problem, k.receipt_seq, k.end_reason, k.end_detail, k.energy_wh, k.duration_s, k.receipt_amount_minor, k.amount_minor, k.receipt_received_at_s, k.late, c.contract_id],
-    );
-  }));
+  await Promise.all([
+    insertRows(tx, `INSERT INTO contracts (contract_id, pile_id, seq, user_kid, voucher_id, mode, limit_value, cap_minor, capped, tariff_version,
+      energy_minor_per_kwh, time_minor_per_hour, session_fee_minor, start_at_s, received_at_s, sha256, status, problem, advance_minor,
+      receipt_seq, end_reason, end_detail, energy_wh, duration_s, receipt_amount_minor, amount_minor, receipt_received_at_s, late)`, rows),
+    ...closed.map((c) => {
+      const k = c.closing!;
+      return tx.run(
+        `UPDATE contracts SET status = ?, problem = ?, receipt_seq = ?, end_reason = ?, end_detail = ?, energy_wh = ?, duration_s = ?,
+           receipt_amount_minor = ?, amount_minor = ?, receipt_received_at_s = ?, late = ? WHERE contract_id = ?`,
+        [c.status, c.problem, k.receipt_seq, k.end_reason, k.end_detail, k.energy_wh, k.duration_s, k.receipt_amount_minor, k.amount_minor, k.receipt_received_at_s, k.late, c.contract_id],
+      );
+    }),
+  ]);
 }
 
 async function writeReceipts(tx: Queryable, g: GroupState): Promise<void> {
-  await insertRows(tx, 'INSERT INTO receipts (pile_id, seq, contract_seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, end_at_s, sha256, state)',
-    g.newReceipts.map((r) => [r.pile_id, r.seq, r.contract_seq, r.end_reason, r.end_detail, r.energy_wh, r.duration_s, r.amount_minor, r.end_at_s, r.sha256, r.state]));
   const changed = [...g.receiptsOf.values()].flat().filter((r) => !r.fresh && r.changed);
-  await Promise.all(changed.map((r) => tx.run('UPDATE receipts SET state = ? WHERE pile_id = ? AND seq = ?', [r.state, r.pile_id, r.seq])));
+  await Promise.all([
+    insertRows(tx, 'INSERT INTO receipts (pile_id, seq, contract_seq, end_reason, end_detail, energy_wh, duration_s, amount_minor, end_at_s, sha256, state)',
+      g.newReceipts.map((r) => [r.pile_id, r.seq, r.contract_seq, r.end_reason, r.end_detail, r.energy_wh, r.duration_s, r.amount_minor, r.end_at_s, r.sha256, r.state])),
+    ...changed.map((r) => tx.run('UPDATE receipts SET state = ? WHERE pile_id = ? AND seq = ?', [r.state, r.pile_id, r.seq])),
+  ]);
 }
 
 async function writeVoucherUses(tx: Queryable, uses: ReadonlyMap<string, string>): Promise<void> {
